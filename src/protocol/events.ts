@@ -1,0 +1,37 @@
+import type { EngineInfo } from './engine';
+
+/** The phases of one DeepCluster epoch, named in the paper's words. */
+export type Phase = 'features' | 'clustering' | 'training' | 'checkpoint' | 'evaluation';
+
+export interface EpochMetrics {
+  epoch: number;
+  /** Mean cross-entropy over the epoch's training batches. */
+  loss: number;
+  /** Sum of squared distances at the last k-means assignment step (faiss's `obj`). */
+  clusteringObjective?: number;
+  /** NMI between this epoch's and the previous epoch's assignments (geometric normaliser); absent at epoch 0. */
+  nmiPrev?: number;
+  /** Against the dataset's labels, when it has them. */
+  nmiLabels?: number;
+  nmiLabelsArithmetic?: number;
+  ari?: number;
+  accuracy?: number;
+  clusters: { k: number; empty: number; largest: number; smallest: number };
+  /** Seconds per phase. */
+  seconds: Partial<Record<Phase, number>> & { epoch: number };
+}
+
+/** One line of events.jsonl, and of the trainer's stdout stream. `t` is an ISO timestamp. */
+export type TrainerEvent =
+  | { type: 'start'; t: string; runDir: string; epochs: number; startEpoch: number; engine: EngineInfo; images: number }
+  | { type: 'phase'; t: string; epoch: number; phase: Phase; done?: number; total?: number }
+  | { type: 'epoch'; t: string; metrics: EpochMetrics }
+  | { type: 'checkpoint'; t: string; epoch: number; path: string }
+  | { type: 'warning'; t: string; message: string; file?: string }
+  | { type: 'skipped'; t: string; count: number; listFile: string }
+  | { type: 'evaluation'; t: string; knnAccuracy?: number; k?: number; heldOut?: number }
+  | { type: 'done'; t: string; epochs: number; runDir: string }
+  | { type: 'stopped'; t: string; epoch: number; reason: string }
+  | { type: 'error'; t: string; message: string };
+
+export type TrainerEventType = TrainerEvent['type'];

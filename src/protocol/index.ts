@@ -1,0 +1,4 @@
+export * from './config';
+export * from './engine';
+export * from './events';
+export * from './run';
