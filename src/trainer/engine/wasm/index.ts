@@ -1,0 +1,3 @@
+export { registerWasmGradientKernels, wasmGradientKernelConfigs } from './registerGradientKernels';
+export { conv2DBackpropFilter } from './conv2dBackpropFilter';
+export { conv2DBackpropInput } from './conv2dBackpropInput';
