@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { listCheckpoints, listRuns, readRun, epochMetrics, readEvents } from '../../../src/extension/runFiles';
+import { readCheckpoint, labelStats } from '../../../src/extension/checkpointData';
+import { tempDir } from './helpers';
+
+function makeRun(root: string, name: string, status: string, opts: { pid?: number; ckpts?: number[]; epochs?: number } = {}): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ version: 1, id: name, status, epochsDone: opts.ckpts?.length ?? 0, config: { epochs: opts.epochs ?? 10, k: 3 } }));
+  if (opts.pid) writeFileSync(join(dir, 'trainer.pid'), `${opts.pid}\n`);
+  for (const e of opts.ckpts ?? []) {
+    const c = join(dir, 'checkpoints', `epoch-${String(e).padStart(4, '0')}`);
+    mkdirSync(c, { recursive: true });
+    writeFileSync(join(c, 'checkpoint.json'), JSON.stringify({ epoch: e }));
+  }
+  return dir;
+}
+
+test('listRuns finds runs, newest first, and derives running / interrupted from the pid file', (t) => {
+  const root = tempDir(t);
+  const a = makeRun(root, 'a-finished', 'finished', { ckpts: [0, 1, 2], epochs: 3 });
+  const b = makeRun(root, 'b-live', 'running', { pid: 4242, ckpts: [0] });
+  makeRun(root, 'c-dead', 'running', { pid: 4343 });
+  mkdirSync(join(root, 'not-a-run'));
+  writeFileSync(join(root, 'stray.txt'), 'x');
+  utimesSync(a, new Date(1000), new Date(1000));
+  utimesSync(b, new Date(3000), new Date(3000));
+  utimesSync(join(root, 'c-dead'), new Date(2000), new Date(2000));
+  const alive = (pid: number) => pid === 4242;
+  const runs = listRuns(root, alive);
+  assert.deepEqual(runs.map((r) => r.id), ['b-live', 'c-dead', 'a-finished']);
+  assert.deepEqual(runs.map((r) => r.state), ['running', 'interrupted', 'finished']);
+  assert.equal(runs[0]!.pid, 4242);
+  assert.equal(runs[1]!.pid, undefined);
+  assert.equal(runs[2]!.epochsDone, 3);
+  assert.equal(runs[2]!.epochsTotal, 3);
+  assert.deepEqual(listRuns(join(root, 'missing')), []);
+});
+
+test('listCheckpoints skips a checkpoint still being written and sorts by epoch', (t) => {
+  const root = tempDir(t);
+  const dir = makeRun(root, 'r', 'stopped', { ckpts: [10, 2] });
+  mkdirSync(join(dir, 'checkpoints', 'epoch-0011')); // no checkpoint.json yet
+  mkdirSync(join(dir, 'checkpoints', 'epoch-0012.tmp'));
+  assert.deepEqual(listCheckpoints(dir).map((c) => c.epoch), [2, 10]);
+  assert.equal(readRun(dir).state, 'stopped');
+});
+
+test('events.jsonl with a torn last line still yields the epochs, last value per epoch wins', (t) => {
+  const dir = tempDir(t);
+  const ev = (epoch: number, loss: number) => JSON.stringify({ type: 'epoch', t: 'x', metrics: { epoch, loss, clusters: { k: 1, empty: 0, largest: 1, smallest: 1 }, seconds: { epoch: 1 } } });
+  writeFileSync(join(dir, 'events.jsonl'), [ev(0, 3), ev(1, 2.5), ev(1, 2.4), '{"type":"epo'].join('\n'));
+  const m = epochMetrics(readEvents(dir));
+  assert.deepEqual(m.map((x) => [x.epoch, x.loss]), [[0, 3], [1, 2.4]]);
+});
+
+test('readCheckpoint groups assignments into clusters with top label and purity', (t) => {
+  const dir = join(tempDir(t), 'epoch-0004');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'images.txt'), 'a.png\nb.png\nc.png\nd.png\ne.png\n');
+  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({
+    config: { k: 3 }, assignments: [0, 0, 1, 0, 1], images: 'images.txt', labels: ['cat', 'dog', 'dog', 'cat', 'dog'],
+    architecture: { layers: [{ name: 'conv1', type: 'Conv2D', outputShape: [null, 28, 28, 64], params: 640 }, { name: 'fc', params: 100 }] },
+  }));
+  const c = readCheckpoint(join(dir, 'checkpoint.json'))!;
+  assert.equal(c.epoch, 4);
+  assert.deepEqual(c.clusters.map((x) => x.size), [3, 2, 0]);
+  assert.equal(c.clusters[0]!.topLabel, 'cat');
+  assert.ok(Math.abs(c.clusters[0]!.purity! - 2 / 3) < 1e-12);
+  assert.equal(c.clusters[1]!.purity, 1);
+  assert.equal(c.clusters[2]!.topLabel, undefined);
+  assert.deepEqual(c.clusters[1]!.members.map((m) => m.path), ['c.png', 'e.png']);
+  assert.equal(c.totalParams, 740);
+  assert.deepEqual(c.layers[0]!.outputShape, [null, 28, 28, 64]);
+});
+
+test('readCheckpoint reads explicit cluster records with exemplars and label histograms', (t) => {
+  const dir = join(tempDir(t), 'epoch-0000');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({
+    epoch: 0,
+    clusters: [{ size: 10, exemplars: [{ index: 3, path: '/x/3.png', distance: 0.1 }], labelHistogram: { shoe: 7, bag: 3 } }],
+  }));
+  const c = readCheckpoint(join(dir, 'checkpoint.json'))!;
+  assert.equal(c.clusters[0]!.size, 10);
+  assert.equal(c.clusters[0]!.topLabel, 'shoe');
+  assert.equal(c.clusters[0]!.purity, 0.7);
+  assert.equal(c.clusters[0]!.members[0]!.distance, 0.1);
+  assert.deepEqual(labelStats({}, 0), {});
+  assert.equal(readCheckpoint(join(dir, 'nope.json')), undefined);
+});
