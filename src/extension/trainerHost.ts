@@ -2,11 +2,11 @@
 // It makes the trainer follow its parent: if the extension host dies without deactivating (window killed, crash),
 // the trainer gets SIGTERM (so it writes a clean checkpoint and exits) instead of training on as an orphan.
 // Kept tiny and dependency-free; it must not install a SIGTERM handler of its own (that would disable the default).
-const parent = process.ppid;
+const parentPid = process.ppid;
 
 function parentAlive(): boolean {
   try {
-    process.kill(parent, 0);
+    process.kill(parentPid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
@@ -15,7 +15,7 @@ function parentAlive(): boolean {
 
 setInterval(() => {
   // On Unix an orphan is re-parented (ppid changes); on Windows ppid stays, so also probe the original pid.
-  if (process.ppid !== parent || !parentAlive()) process.kill(process.pid, 'SIGTERM');
+  if (process.ppid !== parentPid || !parentAlive()) process.kill(process.pid, 'SIGTERM');
 }, 1000).unref();
 
 // Once the extension host is gone, writes to the stdout pipe fail with EPIPE: drop them, keep the checkpoint going.
@@ -29,3 +29,5 @@ if (!cli) {
 }
 process.argv.splice(1, 1); // the CLI sees argv as if it had been started directly: [node, cli, ...args]
 require(cli);
+
+export {}; // a module, so its names stay out of the global (DOM) scope
