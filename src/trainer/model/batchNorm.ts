@@ -1,0 +1,51 @@
+// BatchNorm2d with PyTorch's semantics: eps 1e-5; in training, normalise with the biased batch variance and move
+// the running statistics by momentum 0.1 using the unbiased one; in eval, use the running statistics.
+import * as tf from '@tensorflow/tfjs-core';
+
+export const BN_EPSILON = 1e-5;
+/** PyTorch's momentum: running <- (1 - 0.1) * running + 0.1 * batch (TF would call this 0.9). */
+export const BN_MOMENTUM = 0.1;
+
+export interface BatchNormVariables {
+  gamma: tf.Variable<tf.Rank.R1>;
+  beta: tf.Variable<tf.Rank.R1>;
+  runningMean: tf.Variable<tf.Rank.R1>;
+  runningVar: tf.Variable<tf.Rank.R1>;
+}
+
+export function createBatchNorm(channels: number): BatchNormVariables {
+  return {
+    gamma: tf.variable(tf.ones([channels]), true),
+    beta: tf.variable(tf.zeros([channels]), true),
+    runningMean: tf.variable(tf.zeros([channels]), false),
+    runningVar: tf.variable(tf.ones([channels]), false),
+  };
+}
+
+/**
+ * Normalise with the batch statistics over (n, h, w); `variance` is the biased one. The one place to swap in a
+ * faster op with a hand-derived gradient (same signature).
+ */
+function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  // The gradient flows through mean and variance too (FusedBatchNorm's gradient has both).
+  return { y: tf.batchNorm(x, mean, variance, beta, gamma, eps) as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
+/** running <- (1 - momentum) * running + momentum * batch, with the unbiased variance n/(n-1) * biased. */
+export function updateRunningStatistics(bn: BatchNormVariables, mean: tf.Tensor1D, variance: tf.Tensor1D, count: number): void {
+  tf.tidy(() => {
+    const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+    bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+    bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+  });
+}
+
+/** Training: batch statistics, running statistics updated as a side effect. Eval: running statistics. */
+export function batchNorm(x: tf.Tensor4D, bn: BatchNormVariables, training: boolean): tf.Tensor4D {
+  if (!training) return tf.batchNorm<tf.Rank.R4>(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, BN_EPSILON);
+  const { y, mean, variance } = batchNormTrain(x, bn.gamma, bn.beta, BN_EPSILON);
+  const [n, h, w] = x.shape;
+  updateRunningStatistics(bn, mean, variance, n * h * w);
+  return y;
+}

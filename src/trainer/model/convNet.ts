@@ -1,0 +1,192 @@
+// A DeepCluster convnet built from tfjs-core ops: [Sobel] -> features (conv-BN-ReLU blocks, max pools) ->
+// flatten -> classifier up to fc7 -> [ReLU -> top layer]. NHWC throughout.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ConvNet, LayerSummary, ModelOptions } from './types';
+import { architectureSpec, checkInputSize, type ArchitectureSpec, type ConvBlockSpec } from './architectures';
+import { batchNorm, createBatchNorm, type BatchNormVariables } from './batchNorm';
+import { conv2d, createConv, createDense, dense, type ConvVariables, type DenseVariables } from './layers';
+import { tensorSeed } from './init';
+import { sobel, sobelFilter } from './sobel';
+import { conv1InputChannels, summarizeModel } from './summary';
+
+interface ConvBlock {
+  spec: ConvBlockSpec;
+  conv: ConvVariables;
+  bn: BatchNormVariables;
+}
+
+export class DeepClusterConvNet implements ConvNet {
+  readonly options: ModelOptions;
+  readonly featureDim: number;
+  private readonly spec: ArchitectureSpec;
+  private readonly sobelFilter: tf.Variable<tf.Rank.R4> | null;
+  private readonly blocks = new Map<string, ConvBlock>();
+  private readonly fc = new Map<'fc6' | 'fc7', DenseVariables>();
+  private top: DenseVariables | null = null;
+  /** Dropout masks come from seed + a counter, so a training run is reproducible for a given seed. */
+  private dropoutDraws = 0;
+
+  constructor(options: ModelOptions) {
+    this.options = { ...options };
+    this.spec = architectureSpec(options.arch);
+    checkInputSize(this.spec, options.inputSize);
+    if (!Number.isInteger(options.inputChannels) || options.inputChannels < 1) {
+      throw new Error(`${options.arch}: input channels must be a positive integer, got ${options.inputChannels}`);
+    }
+    this.featureDim = this.spec.featureDim;
+    this.sobelFilter = options.sobel ? tf.variable(sobelFilter(), false) : null;
+
+    const rows = summarizeModel(options);
+    let channels = conv1InputChannels(options);
+    for (const layer of this.spec.features) {
+      if (layer.kind !== 'conv') continue;
+      const conv = createConv(layer, channels, tensorSeed(options.seed, `${layer.name}.weight`));
+      this.blocks.set(layer.name, { spec: layer, conv, bn: createBatchNorm(layer.filters) });
+      channels = layer.filters;
+    }
+    let units = rows.find((r) => r.name === 'flatten')!.outputShape[0];
+    for (const layer of this.spec.classifier) {
+      if (layer.kind !== 'dense') continue;
+      this.fc.set(layer.name, createDense(units, layer.units, tensorSeed(options.seed, `${layer.name}.weight`)));
+      units = layer.units;
+    }
+  }
+
+  get k(): number {
+    return this.top ? this.top.bias.shape[0] : 0;
+  }
+
+  bodyVariables(): tf.Variable[] {
+    const vars: tf.Variable[] = [];
+    for (const { conv, bn } of this.blocks.values()) vars.push(conv.weight, conv.bias, bn.gamma, bn.beta);
+    for (const fc of this.fc.values()) vars.push(fc.weight, fc.bias);
+    return vars;
+  }
+
+  topVariables(): tf.Variable[] {
+    return this.top ? [this.top.weight, this.top.bias] : [];
+  }
+
+  features(x: tf.Tensor4D): tf.Tensor2D {
+    this.checkInput(x, true);
+    return tf.tidy(() => this.forward(x, false) as tf.Tensor2D);
+  }
+
+  logits(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
+    const top = this.top;
+    if (!top) throw new Error('logits: no top layer attached; call resetTopLayer(k, seed) first');
+    this.checkInput(x, true);
+    return tf.tidy(() => dense(tf.relu(this.forward(x, training) as tf.Tensor2D), top));
+  }
+
+  convActivations(x: tf.Tensor4D, layer: string): tf.Tensor4D {
+    if (!this.blocks.has(layer)) throw new Error(`unknown conv layer "${layer}"; valid: ${this.convLayerNames().join(', ')}`);
+    this.checkInput(x, false);
+    return tf.tidy(() => this.forward(x, false, layer) as tf.Tensor4D);
+  }
+
+  convLayerNames(): string[] {
+    return [...this.blocks.keys()];
+  }
+
+  resetTopLayer(k: number, seed: number): void {
+    if (!Number.isInteger(k) || k < 1) throw new Error(`top layer: k must be a positive integer, got ${k}`);
+    this.removeTopLayer();
+    this.top = createDense(this.featureDim, k, tensorSeed(seed, 'top.weight'));
+  }
+
+  removeTopLayer(): void {
+    if (this.top) {
+      this.top.weight.dispose();
+      this.top.bias.dispose();
+    }
+    this.top = null;
+  }
+
+  namedWeights(): Map<string, tf.Variable> {
+    const m = new Map<string, tf.Variable>();
+    if (this.sobelFilter) m.set('sobel.weight', this.sobelFilter);
+    for (const [name, { conv, bn }] of this.blocks) {
+      const n = name.slice('conv'.length);
+      m.set(`${name}.weight`, conv.weight).set(`${name}.bias`, conv.bias);
+      m.set(`bn${n}.gamma`, bn.gamma).set(`bn${n}.beta`, bn.beta);
+      m.set(`bn${n}.runningMean`, bn.runningMean).set(`bn${n}.runningVar`, bn.runningVar);
+    }
+    for (const [name, fc] of this.fc) m.set(`${name}.weight`, fc.weight).set(`${name}.bias`, fc.bias);
+    if (this.top) m.set('top.weight', this.top.weight).set('top.bias', this.top.bias);
+    return m;
+  }
+
+  /**
+   * Every body weight must be given (the Sobel ones may be left out: they are fixed); "top.weight" and "top.bias"
+   * together re-attach a top layer of their size. Everything is checked before anything is assigned.
+   */
+  loadWeights(weights: Map<string, tf.Tensor>): void {
+    const topW = weights.get('top.weight');
+    const topB = weights.get('top.bias');
+    if (!topW !== !topB) throw new Error('loadWeights: "top.weight" and "top.bias" must come together');
+    if (topW && (topW.rank !== 2 || topW.shape[0] !== this.featureDim)) {
+      throw new Error(`loadWeights: top.weight has shape [${topW.shape}], expected [${this.featureDim}, k]`);
+    }
+    const expected = this.namedWeights();
+    for (const name of [...expected.keys()]) if (name.startsWith('top.')) expected.delete(name);
+    if (topW) {
+      const k = topW.shape[1];
+      expected.set('top.weight', { shape: [this.featureDim, k] } as unknown as tf.Variable);
+      expected.set('top.bias', { shape: [k] } as unknown as tf.Variable);
+    }
+    for (const [name, t] of weights) {
+      const v = expected.get(name);
+      if (!v) throw new Error(`loadWeights: unknown weight "${name}" for ${this.options.arch}${this.sobelFilter ? '' : ' without Sobel'}`);
+      if (!tf.util.arraysEqual(t.shape, v.shape)) throw new Error(`loadWeights: ${name} has shape [${t.shape}], expected [${v.shape}]`);
+      if (t.dtype !== 'float32') throw new Error(`loadWeights: ${name} is ${t.dtype}, expected float32`);
+    }
+    const missing = [...expected.keys()].filter((n) => !n.startsWith('sobel.') && !weights.has(n));
+    if (missing.length) throw new Error(`loadWeights: missing ${missing.join(', ')}`);
+
+    if (topW && topB) {
+      this.removeTopLayer();
+      this.top = { weight: tf.variable(topW.clone() as tf.Tensor2D, true), bias: tf.variable(topB.clone() as tf.Tensor1D, true) };
+    }
+    const current = this.namedWeights();
+    for (const [name, t] of weights) if (!name.startsWith('top.')) current.get(name)!.assign(t);
+  }
+
+  summary(): LayerSummary[] {
+    return summarizeModel(this.options, this.k);
+  }
+
+  dispose(): void {
+    for (const v of this.namedWeights().values()) v.dispose();
+    this.top = null;
+  }
+
+  /** Runs the network up to fc7 (before its ReLU), or only up to the ReLU after conv block `until`. */
+  private forward(x: tf.Tensor4D, training: boolean, until?: string): tf.Tensor {
+    let h: tf.Tensor4D = this.sobelFilter ? sobel(x, this.sobelFilter) : x;
+    for (const layer of this.spec.features) {
+      if (layer.kind === 'maxpool') {
+        h = tf.maxPool(h, layer.size, layer.stride, 'valid');
+        continue;
+      }
+      const { conv, bn } = this.blocks.get(layer.name)!;
+      h = tf.relu(batchNorm(conv2d(h, layer, conv), bn, training));
+      if (layer.name === until) return h;
+    }
+    // NHWC flattens in (h, w, c) order; PyTorch's NCHW in (c, h, w): importPytorch permutes fc6's rows.
+    let f: tf.Tensor2D = tf.reshape<tf.Rank.R2>(h, [h.shape[0], -1]);
+    for (const layer of this.spec.classifier) {
+      if (layer.kind === 'dense') f = dense(f, this.fc.get(layer.name)!);
+      else if (layer.kind === 'relu') f = tf.relu(f);
+      else if (training) f = <tf.Tensor2D>tf.dropout(f, layer.rate, undefined, tensorSeed(this.options.seed, `dropout:${this.dropoutDraws++}`));
+    }
+    return f;
+  }
+
+  private checkInput(x: tf.Tensor4D, fullSize: boolean): void {
+    const { inputSize: s, inputChannels: c, arch } = this.options;
+    if (x.rank !== 4 || x.shape[3] !== c || (fullSize && (x.shape[1] !== s || x.shape[2] !== s))) {
+      throw new Error(`${arch}: expected input [n, ${s}, ${s}, ${c}] (NHWC), got [${x.shape}]`);
+    }
+  }
+}

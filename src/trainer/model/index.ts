@@ -1,0 +1,14 @@
+// Models: smallvgg (28-64 px), DeepCluster's AlexNet-BN and VGG16-BN (224 px), with an optional frozen Sobel front.
+import type { ConvNet, ModelOptions } from './types';
+import { DeepClusterConvNet } from './convNet';
+
+export type { ConvNet, LayerSummary, ModelOptions } from './types';
+export { architectureSpec, minimumInputSize } from './architectures';
+export { summarizeModel, countParameters } from './summary';
+export { BN_EPSILON, BN_MOMENTUM } from './batchNorm';
+export { SOBEL_KERNELS } from './sobel';
+
+/** Builds and initialises a model; throws a one-line error when the input size does not fit the architecture. */
+export function createModel(options: ModelOptions): ConvNet {
+  return new DeepClusterConvNet(options);
+}
