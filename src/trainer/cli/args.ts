@@ -1,0 +1,299 @@
+// Command-line parsing for `deepcluster`. Every bad value becomes a one-line UsageError that names the flag;
+// the CLI's main prints it and exits with status 2.
+import * as path from 'node:path';
+import { parseArgs as nodeParseArgs } from 'node:util';
+import {
+  ARCHS,
+  BACKENDS,
+  CLUSTERINGS,
+  SAMPLERS,
+  type ArchName,
+  type BackendRequest,
+  type TrainConfig,
+} from '../../protocol/config';
+import { FEATURE_DIM, defaultsFor } from './defaults';
+import { COMMANDS, helpText, type CommandName } from './help';
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface ParsedTrain {
+  command: 'train';
+  config: TrainConfig;
+  /** Mirror events as JSON lines on stdout (and nothing else there). */
+  json: boolean;
+  /** The config keys set on the command line (e.g. the loop keeps an explicit inputSize instead of the data's). */
+  explicit: ReadonlySet<keyof TrainConfig>;
+}
+export interface ParsedResume {
+  command: 'resume';
+  run: string;
+  json: boolean;
+  /** Run on another backend than the one recorded (the schedule stays the same). */
+  backend?: BackendRequest;
+}
+export interface ParsedInspect {
+  command: 'inspect';
+  path: string;
+  json: boolean;
+}
+export interface ParsedSetupGpu {
+  command: 'setup-gpu';
+  /** Install tfjs-node (CPU) instead of tfjs-node-gpu. */
+  cpu: boolean;
+}
+export interface ParsedHelp {
+  command: 'help';
+  topic?: CommandName;
+  text: string;
+}
+export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp;
+
+export interface ParseOptions {
+  /** Base for relative paths (default process.cwd()). */
+  cwd?: string;
+  /** Clock for the default --out name. */
+  now?: Date;
+}
+
+type FlagKind = 'posint' | 'seed' | 'float' | 'path' | 'bool' | 'enum';
+interface FlagSpec {
+  kind: FlagKind;
+  key?: keyof TrainConfig;
+  values?: readonly string[];
+}
+
+/** Flags of `train`, mapped to TrainConfig keys. */
+const TRAIN_FLAGS: Record<string, FlagSpec> = {
+  data: { kind: 'path', key: 'data' },
+  out: { kind: 'path', key: 'out' },
+  arch: { kind: 'enum', key: 'arch', values: ARCHS },
+  k: { kind: 'posint', key: 'k' },
+  pca: { kind: 'posint', key: 'pca' },
+  epochs: { kind: 'posint', key: 'epochs' },
+  'batch-size': { kind: 'posint', key: 'batchSize' },
+  backend: { kind: 'enum', key: 'backend', values: BACKENDS },
+  seed: { kind: 'seed', key: 'seed' },
+  limit: { kind: 'posint', key: 'limit' },
+  sobel: { kind: 'bool', key: 'sobel' },
+  'no-sobel': { kind: 'bool', key: 'sobel' },
+  clustering: { kind: 'enum', key: 'clustering', values: CLUSTERINGS },
+  sampler: { kind: 'enum', key: 'sampler', values: SAMPLERS },
+  lr: { kind: 'float', key: 'lr' },
+  'input-size': { kind: 'posint', key: 'inputSize' },
+  'micro-batch': { kind: 'posint', key: 'microBatch' },
+  cache: { kind: 'path', key: 'cacheDir' },
+  json: { kind: 'bool' },
+  help: { kind: 'bool' },
+};
+const RESUME_FLAGS: Record<string, FlagSpec> = {
+  json: { kind: 'bool' },
+  backend: { kind: 'enum', values: BACKENDS },
+  help: { kind: 'bool' },
+};
+const INSPECT_FLAGS: Record<string, FlagSpec> = { json: { kind: 'bool' }, help: { kind: 'bool' } };
+const SETUP_GPU_FLAGS: Record<string, FlagSpec> = { cpu: { kind: 'bool' }, help: { kind: 'bool' } };
+
+/** Parse `deepcluster` arguments (without node and the script: process.argv.slice(2)). Throws UsageError. */
+export function parseArgs(argv: readonly string[], options: ParseOptions = {}): ParsedCommand {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && !isCommand(topic)) throw unknownCommand(topic);
+    return { command: 'help', topic, text: helpText(topic) };
+  }
+  if (!isCommand(first)) {
+    if (first.startsWith('-')) throw new UsageError(`unknown flag ${first}; a command comes first: ${COMMANDS.join(', ')}`);
+    throw unknownCommand(first);
+  }
+  const cwd = options.cwd ?? process.cwd();
+  switch (first) {
+    case 'train': {
+      const { values, positionals } = readFlags('train', rest, TRAIN_FLAGS);
+      if (values.has('help')) return { command: 'help', topic: 'train', text: helpText('train') };
+      noPositionals('train', positionals);
+      return buildTrain(values, cwd, options.now ?? new Date());
+    }
+    case 'resume': {
+      const { values, positionals } = readFlags('resume', rest, RESUME_FLAGS);
+      if (values.has('help')) return { command: 'help', topic: 'resume', text: helpText('resume') };
+      const run = onePositional('resume', 'RUN', positionals);
+      return {
+        command: 'resume',
+        run: path.resolve(cwd, run),
+        json: values.has('json'),
+        backend: values.get('backend') as BackendRequest | undefined,
+      };
+    }
+    case 'inspect': {
+      const { values, positionals } = readFlags('inspect', rest, INSPECT_FLAGS);
+      if (values.has('help')) return { command: 'help', topic: 'inspect', text: helpText('inspect') };
+      const target = onePositional('inspect', 'CHECKPOINT|RUN', positionals);
+      return { command: 'inspect', path: path.resolve(cwd, target), json: values.has('json') };
+    }
+    case 'setup-gpu': {
+      const { values, positionals } = readFlags('setup-gpu', rest, SETUP_GPU_FLAGS);
+      if (values.has('help')) return { command: 'help', topic: 'setup-gpu', text: helpText('setup-gpu') };
+      noPositionals('setup-gpu', positionals);
+      return { command: 'setup-gpu', cpu: values.has('cpu') };
+    }
+  }
+}
+
+/**
+ * Checks that need the dataset (run by the loop once it is opened): an empty dataset, and --k larger than the
+ * number of images. Throws UsageError.
+ */
+export function validateAgainstDataset(config: TrainConfig, images: number): void {
+  const where = config.data ?? 'the bundled sample';
+  if (images === 0) throw new UsageError(`the dataset ${where} holds no readable images`);
+  if (config.k > images) {
+    throw new UsageError(`--k ${config.k} is larger than the number of images (${images}) in ${where}`);
+  }
+}
+
+/** ./runs/<timestamp>-<arch> with a local timestamp like 20250131-142500. */
+export function defaultOutDir(arch: ArchName, now: Date, cwd: string): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp =
+    `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}` +
+    `-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  return path.resolve(cwd, 'runs', `${stamp}-${arch}`);
+}
+
+// ---- internals --------------------------------------------------------------------------------------------
+
+function isCommand(s: string): s is CommandName {
+  return (COMMANDS as readonly string[]).includes(s);
+}
+
+function unknownCommand(s: string): UsageError {
+  return new UsageError(`unknown command '${s}'; commands: ${COMMANDS.join(', ')} (see deepcluster --help)`);
+}
+
+/**
+ * Read flags with node's parseArgs in non-strict mode and check them ourselves, so every error is ours: one
+ * line, naming the flag. Returns raw string values ('' for booleans), last occurrence wins.
+ */
+function readFlags(command: CommandName, args: string[], specs: Record<string, FlagSpec>) {
+  const options = Object.fromEntries(
+    Object.entries(specs).map(([name, s]) => [name, { type: s.kind === 'bool' ? 'boolean' : 'string' } as const]),
+  );
+  const { tokens } = nodeParseArgs({
+    args,
+    options: { ...options, h: { type: 'boolean' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const values = new Map<string, string>();
+  const positionals: string[] = [];
+  for (const token of tokens ?? []) {
+    if (token.kind === 'positional') {
+      positionals.push(token.value);
+      continue;
+    }
+    if (token.kind === 'option-terminator') continue;
+    const name = token.name === 'h' ? 'help' : token.name;
+    const spec = specs[name];
+    if (!spec) {
+      throw new UsageError(`unknown flag ${token.rawName} for \`deepcluster ${command}\` (see deepcluster ${command} --help)`);
+    }
+    if (spec.kind === 'bool') {
+      if (token.value !== undefined) throw new UsageError(`--${name} takes no value (got '${token.value}')`);
+      values.delete(name); // re-insert so the map's order is the order of last occurrence
+      values.set(name, '');
+      continue;
+    }
+    const value = token.value;
+    if (value === undefined || value === '' || (!token.inlineValue && /^--[a-z]/.test(value))) {
+      throw new UsageError(`--${name} needs a value`);
+    }
+    values.delete(name);
+    values.set(name, value);
+  }
+  for (const [name, value] of values) {
+    const spec = specs[name]!;
+    if (spec.kind === 'enum' && !spec.values!.includes(value)) {
+      throw new UsageError(`--${name}: unknown ${name} '${value}'; valid: ${spec.values!.join(', ')}`);
+    }
+  }
+  return { values, positionals };
+}
+
+function noPositionals(command: CommandName, positionals: string[]): void {
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument '${positionals[0]}' for \`deepcluster ${command}\` (flags start with --)`);
+  }
+}
+
+function onePositional(command: CommandName, what: string, positionals: string[]): string {
+  if (positionals.length === 0) throw new UsageError(`\`deepcluster ${command}\` needs ${what}`);
+  if (positionals.length > 1) throw new UsageError(`\`deepcluster ${command}\` takes one ${what}, got '${positionals[1]}' too`);
+  return positionals[0]!;
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = /^\+?\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+function buildTrain(values: Map<string, string>, cwd: string, now: Date): ParsedTrain {
+  const arch = (values.get('arch') as ArchName | undefined) ?? 'smallvgg';
+  const config: TrainConfig = { ...defaultsFor(arch), out: '' };
+  const explicit = new Set<keyof TrainConfig>();
+  const set = <K extends keyof TrainConfig>(key: K, value: TrainConfig[K]) => {
+    config[key] = value;
+    explicit.add(key);
+  };
+  for (const [flag, value] of values) {
+    const spec = TRAIN_FLAGS[flag]!;
+    const key = spec.key;
+    if (!key) continue;
+    switch (spec.kind) {
+      case 'posint':
+        set(key, positiveInt(flag, value) as never);
+        break;
+      case 'seed': {
+        const n = /^\+?\d+$/.test(value) ? Number(value) : NaN;
+        if (!Number.isSafeInteger(n) || n > 0xffffffff) {
+          throw new UsageError(`--seed must be an integer from 0 to 4294967295, got '${value}'`);
+        }
+        set('seed', n);
+        break;
+      }
+      case 'float': {
+        const n = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : NaN;
+        if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} must be a positive number, got '${value}'`);
+        set(key, n as never);
+        break;
+      }
+      case 'path':
+        set(key, path.resolve(cwd, value) as never);
+        break;
+      case 'enum':
+        set(key, value as never);
+        break;
+      case 'bool':
+        // --sobel / --no-sobel: values are in order of last occurrence, so the later flag wins.
+        set('sobel', flag === 'sobel');
+        break;
+    }
+  }
+  if (!config.out) config.out = defaultOutDir(arch, now, cwd);
+
+  if (config.k < 2) throw new UsageError(`--k must be at least 2, got ${config.k}`);
+  const featureDim = FEATURE_DIM[arch];
+  if (config.pca > featureDim) {
+    throw new UsageError(`--pca ${config.pca} is larger than the feature size of ${arch} (${featureDim})`);
+  }
+  if (config.microBatch !== undefined && config.microBatch > config.batchSize) {
+    throw new UsageError(`--micro-batch ${config.microBatch} is larger than --batch-size ${config.batchSize}`);
+  }
+  return { command: 'train', config, json: values.has('json'), explicit };
+}

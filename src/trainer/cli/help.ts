@@ -1,0 +1,70 @@
+// Help text of `deepcluster` and each command. Defaults are printed from defaults.ts so they never drift.
+import { ARCHS, BACKENDS, CLUSTERINGS, SAMPLERS } from '../../protocol/config';
+import { FEATURE_DIM, defaultsFor } from './defaults';
+
+export const COMMANDS = ['train', 'resume', 'inspect', 'setup-gpu'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+const small = defaultsFor('smallvgg');
+const big = defaultsFor('alexnet');
+
+const TEXT: Record<CommandName | 'main', string> = {
+  main: `deepcluster: DeepCluster (Caron et al., ECCV 2018) training and inspection
+
+Usage:
+  deepcluster train [flags]          train on a dataset (no --data: the bundled Fashion-MNIST sample)
+  deepcluster resume RUN             continue a stopped or killed run where its last checkpoint left it
+  deepcluster inspect CHECKPOINT|RUN summarise a run or one checkpoint (--json for the machine form)
+  deepcluster setup-gpu [--cpu]      install and verify @tensorflow/tfjs-node-gpu (or tfjs-node with --cpu)
+  deepcluster help COMMAND           help for one command (also: deepcluster COMMAND --help)
+`,
+  train: `Usage: deepcluster train [flags]
+
+Data and output:
+  --data PATH          IDX file (.gz or raw), CIFAR binary folder, or image folder (class subfolders = labels).
+                       Default: the bundled Fashion-MNIST test split.
+  --limit N            use only the first N images
+  --out DIR            run folder; must be new or empty. Default: ./runs/<timestamp>-<arch>
+  --cache DIR          folder for the decoded-image cache
+Model:
+  --arch NAME          ${ARCHS.join(' | ')} (default smallvgg)
+  --input-size N       square input in pixels (default: smallvgg ${small.inputSize} or the IDX data's size;
+                       alexnet/vgg16 ${big.inputSize})
+  --sobel, --no-sobel  frozen grayscale+Sobel layer before conv1 (default on)
+Clustering:
+  --clustering NAME    ${CLUSTERINGS.join(' | ')} (default ${small.clustering})
+  --k N                clusters, at least 2 (default smallvgg ${small.k}, alexnet/vgg16 ${big.k})
+  --pca N              PCA-whitening dimensions, at most the feature size (smallvgg ${FEATURE_DIM.smallvgg},
+                       others ${FEATURE_DIM.alexnet}) (default smallvgg ${small.pca}, alexnet/vgg16 ${big.pca})
+  --sampler NAME       ${SAMPLERS.join(' | ')}: uniform over clusters as the paper intends, or the official
+                       code's sampler with its index bug (default ${small.sampler})
+Training:
+  --epochs N           (default smallvgg ${small.epochs}, alexnet/vgg16 ${big.epochs})
+  --batch-size N       (default ${small.batchSize})
+  --micro-batch N      largest batch sent to the backend at once; gradients accumulate (default: batch size)
+  --lr X               learning rate (default ${small.lr}; momentum ${small.momentum}, weight decay ${small.weightDecay})
+  --seed N             (default ${small.seed})
+  --backend NAME       ${BACKENDS.join(' | ')} (default auto)
+Output:
+  --json               stream events as JSON lines on stdout (what the VS Code extension reads)
+`,
+  resume: `Usage: deepcluster resume RUN [--json] [--backend NAME]
+
+Continues RUN from its newest complete checkpoint with the same schedule (seeds included) an uninterrupted
+run would have followed. --backend runs the rest on another backend (${BACKENDS.join(' | ')}).
+`,
+  inspect: `Usage: deepcluster inspect CHECKPOINT|RUN [--json]
+
+Summarises a run folder (config, dataset, engine, status, per-epoch metrics, checkpoints) or one checkpoint
+folder (contents and sizes, cluster sizes, metrics). Reads only what is on disk. --json prints the machine form.
+`,
+  'setup-gpu': `Usage: deepcluster setup-gpu [--cpu]
+
+Installs @tensorflow/tfjs-node-gpu (CUDA) next to the trainer and checks that it loads; --cpu installs
+@tensorflow/tfjs-node instead. Both download libtensorflow at install time, so they need that download to work.
+`,
+};
+
+export function helpText(topic?: CommandName): string {
+  return TEXT[topic ?? 'main'];
+}

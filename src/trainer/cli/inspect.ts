@@ -1,0 +1,310 @@
+// `deepcluster inspect CHECKPOINT|RUN`: what a run or a checkpoint holds, from disk only (no backend, no
+// tensors), as a human summary or as JSON.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { EpochMetrics, TrainerEvent } from '../../protocol/events';
+import {
+  RUN_FILES,
+  type CheckpointManifest,
+  type CheckpointTopology,
+  type EffectiveRunStatus,
+  type RunManifest,
+} from '../../protocol/run';
+import { listCheckpoints, readArray, readLatestName, sumBytes, verifyCheckpoint } from '../run/checkpoint';
+import { readEvents } from '../run/events';
+import { readRunState, readSkipped, type PidInfo, type TrainerLiveness } from '../run/runDir';
+import { UsageError } from './args';
+
+export interface ClusterSizeSummary {
+  k: number;
+  images: number;
+  empty: number;
+  smallest: number;
+  largest: number;
+  median: number;
+}
+
+export interface CheckpointReport {
+  kind: 'checkpoint';
+  path: string;
+  complete: boolean;
+  /** Why it is not complete. */
+  problem?: string;
+  manifest?: CheckpointManifest;
+  topology?: CheckpointTopology;
+  totalBytes: number;
+  weights?: { tensors: number; params: number; list: { name: string; shape: number[]; dtype: string }[] };
+  optimizer?: { tensors: number; config: Record<string, unknown> };
+  clusterSizes?: ClusterSizeSummary;
+  metrics?: EpochMetrics;
+}
+
+export interface RunReport {
+  kind: 'run';
+  path: string;
+  manifest: RunManifest;
+  status: EffectiveRunStatus;
+  liveness: TrainerLiveness;
+  pid?: PidInfo;
+  events: { count: number; torn: boolean; badLines: number[]; warnings: number; lastError?: string };
+  /** One row per epoch from events.jsonl (a resumed run's repeated epoch: the later record wins). */
+  epochs: EpochMetrics[];
+  evaluation?: Extract<TrainerEvent, { type: 'evaluation' }>;
+  skipped: number;
+  checkpoints: { name: string; epoch: number; complete: boolean; problem?: string; bytes: number }[];
+  /** What `latest` names, and whether resume would fall back to another folder. */
+  latest?: string;
+  resumeFrom?: string;
+  latestCheckpoint?: CheckpointReport;
+}
+
+export type InspectReport = RunReport | CheckpointReport;
+
+/** Print-ready text: the human summary, or the report as JSON when `json`. */
+export async function inspect(target: string, options: { json?: boolean } = {}): Promise<string> {
+  const report = await inspectPath(target);
+  return options.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report);
+}
+
+/** Build the report for a run folder or a checkpoint folder. Throws a UsageError for anything else. */
+export async function inspectPath(target: string): Promise<InspectReport> {
+  const dir = path.resolve(target);
+  if (await exists(path.join(dir, RUN_FILES.manifest))) return inspectRun(dir);
+  if (await exists(path.join(dir, RUN_FILES.checkpointManifest))) return inspectCheckpoint(dir);
+  if (!(await exists(dir))) throw new UsageError(`${target} does not exist`);
+  // A checkpoint folder whose checkpoint.json never got written is still worth a report.
+  if (/^epoch-\d+$/.test(path.basename(dir))) return inspectCheckpoint(dir);
+  throw new UsageError(`${target} is neither a run folder (no run.json) nor a checkpoint (no checkpoint.json)`);
+}
+
+export async function inspectRun(dir: string): Promise<RunReport> {
+  const state = await readRunState(dir);
+  const log = await readEvents(dir);
+  const byEpoch = new Map<number, EpochMetrics>();
+  let warnings = 0;
+  let lastError: string | undefined;
+  let evaluation: RunReport['evaluation'];
+  for (const e of log.events) {
+    if (e.type === 'epoch') byEpoch.set(e.metrics.epoch, e.metrics);
+    else if (e.type === 'warning') warnings++;
+    else if (e.type === 'error') lastError = e.message;
+    else if (e.type === 'evaluation') evaluation = e;
+  }
+  const checkpoints: RunReport['checkpoints'] = [];
+  for (const c of await listCheckpoints(dir)) {
+    const check = await verifyCheckpoint(c.dir);
+    checkpoints.push({
+      name: c.name,
+      epoch: c.epoch,
+      complete: check.complete,
+      problem: check.complete ? undefined : check.reason,
+      bytes: check.complete ? sumBytes(check.manifest) : await folderBytes(c.dir),
+    });
+  }
+  return {
+    kind: 'run',
+    path: dir,
+    manifest: state.manifest,
+    status: state.status,
+    liveness: state.liveness,
+    pid: state.pid,
+    events: { count: log.events.length, torn: log.torn, badLines: log.badLines, warnings, lastError },
+    epochs: [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch),
+    evaluation,
+    skipped: (await readSkipped(dir)).length,
+    checkpoints,
+    latest: await readLatestName(dir),
+    resumeFrom: state.latest?.name,
+    latestCheckpoint: state.latest ? await inspectCheckpoint(state.latest.dir) : undefined,
+  };
+}
+
+export async function inspectCheckpoint(dir: string): Promise<CheckpointReport> {
+  const check = await verifyCheckpoint(dir);
+  if (!check.complete) {
+    return { kind: 'checkpoint', path: dir, complete: false, problem: check.reason, totalBytes: await folderBytes(dir) };
+  }
+  const manifest = check.manifest;
+  const entry = (role: string) => manifest.files.find((f) => f.role === role);
+  const readJsonFile = async <T>(role: string): Promise<T | undefined> => {
+    const e = entry(role);
+    return e ? (JSON.parse(await fs.readFile(path.join(dir, e.file), 'utf8')) as T) : undefined;
+  };
+  type WeightsJson = { modelTopology?: CheckpointTopology; config?: Record<string, unknown>; weightsManifest: { weights: { name: string; shape: number[]; dtype: string }[] }[] };
+  const model = await readJsonFile<WeightsJson>('model');
+  const list = (model?.weightsManifest ?? []).flatMap((g) => g.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype })));
+  const optimizer = await readJsonFile<WeightsJson>('optimizer');
+  const assignments = await readArray(dir, entry('assignments'));
+  return {
+    kind: 'checkpoint',
+    path: dir,
+    complete: true,
+    manifest,
+    topology: model?.modelTopology,
+    totalBytes: sumBytes(manifest),
+    weights: { tensors: list.length, params: list.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0), list },
+    optimizer: optimizer
+      ? { tensors: optimizer.weightsManifest.reduce((s, g) => s + g.weights.length, 0), config: optimizer.config ?? {} }
+      : undefined,
+    clusterSizes: assignments ? clusterSizes(assignments.data as Int32Array, manifest.k) : undefined,
+    metrics: await readJsonFile<EpochMetrics>('metrics'),
+  };
+}
+
+/** Empty / smallest / largest / median cluster size of an assignment into k clusters. */
+export function clusterSizes(assignments: Int32Array, k: number): ClusterSizeSummary {
+  const sizes = new Array<number>(k).fill(0);
+  for (const c of assignments) if (c >= 0 && c < k) sizes[c]!++;
+  const sorted = [...sizes].sort((a, b) => a - b);
+  return {
+    k,
+    images: assignments.length,
+    empty: sizes.filter((s) => s === 0).length,
+    smallest: sorted[0] ?? 0,
+    largest: sorted[sorted.length - 1] ?? 0,
+    median: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : 0,
+  };
+}
+
+// ---- human summary ----------------------------------------------------------------------------------------
+
+export function formatReport(report: InspectReport): string {
+  return (report.kind === 'run' ? formatRun(report) : formatCheckpoint(report, '')).join('\n') + '\n';
+}
+
+function formatRun(r: RunReport): string[] {
+  const m = r.manifest;
+  const c = m.config;
+  const d = m.dataset;
+  const out: string[] = [];
+  out.push(`Run ${m.id}  ${r.path}`);
+  const who = r.pid ? ` (pid ${r.pid.pid}, ${r.liveness})` : '';
+  out.push(`  status     ${r.status}${who}${m.message ? `: ${m.message}` : ''}`);
+  out.push(`  epochs     ${m.epochsDone} of ${c.epochs} done; created ${m.created}, updated ${m.updated}`);
+  out.push(
+    `  config     ${c.arch} ${c.inputSize}px, sobel ${c.sobel ? 'on' : 'off'}, ${c.clustering} k=${c.k} pca=${c.pca}, ` +
+      `sampler ${c.sampler}, batch ${c.batchSize}${c.microBatch ? ` (micro ${c.microBatch})` : ''}, lr ${c.lr}, seed ${c.seed}`,
+  );
+  out.push(
+    `  dataset    ${d.kind} ${d.path}: ${d.images} images, ${d.channels} channel(s), ` +
+      `${d.labelled ? `labelled${d.classNames ? ` (${d.classNames.length} classes)` : ''}` : 'unlabelled'}, ` +
+      `${d.skipped} skipped, fingerprint ${d.fingerprint.slice(0, 12)}`,
+  );
+  const e = m.engine;
+  out.push(`  engine     ${e ? `${e.backend} via ${e.provider} on ${e.device}${e.software ? ' (software)' : ''}` : `requested ${c.backend}, not started`}`);
+  const ev = r.events;
+  out.push(
+    `  events     ${ev.count}${ev.torn ? ', torn last line skipped' : ''}${ev.badLines.length ? `, ${ev.badLines.length} bad line(s)` : ''}` +
+      `, ${ev.warnings} warning(s)${r.skipped ? `, ${r.skipped} file(s) skipped (${RUN_FILES.skipped})` : ''}`,
+  );
+  if (ev.lastError) out.push(`  error      ${ev.lastError}`);
+  if (r.epochs.length) {
+    out.push('', 'Per epoch');
+    out.push(...metricsTable(r.epochs).map((l) => '  ' + l));
+  }
+  if (r.evaluation?.knnAccuracy !== undefined) {
+    out.push('', `kNN (k=${r.evaluation.k ?? 20}, cosine) accuracy on ${r.evaluation.heldOut ?? '?'} held-out images: ${fmt(r.evaluation.knnAccuracy, 3)}`);
+  }
+  out.push('', 'Checkpoints');
+  if (!r.checkpoints.length) out.push('  none');
+  for (const ck of r.checkpoints) {
+    const mark = ck.name === r.resumeFrom ? '  <- resume from here' : '';
+    out.push(`  ${ck.name}  ${size(ck.bytes).padStart(9)}  ${ck.complete ? 'complete' : `INCOMPLETE: ${ck.problem}`}${mark}`);
+  }
+  if (r.latest && r.latest !== r.resumeFrom) out.push(`  (latest names ${r.latest}, which is not the newest complete checkpoint)`);
+  if (r.latestCheckpoint) {
+    out.push('', `Newest complete checkpoint`);
+    out.push(...formatCheckpoint(r.latestCheckpoint, '  ', false));
+  }
+  return out;
+}
+
+function formatCheckpoint(r: CheckpointReport, indent: string, listWeights = true): string[] {
+  const out: string[] = [];
+  out.push(`${indent}Checkpoint ${r.path}`);
+  if (!r.complete) {
+    out.push(`${indent}  INCOMPLETE: ${r.problem} (${size(r.totalBytes)} on disk); resume will not use it`);
+    return out;
+  }
+  const m = r.manifest!;
+  const opts = r.topology?.options ?? {};
+  const inputSize = typeof opts.inputSize === 'number' ? ` ${opts.inputSize}px` : '';
+  out.push(`${indent}  epoch      ${m.epoch} (written ${m.created})`);
+  out.push(`${indent}  model      ${m.arch}${inputSize}, ${r.weights!.tensors} tensors, ${r.weights!.params.toLocaleString('en-US')} parameters`);
+  if (r.optimizer) out.push(`${indent}  optimizer  ${r.optimizer.tensors} state tensors ${JSON.stringify(r.optimizer.config)}`);
+  const s = r.clusterSizes;
+  if (s) {
+    out.push(`${indent}  clusters   k=${s.k} over ${s.images} images: ${s.empty} empty, smallest ${s.smallest}, median ${s.median}, largest ${s.largest}`);
+  }
+  if (r.metrics) out.push(`${indent}  metrics    ${metricsLine(r.metrics)}`);
+  out.push(`${indent}  files      ${size(r.totalBytes)} in all`);
+  for (const f of m.files) {
+    const shape = f.shape ? `  ${f.dtype} [${f.shape.join(', ')}]` : '';
+    out.push(`${indent}    ${f.file.padEnd(22)} ${size(f.bytes).padStart(9)}${shape}`);
+  }
+  if (listWeights && r.weights!.list.length) {
+    out.push(`${indent}  weights`);
+    for (const w of r.weights!.list) out.push(`${indent}    ${w.name.padEnd(28)} [${w.shape.join(', ')}]${w.dtype === 'float32' ? '' : ' ' + w.dtype}`);
+  }
+  return out;
+}
+
+function metricsTable(rows: EpochMetrics[]): string[] {
+  const header = ['epoch', 'loss', 'k-means obj', 'NMI(t,t-1)', 'NMI labels', 'ARI', 'acc', 'empty', 's/epoch'];
+  const body = rows.map((m) => [
+    String(m.epoch),
+    fmt(m.loss, 3),
+    fmt(m.clusteringObjective, 1),
+    fmt(m.nmiPrev, 3),
+    fmt(m.nmiLabels, 3),
+    fmt(m.ari, 3),
+    fmt(m.accuracy, 3),
+    String(m.clusters.empty),
+    fmt(m.seconds.epoch, 1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  return [line(header), ...body.map(line)];
+}
+
+function metricsLine(m: EpochMetrics): string {
+  const parts = [`loss ${fmt(m.loss, 3)}`];
+  if (m.nmiPrev !== undefined) parts.push(`NMI(t,t-1) ${fmt(m.nmiPrev, 3)}`);
+  if (m.nmiLabels !== undefined) parts.push(`NMI labels ${fmt(m.nmiLabels, 3)}`);
+  if (m.ari !== undefined) parts.push(`ARI ${fmt(m.ari, 3)}`);
+  if (m.accuracy !== undefined) parts.push(`acc ${fmt(m.accuracy, 3)}`);
+  parts.push(`${fmt(m.seconds.epoch, 1)} s`);
+  return parts.join(', ');
+}
+
+function fmt(x: number | undefined, digits: number): string {
+  return x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  try {
+    for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+      if (e.isFile()) total += (await fs.stat(path.join(dir, e.name))).size;
+    }
+  } catch {
+    // missing folder: 0
+  }
+  return total;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

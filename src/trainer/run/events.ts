@@ -1,0 +1,168 @@
+// events.jsonl: the append-only log of a run, one TrainerEvent per line. The trainer also mirrors each line to
+// stdout, which is how the extension follows a live run. A trainer killed mid-write leaves a torn last line;
+// readers skip it, and the next writer cuts it off before appending.
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { RUN_FILES } from '../../protocol/run';
+import type { TrainerEvent, TrainerEventType } from '../../protocol/events';
+import { describeWriteError } from './atomic';
+
+/** A TrainerEvent without its timestamp (EventLog.emit stamps it). */
+export type TrainerEventInput = TrainerEvent extends infer E
+  ? E extends TrainerEvent
+    ? Omit<E, 't'> & { t?: string }
+    : never
+  : never;
+
+/** Events worth an fsync: losing one would lose an epoch's record. Progress ('phase') lines are not. */
+const DURABLE: ReadonlySet<TrainerEventType> = new Set<TrainerEventType>([
+  'start',
+  'epoch',
+  'checkpoint',
+  'skipped',
+  'evaluation',
+  'done',
+  'stopped',
+  'error',
+]);
+
+export interface EventLogOptions {
+  /** Mirror every event as a JSON line: true for process.stdout, or any writable stream. */
+  mirror?: boolean | NodeJS.WritableStream;
+}
+
+export class EventLog {
+  private constructor(
+    readonly file: string,
+    private fd: number | undefined,
+    private readonly mirror: NodeJS.WritableStream | undefined,
+    /** Bytes of a torn last line cut off when the log was opened (0 when the file ended cleanly). */
+    readonly repairedBytes: number,
+  ) {}
+
+  /** Open (create or append to) <runDir>/events.jsonl, cutting off a torn last line left by a killed trainer. */
+  static open(runDir: string, options: EventLogOptions = {}): EventLog {
+    const file = path.join(runDir, RUN_FILES.events);
+    const repaired = cutTornTail(file);
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'a');
+    } catch (err) {
+      throw describeWriteError(err, file);
+    }
+    const mirror = options.mirror === true ? process.stdout : options.mirror || undefined;
+    return new EventLog(file, fd, mirror, repaired);
+  }
+
+  /** Append one event (stamped with the current time unless it has `t`). Epoch-level events are fsynced. */
+  emit(input: TrainerEventInput): TrainerEvent {
+    const event = { t: new Date().toISOString(), ...input } as TrainerEvent;
+    // `type` and `t` first in the line, for people reading the file.
+    const { type, t, ...rest } = event as { type: string; t: string };
+    const line = JSON.stringify({ type, t, ...rest }) + '\n';
+    if (this.fd === undefined) throw new Error(`event log ${this.file} is closed`);
+    try {
+      fs.writeSync(this.fd, line);
+      if (DURABLE.has(event.type)) fs.fsyncSync(this.fd);
+    } catch (err) {
+      throw describeWriteError(err, this.file);
+    }
+    this.mirror?.write(line);
+    return event;
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** If the file ends without a newline, truncate it after its last newline. Returns the bytes cut. */
+function cutTornTail(file: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw describeWriteError(err, file);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) return 0;
+    // Scan backwards in blocks for the last '\n'.
+    const block = Buffer.alloc(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - block.length);
+      const n = fs.readSync(fd, block, 0, end - start, start);
+      const at = block.subarray(0, n).lastIndexOf(0x0a);
+      if (at >= 0) {
+        const keep = start + at + 1;
+        if (keep < size) fs.ftruncateSync(fd, keep);
+        return size - keep;
+      }
+      end = start;
+    }
+    fs.ftruncateSync(fd, 0);
+    return size;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export interface ReadEventsResult {
+  events: TrainerEvent[];
+  /** The file ended in an unfinished line (a trainer killed mid-write); it was skipped. */
+  torn: boolean;
+  /** 1-based numbers of complete lines that were not valid events (skipped). */
+  badLines: number[];
+}
+
+/** Parse events.jsonl text. Never throws: bad lines are skipped and reported. */
+export function parseEvents(text: string): ReadEventsResult {
+  const lines = text.split('\n');
+  // The piece after the last '\n' is either '' (clean end) or a torn line.
+  const tail = lines.pop() ?? '';
+  const events: TrainerEvent[] = [];
+  const badLines: number[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    const event = parseEventLine(line);
+    if (event) events.push(event);
+    else badLines.push(i + 1);
+  });
+  let torn = false;
+  if (tail.trim() !== '') {
+    // A complete JSON object without its newline is still a good event (a writer other than ours).
+    const event = parseEventLine(tail);
+    if (event) events.push(event);
+    else torn = true;
+  }
+  return { events, torn, badLines };
+}
+
+function parseEventLine(line: string): TrainerEvent | undefined {
+  try {
+    const value = JSON.parse(line) as unknown;
+    if (value && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string') {
+      return value as TrainerEvent;
+    }
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+/** Read a run's events (path of events.jsonl or of the run folder). A missing file reads as no events. */
+export async function readEvents(fileOrRunDir: string): Promise<ReadEventsResult> {
+  let file = fileOrRunDir;
+  try {
+    if ((await fsp.stat(file)).isDirectory()) file = path.join(file, RUN_FILES.events);
+    return parseEvents(await fsp.readFile(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], torn: false, badLines: [] };
+    throw err;
+  }
+}
