@@ -1,0 +1,24 @@
+// Cluster size summary logged every epoch (EpochMetrics.clusters).
+
+export interface ClusterSizes {
+  k: number;
+  /** Clusters with no member. */
+  empty: number;
+  largest: number;
+  /** Smallest NON-EMPTY cluster (0 only when every cluster is empty); `empty` counts the empty ones. */
+  smallest: number;
+}
+
+export function clusterSizes(assignments: ArrayLike<number>, k: number): ClusterSizes {
+  const counts = new Int32Array(k);
+  for (let i = 0; i < assignments.length; i++) counts[assignments[i]]++;
+  let empty = 0;
+  let largest = 0;
+  let smallest = Infinity;
+  for (const c of counts) {
+    if (c === 0) empty++;
+    else smallest = Math.min(smallest, c);
+    largest = Math.max(largest, c);
+  }
+  return { k, empty, largest, smallest: Number.isFinite(smallest) ? smallest : 0 };
+}

@@ -1,0 +1,8 @@
+// Clustering quality metrics logged every epoch (issue item 3), and the final kNN evaluation.
+export { nmi, type NmiNormaliser } from './nmi';
+export { ari } from './ari';
+export { hungarianAccuracy, purity } from './accuracy';
+export { clusterSizes, type ClusterSizes } from './cluster-sizes';
+export { knnAccuracy, type KnnOptions } from './knn-accuracy';
+export { maxWeightMatching } from './hungarian';
+export { contingency, type Contingency } from './contingency';
