@@ -1,148 +1,143 @@
-// A tolerant view of one checkpoint for the tree, the inspector and the export. The trainer owns the format
-// (checkpoint.json plus the files it lists); this reads the fields it finds and leaves the rest undefined, so the
-// extension keeps working while the format grows. Plain Node, no vscode.
+// One checkpoint as the tree, the inspector and the export see it, read from the files checkpoint.json lists
+// (src/protocol/run.ts: CHECKPOINT_FILES). Sync, plain Node, no tfjs: the extension never loads the weights.
+// Missing optional files (exemplars, label histograms) simply leave their parts undefined.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { EngineInfo, EpochMetrics, TrainConfig } from '../protocol';
+import {
+  CHECKPOINT_FILES,
+  type CheckpointManifest,
+  type CheckpointMetrics,
+  type CheckpointRole,
+  type ClusterExemplars,
+  type LabelHistograms,
+} from '../protocol';
 import { readJson } from './runFiles';
 
 export interface MemberRef {
   /** Index of the image in the dataset order the trainer used. */
   index: number;
-  path?: string;
-  label?: string;
+  /** Distance to the cluster centroid, for exemplars. */
   distance?: number;
 }
 
 export interface ClusterView {
   index: number;
   size: number;
-  /** Members known to this checkpoint (all, or the exemplars nearest the centroid first). */
+  /** The exemplars nearest the centroid first, else the members in dataset order. */
   members: MemberRef[];
   topLabel?: string;
   /** Share of the cluster carrying its top label, 0..1. */
   purity?: number;
 }
 
+/** A layer as far as the weights tell: its weight tensors, their shapes and the parameter count. */
 export interface LayerView {
   name: string;
-  type?: string;
-  outputShape?: (number | null)[];
-  params?: number;
+  weights: { name: string; shape: number[] }[];
+  params: number;
 }
 
 export interface CheckpointView {
   path: string;
-  epoch: number;
-  config?: Partial<TrainConfig>;
-  engine?: EngineInfo;
-  metrics?: EpochMetrics;
+  dir: string;
+  manifest: CheckpointManifest;
+  metrics?: CheckpointMetrics;
+  modelOptions?: Record<string, unknown>;
   layers: LayerView[];
-  totalParams?: number;
+  totalParams: number;
   clusters: ClusterView[];
-  /** Per image: its cluster (the pseudo-label), when the checkpoint carries assignments. */
-  assignments?: number[];
-  images?: string[];
-  labels?: (string | undefined)[];
-  raw: Record<string, unknown>;
+  /** Per image: its cluster (the pseudo-label). */
+  assignments?: Int32Array;
+  classNames?: string[];
 }
 
-type Json = Record<string, unknown>;
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const arr = (v: unknown): unknown[] | undefined => (Array.isArray(v) ? v : undefined);
-const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
-
-/** Reads a field that is either inline in checkpoint.json or a file name (relative to the checkpoint) holding it. */
-function inlineOrFile(dir: string, v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  const p = join(dir, v);
-  if (!existsSync(p)) return undefined;
-  if (p.endsWith('.json')) return readJson(p);
-  return readFileSync(p, 'utf8').split(/\r?\n/).filter((l) => l.length);
+function fileOf(manifest: CheckpointManifest, dir: string, role: CheckpointRole): string | undefined {
+  const entry = manifest.files?.find((f) => f.role === role);
+  const p = join(dir, entry?.file ?? CHECKPOINT_FILES[role]);
+  return existsSync(p) ? p : undefined;
 }
 
-/** Top label and purity from a label histogram {label: count}. */
-export function labelStats(hist: Record<string, number> | undefined, size: number): { topLabel?: string; purity?: number } {
-  if (!hist || size <= 0) return {};
-  let top: string | undefined;
+/** assignments.i32: little-endian int32, one per image. */
+export function readInt32File(path: string): Int32Array {
+  const buf = readFileSync(path);
+  const out = new Int32Array(buf.byteLength >> 2);
+  for (let i = 0; i < out.length; i++) out[i] = buf.readInt32LE(i * 4);
+  return out;
+}
+
+/** Top label and purity of a cluster from its row of label counts. */
+export function labelStats(counts: number[] | undefined, classNames: string[] | undefined, size: number): { topLabel?: string; purity?: number } {
+  if (!counts || size <= 0) return {};
   let best = -1;
-  for (const [label, n] of Object.entries(hist)) if (n > best) [top, best] = [label, n];
-  return top === undefined ? {} : { topLabel: top, purity: best / size };
+  let arg = -1;
+  counts.forEach((n, i) => {
+    if (n > best) [best, arg] = [n, i];
+  });
+  if (arg < 0 || best <= 0) return {};
+  return { topLabel: classNames?.[arg] ?? String(arg), purity: best / size };
 }
 
-function member(m: unknown, images?: string[], labels?: (string | undefined)[]): MemberRef | undefined {
-  if (typeof m === 'number') return { index: m, path: images?.[m], label: labels?.[m] };
-  if (typeof m === 'string') return { index: -1, path: m };
-  const o = obj(m);
-  if (!o) return undefined;
-  const index = num(o.index) ?? -1;
-  return {
-    index,
-    path: typeof o.path === 'string' ? o.path : images?.[index],
-    label: typeof o.label === 'string' ? o.label : labels?.[index],
-    distance: num(o.distance),
-  };
-}
-
-/** Clusters from explicit per-cluster records, else grouped from the assignments. */
-export function clustersOf(c: Json, dir: string, images?: string[], labels?: (string | undefined)[], assignments?: number[]): ClusterView[] {
-  const records = arr(inlineOrFile(dir, c.clusters));
-  if (records) {
-    return records.map((r, i) => {
-      const o = obj(r) ?? {};
-      const members = (arr(o.members) ?? arr(o.exemplars) ?? []).map((m) => member(m, images, labels)).filter((m): m is MemberRef => !!m);
-      const size = num(o.size) ?? members.length;
-      const hist = obj(o.labelHistogram) ?? obj(o.labels);
-      return { index: num(o.index) ?? i, size, members, ...labelStats(hist as Record<string, number> | undefined, size) };
+/** Clusters from the assignments, with exemplars and label statistics when the checkpoint has them. */
+export function clustersOf(k: number, assignments: Int32Array | undefined, exemplars?: ClusterExemplars, hist?: LabelHistograms): ClusterView[] {
+  const sizes = new Array<number>(k).fill(0);
+  const members: MemberRef[][] = Array.from({ length: k }, () => []);
+  if (assignments) {
+    assignments.forEach((c, i) => {
+      if (c >= 0 && c < k) {
+        sizes[c]!++;
+        members[c]!.push({ index: i });
+      }
     });
   }
-  if (!assignments) return [];
-  const k = num(obj(c.config)?.k) ?? Math.max(-1, ...assignments) + 1;
-  const groups: MemberRef[][] = Array.from({ length: k }, () => []);
-  assignments.forEach((a, i) => groups[a]?.push({ index: i, path: images?.[i], label: labels?.[i] }));
-  return groups.map((members, index) => {
-    const hist: Record<string, number> = {};
-    for (const m of members) if (m.label !== undefined) hist[m.label] = (hist[m.label] ?? 0) + 1;
-    return { index, size: members.length, members, ...labelStats(labels ? hist : undefined, members.length) };
+  return sizes.map((size, index) => {
+    const ex = exemplars?.clusters[index];
+    const m = ex && ex.indices.length ? ex.indices.map((i, j) => ({ index: i, distance: ex.distances[j] })) : members[index]!;
+    const s = assignments ? size : (hist?.counts[index]?.reduce((a, b) => a + b, 0) ?? m.length);
+    return { index, size: s, members: m, ...labelStats(hist?.counts[index], hist?.classNames, s) };
   });
 }
 
-function layersOf(c: Json): { layers: LayerView[]; totalParams?: number } {
-  const a = obj(c.architecture) ?? obj(c.model);
-  const list = arr(a?.layers) ?? arr(c.layers) ?? [];
-  const layers = list.map((l, i) => {
-    const o = obj(l) ?? {};
-    const shape = arr(o.outputShape);
-    return {
-      name: typeof o.name === 'string' ? o.name : `layer ${i}`,
-      type: typeof o.type === 'string' ? o.type : typeof o.className === 'string' ? o.className : undefined,
-      outputShape: shape?.map((d) => (typeof d === 'number' ? d : null)),
-      params: num(o.params),
-    };
-  });
-  const total = num(a?.totalParams) ?? num(c.totalParams) ?? (layers.some((l) => l.params !== undefined) ? layers.reduce((s, l) => s + (l.params ?? 0), 0) : undefined);
-  return { layers, totalParams: total };
+/** Groups weight tensors "conv1/kernel", "conv1/bias" into layer "conv1", in file order. */
+export function layersOf(weights: { name: string; shape: number[] }[]): LayerView[] {
+  const layers = new Map<string, LayerView>();
+  for (const w of weights) {
+    const name = w.name.includes('/') ? w.name.slice(0, w.name.lastIndexOf('/')) : w.name;
+    const layer = layers.get(name) ?? { name, weights: [], params: 0 };
+    layer.weights.push(w);
+    layer.params += w.shape.reduce((a, b) => a * b, 1);
+    layers.set(name, layer);
+  }
+  return [...layers.values()];
+}
+
+interface ModelJson {
+  modelTopology?: { arch?: string; options?: Record<string, unknown> };
+  weightsManifest?: { weights: { name: string; shape: number[] }[] }[];
 }
 
 export function readCheckpoint(manifestPath: string): CheckpointView | undefined {
-  const c = readJson<Json>(manifestPath);
-  if (!c) return undefined;
+  const manifest = readJson<CheckpointManifest>(manifestPath);
+  if (!manifest || typeof manifest.epoch !== 'number') return undefined;
   const dir = dirname(manifestPath);
-  const images = arr(inlineOrFile(dir, c.images))?.map(String);
-  const labels = arr(inlineOrFile(dir, c.labels))?.map((l) => (l === null || l === undefined ? undefined : String(l)));
-  const assignments = arr(inlineOrFile(dir, c.assignments))?.map(Number);
-  const m = /epoch-(\d+)/.exec(dir);
+  const json = <T>(role: CheckpointRole) => {
+    const p = fileOf(manifest, dir, role);
+    return p ? readJson<T>(p) : undefined;
+  };
+  const assignmentsPath = fileOf(manifest, dir, 'assignments');
+  const assignments = assignmentsPath ? readInt32File(assignmentsPath) : undefined;
+  const hist = json<LabelHistograms>('labelHistograms');
+  const model = json<ModelJson>('model');
+  const layers = layersOf((model?.weightsManifest ?? []).flatMap((g) => g.weights));
   return {
     path: manifestPath,
-    epoch: num(c.epoch) ?? (m ? Number(m[1]) : 0),
-    config: obj(c.config) as Partial<TrainConfig> | undefined,
-    engine: obj(c.engine) as EngineInfo | undefined,
-    metrics: obj(c.metrics) as EpochMetrics | undefined,
-    ...layersOf(c),
-    clusters: clustersOf(c, dir, images, labels, assignments),
+    dir,
+    manifest,
+    metrics: json<CheckpointMetrics>('metrics'),
+    modelOptions: model?.modelTopology?.options,
+    layers,
+    totalParams: layers.reduce((s, l) => s + l.params, 0),
+    clusters: clustersOf(manifest.k, assignments, json<ClusterExemplars>('exemplars'), hist),
     assignments,
-    images,
-    labels,
-    raw: c,
+    classNames: hist?.classNames,
   };
 }

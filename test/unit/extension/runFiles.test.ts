@@ -57,38 +57,32 @@ test('events.jsonl with a torn last line still yields the epochs, last value per
   assert.deepEqual(m.map((x) => [x.epoch, x.loss]), [[0, 3], [1, 2.4]]);
 });
 
-test('readCheckpoint groups assignments into clusters with top label and purity', (t) => {
+test('readCheckpoint reads the listed files: assignments, exemplars, label histograms, weights', (t) => {
   const dir = join(tempDir(t), 'epoch-0004');
   mkdirSync(dir);
-  writeFileSync(join(dir, 'images.txt'), 'a.png\nb.png\nc.png\nd.png\ne.png\n');
-  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({
-    config: { k: 3 }, assignments: [0, 0, 1, 0, 1], images: 'images.txt', labels: ['cat', 'dog', 'dog', 'cat', 'dog'],
-    architecture: { layers: [{ name: 'conv1', type: 'Conv2D', outputShape: [null, 28, 28, 64], params: 640 }, { name: 'fc', params: 100 }] },
-  }));
+  const a = Buffer.alloc(5 * 4);
+  [0, 0, 1, 0, 1].forEach((c, i) => a.writeInt32LE(c, i * 4));
+  writeFileSync(join(dir, 'assignments.i32'), a);
+  writeFileSync(join(dir, 'label-histograms.json'), JSON.stringify({ classNames: ['cat', 'dog'], counts: [[2, 1], [0, 2], [0, 0]] }));
+  writeFileSync(join(dir, 'exemplars.json'), JSON.stringify({ clusters: [{ indices: [3, 0], distances: [0.1, 0.2] }, { indices: [], distances: [] }, { indices: [], distances: [] }] }));
+  writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: { arch: 'smallvgg', options: { k: 3 } }, weightsManifest: [{ paths: ['weights.bin'], weights: [
+    { name: 'conv1/kernel', shape: [3, 3, 1, 8] }, { name: 'conv1/bias', shape: [8] }, { name: 'top/kernel', shape: [8, 3] }] }] }));
+  writeFileSync(join(dir, 'metrics.json'), JSON.stringify({ epoch: 4, loss: 1.5, clusters: { k: 3, empty: 1, largest: 3, smallest: 0 }, seconds: { epoch: 2 } }));
+  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({ version: 1, epoch: 4, created: 'x', arch: 'smallvgg', k: 3, images: 5, files: [
+    { role: 'assignments', file: 'assignments.i32', bytes: 20 }] }));
   const c = readCheckpoint(join(dir, 'checkpoint.json'))!;
-  assert.equal(c.epoch, 4);
+  assert.equal(c.manifest.epoch, 4);
   assert.deepEqual(c.clusters.map((x) => x.size), [3, 2, 0]);
   assert.equal(c.clusters[0]!.topLabel, 'cat');
   assert.ok(Math.abs(c.clusters[0]!.purity! - 2 / 3) < 1e-12);
+  assert.equal(c.clusters[1]!.topLabel, 'dog');
   assert.equal(c.clusters[1]!.purity, 1);
   assert.equal(c.clusters[2]!.topLabel, undefined);
-  assert.deepEqual(c.clusters[1]!.members.map((m) => m.path), ['c.png', 'e.png']);
-  assert.equal(c.totalParams, 740);
-  assert.deepEqual(c.layers[0]!.outputShape, [null, 28, 28, 64]);
-});
-
-test('readCheckpoint reads explicit cluster records with exemplars and label histograms', (t) => {
-  const dir = join(tempDir(t), 'epoch-0000');
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({
-    epoch: 0,
-    clusters: [{ size: 10, exemplars: [{ index: 3, path: '/x/3.png', distance: 0.1 }], labelHistogram: { shoe: 7, bag: 3 } }],
-  }));
-  const c = readCheckpoint(join(dir, 'checkpoint.json'))!;
-  assert.equal(c.clusters[0]!.size, 10);
-  assert.equal(c.clusters[0]!.topLabel, 'shoe');
-  assert.equal(c.clusters[0]!.purity, 0.7);
-  assert.equal(c.clusters[0]!.members[0]!.distance, 0.1);
-  assert.deepEqual(labelStats({}, 0), {});
+  assert.deepEqual(c.clusters[0]!.members, [{ index: 3, distance: 0.1 }, { index: 0, distance: 0.2 }]);
+  assert.deepEqual(c.clusters[1]!.members.map((m) => m.index), [2, 4], 'no exemplars: members in dataset order');
+  assert.deepEqual(c.layers.map((l) => [l.name, l.params]), [['conv1', 80], ['top', 24]]);
+  assert.equal(c.totalParams, 104);
+  assert.equal(c.metrics?.loss, 1.5);
   assert.equal(readCheckpoint(join(dir, 'nope.json')), undefined);
+  assert.deepEqual(labelStats([0, 0], ['a', 'b'], 0), {});
 });
