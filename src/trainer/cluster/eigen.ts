@@ -36,7 +36,7 @@ function subspaceTopEigenpairs(c: Float64Array, dim: number, count: number, iter
   const p = Math.min(dim, count + Math.max(16, Math.ceil(count / 4)));
   const rng = new Rng(12345);
   // Q^T stored as p contiguous rows of length D, so that Gram-Schmidt walks memory in order.
-  let qt = new Float64Array(p * dim);
+  let qt: Float64Array = new Float64Array(p * dim);
   for (let i = 0; i < qt.length; i++) qt[i] = gaussian(rng);
   const cT = tf.tensor2d(Float32Array.from(c), [dim, dim]);
   // (C Q)^T = Q^T C because C is symmetric.

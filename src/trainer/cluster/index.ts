@@ -1,0 +1,12 @@
+// The clustering phase of a DeepCluster epoch: PCA whitening + L2, k-means (or PIC), pseudo-labels, sampler.
+export { pcaWhiten, fitPca, applyPca, type PcaTransform, type PcaResult } from './pca';
+export { kmeans, initialCentroids, type KmeansOptions, type KmeansResult } from './kmeans';
+export { pic, type PicOptions, type PicResult } from './pic';
+export { knnGraph, type KnnGraph } from './knn-graph';
+export { imagesLists, assignmentsFromLists } from './pseudo-labels';
+export { uniformSampler, officialSampler, drawPerCluster, type Sample } from './sampler';
+export { Rng, randomInt, shuffle, type Random, type RngState } from './rng';
+export { faissRandPerm, Mt19937 } from './faiss-random';
+export { splitEmptyClusters } from './split-clusters';
+export { topEigenpairs } from './eigen';
+export type { FeatureMatrix, HostMatrix } from './features';
