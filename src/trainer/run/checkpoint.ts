@@ -113,7 +113,6 @@ export async function saveCheckpoint(
   const finalDir = path.join(parent, name);
   const tempDir = path.join(parent, `${TEMP_PREFIX}${name}-${process.pid}`);
   const files: CheckpointFileEntry[] = [];
-  let current = tempDir;
   try {
     await fs.mkdir(parent, { recursive: true });
     await fs.rm(tempDir, { recursive: true, force: true });
@@ -121,8 +120,7 @@ export async function saveCheckpoint(
 
     const put = async (role: CheckpointRole, data: string | Uint8Array, extra: Partial<CheckpointFileEntry> = {}) => {
       const file = CHECKPOINT_FILES[role];
-      current = path.join(tempDir, file);
-      await writeFileDurable(current, data);
+      await writeFileDurable(path.join(tempDir, file), data);
       files.push({ role, file, bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength, ...extra });
     };
     const putArray = (role: CheckpointRole, a: SavedArray<Float32Array | Int32Array>) =>
@@ -158,14 +156,12 @@ export async function saveCheckpoint(
       images: state.assignments.length,
       files,
     };
-    current = path.join(tempDir, RUN_FILES.checkpointManifest);
-    await writeFileDurable(current, json(manifest));
+    await writeFileDurable(path.join(tempDir, RUN_FILES.checkpointManifest), json(manifest));
     await fsyncDir(tempDir);
     await options.beforeRename?.(tempDir);
 
     // A folder of the same epoch (a run resumed after dying between rename and `latest`) is moved aside first:
     // rename cannot replace a non-empty folder.
-    current = finalDir;
     const aside = path.join(parent, `${OLD_PREFIX}${name}-${process.pid}`);
     const replaced = await fs.rename(finalDir, aside).then(
       () => true,
@@ -184,7 +180,8 @@ export async function saveCheckpoint(
   } catch (err) {
     await fs.rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof CheckpointError) throw err;
-    throw describeWriteError(err, current);
+    // Named after the checkpoint, not the temp file: "disk full while writing <run>/checkpoints/epoch-0007".
+    throw describeWriteError(err, finalDir);
   }
 }
 
@@ -221,7 +218,11 @@ export async function verifyCheckpoint(
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const check = await verifyCheckpoint(dir);
   if (!check.complete) {
-    throw new CheckpointError(`checkpoint ${dir} is incomplete (${check.reason}); it was not fully written`);
+    throw new CheckpointError(
+      check.reason.startsWith('version')
+        ? `checkpoint ${dir} has format ${check.reason}`
+        : `checkpoint ${dir} is incomplete (${check.reason}); it was not fully written`,
+    );
   }
   const manifest = check.manifest;
   const entry = (role: CheckpointRole) => manifest.files.find((f) => f.role === role);
