@@ -111,26 +111,32 @@ export function resizedCrop(image: Uint8Array, out: Uint8Array, size: number, ch
   };
   const ys = axis(box.top, box.height);
   const xs = axis(box.left, box.width);
+  // Per output column: byte offsets of the two source columns and the weight, mirrored when flipping.
+  const x0 = new Int32Array(size);
+  const x1 = new Int32Array(size);
+  const fx = new Float32Array(size);
+  for (let x = 0; x < size; x++) {
+    const xi = flip ? size - 1 - x : x;
+    x0[x] = xs.i0[xi] * channels;
+    x1[x] = xs.i1[xi] * channels;
+    fx[x] = xs.f[xi];
+  }
+  const stride = size * channels;
   for (let y = 0; y < size; y++) {
-    const r0 = ys.i0[y] * size;
-    const r1 = ys.i1[y] * size;
+    const r0 = ys.i0[y] * stride;
+    const r1 = ys.i1[y] * stride;
     const fy = ys.f[y];
-    for (let x = 0; x < size; x++) {
-      const xi = flip ? size - 1 - x : x;
-      const c0 = xs.i0[xi];
-      const c1 = xs.i1[xi];
-      const fx = xs.f[xi];
-      const w00 = (1 - fy) * (1 - fx);
-      const w01 = (1 - fy) * fx;
-      const w10 = fy * (1 - fx);
-      const w11 = fy * fx;
-      const a = (r0 + c0) * channels;
-      const b = (r0 + c1) * channels;
-      const d = (r1 + c0) * channels;
-      const e = (r1 + c1) * channels;
-      const o = (y * size + x) * channels;
+    let o = y * stride;
+    for (let x = 0; x < size; x++, o += channels) {
+      const wx = fx[x];
+      const a = r0 + x0[x];
+      const b = r0 + x1[x];
+      const d = r1 + x0[x];
+      const e = r1 + x1[x];
       for (let c = 0; c < channels; c++) {
-        out[o + c] = (w00 * image[a + c] + w01 * image[b + c] + w10 * image[d + c] + w11 * image[e + c] + 0.5) | 0;
+        const top = image[a + c] + wx * (image[b + c] - image[a + c]);
+        const bottom = image[d + c] + wx * (image[e + c] - image[d + c]);
+        out[o + c] = (top + fy * (bottom - top) + 0.5) | 0;
       }
     }
   }

@@ -71,7 +71,7 @@ export class CacheWriter {
     const tmp = `${stem}.u8.tmp-${process.pid}-${Date.now()}`;
     try {
       await mkdir(join(stem, '..'), { recursive: true });
-      return new CacheWriter(stem, tmp, await open(tmp, 'w'));
+      return new CacheWriter(stem, tmp, await open(tmp, 'w+'));
     } catch (err) {
       throw writeError(tmp, err);
     }

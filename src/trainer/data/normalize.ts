@@ -54,13 +54,20 @@ export function chooseNormalization(kind: string, path: string, channels: number
 /** n x S x S x C uint8 -> normalised float32 NHWC tensor, through a 256-entry table per channel. */
 export function toTensorBatch(u8: Uint8Array, n: number, size: number, channels: number, norm: Normalization): tf.Tensor4D {
   if (u8.length !== n * size * size * channels) throw new RangeError(`batch has ${u8.length} bytes, expected ${n}x${size}x${size}x${channels}`);
-  const table = new Float32Array(256 * channels);
-  for (let c = 0; c < channels; c++) for (let v = 0; v < 256; v++) table[c * 256 + v] = (v / 255 - norm.mean[c]) / norm.std[c];
+  const tables = norm.mean.slice(0, channels).map((m, c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - m) / norm.std[c]));
   const out = new Float32Array(u8.length);
   if (channels === 1) {
-    for (let i = 0; i < u8.length; i++) out[i] = table[u8[i]];
+    const t0 = tables[0];
+    for (let i = 0; i < u8.length; i++) out[i] = t0[u8[i]];
+  } else if (channels === 3) {
+    const [t0, t1, t2] = tables;
+    for (let i = 0; i < u8.length; i += 3) {
+      out[i] = t0[u8[i]];
+      out[i + 1] = t1[u8[i + 1]];
+      out[i + 2] = t2[u8[i + 2]];
+    }
   } else {
-    for (let i = 0; i < u8.length; i++) out[i] = table[(i % channels) * 256 + u8[i]];
+    for (let i = 0; i < u8.length; i++) out[i] = tables[i % channels][u8[i]];
   }
   return tf.tensor4d(out, [n, size, size, channels], 'float32');
 }

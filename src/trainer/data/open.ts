@@ -61,7 +61,10 @@ export async function openDataset(options: OpenDatasetOptions): Promise<Dataset>
   meta ??= await buildCache(source, stem, size, limit, options);
 
   const count = Math.min(meta.count, limit ?? Infinity);
-  const skipped: SkippedFile[] = meta.skipped.filter((s) => s.imagesBefore < count).map(({ path, reason }) => ({ path, reason }));
+  // A view of the first N images of a larger cache owns the skips met before its last image.
+  const skipped: SkippedFile[] = meta.skipped
+    .filter((s) => count === meta.count || s.imagesBefore < count)
+    .map(({ path, reason }) => ({ path, reason }));
   if (cacheHit) for (const s of skipped) options.onSkip?.(s);
   const rowBytes = size * size * meta.channels;
   const reader = await CacheReader.open(stem + '.u8', rowBytes, count, options.inMemory);
