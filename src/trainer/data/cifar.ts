@@ -1,8 +1,8 @@
 // CIFAR-10/100 binary batches: records of label byte(s) then 3072 bytes, the 32x32 R plane, then G, then B.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { mapLimit, resizeRaw } from './decode';
 import { hashFile, hashStrings } from './fingerprint';
+import { Resampler } from './resample';
 import { DatasetError, type DecodeContext, type Source, type SourceChunk } from './source';
 
 const SIDE = 32;
@@ -96,10 +96,8 @@ async function* decodeCifar(layout: CifarLayout, ctx: DecodeContext, total: numb
       let pixels = hwc;
       if (ctx.size !== SIDE) {
         pixels = new Uint8Array((end - start) * outBytes);
-        const idx = Array.from({ length: end - start }, (_, i) => i);
-        await mapLimit(idx, ctx.concurrency, async (i) => {
-          pixels.set(await resizeRaw(hwc.subarray(i * PIXELS, (i + 1) * PIXELS), SIDE, SIDE, 3, ctx.size), i * outBytes);
-        });
+        const resampler = new Resampler(SIDE, SIDE, 3, ctx.size);
+        for (let i = 0; i < end - start; i++) resampler.apply(hwc.subarray(i * PIXELS, (i + 1) * PIXELS), pixels.subarray(i * outBytes));
       }
       ctx.progress(done + end, wanted);
       yield { pixels, count: end - start, channels: 3, labels };

@@ -39,18 +39,6 @@ export async function decodeImage(encoded: Buffer, size: number): Promise<Decode
   return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.length), grey };
 }
 
-/** Resize raw pixels (IDX, CIFAR at another size) by the shorter side to S, then centre crop; channels kept. */
-export async function resizeRaw(pixels: Uint8Array, width: number, height: number, channels: number, size: number): Promise<Uint8Array> {
-  if (width === size && height === size) return pixels;
-  const { data } = await sharp(pixels, { raw: { width, height, channels: channels as 1 | 3 } })
-    .resize(size, size, { fit: 'cover', position: 'centre', kernel: 'linear' })
-    .toColourspace(channels === 1 ? 'b-w' : 'srgb') // else sharp widens grey to sRGB
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  if (data.length !== size * size * channels) throw new Error(`resize returned ${data.length} bytes, expected ${size * size * channels}`);
-  return new Uint8Array(data.buffer, data.byteOffset, data.length);
-}
-
 /** Run `fn` over items with at most `limit` calls in flight; results keep the input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);

@@ -4,8 +4,8 @@ import { createGunzip, gunzip as gunzipCb } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { resizeRaw, mapLimit } from './decode';
 import { hashFile, hashStrings } from './fingerprint';
+import { Resampler } from './resample';
 import { DatasetError, type DecodeContext, type Source, type SourceChunk } from './source';
 
 const gunzip = promisify(gunzipCb); // off the event loop, in libuv's pool
@@ -111,11 +111,10 @@ async function* decodeIdx(imagesFile: string, labelsFile: string | undefined, ct
       pixels = images.data.slice(start * inBytes, end * inBytes);
     } else {
       pixels = new Uint8Array((end - start) * outBytes);
-      const idx = Array.from({ length: end - start }, (_, i) => start + i);
-      await mapLimit(idx, ctx.concurrency, async (i) => {
-        const resized = await resizeRaw(images.data.subarray(i * inBytes, (i + 1) * inBytes), w, h, c, ctx.size);
-        pixels.set(resized, (i - start) * outBytes);
-      });
+      const resampler = new Resampler(w, h, c, ctx.size);
+      for (let i = start; i < end; i++) {
+        resampler.apply(images.data.subarray(i * inBytes, (i + 1) * inBytes), pixels.subarray((i - start) * outBytes));
+      }
     }
     ctx.progress(end, count);
     yield { pixels, count: end - start, channels: c, labels: labels?.subarray(start, end) };

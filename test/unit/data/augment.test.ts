@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import '@tensorflow/tfjs-backend-cpu';
 import { augmentBatch, augmentationFor, randomResizedCropBox, toTensorBatch } from '../../../src/trainer/data';
 import { resizedCrop, shiftedCrop } from '../../../src/trainer/data/augment';
-import { mulberry32 } from '../../../src/trainer/train/seeds';
+import { seeded as mulberry32 } from './fixtures';
 
 const ramp = (n: number, size: number, c: number) => Uint8Array.from({ length: n * size * size * c }, (_, i) => (i * 31 + (i >> 7)) % 256);
 

@@ -86,3 +86,15 @@ export async function makeCifar10(dir: string): Promise<void> {
   await writeFile(join(dir, 'test_batch.bin'), Buffer.concat([9].map(rec)));
   await writeFile(join(dir, 'batches.meta.txt'), 'airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n');
 }
+
+/** A small seeded generator for the tests (mulberry32): the data layer takes any `() => number` in [0, 1). */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
