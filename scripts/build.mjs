@@ -6,6 +6,9 @@ import { readdirSync, existsSync } from 'node:fs';
 const targets = [
   { in: 'src/trainer/cli.ts', out: 'trainer/cli' },
   { in: 'src/bench/engine.ts', out: 'bench/engine' },
+  // The VS Code extension host entry ('vscode' is provided by the host at runtime) and the trainer's parent watchdog.
+  { in: 'src/extension/extension.ts', out: 'extension' },
+  { in: 'src/extension/trainerHost.ts', out: 'trainerHost' },
 ];
 for (const f of existsSync('src/bench') ? readdirSync('src/bench') : []) {
   const name = f.replace(/\.ts$/, '');
@@ -19,6 +22,7 @@ await build({
   format: 'cjs',
   target: 'node20',
   packages: 'external',
+  external: ['vscode'],
   sourcemap: true,
   logLevel: 'warning',
 });
