@@ -38,31 +38,25 @@ export async function kmeans(x: FeatureMatrix, k: number, opts: KmeansOptions = 
   const iterations = opts.iterations ?? 20;
   if (!Number.isInteger(k) || k < 1) throw new Error(`k-means: k must be a positive integer (got ${k})`);
   if (k > n) throw new Error(`--k ${k} is larger than the number of images ${n}`);
-  // The means are summed on the host: the wasm backend has no UnsortedSegmentSum kernel, the assignments come
-  // back to the host anyway for the split step, and O(N d) adds are cheap next to the O(N k d) distances.
   const host = await toHost(x);
   const centroids = opts.initialCentroids ? Float32Array.from(opts.initialCentroids) : initialCentroids(host, k, opts.seed ?? 1234);
   if (centroids.length !== k * d) throw new Error(`k-means: initial centroids must be ${k} x ${d}`);
 
   const step = chunkRows(k, opts.chunkFloats);
-  const chunks: { x: tf.Tensor2D; start: number; norms: number }[] = [];
-  for (let s = 0; s < n; s += step) {
-    const e = Math.min(n, s + step);
-    const xc = rowsTensor(x, s, e);
-    const norms = tf.tidy(() => tf.sum(tf.square(xc)));
-    chunks.push({ x: xc, start: s, norms: (await norms.data())[0] });
-    norms.dispose();
-  }
+  const chunks: Chunk[] = [];
+  for (let s = 0; s < n; s += step) chunks.push({ x: rowsTensor(x, s, Math.min(n, s + step)), start: s });
   try {
     const assignments = new Int32Array(n);
     const objectivePerIter: number[] = [];
     let splits = 0;
     for (let it = 0; it < iterations; it++) {
-      objectivePerIter.push(await assign(chunks, centroids, k, d, assignments));
-      const counts = computeCentroids(host, assignments, k, centroids);
+      await assign(chunks, centroids, k, d, assignments);
+      const { objective, counts } = updateCentroids(host, assignments, k, centroids);
+      objectivePerIter.push(objective);
       splits += splitEmptyClusters(centroids, counts, d, n);
     }
-    const finalObjective = await assign(chunks, centroids, k, d, assignments);
+    await assign(chunks, centroids, k, d, assignments);
+    const finalObjective = squaredDistances(host, assignments, centroids);
     return {
       assignments,
       centroids,
@@ -76,6 +70,11 @@ export async function kmeans(x: FeatureMatrix, k: number, opts: KmeansOptions = 
   }
 }
 
+interface Chunk {
+  x: tf.Tensor2D;
+  start: number;
+}
+
 /** faiss: a random permutation seeded with (seed + 1); its first k points become the centroids. */
 export function initialCentroids(x: HostMatrix, k: number, seed: number): Float32Array {
   const perm = faissRandPerm(x.n, seed + 1);
@@ -84,45 +83,72 @@ export function initialCentroids(x: HostMatrix, k: number, seed: number): Float3
   return c;
 }
 
-/** Nearest centroid of every point (writes `out`); returns the sum of squared distances. */
-async function assign(chunks: { x: tf.Tensor2D; start: number; norms: number }[], centroids: Float32Array, k: number, d: number, out: Int32Array): Promise<number> {
-  const c = tf.tensor2d(centroids, [k, d]);
-  const cNorm = tf.tidy(() => tf.sum(tf.square(c), 1));
-  let objective = 0;
+/**
+ * Nearest centroid of every point, written into `out`. argmin_j ||x - c_j||^2 = argmin_j (||c_j||^2 - 2 x.c_j):
+ * one fused matMul with bias (x . (-2 C^T) + ||c||^2) and an argMin per chunk. The centroids are passed already
+ * transposed: on wasm, matMul with transposeB is ~4x slower than with a pre-transposed operand.
+ */
+async function assign(chunks: Chunk[], centroids: Float32Array, k: number, d: number, out: Int32Array): Promise<void> {
+  const ct = new Float32Array(d * k);
+  const norms = new Float32Array(k);
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < d; j++) {
+      const v = centroids[c * d + j];
+      ct[j * k + c] = -2 * v;
+      norms[c] += v * v;
+    }
+  }
+  const b = tf.tensor2d(ct, [d, k]);
+  const bias = tf.tensor1d(norms);
   try {
     for (const chunk of chunks) {
-      const [idx, best] = tf.tidy(() => {
-        // ||x||^2 is constant per row, so argmin over ||c||^2 - 2 x.c is the nearest centroid.
-        const dist = tf.sub(cNorm, tf.mul(tf.matMul(chunk.x, c, false, true), 2));
-        return [tf.argMin(dist, 1), tf.sum(tf.min(dist, 1))];
-      });
+      const idx = tf.tidy(() => tf.argMin(tf.fused.matMul({ a: chunk.x, b, bias }), 1));
       out.set(await idx.data(), chunk.start);
-      objective += chunk.norms + (await best.data())[0];
       idx.dispose();
-      best.dispose();
     }
   } finally {
-    c.dispose();
-    cNorm.dispose();
+    b.dispose();
+    bias.dispose();
   }
-  return Math.max(0, objective);
 }
 
-/** Means of the assigned points (empty clusters get 0, as in faiss); returns the counts (float, faiss hassign). */
-function computeCentroids(x: HostMatrix, assignments: Int32Array, k: number, centroids: Float32Array): Float32Array {
+/**
+ * One host pass: the objective at this assignment step (sum of squared distances to the current centroids,
+ * float64) and the new centroids = means of their points (empty clusters get 0, as in faiss). Returns the
+ * counts as floats, like faiss's hassign. Summing on the host: the wasm backend has no UnsortedSegmentSum,
+ * the assignments are on the host anyway for the split step, and O(N d) is small next to the O(N k d) matMul.
+ */
+function updateCentroids(x: HostMatrix, assignments: Int32Array, k: number, centroids: Float32Array): { objective: number; counts: Float32Array } {
   const { n, d, data } = x;
   const sums = new Float64Array(k * d);
   const counts = new Float32Array(k);
+  let objective = 0;
   for (let i = 0; i < n; i++) {
     const c = assignments[i];
     counts[c]++;
     const o = i * d;
     const oc = c * d;
-    for (let j = 0; j < d; j++) sums[oc + j] += data[o + j];
+    for (let j = 0; j < d; j++) {
+      const v = data[o + j];
+      const diff = v - centroids[oc + j];
+      objective += diff * diff;
+      sums[oc + j] += v;
+    }
   }
   for (let c = 0; c < k; c++) {
     const inv = counts[c] > 0 ? 1 / counts[c] : 0;
     for (let j = 0; j < d; j++) centroids[c * d + j] = sums[c * d + j] * inv;
   }
-  return counts;
+  return { objective, counts };
+}
+
+function squaredDistances(x: HostMatrix, assignments: Int32Array, centroids: Float32Array): number {
+  const { n, d, data } = x;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    const oc = assignments[i] * d;
+    for (let j = 0; j < d; j++) total += (data[o + j] - centroids[oc + j]) ** 2;
+  }
+  return total;
 }

@@ -62,3 +62,16 @@ test('k-means: k larger than N is a one-line error', async () => {
   await tf.setBackend('cpu');
   await assert.rejects(kmeans({ data: new Float32Array(6), n: 3, d: 2 }, 4), /^Error: --k 4 is larger than the number of images 3$/);
 });
+
+test('k-means on the wasm backend matches the cpu backend where no distance ties exist', async () => {
+  await import('@tensorflow/tfjs-backend-wasm');
+  // First 300 rows: no duplicated points, so tie-breaking (which differs between matMul kernels) cannot matter.
+  const sub = { data: Float32Array.from(fixture.x.slice(0, 300 * fixture.d)), n: 300, d: fixture.d };
+  await tf.setBackend('cpu');
+  const onCpu = await kmeans(sub, 12, { seed: 11 });
+  await tf.setBackend('wasm');
+  const onWasm = await kmeans(sub, 12, { seed: 11 });
+  await tf.setBackend('cpu');
+  assert.deepEqual(Array.from(onWasm.assignments), Array.from(onCpu.assignments));
+  assert.ok(Math.abs(onWasm.objective - onCpu.objective) < 1e-5 * onCpu.objective);
+});
