@@ -14,9 +14,10 @@ export interface PytorchTensor {
 }
 
 /** PyTorch module-path -> our name, and how to convert the tensor. */
-type Conversion = 'conv' | 'linear' | 'fc6' | 'copy';
+export type Conversion = 'conv' | 'linear' | 'fc6' | 'copy';
 
-function pytorchNames(options: ModelOptions): Map<string, { name: string; conversion: Conversion }> {
+/** Official state_dict key (without `.module`, Sobel and `num_batches_tracked`) -> our name and conversion. */
+export function pytorchKeyNames(options: ModelOptions): Map<string, { name: string; conversion: Conversion }> {
   const spec = architectureSpec(options.arch);
   const m = new Map<string, { name: string; conversion: Conversion }>();
   let i = 0;
@@ -101,7 +102,7 @@ function checkSobel(key: string, t: PytorchTensor): void {
  * `ConvNet.loadWeights` takes. Unknown keys, shape mismatches and non-standard Sobel tensors are errors.
  */
 export function importPytorchStateDict(options: ModelOptions, stateDict: Map<string, PytorchTensor>): Map<string, tf.Tensor> {
-  const names = pytorchNames(options);
+  const names = pytorchKeyNames(options);
   const flatten = summarizeModel(options).filter((r) => r.kind !== 'flatten' && r.outputShape.length === 3).at(-1)!.outputShape;
   const out = new Map<string, tf.Tensor>();
   for (const [rawKey, t] of stateDict) {
