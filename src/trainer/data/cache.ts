@@ -2,9 +2,10 @@
 // sidecar (count, labels, paths, skipped files, normalisation). Memory per image: S*S*C bytes (784 B for
 // 28x28 grey, 3 KiB for 32x32 RGB, 147 KiB for 224x224 RGB). Written to a temp file and renamed, so a killed
 // process never leaves a cache that a later open would trust.
-import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readFile, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import type { DatasetInfo } from '../../protocol/run';
 import { DatasetError } from './source';
 import type { Normalization, SkippedFile } from './types';
@@ -33,6 +34,41 @@ export interface CacheMeta {
 export function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'deepcluster');
+}
+
+/**
+ * The cache folder to use: the requested one, or, when the default one cannot be written (read-only home,
+ * sandbox), a per-user folder under the system temp dir, with a warning.
+ */
+export async function usableCacheDir(requested: string | undefined, warn?: (message: string) => void): Promise<string> {
+  const dir = requested ?? defaultCacheDir();
+  const writable = (d: string) => mkdir(d, { recursive: true }).then(() => access(d, constants.W_OK)).then(() => true, () => false);
+  if (await writable(dir)) return dir;
+  const fallback = join(tmpdir(), `deepcluster-cache-${process.getuid?.() ?? 'user'}`);
+  if (requested === undefined && (await writable(fallback))) {
+    warn?.(`cannot write the image cache folder ${dir}; using ${fallback}`);
+    return fallback;
+  }
+  throw new DatasetError(`cannot write the image cache folder ${dir}`);
+}
+
+/** Remove temp files that killed writers left for this cache (their process is gone). */
+async function removeStaleTemps(stem: string): Promise<void> {
+  const prefix = basename(stem);
+  const names = await readdir(dirname(stem)).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /\.(u8|json)\.tmp-(\d+)/.exec(name.slice(prefix.length)) : null;
+    if (m && !isAlive(Number(m[2]))) await rm(join(dirname(stem), name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** `<dir>/<kind>-<fingerprint>-s<S>-<n|all>.v<version>`; add `.u8` (pixels) or `.json` (meta). */
@@ -70,7 +106,8 @@ export class CacheWriter {
   static async create(stem: string): Promise<CacheWriter> {
     const tmp = `${stem}.u8.tmp-${process.pid}-${Date.now()}`;
     try {
-      await mkdir(join(stem, '..'), { recursive: true });
+      await mkdir(dirname(stem), { recursive: true });
+      await removeStaleTemps(stem);
       return new CacheWriter(stem, tmp, await open(tmp, 'w+'));
     } catch (err) {
       throw writeError(tmp, err);

@@ -1,6 +1,6 @@
 // The dataset layer of the trainer. What the epoch loop uses:
 //
-//   const ds = await openDataset({ path?, inputSize: S, limit?, cacheDir?, onProgress?, onSkip?, inMemory? })
+//   const ds = await openDataset({ path?, inputSize: S, limit?, cacheDir?, onProgress?, onSkip?, onWarning?, inMemory? })
 //     path undefined -> the bundled sample (data/fashion-mnist, Fashion-MNIST test split, 10 000 images).
 //     path: an IDX images file (.gz or raw; labels found beside it by the standard names) or a folder holding
 //       one (train split preferred); a CIFAR-10/100 binary folder (data_batch_*.bin / train.bin) or .bin file;
@@ -19,6 +19,8 @@
 // Images: EXIF-rotated, alpha flattened onto white, converted to 8-bit sRGB (grey, 16-bit, CMYK, palette),
 // resized so the shorter side is S, centre-cropped to S x S. Image folders are 3-channel RGB unless every image
 // is grey, then 1 channel. IDX keeps its channels (1); CIFAR is RGB.
+// Errors that stop an open are DatasetError with a one-line message naming the path (missing path, no
+// readable image, truncated IDX/CIFAR, unwritable cache, disk full); bad image files are skipped, never fatal.
 // Decoded once into a cache file (<cacheDir>/<kind>-<fingerprint>-s<S>-<n|all>.v1.u8, S*S*C bytes per image:
 // 784 B at 28x28x1, 147 KiB at 224x224x3). Caches up to 256 MiB are read into memory; larger ones are read by
 // positioned reads per batch, so memory is the batch, never the dataset.

@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DatasetInfo } from '../../protocol/run';
 import { augmentBatch, augmentationFor } from './augment';
-import { CacheReader, CacheWriter, cacheStem, defaultCacheDir, readCacheMeta, type CacheMeta } from './cache';
+import { CacheReader, CacheWriter, cacheStem, readCacheMeta, usableCacheDir, type CacheMeta } from './cache';
 import { cifarSource, findCifar } from './cifar';
 import { folderSource } from './folder';
 import { findIdxImages, idxSource, looksLikeIdxName } from './idx';
@@ -43,7 +43,7 @@ export async function openDataset(options: OpenDatasetOptions): Promise<Dataset>
     throw new DatasetError(`--limit must be a positive integer, got ${options.limit}`);
   }
   const source = await detectSource(options.path);
-  const cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
+  const cacheDir = resolve(await usableCacheDir(options.cacheDir, options.onWarning));
   // The first N of a complete cache serve a limited open too.
   const limit = options.limit !== undefined && options.limit < source.total ? options.limit : undefined;
   const stems = [cacheStem(cacheDir, source.kind, source.fingerprint, size, limit)];

@@ -28,6 +28,8 @@ export interface OpenDatasetOptions {
   onProgress?: (done: number, total: number) => void;
   /** Called once per skipped file per open (also on a cache hit, from the stored list). */
   onSkip?: (file: SkippedFile) => void;
+  /** Something worth one line that is not a skipped file (e.g. the cache folder fell back to the temp dir). */
+  onWarning?: (message: string) => void;
   /** Hold the cache in memory (true), stream slices from disk (false); default: memory when <= 256 MiB. */
   inMemory?: boolean;
   /** Decode pipelines in flight while building the cache (default: os.availableParallelism(), at least 2). */

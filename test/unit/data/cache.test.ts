@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, readdir, rm, truncate, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { openDataset } from '../../../src/trainer/data';
 import { makeImageFolder, tempDir } from './fixtures';
 
@@ -63,11 +65,33 @@ test('streaming reads from disk equal in-memory reads; a torn cache file is rebu
   assert.deepEqual(await limited.readBatch([99]), await mem.readBatch([99]));
 
   await truncate(mem.cacheFile, 1000); // as if a copy had been cut short
+  const stale = mem.cacheFile + '.tmp-4194303-1'; // left by a writer that was killed (no such process)
+  await writeFile(stale, 'partial');
   const rebuilt = await openDataset({ inputSize: 28, cacheDir });
   assert.equal(rebuilt.cacheHit, false);
   assert.equal(rebuilt.size, 10000);
+  assert.equal(existsSync(stale), false, 'stale temp file removed');
   // A stray temp file from a killed writer is not mistaken for a cache.
   await writeFile(rebuilt.cacheFile + '.tmp-1-2', 'junk');
   assert.equal((await openDataset({ inputSize: 28, cacheDir })).cacheHit, true);
   await rm(cacheDir, { recursive: true });
+});
+
+test('an unwritable default cache folder falls back to the temp dir with one warning', async () => {
+  const saved = process.env.XDG_CACHE_HOME;
+  process.env.XDG_CACHE_HOME = '/dev/null/not-a-folder';
+  const warnings: string[] = [];
+  try {
+    const ds = await openDataset({ inputSize: 28, limit: 10, onWarning: (m) => warnings.push(m) });
+    assert.equal(ds.size, 10);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /cannot write the image cache folder \/dev\/null\/not-a-folder\/deepcluster; using /);
+    assert.ok(ds.cacheFile.startsWith(tmpdir()));
+    await rm(ds.cacheFile, { force: true });
+    await rm(ds.cacheFile.replace(/\.u8$/, '.json'), { force: true });
+    await assert.rejects(openDataset({ inputSize: 28, limit: 10, cacheDir: '/dev/null/x' }), /^DatasetError: cannot write the image cache folder \/dev\/null\/x$/);
+  } finally {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = saved;
+  }
 });
