@@ -46,3 +46,8 @@ export function conv2d(
   const pad = [[0, 0], [padding.top, padding.bottom], [padding.left, padding.right], [0, 0]];
   return run('Conv2D', { x, filter }, { strides: [1, 1], pad, dilations, dataFormat: 'NHWC' } as unknown as NamedAttrMap, backend);
 }
+
+/** a [1, m] x b [m, n] without transposes: the wasm BatchMatMul's XNNPACK fully-connected path. */
+export function matMul(a: TensorInfo, b: TensorInfo, backend: BackendWasm): TensorInfo {
+  return run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }, backend);
+}

@@ -1,20 +1,40 @@
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { BatchMatMul, getKernel, Mean, registerKernel, Sum, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig } from './conv2dBackpropFilter';
 import { conv2DBackpropInputConfig } from './conv2dBackpropInput';
+import { maxPoolGradConfig } from './maxPoolGrad';
+import { makeBatchMatMulConfig } from './batchMatMul';
+import { makeMeanConfig, makeSumConfig } from './leadingAxesReduction';
 
-/** Gradient kernels for the wasm backend, all built on its XNNPACK forward Conv2D. */
-export const wasmGradientKernelConfigs: KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig];
+/** Kernels that replace (or add to) the wasm backend's: the gradients training needs, on its fast paths. */
+export const wasmGradientKernelConfigs: KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig];
+
+/** Kernels that take a fast path for some inputs and otherwise call the wasm backend's own one. */
+const wrappers: Array<[string, (original: KernelConfig) => KernelConfig]> = [
+  [BatchMatMul, makeBatchMatMulConfig],
+  [Sum, makeSumConfig],
+  [Mean, makeMeanConfig],
+];
+const installed = new Set<KernelConfig['kernelFunc']>();
+
+function install(config: KernelConfig): void {
+  if (getKernel(config.kernelName, config.backendName)) unregisterKernel(config.kernelName, config.backendName);
+  registerKernel(config);
+  installed.add(config.kernelFunc);
+}
 
 /**
- * Registers (or re-registers over the wasm backend's own, slower ones) the gradient kernels. Idempotent; call it
- * before the first training step on 'wasm'. The kernels have no setup function, so the order relative to
- * tf.setBackend('wasm') does not matter.
+ * Registers the wasm kernels training needs: Conv2DBackpropFilter (missing upstream), a fast
+ * Conv2DBackpropInput and MaxPoolGrad, and fast paths for BatchMatMul with transposes and for Sum/Mean over leading
+ * axes. Idempotent, and safe before or after tf.setBackend('wasm') (wrappers keep the original's setupFunc).
+ * Needs '@tensorflow/tfjs-backend-wasm' imported first.
  */
 export function registerWasmGradientKernels(): void {
   for (const config of wasmGradientKernelConfigs) {
-    const existing = getKernel(config.kernelName, config.backendName);
-    if (existing?.kernelFunc === config.kernelFunc) continue;
-    if (existing) unregisterKernel(config.kernelName, config.backendName);
-    registerKernel(config);
+    if (!installed.has(getKernel(config.kernelName, 'wasm')?.kernelFunc)) install(config);
+  }
+  for (const [name, wrap] of wrappers) {
+    const current = getKernel(name, 'wasm');
+    if (!current) throw new Error(`registerWasmGradientKernels: the wasm backend has no ${name} kernel (is @tensorflow/tfjs-backend-wasm imported?)`);
+    if (!installed.has(current.kernelFunc)) install(wrap(current));
   }
 }
