@@ -99,7 +99,8 @@ async function covariance(features: FeatureMatrix, mean: Float64Array): Promise<
     const e = Math.min(n, s + step);
     const part = tf.tidy(() => {
       const xc = tf.sub(rowsTensor(features, s, e), mu);
-      return tf.matMul(xc, xc, true, false);
+      // An explicit transpose: wasm's matMul with a transposed operand is several times slower.
+      return tf.matMul(tf.transpose(xc), xc);
     });
     const v = await part.data();
     part.dispose();
