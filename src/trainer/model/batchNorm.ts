@@ -1,6 +1,8 @@
 // BatchNorm2d with PyTorch's semantics: eps 1e-5; in training, normalise with the biased batch variance and move
 // the running statistics by momentum 0.1 using the unbiased one; in eval, use the running statistics.
 import * as tf from '@tensorflow/tfjs-core';
+// Training-mode normalisation with a hand-derived gradient (fast on wasm); returns the biased batch variance.
+import { batchNormTrain } from '../engine/ops/batchNorm';
 
 export const BN_EPSILON = 1e-5;
 /** PyTorch's momentum: running <- (1 - 0.1) * running + 0.1 * batch (TF would call this 0.9). */
@@ -20,16 +22,6 @@ export function createBatchNorm(channels: number): BatchNormVariables {
     runningMean: tf.variable(tf.zeros([channels]), false),
     runningVar: tf.variable(tf.ones([channels]), false),
   };
-}
-
-/**
- * Normalise with the batch statistics over (n, h, w); `variance` is the biased one. The one place to swap in a
- * faster op with a hand-derived gradient (same signature).
- */
-function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  // The gradient flows through mean and variance too (FusedBatchNorm's gradient has both).
-  return { y: tf.batchNorm(x, mean, variance, beta, gamma, eps) as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }
 
 /** running <- (1 - momentum) * running + momentum * batch, with the unbiased variance n/(n-1) * biased. */
