@@ -14,15 +14,26 @@ for (const f of existsSync('src/bench') ? readdirSync('src/bench') : []) {
   const name = f.replace(/\.ts$/, '');
   if (f.endsWith('.ts') && !targets.some((t) => t.out === `bench/${name}`)) targets.push({ in: `src/bench/${f}`, out: `bench/${name}` });
 }
+// tfjs-core's deep ESM files (dist/register_all_gradients and what it imports) cannot be loaded by Node from
+// node_modules (extensionless imports), so they are bundled; every other package stays external.
+const tfjsCoreDeep = {
+  name: 'bundle-tfjs-core-deep-imports',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('@tensorflow/tfjs-core/dist/')) return undefined;
+      if (args.importer.includes('/node_modules/@tensorflow/tfjs-core/dist/') && !args.path.startsWith('.')) return { path: args.path, external: true };
+      return { path: args.path, external: true };
+    });
+  },
+};
 await build({
+  plugins: [tfjsCoreDeep],
   entryPoints: targets.filter((t) => existsSync(t.in)),
   outdir: 'dist',
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  packages: 'external',
-  external: ['vscode'],
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -1,0 +1,63 @@
+// `deepcluster` CLI main: parses the command, runs it, and turns every expected failure into one line on stderr
+// (exit 2 for bad usage or input, 1 for anything unexpected).
+import { parseArgs, UsageError } from './cli/args';
+import { inspect } from './cli/inspect';
+
+async function main(argv: string[]): Promise<number> {
+  const cmd = parseArgs(argv);
+  switch (cmd.command) {
+    case 'help':
+      process.stdout.write(cmd.text.endsWith('\n') ? cmd.text : cmd.text + '\n');
+      return 0;
+    case 'inspect':
+      process.stdout.write((await inspect(cmd.path, { json: cmd.json })).replace(/\n?$/, '\n'));
+      return 0;
+    case 'setup-gpu': {
+      const { setupGpu } = await import('./engine');
+      const r = await setupGpu({ variant: cmd.cpu ? 'cpu' : undefined, log: (l) => process.stderr.write(l + '\n') });
+      process.stdout.write(r.message + '\n');
+      return r.ok ? 0 : 1;
+    }
+    case 'train':
+    case 'resume': {
+      const session = await import('./train/session');
+      // With --json, stdout carries only the event stream; people read stderr.
+      const log = (line: string) => (cmd.json ? process.stderr : process.stdout).write(line + '\n');
+      if (cmd.command === 'train') await session.train(cmd.config, { json: cmd.json, log });
+      else await session.resume(cmd.run, { json: cmd.json, log, backend: cmd.backend });
+      return 0;
+    }
+  }
+}
+
+/** Errors whose message is already a complete one-line explanation for a person. */
+function isExpected(e: unknown): e is Error {
+  if (!(e instanceof Error)) return false;
+  if (e instanceof UsageError) return true;
+  return ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError'].includes(e.constructor.name) || /^(--|k-means|PCA)/.test(e.message);
+}
+
+// tfjs-core prints an advert for tfjs-node on stdout the first time a backend initialises; it would corrupt the
+// --json stream, and we pick backends ourselves.
+const warn = console.warn;
+console.warn = (...args: unknown[]) => {
+  if (typeof args[0] === 'string' && args[0].includes('tfjs-node')) return;
+  warn(...args);
+};
+const log = console.log;
+console.log = (...args: unknown[]) => {
+  if (typeof args[0] === 'string' && /Hi there|tfjs-node/.test(args[0])) return;
+  log(...args);
+};
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (isExpected(e)) {
+      process.stderr.write(`deepcluster: ${e.message.split('\n')[0]}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`deepcluster: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

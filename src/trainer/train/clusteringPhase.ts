@@ -1,0 +1,77 @@
+// The clustering phase of an epoch and what a checkpoint keeps of it: PCA-whitening + L2 -> k-means (or PIC),
+// then per-cluster exemplars (members nearest to the centroid in the clustering space) and label histograms.
+import type { TrainConfig } from '../../protocol/config';
+import type { ClusterExemplars, LabelHistograms } from '../../protocol/run';
+import { kmeans, pcaWhiten, pic, type PcaTransform } from '../cluster';
+import type { Clustering } from './loop';
+import { epochSeed } from './seeds';
+
+export interface EpochClustering extends Clustering {
+  transform: PcaTransform;
+}
+
+export async function clusterFeatures(config: TrainConfig, features: Float32Array, n: number, d: number, epoch: number): Promise<EpochClustering> {
+  const whitened = await pcaWhiten({ data: features, n, d }, config.pca);
+  const x = whitened.features;
+  if (config.clustering === 'pic') {
+    const r = await pic(x);
+    return { assignments: r.assignments, k: r.k, objective: r.objective, reduced: x.data, reducedDim: x.d, transform: whitened.transform };
+  }
+  // The official code redraws the faiss seed every epoch (np.random.randint(1234)); ours derives it from the run
+  // seed and the epoch so that `resume` replays it.
+  const r = await kmeans(x, config.k, { iterations: 20, seed: epochSeed(config.seed, epoch, 'kmeans') % 1234 });
+  return {
+    assignments: r.assignments,
+    k: config.k,
+    objective: r.objective,
+    centroids: r.centroids,
+    reduced: x.data,
+    reducedDim: x.d,
+    transform: whitened.transform,
+  };
+}
+
+/** Up to `perCluster` members of each cluster nearest to its centroid (or to the cluster mean for PIC). */
+export function clusterExemplars(c: Clustering, perCluster = 16): ClusterExemplars {
+  const d = c.reducedDim ?? 0;
+  const x = c.reduced;
+  const centroids = c.centroids ?? (x ? clusterMeans(x, d, c.assignments, c.k) : undefined);
+  const members: number[][] = Array.from({ length: c.k }, () => []);
+  c.assignments.forEach((a, i) => members[a].push(i));
+  return {
+    clusters: members.map((m, cluster) => {
+      if (!x || !centroids) return { indices: m.slice(0, perCluster), distances: [] };
+      const scored = m.map((i) => {
+        let s = 0;
+        for (let j = 0; j < d; j++) {
+          const diff = x[i * d + j] - centroids[cluster * d + j];
+          s += diff * diff;
+        }
+        return [i, s] as const;
+      });
+      scored.sort((a, b) => a[1] - b[1]);
+      const top = scored.slice(0, perCluster);
+      return { indices: top.map((t) => t[0]), distances: top.map((t) => Math.sqrt(t[1])) };
+    }),
+  };
+}
+
+function clusterMeans(x: Float32Array, d: number, assignments: Int32Array, k: number): Float32Array {
+  const sums = new Float32Array(k * d);
+  const counts = new Int32Array(k);
+  assignments.forEach((a, i) => {
+    counts[a]++;
+    for (let j = 0; j < d; j++) sums[a * d + j] += x[i * d + j];
+  });
+  for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) sums[c * d + j] /= Math.max(1, counts[c]);
+  return sums;
+}
+
+/** counts[cluster][label], for datasets with labels. */
+export function labelHistograms(assignments: Int32Array, k: number, labels: Int32Array, classNames?: string[]): LabelHistograms {
+  let nLabels = classNames?.length ?? 0;
+  for (const l of labels) nLabels = Math.max(nLabels, l + 1);
+  const counts = Array.from({ length: k }, () => new Array<number>(nLabels).fill(0));
+  assignments.forEach((a, i) => counts[a][labels[i]]++);
+  return { classNames, counts };
+}
