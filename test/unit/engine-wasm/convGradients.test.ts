@@ -18,7 +18,7 @@ async function convGrads(backend: 'cpu' | 'wasm', c: Case): Promise<{ dx: Float3
     const w = tf.tensor4d(randomValues(c.k * c.k * c.ci * c.co, 2), [c.k, c.k, c.ci, c.co]);
     const outShape = tf.conv2d(x, w, c.s, c.pad).shape;
     const dy = tf.tensor4d(randomValues(outShape.reduce((a, b) => a * b, 1), 3), outShape);
-    const [dx, dw] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, c.s, c.pad))([x, w], dy);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad))([x, w], dy);
     return { dx: dx.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array, shape: outShape };
   });
 }
@@ -65,7 +65,7 @@ test('the registered kernels leak no tensors and replace the wasm defaults', asy
   const w = tf.tensor4d(randomValues(3 * 3 * 3 * 5, 5), [3, 3, 3, 5]);
   const before = tf.memory().numTensors;
   const dataBefore = tf.engine().backend.numDataIds();
-  const [dx, dw] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.conv2d(a, b, 2, 'same')))([x, w]);
+  const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")))([x, w]);
   assert.equal(tf.memory().numTensors, before + 2);
   assert.equal(tf.engine().backend.numDataIds(), dataBefore + 2);
   tf.dispose([x, w, dx, dw]);

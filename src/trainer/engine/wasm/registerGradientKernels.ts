@@ -4,6 +4,7 @@ import { conv2DBackpropInputConfig } from './conv2dBackpropInput';
 import { maxPoolGradConfig } from './maxPoolGrad';
 import { makeBatchMatMulConfig } from './batchMatMul';
 import { makeMeanConfig, makeSumConfig } from './leadingAxesReduction';
+import { installWasmHeapGuard } from './heapGuard';
 
 /** Kernels that replace (or add to) the wasm backend's: the gradients training needs, on its fast paths. */
 export const wasmGradientKernelConfigs: KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig];
@@ -26,7 +27,8 @@ function install(config: KernelConfig): void {
  * Registers the wasm kernels training needs: Conv2DBackpropFilter (missing upstream), a fast
  * Conv2DBackpropInput and MaxPoolGrad, and fast paths for BatchMatMul with transposes and for Sum/Mean over leading
  * axes. Idempotent, and safe before or after tf.setBackend('wasm') (wrappers keep the original's setupFunc).
- * Needs '@tensorflow/tfjs-backend-wasm' imported first.
+ * Needs '@tensorflow/tfjs-backend-wasm' imported first. When the wasm backend is already initialised, also
+ * installs the heap guard (a clear error instead of memory corruption at the 4 GiB limit).
  */
 export function registerWasmGradientKernels(): void {
   for (const config of wasmGradientKernelConfigs) {
@@ -37,4 +39,5 @@ export function registerWasmGradientKernels(): void {
     if (!current) throw new Error(`registerWasmGradientKernels: the wasm backend has no ${name} kernel (is @tensorflow/tfjs-backend-wasm imported?)`);
     if (!installed.has(current.kernelFunc)) install(wrap(current));
   }
+  installWasmHeapGuard();
 }
