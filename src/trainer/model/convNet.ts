@@ -23,11 +23,13 @@ export class DeepClusterConvNet implements ConvNet {
   private readonly blocks = new Map<string, ConvBlock>();
   private readonly fc = new Map<'fc6' | 'fc7', DenseVariables>();
   private top: DenseVariables | null = null;
-  /** Dropout masks come from seed + a counter, so a training run is reproducible for a given seed. */
+  /** Dropout masks come from a seed + a counter, so a training run is reproducible for a given seed. */
   private dropoutDraws = 0;
+  private dropoutSeed: number;
 
   constructor(options: ModelOptions) {
     this.options = { ...options };
+    this.dropoutSeed = options.seed;
     this.spec = architectureSpec(options.arch);
     checkInputSize(this.spec, options.inputSize);
     if (!Number.isInteger(options.inputChannels) || options.inputChannels < 1) {
@@ -87,6 +89,11 @@ export class DeepClusterConvNet implements ConvNet {
 
   convLayerNames(): string[] {
     return [...this.blocks.keys()];
+  }
+
+  setDropoutSeed(seed: number): void {
+    this.dropoutSeed = seed;
+    this.dropoutDraws = 0;
   }
 
   resetTopLayer(k: number, seed: number): void {
@@ -178,7 +185,7 @@ export class DeepClusterConvNet implements ConvNet {
     for (const layer of this.spec.classifier) {
       if (layer.kind === 'dense') f = dense(f, this.fc.get(layer.name)!);
       else if (layer.kind === 'relu') f = tf.relu(f);
-      else if (training) f = <tf.Tensor2D>tf.dropout(f, layer.rate, undefined, tensorSeed(this.options.seed, `dropout:${this.dropoutDraws++}`));
+      else if (training) f = <tf.Tensor2D>tf.dropout(f, layer.rate, undefined, tensorSeed(this.dropoutSeed, `dropout:${this.dropoutDraws++}`));
     }
     return f;
   }

@@ -50,6 +50,8 @@ export interface ConvNet {
   /** Attach a fresh top layer with k outputs: weights N(0, 0.01^2), bias 0. Replaces any existing one. */
   resetTopLayer(k: number, seed: number): void;
   removeTopLayer(): void;
+  /** Restart the dropout mask stream from this seed (the loop does it every epoch, so `resume` replays the masks). */
+  setDropoutSeed(seed: number): void;
   /** Every persistent tensor by a stable name (incl. BN running stats, Sobel, top layer if attached). */
   namedWeights(): Map<string, tf.Variable>;
   /** Load weights by name (shapes must match); a "top.*" entry re-attaches a top layer of that size. */

@@ -115,6 +115,7 @@ export async function trainOnPseudoLabels(deps: LoopDeps, clustering: Clustering
   const { indices, labels } = deps.sample(clustering.assignments, clustering.k, epoch);
   model.resetTopLayer(clustering.k, epochSeed(config.seed, epoch, 'top'));
   deps.newTopOptimizer();
+  model.setDropoutSeed(epochSeed(config.seed, epoch, 'dropout'));
   const rng = new Rng(epochSeed(config.seed, epoch, 'augment')).random;
   const n = indices.length;
   const batch = config.batchSize;

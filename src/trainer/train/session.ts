@@ -16,6 +16,7 @@ import { EventLog } from '../run/events';
 import { createRunDir, newRunManifest, readRunManifest, removePidFile, setRunStatus, updateRunManifest, writePidFile, writeSkipped } from '../run/runDir';
 import { clusterExemplars, clusterFeatures, labelHistograms, type EpochClustering } from './clusteringPhase';
 import { computeFeatures, runEpochs, StopRequested, type Clustering, type LoopDeps } from './loop';
+import { crashIfRequested } from './faults';
 import { epochSeed } from './seeds';
 import { bodyOptimizer, topOptimizer, type Sgd } from './sgd';
 import { trainStep } from './step';
@@ -142,7 +143,7 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
         exemplars: clusterExemplars(c),
         labelHistograms: dataset.labels ? labelHistograms(c.assignments, c.k, dataset.labels, dataset.classNames) : undefined,
         metrics: state.metrics,
-      }).finally(() => tf.dispose([...optimizerState.values()]));
+      }, { beforeRename: () => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename') }).finally(() => tf.dispose([...optimizerState.values()]));
       await updateRunManifest(runDir, { epochsDone: epoch + 1 });
       events.emit({ type: 'checkpoint', epoch, path: ref.dir });
       return ref.dir;
@@ -151,9 +152,11 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
       // Throttle progress events to about one a second per phase; phase starts always go out.
       const key = `${epoch}:${phase}`;
       const now = performance.now();
-      if (done !== undefined && done !== total && now - (lastPhase.get(key) ?? 0) < 1000) return;
-      lastPhase.set(key, now);
-      events.emit({ type: 'phase', epoch, phase, done, total });
+      if (done === undefined || done === total || now - (lastPhase.get(key) ?? 0) >= 1000) {
+        lastPhase.set(key, now);
+        events.emit({ type: 'phase', epoch, phase, done, total });
+      }
+      crashIfRequested(epoch, phase, { done });
     },
     emitEpoch: (m: EpochMetrics) => {
       events.emit({ type: 'epoch', metrics: m });
