@@ -1,0 +1,92 @@
+// The webgpu backend in Node: Dawn (npm `webgpu`, which ships dawn.node) provides navigator.gpu, then
+// @tensorflow/tfjs-backend-webgpu runs on it. Works on any Vulkan/Metal/D3D12 device, without CUDA.
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { adapterName, isSoftwareAdapter, type AdapterDescription } from './softwareAdapter';
+
+export interface WebgpuAdapter {
+  name: string;
+  software: boolean;
+  info: AdapterDescription;
+}
+
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<
+    { info: AdapterDescription; isFallbackAdapter?: boolean } | null
+  >;
+}
+
+let gpu: GpuLike | undefined;
+
+/** Puts Dawn's navigator.gpu (and the WebGPU globals tfjs expects) on globalThis, once. */
+export async function installDawn(): Promise<GpuLike> {
+  if (gpu) return gpu;
+  // Vulkan loaders and Mesa want a writable runtime dir; headless machines and CI often have none.
+  if (!process.env.XDG_RUNTIME_DIR) {
+    const dir = join(tmpdir(), `deepcluster-xdg-${process.getuid?.() ?? 'user'}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  }
+  // `webgpu` is ESM-only; a dynamic import stays an import() in esbuild's CJS bundle (packages are external).
+  const dawn = (await import('webgpu')) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
+  Object.assign(globalThis, dawn.globals);
+  const created = dawn.create([]) as GpuLike;
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (g.navigator) {
+    // Node 21+ has a read-only navigator: add gpu to it.
+    Object.defineProperty(g.navigator, 'gpu', { value: created, configurable: true });
+  } else {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: created }, configurable: true, writable: true });
+  }
+  gpu = created;
+  return created;
+}
+
+/** The adapter tfjs-backend-webgpu will get (it asks for high-performance too), or a reason there is none. */
+export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
+  const g = await installDawn();
+  const adapter = await g.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    throw new Error('no WebGPU adapter: Dawn found no Vulkan device (install a GPU driver, or Mesa\'s ' +
+      'mesa-vulkan-drivers >= 23 for the software one)');
+  }
+  const info: AdapterDescription = {
+    vendor: adapter.info.vendor,
+    architecture: adapter.info.architecture,
+    device: adapter.info.device,
+    description: adapter.info.description,
+    isFallbackAdapter: adapter.info.isFallbackAdapter ?? adapter.isFallbackAdapter,
+  };
+  return { name: adapterName(info), software: isSoftwareAdapter(info), info };
+}
+
+/** Makes webgpu the global tfjs backend. The backend package checks navigator.gpu when imported. */
+export async function activateWebgpu(): Promise<void> {
+  await installDawn();
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs-backend-webgpu failed to initialise on Dawn');
+}
+
+/**
+ * Lets the process exit: Dawn keeps Node alive while its GPU object or a device is referenced
+ * (https://issues.chromium.org/issues/387965810), so drop tfjs's webgpu backend and navigator.gpu.
+ */
+export function releaseWebgpu(): void {
+  const factory = tf.findBackendFactory('webgpu');
+  if (factory) {
+    // The backend's dispose() leaves its GPUDevice alive, and a live device keeps the event loop alive.
+    const backend = tf.engine().registry.webgpu as unknown as { device?: { destroy(): void } } | undefined;
+    tf.removeBackend('webgpu');
+    backend?.device?.destroy();
+    // removeBackend also drops the factory; put it back so a later activateWebgpu() can start it again.
+    tf.registerBackend('webgpu', factory, WEBGPU_PRIORITY);
+  }
+  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+  if (nav && gpu && nav.gpu === gpu && Object.getOwnPropertyDescriptor(nav, 'gpu')?.configurable) delete nav.gpu;
+  gpu = undefined;
+}
+
+/** The priority tfjs-backend-webgpu registers itself with. */
+const WEBGPU_PRIORITY = 3;
