@@ -1,6 +1,5 @@
 // Choosing the tfjs backend: `auto` walks from the fastest kind of device to the one that always works;
 // an explicit request gets exactly that backend or an error that says why not. Never a silent fallback.
-import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendRequest } from '../../protocol/config';
 import type { EngineInfo, SkippedBackend } from '../../protocol/engine';
 import { BackendUnavailable, reasonOf } from './backendUnavailable';
@@ -22,7 +21,6 @@ const CPU_SKIPPED = 'pure-JavaScript reference backend, about 1000x slower than 
 
 async function start(offer: BackendOffer, threads?: number): Promise<Omit<EngineInfo, 'skipped'>> {
   const got = (await offer.activate()) ?? {};
-  await tf.ready();
   const info: Omit<EngineInfo, 'skipped'> = {
     backend: offer.backend,
     device: got.device ?? offer.device,

@@ -130,3 +130,19 @@ test('webgpu on Dawn trains a small BN convnet and matches wasm', { timeout: 120
   t.diagnostic(`max |webgpu - wasm| over ${STEPS} steps: ${worst.toExponential(2)} (tolerance ${TOLERANCE})`);
   assert.ok(worst <= TOLERANCE, `webgpu and wasm losses differ by ${worst}`);
 });
+
+test('releaseEngine frees Dawn, and webgpu can be started again afterwards', async (t) => {
+  try {
+    await findWebgpuAdapter();
+  } catch (err) {
+    t.skip(`no Vulkan/WebGPU adapter here: ${(err as Error).message}`);
+    return;
+  }
+  await initEngine('webgpu');
+  releaseEngine();
+  assert.equal((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu, undefined);
+  const info = await initEngine('webgpu');
+  assert.equal(info.backend, 'webgpu');
+  const y = tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4]));
+  assert.deepEqual(Array.from(await y.data()), [4, 6]);
+});
