@@ -96,8 +96,8 @@ export async function setupGpu(opts: SetupGpuOptions): Promise<SetupGpuResult> {
   if (variant === 'gpu') {
     const problem = cudaProblem(cuda);
     if (problem) {
-      return fail(`${pkg} cannot use a GPU here: ${problem}. Install them (or add their folder to ` +
-        'LD_LIBRARY_PATH), or run setup-gpu --variant cpu for tfjs-node, or use --backend webgpu.');
+      return fail(`${pkg} cannot use a GPU here: ${problem}. Install the NVIDIA driver, CUDA 11.x and cuDNN 8 ` +
+        '(or put their folders on LD_LIBRARY_PATH), or run setup-gpu --variant cpu for tfjs-node, or use --backend webgpu.');
     }
   }
 
