@@ -1,0 +1,93 @@
+// Where panel data lives inside a run folder, and the guard every path derived from a webview message passes:
+// it must resolve (symlinks included) inside one of the panel's roots (the extension, the run, the dataset).
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { CHECKPOINT_FILES, RUN_FILES, type LabelHistograms, type RunManifest } from '../../protocol';
+import { listCheckpoints, readJson } from '../runFiles';
+
+export class PathEscapeError extends Error {}
+
+/** The real path of p, or of its nearest existing ancestor joined with the rest (for files not written yet). */
+function realish(p: string): string {
+  const abs = resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(realish(parent), abs.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
+  }
+}
+
+export function isInside(root: string, p: string): boolean {
+  const rel = relative(realish(root), realish(p));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** Throws unless p lies inside one of roots after resolving `..` and symlinks. */
+export function guardPath(roots: readonly string[], p: string): string {
+  if (typeof p !== 'string' || p.includes('\0') || !roots.some((r) => isInside(r, p))) throw new PathEscapeError(`refused: ${p} is outside the panel's folders`);
+  return resolve(p);
+}
+
+/** Reads a file only when it lies inside roots. */
+export function readGuarded(roots: readonly string[], p: string): Buffer {
+  return readFileSync(guardPath(roots, p));
+}
+
+/** The folders a panel's webview may load from: the extension, the run and the dataset. */
+export function panelRoots(extensionDir: string, runDir: string): string[] {
+  const roots = [extensionDir, runDir];
+  const ds = datasetRoot(runDir);
+  if (ds) roots.push(ds);
+  return roots;
+}
+
+/** The dataset folder of a run (the file's folder for IDX/CIFAR files), when it still exists. */
+export function datasetRoot(runDir: string): string | undefined {
+  const m = readJson<RunManifest>(join(runDir, RUN_FILES.manifest));
+  const p = m?.dataset?.path;
+  if (!p || !existsSync(p)) return undefined;
+  try {
+    return statSync(p).isDirectory() ? p : dirname(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Epochs of the complete checkpoints, oldest first. */
+export function checkpointEpochs(runDir: string): number[] {
+  return listCheckpoints(runDir).map((c) => c.epoch);
+}
+
+/** checkpoint.json of epoch `epoch`, only when that checkpoint exists and lies inside the run. */
+export function checkpointManifestPath(runDir: string, epoch: number): string {
+  const ck = listCheckpoints(runDir).find((c) => c.epoch === epoch);
+  if (!ck) throw new Error(`no checkpoint for epoch ${epoch}`);
+  return guardPath([runDir], ck.manifestPath);
+}
+
+export function readLabelHistograms(checkpointDir: string): LabelHistograms | undefined {
+  return readJson<LabelHistograms>(join(checkpointDir, CHECKPOINT_FILES.labelHistograms));
+}
+
+/** Thumbnails the trainer's `thumbs` command writes: <run>/thumbs/<index>.png. */
+export function thumbsDir(runDir: string): string {
+  return join(runDir, 'thumbs');
+}
+
+export function hasThumbs(runDir: string): boolean {
+  return existsSync(join(thumbsDir(runDir), '0.png'));
+}
+
+export function readManifest(runDir: string): RunManifest | undefined {
+  return readJson<RunManifest>(join(runDir, RUN_FILES.manifest));
+}
+
+export function readText(roots: readonly string[], p: string): string | undefined {
+  try {
+    return readGuarded(roots, p).toString('utf8');
+  } catch (e) {
+    if (e instanceof PathEscapeError) throw e;
+    return undefined;
+  }
+}

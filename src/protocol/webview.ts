@@ -1,0 +1,207 @@
+// Messages between the extension host and the three webview panels (cluster grid, filters, curves).
+// Types and constants only. Every request from a webview carries a `requestId`; the host answers with exactly one
+// `response` of the same id (ok with a body, or an error), and may send `progress` for it before that.
+// Webviews never name files: they name epochs, clusters, layers and filters, and the host maps those to paths
+// inside the run folder it opened the panel for (src/extension/panels/validate.ts checks every field).
+import type { EpochMetrics } from './events';
+
+export const VIEW_TYPES = {
+  clusterGrid: 'deepcluster.clusterGrid',
+  filters: 'deepcluster.filters',
+  curves: 'deepcluster.curves',
+} as const;
+export type PanelKind = keyof typeof VIEW_TYPES;
+
+// ---------------------------------------------------------------- cluster grid
+
+export interface ClusterCard {
+  id: number;
+  size: number;
+  /** Share of the members carrying the top label (0..1), when the dataset is labelled. */
+  purity?: number;
+  topLabel?: number;
+  /** Members per label (index = class), when the dataset is labelled. */
+  hist?: number[];
+  /** Dataset indices of the members nearest the centroid, nearest first (exemplars.json). */
+  nearest: number[];
+  /** Dataset indices that most activate this cluster's unit of the top layer (analysis output), when present. */
+  activation?: number[];
+}
+
+export interface GridEpoch {
+  epoch: number;
+  k: number;
+  clusters: ClusterCard[];
+}
+
+export type GridSort = 'size' | 'purity' | 'id';
+export type TypicalView = 'nearest' | 'activation';
+
+/** What the grid remembers across reloads (vscode setState + the serializer). */
+export interface GridUiState {
+  sort: GridSort;
+  descending: boolean;
+  minSize: number;
+  /** Class index to filter by, or -1 for all. */
+  label: number;
+  search: string;
+  view: TypicalView;
+  /** Cluster whose detail is open, if any. */
+  detail?: number;
+  scrollTop?: number;
+}
+
+export interface GridInit extends GridEpoch {
+  panel: 'clusterGrid';
+  runId: string;
+  /** The run folder; saved in the webview state so the serializer can reopen the panel after a reload. */
+  runDir: string;
+  /** Epochs of the complete checkpoints, oldest first. */
+  checkpoints: number[];
+  classNames?: string[];
+  /** `${thumbBase}/${index}.png` is the webview URL of a dataset image's thumbnail; absent until they exist. */
+  thumbBase?: string;
+  ui?: Partial<GridUiState>;
+}
+
+export interface MemberPage {
+  cluster: number;
+  total: number;
+  offset: number;
+  /** Nearest the centroid first; `distance` is absent for members the checkpoint has no distance for. */
+  members: { index: number; distance?: number; label?: number }[];
+}
+
+/** A cluster followed across checkpoints: at each epoch, the cluster with the largest overlap with its neighbour. */
+export interface ClusterTrack {
+  steps: { epoch: number; cluster: number; size: number; /** |A∩B| / |A∪B| with the step it was matched from */ jaccard: number }[];
+}
+
+export type GridRequest =
+  | { type: 'loadEpoch'; requestId: number; epoch: number }
+  | { type: 'members'; requestId: number; epoch: number; cluster: number; offset: number; limit: number }
+  | { type: 'follow'; requestId: number; epoch: number; cluster: number }
+  | { type: 'export'; requestId: number; epoch: number; clusters: number[]; format: 'csv' | 'json' }
+  | { type: 'thumbs'; requestId: number; epoch: number };
+
+export interface GridResponses {
+  loadEpoch: GridEpoch;
+  members: MemberPage;
+  follow: ClusterTrack;
+  export: { written?: string; rows: number };
+  thumbs: { thumbBase?: string };
+}
+
+// ---------------------------------------------------------------- filter visualisation
+
+export interface ConvLayer {
+  name: string;
+  filters: number;
+}
+
+export interface FilterResult {
+  filter: number;
+  /** Webview URL of the gradient-ascent image. */
+  image?: string;
+  /** Webview URLs of the top-9 dataset images, most activating first. */
+  top: string[];
+  /** Mean activations of the top images, same order. */
+  activations?: number[];
+}
+
+export interface FiltersUiState {
+  epoch: number;
+  layer?: string;
+  from: number;
+  to: number;
+}
+
+export interface FiltersInit {
+  panel: 'filters';
+  runId: string;
+  runDir: string;
+  checkpoints: number[];
+  epoch: number;
+  layers: ConvLayer[];
+  /** Results already cached for the remembered layer/range (first paint without a round trip). */
+  cached: FilterResult[];
+  ui?: Partial<FiltersUiState>;
+}
+
+export type FiltersRequest =
+  | { type: 'layers'; requestId: number; epoch: number }
+  | { type: 'visualize'; requestId: number; epoch: number; layer: string; from: number; to: number }
+  | { type: 'cancel'; requestId: number; target: number };
+
+export interface FiltersResponses {
+  layers: { layers: ConvLayer[] };
+  visualize: { results: FilterResult[]; cached: boolean };
+  cancel: { cancelled: boolean };
+}
+
+// ---------------------------------------------------------------- training curves
+
+export interface RunSeries {
+  runId: string;
+  runDir: string;
+  /** Per epoch, ascending (the last value of an epoch redone after a resume wins). */
+  metrics: EpochMetrics[];
+  live: boolean;
+}
+
+export interface CurvesUiState {
+  smoothing: number;
+  logY: Record<string, boolean>;
+  hidden: string[];
+}
+
+export interface CurvesInit {
+  panel: 'curves';
+  runs: RunSeries[];
+  ui?: Partial<CurvesUiState>;
+}
+
+export type CurvesRequest =
+  | { type: 'addRun'; requestId: number }
+  | { type: 'removeRun'; requestId: number; runId: string }
+  | { type: 'exportCsv'; requestId: number; csv: string }
+  | { type: 'exportPng'; requestId: number; png: string };
+
+export interface CurvesResponses {
+  addRun: { run?: RunSeries };
+  removeRun: { removed: boolean };
+  exportCsv: { written?: string };
+  exportPng: { written?: string };
+}
+
+// ---------------------------------------------------------------- both directions
+
+export type WebviewRequest = GridRequest | FiltersRequest | CurvesRequest;
+
+/** Webview -> host. `ready` is sent once the page has painted from its embedded initial state. */
+export type WebviewMessage = WebviewRequest | { type: 'ready' };
+
+export type ResponseBody<R extends WebviewRequest> = R extends GridRequest
+  ? GridResponses[R['type']]
+  : R extends FiltersRequest
+    ? FiltersResponses[R['type']]
+    : R extends CurvesRequest
+      ? CurvesResponses[R['type']]
+      : never;
+
+/** Host -> webview. */
+export type HostMessage =
+  | { type: 'response'; requestId: number; ok: true; body: unknown }
+  | { type: 'response'; requestId: number; ok: false; error: string }
+  | { type: 'progress'; requestId: number; done: number; total: number; message?: string }
+  /** Grid and filters: the run wrote a new checkpoint. */
+  | { type: 'checkpoints'; checkpoints: number[] }
+  /** Curves: new metrics of a run (replaces that run's series), e.g. after an 'epoch' event while training. */
+  | { type: 'runSeries'; run: RunSeries }
+  /** Grid: thumbnails became available. */
+  | { type: 'thumbsReady'; thumbBase: string };
+
+/** Id of the element holding the initial state (JSON) in every panel page. */
+export const INITIAL_STATE_ID = 'deepcluster-initial-state';
+/** Members per page in the cluster detail. */
+export const MEMBER_PAGE = 120;
