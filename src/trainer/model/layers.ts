@@ -36,7 +36,9 @@ function convPadding(spec: ConvBlockSpec): 'same' | [[0, 0], [number, number], [
 }
 
 export function conv2d(x: tf.Tensor4D, spec: ConvBlockSpec, v: ConvVariables): tf.Tensor4D {
-  return tf.fused.conv2d({ x, filter: v.weight, strides: spec.stride, pad: convPadding(spec), bias: v.bias });
+  // Not tf.fused.conv2d: its custom gradient always computes the input gradient, which autodiff skips for conv1
+  // (nothing upstream is trainable). On wasm, AlexNet's stride-4 conv1 input gradient was the step's largest cost.
+  return tf.add(tf.conv2d(x, v.weight, spec.stride, convPadding(spec)), v.bias);
 }
 
 export function dense(x: tf.Tensor2D, v: DenseVariables): tf.Tensor2D {
