@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../trainer/engine';
 import { createModel } from '../trainer/model';
+import { pythonWith } from './python';
 import { wasmMicroBatch } from '../trainer/engine/wasm';
 import { bodyOptimizer, topOptimizer } from '../trainer/train/sgd';
 import { trainStep } from '../trainer/train/step';
@@ -76,13 +77,13 @@ async function runWorkload(backend: BackendName, w: Workload, iters: number, tra
 }
 
 function runPytorch(workloads: Workload[], threads: number, iters: number): { results: TorchResult[]; note?: string } {
-  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { results: [], note: 'PyTorch not importable (python3 -c "import torch" failed); install python3-torch' };
+  const python = pythonWith('torch');
+  if (!python) return { results: [], note: 'PyTorch not importable (neither /usr/bin/python3 nor python3 can import torch); apt-get install python3-torch' };
   const script = [join(__dirname, '..', '..', 'src', 'bench', 'pytorch_engine.py'), join(process.cwd(), 'src', 'bench', 'pytorch_engine.py')].find(existsSync);
   if (!script) return { results: [], note: 'src/bench/pytorch_engine.py not found' };
   const results: TorchResult[] = [];
   for (const w of workloads) {
-    const r = spawnSync('python3', [script, '--model', w.model, '--batch', String(w.batch), '--size', String(w.input[0]), '--channels', String(w.input[2]), '--threads', String(threads), '--iters', String(iters), '--k', String(K)], { encoding: 'utf8' });
+    const r = spawnSync(python, [script, '--model', w.model, '--batch', String(w.batch), '--size', String(w.input[0]), '--channels', String(w.input[2]), '--threads', String(threads), '--iters', String(iters), '--k', String(K)], { encoding: 'utf8' });
     if (r.status !== 0) return { results, note: `PyTorch run failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}` };
     results.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchResult);
   }

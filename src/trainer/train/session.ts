@@ -9,6 +9,7 @@ import { validateAgainstDataset } from '../cli/args';
 import { imagesLists, officialSampler, Rng, uniformSampler } from '../cluster';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
+import { wasmMicroBatch } from '../engine/wasm';
 import { ari, clusterSizes, hungarianAccuracy, knnAccuracy, nmi } from '../metrics';
 import { createModel } from '../model';
 import { latestCompleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../run/checkpoint';
@@ -102,7 +103,10 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
   events.emit({ type: 'start', runDir, epochs: config.epochs, startEpoch, engine, images: dataset.size });
   opts.log(`backend ${engine.backend} on ${engine.device}; ${dataset.size} images; epochs ${startEpoch}..${config.epochs - 1}`);
 
-  const microBatch = config.microBatch;
+  // The wasm heap is capped at 4 GiB: split large batches into micro-batches that fit (gradients accumulate;
+  // BatchNorm statistics then come from each micro-batch).
+  const microBatch = config.microBatch ?? (engine.backend === 'wasm' ? wasmMicroBatch(model.summary(), config.batchSize) : undefined);
+  if (microBatch && microBatch < config.batchSize) opts.log(`batch ${config.batchSize} runs as micro-batches of ${microBatch}`);
   const lastPhase = new Map<string, number>();
   const deps: LoopDeps = {
     config,
