@@ -59,7 +59,7 @@ export interface GridInit extends GridEpoch {
   /** Epochs of the complete checkpoints, oldest first. */
   checkpoints: number[];
   classNames?: string[];
-  /** `${thumbBase}/${index}.png` is the webview URL of a dataset image's thumbnail; absent until they exist. */
+  /** `${thumbBase}/${index}.png` is the webview URL of a dataset image's thumbnail; absent until the cards' exist. */
   thumbBase?: string;
   ui?: Partial<GridUiState>;
 }
@@ -82,14 +82,15 @@ export type GridRequest =
   | { type: 'members'; requestId: number; epoch: number; cluster: number; offset: number; limit: number }
   | { type: 'follow'; requestId: number; epoch: number; cluster: number }
   | { type: 'export'; requestId: number; epoch: number; clusters: number[]; format: 'csv' | 'json' }
-  | { type: 'thumbs'; requestId: number; epoch: number };
+  /** Makes the thumbnails of the cards (and, for `activation`, ranks each cluster's images by its top-layer unit). */
+  | { type: 'thumbs'; requestId: number; epoch: number; view: TypicalView };
 
 export interface GridResponses {
   loadEpoch: GridEpoch;
   members: MemberPage;
   follow: ClusterTrack;
   export: { written?: string; rows: number };
-  thumbs: { thumbBase?: string };
+  thumbs: { thumbBase?: string; epoch?: GridEpoch };
 }
 
 // ---------------------------------------------------------------- filter visualisation

@@ -48,7 +48,7 @@ test('cluster grid: first paint from the embedded state, sorted by size, thumbna
   // Thumbnails are URLs of files under the run folder, and they load (naturalWidth 28).
   await p.page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.vg-card img.thumb')].slice(0, 8).every((i) => i.complete && i.naturalWidth === 28));
   const src = await p.page.getAttribute('.vg-card img.thumb', 'src');
-  assert.match(src!, /\/run\/thumbs\/\d+\.png$/);
+  assert.match(src!, /\/run\/thumbs\/s64\/\d+\.png$/);
   assert.ok(p.posted.some((m) => m.type === 'ready'));
   assert.equal(p.posted.filter((m) => m.type === 'loadEpoch').length, 0, 'no round trip for the first paint');
   assert.deepEqual(p.errors, []);

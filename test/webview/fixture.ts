@@ -90,8 +90,8 @@ export async function writeFixtureRun(dir: string, o: FixtureOptions): Promise<s
   writeFileSync(join(dir, 'events.jsonl'), events.join('\n') + '\n');
   writeFileSync(join(dir, 'latest'), checkpointDirName(o.epochs - 1));
   if (o.thumbs > 0) {
-    mkdirSync(join(dir, 'thumbs'), { recursive: true });
-    for (let i = 0; i < o.thumbs; i++) await writeFileSync(join(dir, 'thumbs', `${i}.png`), await syntheticImage(labels[i % o.images]!, i));
+    mkdirSync(join(dir, "thumbs", "s64"), { recursive: true });
+    for (let i = 0; i < o.thumbs; i++) await writeFileSync(join(dir, "thumbs", "s64", `${i}.png`), await syntheticImage(labels[i % o.images]!, i));
   }
   return dir;
 }

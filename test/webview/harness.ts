@@ -39,8 +39,8 @@ export async function serve(runDir: string, thumbModulo?: number): Promise<Serve
     for (const [prefix, dir] of Object.entries(roots)) {
       if (!url.startsWith(prefix)) continue;
       let rel = url.slice(prefix.length);
-      const m = thumbModulo && /^thumbs\/(\d+)\.png$/.exec(rel);
-      if (m) rel = `thumbs/${Number(m[1]) % thumbModulo}.png`;
+      const m = thumbModulo && /^thumbs\/s64\/(\d+)\.png$/.exec(rel);
+      if (m) rel = `thumbs/s64/${Number(m[1]) % thumbModulo}.png`;
       const p = normalize(join(dir, rel));
       if (!p.startsWith(dir) || !existsSync(p) || !statSync(p).isFile()) break;
       res.writeHead(200, { 'content-type': TYPES[extname(p)] ?? 'application/octet-stream', 'cache-control': 'max-age=3600' });

@@ -26,7 +26,7 @@ export function classColour(i: number, n: number): string {
 }
 
 export function createCard(): HTMLElement {
-  const imgs = Array.from({ length: THUMBS }, () => h('img', { class: 'thumb', alt: '', decoding: 'async', draggable: 'false' }));
+  const imgs = Array.from({ length: THUMBS }, () => h('img', { class: 'thumb', alt: '', decoding: 'async', draggable: 'false', onerror: (e: Event) => (e.target as HTMLElement).classList.add('empty') }));
   return h(
     'div',
     { class: 'card' },

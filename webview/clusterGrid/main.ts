@@ -55,7 +55,6 @@ epochSlider.addEventListener('input', () => (epochLabel.textContent = `epoch ${s
 epochSlider.addEventListener('change', () => void loadEpoch(state.checkpoints[Number(epochSlider.value)]!));
 
 const labelled = !!init.classNames || state.clusters.some((c) => c.hist);
-const hasActivation = state.clusters.some((c) => c.activation);
 const search = h('vscode-textfield', { placeholder: 'Search: #id or label', 'aria-label': 'Search clusters', value: state.ui.search, class: 'search' });
 search.addEventListener('input', () => update({ search: (search as unknown as { value: string }).value }));
 const minSize = h('vscode-textfield', { type: 'number', min: '0', value: String(state.ui.minSize), 'aria-label': 'Minimum size', class: 'num' });
@@ -78,7 +77,10 @@ const toolbar = h(
   select('Order', state.ui.descending ? 'desc' : 'asc', [['desc', 'Descending'], ['asc', 'Ascending']], (v) => update({ descending: v === 'desc' })),
   h('label', { class: 'ctl' }, h('span', {}, 'Min size'), minSize),
   labelled ? select('Label', String(state.ui.label), [['-1', 'All labels'], ...(init.classNames ?? []).map((n, i): [string, string] => [String(i), n])], (v) => update({ label: Number(v) })) : null,
-  select('Typical', state.ui.view, hasActivation ? [['nearest', 'Nearest to centroid'], ['activation', 'Top-layer activation']] : [['nearest', 'Nearest to centroid']], (v) => update({ view: v as GridUiState['view'] })),
+  select('Typical', state.ui.view, [['nearest', 'Nearest to centroid'], ['activation', 'Top-layer activation']], (v) => {
+    update({ view: v as GridUiState['view'] });
+    if (v === 'activation' && !state.clusters.some((c) => c.activation)) ensureThumbs(true);
+  }),
   search,
   h('vscode-button', { secondary: true, onclick: () => exportClusters(shown.map((c) => c.id), 'csv'), title: 'Export the clusters shown as CSV of file paths' }, 'Export CSV'),
   h('vscode-button', { secondary: true, onclick: () => exportClusters(shown.map((c) => c.id), 'json'), title: 'Export the clusters shown as JSON' }, 'Export JSON'),
@@ -141,6 +143,8 @@ async function loadEpoch(epoch: number, openCluster?: number): Promise<void> {
     state.epoch = data.epoch;
     state.clusters = data.clusters;
     syncEpochSlider();
+    // Thumbnails are per dataset image: another epoch's cards may show images that have none yet.
+    ensureThumbs(state.ui.view === 'activation' && !data.clusters.some((c) => c.activation), true);
     persist();
     refill(true);
     const open = openCluster ?? detail.openCluster;
@@ -157,17 +161,19 @@ function exportClusters(ids: number[], format: 'csv' | 'json'): void {
   void request<Extract<GridRequest, { type: 'export' }>>({ type: 'export', epoch: state.epoch, clusters: ids, format }).done.catch(() => undefined);
 }
 
-function ensureThumbs(): void {
-  if (state.thumbBase) return;
+/** Asks the host for the cards' thumbnails (and the top-layer ranking when `activation`), with progress. */
+function ensureThumbs(activation = false, force = false): void {
+  if (state.thumbBase && !activation && !force) return;
   progress.hidden = false;
   const text = progress.querySelector('.muted')!;
-  text.textContent = 'Writing thumbnails…';
-  request<Extract<GridRequest, { type: 'thumbs' }>>({ type: 'thumbs', epoch: state.epoch }, (done, total) => (text.textContent = `Writing thumbnails ${done}/${total}`))
+  const what = activation ? 'Ranking images by top-layer activation' : 'Writing thumbnails';
+  text.textContent = `${what}…`;
+  const epoch = state.epoch;
+  request<Extract<GridRequest, { type: 'thumbs' }>>({ type: 'thumbs', epoch, view: activation ? 'activation' : 'nearest' }, (done, total) => (text.textContent = `${what} ${done}/${total}`))
     .done.then((r) => {
-      if (r.thumbBase) {
-        state.thumbBase = r.thumbBase;
-        refill(true);
-      }
+      if (r.epoch && r.epoch.epoch === state.epoch) state.clusters = r.epoch.clusters;
+      if (r.thumbBase) state.thumbBase = r.thumbBase;
+      refill(true);
     })
     .catch((e: Error) => (text.textContent = `No thumbnails: ${e.message}`))
     .finally(() => setTimeout(() => (progress.hidden = true), 1500));
@@ -194,4 +200,4 @@ if (state.epoch !== init.epoch) void loadEpoch(state.epoch, state.ui.detail);
 else if (state.ui.detail !== undefined && state.clusters[state.ui.detail]) openDetail(state.clusters[state.ui.detail]!);
 viewport.focus();
 ready();
-ensureThumbs();
+ensureThumbs(state.ui.view === 'activation' && !state.clusters.some((c) => c.activation));

@@ -1,5 +1,5 @@
 // Tiny DOM helpers: the panels build their DOM by hand (no framework besides the vscode-elements components).
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string | null | undefined)[]): HTMLElementTagNameMap[K];
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Record<string, unknown>, ...children: (Node | string | null | undefined)[]): HTMLElementTagNameMap[K];
 export function h(tag: string, props?: Record<string, unknown>, ...children: (Node | string | null | undefined)[]): HTMLElement;
 export function h(tag: string, props: Record<string, unknown> = {}, ...children: (Node | string | null | undefined)[]): HTMLElement {
   const el = document.createElement(tag);

@@ -1,11 +1,14 @@
 // The cluster grid's host side without vscode: builds the initial state and answers the webview's requests for
 // one run folder. The panel (clusterGridPanel.ts) plugs in the vscode parts: webview URLs, save dialogs, spawning.
 import { join } from 'node:path';
-import type { GridInit, GridRequest, GridResponses, GridUiState } from '../../protocol/webview';
+import type { ClusterTypicalImages, TypicalBy } from '../../protocol/analysis';
+import type { GridEpoch, GridInit, GridRequest, GridResponses, GridUiState } from '../../protocol/webview';
 import { readCheckpoint, type CheckpointView } from '../checkpointData';
 import { readJson } from '../runFiles';
 import { exportRows, followCluster, gridEpoch, memberPage, rowsToCsv, rowsToJson } from './clusterData';
-import { checkpointEpochs, checkpointManifestPath, guardPath, hasThumbs, readLabelHistograms, readManifest, thumbsDir } from './runPaths';
+import { analysisDir, checkpointEpochs, checkpointManifestPath, guardPath, missingThumbs, readLabelHistograms, readManifest, thumbsDir } from './runPaths';
+
+export type ThumbJob = { epoch: number; by: TypicalBy } | { epoch: number; indices: number[] };
 
 export interface GridDeps {
   runDir: string;
@@ -13,17 +16,19 @@ export interface GridDeps {
   webviewUri(dir: string): string;
   /** Asks where to save, writes, returns the path (undefined: the user cancelled). */
   save(defaultName: string, content: string): Promise<string | undefined>;
-  /** Writes <run>/thumbs/<index>.png for the run's images (the trainer's `thumbs` command). */
-  makeThumbs(epoch: number, progress: (done: number, total: number) => void): Promise<void>;
+  /** Runs the trainer's `thumbs` command: typical images of every cluster (`by`), or thumbnails of `indices`. */
+  makeThumbs(job: ThumbJob, progress: (done: number, total: number) => void): Promise<void>;
   /** The file path of dataset image `index` for exports (default: dataset path#index). */
   pathOf?(index: number): string;
 }
 
-/** <run>/analysis/epoch-NNNN/top-activations.json: per cluster, the images its top-layer unit fires on most. */
+/** analysis/epoch-NNNN/typical-activation.json: per cluster, the images its top-layer unit scores highest. */
 export function activationExemplars(runDir: string, epoch: number): number[][] | undefined {
-  const p = join(runDir, 'analysis', `epoch-${String(epoch).padStart(4, '0')}`, 'top-activations.json');
-  const j = readJson<{ clusters?: unknown }>(guardPath([runDir], p));
-  return Array.isArray(j?.clusters) && j.clusters.every((c) => Array.isArray(c)) ? (j.clusters as number[][]) : undefined;
+  const j = readJson<ClusterTypicalImages>(guardPath([runDir], join(analysisDir(runDir, epoch), 'typical-activation.json')));
+  if (!j || !Array.isArray(j.clusters)) return undefined;
+  const out: number[][] = [];
+  for (const c of j.clusters) if (Number.isInteger(c?.cluster) && Array.isArray(c.items)) out[c.cluster] = c.items.map((it) => it.index);
+  return out;
 }
 
 export class GridModel {
@@ -42,25 +47,31 @@ export class GridModel {
     return v;
   }
 
-  thumbBase(): string | undefined {
-    return hasThumbs(this.deps.runDir) ? this.deps.webviewUri(thumbsDir(this.deps.runDir)) : undefined;
+  private epochData(epoch: number): GridEpoch {
+    return gridEpoch(this.view(epoch), activationExemplars(this.deps.runDir, epoch));
+  }
+
+  /** The thumbnails' folder URL once every card image of this epoch has its file, else undefined. */
+  private thumbBase(data: GridEpoch): string | undefined {
+    const need = data.clusters.flatMap((c) => [...c.nearest, ...(c.activation ?? [])]);
+    return missingThumbs(this.deps.runDir, need).length === 0 ? this.deps.webviewUri(thumbsDir(this.deps.runDir)) : undefined;
   }
 
   init(epoch?: number, ui?: Partial<GridUiState>): GridInit {
     const epochs = checkpointEpochs(this.deps.runDir);
     if (epochs.length === 0) throw new Error('this run has no checkpoint yet');
     const e = epoch !== undefined && epochs.includes(epoch) ? epoch : epochs.at(-1)!;
-    const v = this.view(e);
+    const data = this.epochData(e);
     const manifest = readManifest(this.deps.runDir);
     return {
       panel: 'clusterGrid',
       runId: manifest?.id ?? this.deps.runDir,
       runDir: this.deps.runDir,
       checkpoints: epochs,
-      classNames: readLabelHistograms(v.dir)?.classNames ?? manifest?.dataset?.classNames,
-      thumbBase: this.thumbBase(),
+      classNames: readLabelHistograms(this.view(e).dir)?.classNames ?? manifest?.dataset?.classNames,
+      thumbBase: this.thumbBase(data),
       ui,
-      ...gridEpoch(v, activationExemplars(this.deps.runDir, e)),
+      ...data,
     };
   }
 
@@ -77,11 +88,14 @@ export class GridModel {
   private async answer(req: GridRequest, progress: (done: number, total: number, message?: string) => void): Promise<GridResponses[GridRequest['type']]> {
     switch (req.type) {
       case 'loadEpoch':
-        return gridEpoch(this.view(req.epoch), activationExemplars(this.deps.runDir, req.epoch));
+        return this.epochData(req.epoch);
       case 'members': {
         const v = this.view(req.epoch);
         if (req.cluster >= v.manifest.k) throw new Error(`no cluster ${req.cluster} at epoch ${req.epoch}`);
-        return memberPage(v, req.cluster, req.offset, req.limit);
+        const page = memberPage(v, req.cluster, req.offset, req.limit);
+        const missing = missingThumbs(this.deps.runDir, page.members.map((m) => m.index));
+        if (missing.length) await this.deps.makeThumbs({ epoch: req.epoch, indices: missing }, progress);
+        return page;
       }
       case 'follow': {
         const epochs = checkpointEpochs(this.deps.runDir);
@@ -98,9 +112,18 @@ export class GridModel {
         const written = await this.deps.save(`${name}.${req.format}`, req.format === 'csv' ? rowsToCsv(rows) : rowsToJson(req.epoch, rows));
         return { written, rows: rows.length };
       }
-      case 'thumbs':
-        if (!this.thumbBase()) await this.deps.makeThumbs(req.epoch, progress);
-        return { thumbBase: this.thumbBase() };
+      case 'thumbs': {
+        let data = this.epochData(req.epoch);
+        const wantActivation = req.view === 'activation' && !data.clusters.some((c) => c.activation);
+        if (wantActivation || !this.thumbBase(data)) {
+          await this.deps.makeThumbs({ epoch: req.epoch, by: wantActivation ? 'activation' : 'centroid' }, progress);
+          data = this.epochData(req.epoch);
+          // `thumbs --clusters` writes the typical images; the exemplars of exemplars.json may still lack files.
+          const missing = missingThumbs(this.deps.runDir, data.clusters.flatMap((c) => [...c.nearest, ...(c.activation ?? [])]));
+          if (missing.length) await this.deps.makeThumbs({ epoch: req.epoch, indices: missing }, progress);
+        }
+        return { thumbBase: this.thumbBase(data), epoch: data };
+      }
     }
   }
 }

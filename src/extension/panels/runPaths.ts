@@ -2,7 +2,8 @@
 // it must resolve (symlinks included) inside one of the panel's roots (the extension, the run, the dataset).
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { CHECKPOINT_FILES, RUN_FILES, type LabelHistograms, type RunManifest } from '../../protocol';
+import { CHECKPOINT_FILES, RUN_FILES, checkpointDirName, type LabelHistograms, type RunManifest } from '../../protocol';
+import { ANALYSIS_DIR, THUMBS_DIR, thumbnailRelPath } from '../../protocol/analysis';
 import { listCheckpoints, readJson } from '../runFiles';
 
 export class PathEscapeError extends Error {}
@@ -70,13 +71,24 @@ export function readLabelHistograms(checkpointDir: string): LabelHistograms | un
   return readJson<LabelHistograms>(join(checkpointDir, CHECKPOINT_FILES.labelHistograms));
 }
 
-/** Thumbnails the trainer's `thumbs` command writes: <run>/thumbs/<index>.png. */
+/** Thumbnail side the panels ask the trainer for (pixels). */
+export const THUMB_SIZE = 64;
+
+/** Thumbnails the trainer's `thumbs` command writes: <run>/thumbs/s64/<index>.png (src/protocol/analysis.ts). */
 export function thumbsDir(runDir: string): string {
-  return join(runDir, 'thumbs');
+  return join(runDir, THUMBS_DIR, `s${THUMB_SIZE}`);
 }
 
-export function hasThumbs(runDir: string): boolean {
-  return existsSync(join(thumbsDir(runDir), '0.png'));
+/** Dataset indices among `indices` that have no thumbnail yet. */
+export function missingThumbs(runDir: string, indices: Iterable<number>): number[] {
+  const out: number[] = [];
+  for (const i of new Set(indices)) if (!existsSync(join(runDir, thumbnailRelPath(THUMB_SIZE, i)))) out.push(i);
+  return out;
+}
+
+/** <run>/analysis/epoch-NNNN: what `visualize` and `thumbs --clusters` computed for one checkpoint. */
+export function analysisDir(runDir: string, epoch: number): string {
+  return join(runDir, ANALYSIS_DIR, checkpointDirName(epoch));
 }
 
 export function readManifest(runDir: string): RunManifest | undefined {

@@ -54,7 +54,7 @@ function grid(m: Obj, requestId: number): GridRequest {
       return { type: 'export', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), clusters, format: oneOf(m, 'format', ['csv', 'json'] as const) };
     }
     case 'thumbs':
-      return { type: 'thumbs', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX) };
+      return { type: 'thumbs', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), view: oneOf(m, 'view', ['nearest', 'activation'] as const) };
   }
   throw new InvalidMessage(`unknown message type for the cluster grid: ${String(m.type)}`);
 }
