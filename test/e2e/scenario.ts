@@ -1,0 +1,280 @@
+// The end-to-end scenario: the packaged .vsix in a real VS Code (code-server) driven by Debian's Chromium.
+// Train on a generated image folder from the palette, then look at the result everywhere the extension shows it.
+// Usage (npm run test:e2e does all of it): node --import tsx test/e2e/scenario.ts RIG_DIR EXT.vsix
+// A failing step saves NN-failure.png, copies the logs into test/e2e/artifacts/ and prints their tails.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { logFiles, processesMentioning, startCodeServer, stopCodeServer, type CodeServer } from './codeServer';
+import { makeImageFolder } from './makeDataset';
+import { chooseInFileDialog, errorNotification, expandRow, notification, pickQuickItem, runCommand, sideBarRow, waitForWorkbench, waitUntil, webviewFrame } from './workbench';
+
+/**
+ * Steps 4-6 drive the panels (cluster grid, training curves, filter visualisation). While they are not in the
+ * build, set this to true: the steps are then reported as PENDING instead of run. This is the only switch.
+ */
+const PANELS_PENDING = true;
+
+const SETTINGS = {
+  epochs: 2,
+  k: 10,
+  batchSize: 64,
+  // wasm: the same numbers on every machine; auto would try Dawn/lavapipe first.
+  backend: 'wasm',
+};
+const PER_CLASS = 30; // 10 classes: 300 images
+const TRAIN_TIMEOUT_MS = 6 * 60_000;
+
+const [rigArg, vsixArg] = process.argv.slice(2);
+if (!rigArg || !vsixArg) {
+  console.error('usage: scenario.ts RIG_DIR EXT.vsix');
+  process.exit(2);
+}
+const rigDir = resolve(rigArg);
+const vsix = resolve(vsixArg);
+const artifacts = resolve(__dirname, 'artifacts');
+rmSync(artifacts, { recursive: true, force: true });
+mkdirSync(artifacts, { recursive: true });
+
+const t0 = Date.now();
+const secs = (t: number) => ((Date.now() - t) / 1000).toFixed(1);
+let stepNo = 0;
+let page: Page | undefined;
+
+async function step(title: string, fn: () => Promise<string | void>, pending = false): Promise<void> {
+  const n = String(++stepNo).padStart(2, '0');
+  if (pending) return void console.log(`  - ${n} ${title}: PENDING (PANELS_PENDING in test/e2e/scenario.ts)`);
+  const t = Date.now();
+  try {
+    const note = await fn();
+    await page?.screenshot({ path: join(artifacts, `${n}-${slug(title)}.png`) });
+    console.log(`  ok ${n} ${title} (${secs(t)} s)${note ? `: ${note}` : ''}`);
+  } catch (e) {
+    await page?.screenshot({ path: join(artifacts, `${n}-failure.png`) }).catch(() => undefined);
+    throw Object.assign(new Error(`step ${n} "${title}" failed: ${(e as Error).message}`), { cause: e });
+  }
+}
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+
+/** The run folder the extension created under the workspace's runs folder. */
+function runDirOf(ws: string): string {
+  const root = join(ws, '.deepcluster', 'runs');
+  const runs = existsSync(root) ? readdirSync(root) : [];
+  if (runs.length !== 1) throw new Error(`expected one run in ${root}, found ${runs.length}`);
+  return join(root, runs[0]!);
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(missing)';
+  }
+}
+
+/** What a failure prints: VS Code's logs (server, extension host, the DeepCluster channel) and the trainer's. */
+function dumpLogs(runTmp: string, server: CodeServer | undefined, ws: string): void {
+  const logs = join(artifacts, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const files = [join(runTmp, 'server.log'), ...(server ? logFiles(server.dataDir) : [])];
+  let runDir: string | undefined;
+  try {
+    runDir = runDirOf(ws);
+    files.push(join(runDir, 'events.jsonl'));
+  } catch {
+    // no run folder: the failure came before training
+  }
+  for (const f of files) {
+    if (!existsSync(f)) continue;
+    const interesting = /server\.log|remoteexthost\.log|DeepCluster\.log|events\.jsonl/.test(f);
+    copyFileSync(f, join(logs, f.slice(runTmp.length + 1).replace(/[\\/]/g, '_') || basename(f)));
+    if (interesting) console.log(`\n----- ${f} (last 40 lines)\n${tail(f, 40)}`);
+  }
+  console.log(`\n(all logs copied to ${logs})`);
+}
+
+async function main(): Promise<boolean> {
+  const runTmp = mkdtempSync(join(tmpdir(), 'deepcluster-e2e-'));
+  const ws = join(runTmp, 'workspace');
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let ok = false;
+  let runDir = '';
+  try {
+    console.log(`e2e: ${basename(vsix)} in code-server from ${rigDir}; screenshots in ${artifacts}`);
+    await step('workspace with an image folder', async () => {
+      const data = await makeImageFolder(join(ws, 'images'), PER_CLASS);
+      mkdirSync(join(ws, '.vscode'), { recursive: true });
+      const settings = Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [`deepcluster.${k}`, v]));
+      // Decoded-image caches go into the throw-away folder, not ~/.cache.
+      writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ ...settings, 'deepcluster.cacheFolder': join(runTmp, 'cache') }, null, 2));
+      server = await startCodeServer(rigDir, vsix, runTmp, ws);
+      browser = await chromium.launch({
+        executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+      page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+      await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+      await waitForWorkbench(page);
+      return `${data.images} PNGs + ${data.bad.join(', ')}; server on ${server.url}`;
+    });
+    const p = page!;
+
+    await step('DeepCluster: Train from the palette, until the completion notification', async () => {
+      await runCommand(p, 'DeepCluster: Train');
+      await pickQuickItem(p, /data to train on/, /Choose a folder or file/);
+      await chooseInFileDialog(p, ws, join(ws, 'images'), 'Train on this');
+      await pickQuickItem(p, /how to train on/, /^Standard/);
+      const t = Date.now();
+      const done = notification(p, /DeepCluster run .* finished/);
+      const failed = errorNotification(p);
+      // The trainer runs from the installed extension: `node <extDir>/<ext>/dist/trainerHost.js .../cli.js train ...`.
+      const trainers = () => processesMentioning(server!.extDir).filter((x) => x.cmd.includes('dist/trainer'));
+      let seen = 0;
+      await waitUntil(
+        async () => {
+          seen = Math.max(seen, trainers().length);
+          return (await done.isVisible()) || (await failed.isVisible());
+        },
+        TRAIN_TIMEOUT_MS,
+        'the completion notification',
+        1000,
+      );
+      if (await failed.isVisible()) throw new Error(`error notification: ${await failed.innerText()}`);
+      runDir = runDirOf(ws);
+      if (seen !== 1) throw new Error(`expected to see one trainer process while training, saw ${seen}`);
+      await waitUntil(async () => trainers().length === 0, 10_000, 'the trainer to exit after "finished"');
+      return `trained in ${secs(t)} s; ${basename(runDir)}`;
+    });
+
+    let checkpointRow = sideBarRow(p, /^$/);
+    await step('Runs tree shows the run, its checkpoints and clusters', async () => {
+      await p.locator('.part.activitybar .action-item a[aria-label^="DeepCluster"]').first().click();
+      const run = sideBarRow(p, new RegExp(basename(runDir))).first();
+      await run.waitFor({ timeout: 15_000 });
+      const description = await run.innerText();
+      if (!/finished/.test(description)) throw new Error(`run row says "${description}", not finished`);
+      await expandRow(run);
+      const epochs = sideBarRow(p, /^epoch \d+/);
+      await waitUntil(async () => (await epochs.count()) === SETTINGS.epochs, 10_000, `${SETTINGS.epochs} checkpoint rows`);
+      checkpointRow = epochs.first(); // newest first
+      await expandRow(checkpointRow);
+      const clusters = sideBarRow(p, /^cluster \d+/);
+      await waitUntil(async () => (await clusters.count()) > 0, 10_000, 'cluster rows');
+      const first = (await clusters.first().locator('.label-name, .label-description').allInnerTexts()).join(' ').replace(/\s+/g, ' ');
+      if (!/\d+ images/.test(first)) throw new Error(`cluster row without a size: "${first}"`);
+      return `${await epochs.count()} checkpoints; ${await clusters.count()} cluster rows visible, largest "${first}"`;
+    });
+
+    /** Right-click a tree row and run one of its context-menu entries. */
+    const contextMenu = async (row: typeof checkpointRow, entry: string) => {
+      await row.click({ button: 'right' });
+      const menu = p.locator('.context-view .monaco-menu');
+      const item = menu.locator('.action-item').filter({ hasText: new RegExp(`^${entry}`) }).first();
+      await item.waitFor({ timeout: 10_000 });
+      // The menu ignores a mouse-up that comes too soon after it opened.
+      await item.hover();
+      await p.waitForTimeout(300);
+      await item.click();
+      await menu.waitFor({ state: 'hidden', timeout: 5000 });
+    };
+    /** The panel's webview, or a clear failure when the build still has the "not available" placeholder. */
+    const panelFrame = async (selector: string) => {
+      const placeholder = notification(p, /panel is not available in this build/);
+      const frame = webviewFrame(p, selector, 90_000);
+      const missing = placeholder.waitFor({ timeout: 90_000 }).then(async () => {
+        throw new Error(`the extension says: ${await placeholder.innerText()}`);
+      });
+      return Promise.race([frame, missing]).finally(() => missing.catch(() => undefined));
+    };
+
+    await step(
+      'Cluster Grid: a card with its size and images',
+      async () => {
+        await contextMenu(checkpointRow, 'Show Cluster Grid');
+        const grid = await panelFrame('.card .csize');
+        const size = (await grid.locator('.card .csize').first().innerText()).trim();
+        const n = Number(/^(\d+) images?$/.exec(size)?.[1]);
+        if (!(n > 0)) throw new Error(`card size reads "${size}"`);
+        const img = grid.locator('.card img.thumb[src]').first();
+        await img.waitFor({ timeout: 60_000 });
+        await waitUntil(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0), 30_000, 'a thumbnail to load');
+        const w = await img.evaluate((el: HTMLImageElement) => el.naturalWidth);
+        return `first card "${size}", thumbnail ${w}px wide`;
+      },
+      PANELS_PENDING,
+    );
+
+    await step(
+      'Training Curves hold the 2 epochs',
+      async () => {
+        await contextMenu(sideBarRow(p, new RegExp(basename(runDir))).first(), 'Show Training Curves');
+        const curves = await panelFrame('[data-epochs]');
+        await waitUntil(async () => Number(await curves.locator('[data-epochs]').first().getAttribute('data-epochs')) === SETTINGS.epochs, 30_000, `curves with ${SETTINGS.epochs} epochs`);
+        return `data-epochs=${SETTINGS.epochs}`;
+      },
+      PANELS_PENDING,
+    );
+
+    await step(
+      'Visualize Filters: one filter image',
+      async () => {
+        await contextMenu(checkpointRow, 'Visualize Filters');
+        const filters = await panelFrame('.filter');
+        await filters.locator('.filter').first().click();
+        const img = filters.locator('img.filter-image[src]').first();
+        await img.waitFor({ timeout: 120_000 });
+        await waitUntil(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0), 30_000, 'the filter image to load');
+      },
+      PANELS_PENDING,
+    );
+
+    await step('Checkpoint inspector opens on the checkpoint', async () => {
+      await checkpointRow.locator('.label-name').click(); // the row's command: deepcluster.openCheckpoint
+      const inspector = await webviewFrame(p, 'h1');
+      const h1 = inspector.locator('h1', { hasText: /^Checkpoint · epoch \d+/ });
+      await h1.waitFor({ timeout: 30_000 });
+      const tab = p.locator('.tabs-container .tab.active');
+      await waitUntil(async () => /checkpoint\.json/.test(await tab.innerText()), 10_000, 'the inspector tab');
+      const sections = await inspector.locator('h2').allInnerTexts();
+      for (const s of ['Configuration', 'Metrics', 'Cluster sizes', 'Architecture']) if (!sections.includes(s)) throw new Error(`inspector lacks "${s}": ${sections}`);
+      return `"${await h1.innerText()}", sections ${sections.join(', ')}`;
+    });
+
+    await step('the run lists the corrupt and the empty file as skipped', async () => {
+      const skipped = readFileSync(join(runDir, 'skipped.txt'), 'utf8').trim().split('\n');
+      const want = [join(ws, 'images', 'coat', 'corrupt.png'), join(ws, 'images', 'bag', 'empty.png')];
+      for (const w of want) if (!skipped.some((l) => l.split('\t')[0] === w)) throw new Error(`skipped.txt lacks ${w}:\n${skipped.join('\n')}`);
+      if (skipped.length !== 2) throw new Error(`skipped.txt lists ${skipped.length} files, expected 2:\n${skipped.join('\n')}`);
+      const manifest = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
+      return `${skipped.map((l) => l.split('\t').map((x) => basename(x)).join(': ')).join('; ')}; run.json dataset: ${JSON.stringify(manifest.dataset?.images)} images`;
+    });
+    ok = true;
+  } catch (e) {
+    console.log(`\nFAILED ${(e as Error).message}`);
+    dumpLogs(runTmp, server, ws);
+  } finally {
+    await browser?.close().catch(() => undefined);
+    if (server) {
+      const t = Date.now();
+      await stopCodeServer(server);
+      // Every trainer runs `node .../ext/<extension>/dist/trainerHost.js .../dist/trainer/cli.js`.
+      const left = processesMentioning(server.extDir);
+      if (left.length) {
+        ok = false;
+        console.log(`FAILED teardown: processes left after killing the server's group:\n${left.map((x) => `${x.pid} ${x.cmd}`).join('\n')}`);
+      } else console.log(`  ok teardown: process group ${server.pgid} gone, no trainer left (${secs(t)} s)`);
+    }
+    if (ok) rmSync(runTmp, { recursive: true, force: true });
+    else console.log(`(kept ${runTmp} for inspection)`);
+  }
+  return ok;
+}
+
+main().then((ok) => {
+  console.log(`${ok ? 'E2E OK' : 'E2E FAILED'} in ${secs(t0)} s`);
+  process.exit(ok ? 0 : 1);
+});
