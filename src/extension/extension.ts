@@ -5,7 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { readCheckpoint } from './checkpointData';
-import { CHECKPOINT_VIEW_TYPE, CheckpointEditorProvider, PANEL_COMMANDS } from './checkpointEditor';
+import { CHECKPOINT_VIEW_TYPE, CheckpointEditorProvider } from './checkpointEditor';
+import { registerPanels, targetOf } from './panels/panels';
 import { toCsv, toJson } from './exportAssignments';
 import { isRunDir, listCheckpoints, type RunSummary } from './runFiles';
 import { RunManager, trainerCommand, type ManagedRun, type TrainerLaunch } from './runManager';
@@ -180,21 +181,16 @@ export function activate(context: vscode.ExtensionContext): void {
 
   register('deepcluster.setupGpu', () => setupGpu(launch, output));
   context.subscriptions.push(vscode.window.registerCustomEditorProvider(CHECKPOINT_VIEW_TYPE, new CheckpointEditorProvider(context.extensionUri), { supportsMultipleEditorsPerDocument: true }));
-  void registerPanelFallbacks(context, checkpointOf);
+  // The webview panels (cluster grid, filters, curves): commands and serializers.
+  const pickRunDir = async () => (await runDirOf(undefined, () => true, 'show'));
+  registerPanels(context, { launch, manager: mgr, output, pickRun: pickRunDir }, async (kind) => {
+    if (kind === 'curves') {
+      const dir = await pickRunDir();
+      return dir ? { runDir: dir } : undefined;
+    }
+    return targetOf(await checkpointOf(undefined));
+  });
   void reattach(mgr, tree);
-}
-
-/**
- * The panels (cluster grid, curves, filters) come from the webview work. Until a module registers their commands,
- * say plainly that they are not in this build instead of failing silently.
- */
-async function registerPanelFallbacks(context: vscode.ExtensionContext, _checkpointOf: (arg: unknown) => Promise<string | undefined>): Promise<void> {
-  const have = new Set(await vscode.commands.getCommands(true));
-  const names: Record<string, string> = { clusterGrid: 'cluster grid', curves: 'training curves', filters: 'filter visualisation' };
-  for (const [panel, id] of Object.entries(PANEL_COMMANDS)) {
-    if (have.has(id)) continue;
-    context.subscriptions.push(vscode.commands.registerCommand(id, () => vscode.window.showInformationMessage(`DeepCluster: the ${names[panel]} panel is not available in this build yet.`)));
-  }
 }
 
 /** After a reload: follow trainers that still run, and offer Resume for runs whose trainer is gone. */

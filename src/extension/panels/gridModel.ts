@@ -24,7 +24,13 @@ export interface GridDeps {
 
 /** analysis/epoch-NNNN/typical-activation.json: per cluster, the images its top-layer unit scores highest. */
 export function activationExemplars(runDir: string, epoch: number): number[][] | undefined {
-  const j = readJson<ClusterTypicalImages>(guardPath([runDir], join(analysisDir(runDir, epoch), 'typical-activation.json')));
+  let p: string;
+  try {
+    p = guardPath([runDir], join(analysisDir(runDir, epoch), 'typical-activation.json'));
+  } catch {
+    return undefined; // a link out of the run: ignored like a missing file
+  }
+  const j = readJson<ClusterTypicalImages>(p);
   if (!j || !Array.isArray(j.clusters)) return undefined;
   const out: number[][] = [];
   for (const c of j.clusters) if (Number.isInteger(c?.cluster) && Array.isArray(c.items)) out[c.cluster] = c.items.map((it) => it.index);
