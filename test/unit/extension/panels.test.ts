@@ -11,8 +11,7 @@ m._resolveFilename = function (request: string, ...rest: unknown[]) {
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs, { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import fs, { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dispatch } from '../../../src/extension/panels/dispatch';
 import { GridModel } from '../../../src/extension/panels/gridModel';
 import { FiltersModel } from '../../../src/extension/panels/filtersModel';
@@ -46,7 +45,7 @@ test('validate: only known, exactly typed, bounded messages pass; names cannot c
     ['curves', { type: 'removeRun', requestId: 1, runId: '..' }],
     ['curves', { type: 'addRun' }],
   ];
-  for (const [panel, msg] of bad) assert.throws(() => validateMessage(panel, msg), undefined, JSON.stringify(msg));
+  for (const [panel, msg] of bad) assert.throws(() => validateMessage(panel, msg), Error, JSON.stringify(msg));
 });
 
 test('path guard: .., absolute paths and symlinks out of the roots are refused', (t) => {
@@ -83,10 +82,10 @@ test('crafted messages cannot make the host read a file outside the extension, r
 
   const reads: string[] = [];
   const realRead = fs.readFileSync;
-  t.mock.method(fs, 'readFileSync', function (this: unknown, p: fs.PathOrFileDescriptor, ...rest: unknown[]) {
+  t.mock.method(fs, 'readFileSync', ((p: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
     if (typeof p === 'string') reads.push(p);
     return (realRead as (...a: unknown[]) => unknown).call(fs, p, ...rest);
-  });
+  }) as typeof fs.readFileSync);
   const grid = new GridModel({ runDir: run, webviewUri: (d) => d, save: async () => undefined, makeThumbs: async () => undefined });
   const filters = new FiltersModel({ runDir: run, webviewUri: (d) => d, visualize: async () => undefined, cancel: () => false, makeThumbs: async () => undefined });
   const crafted: [('clusterGrid' | 'filters'), unknown][] = [
@@ -103,8 +102,8 @@ test('crafted messages cannot make the host read a file outside the extension, r
   ];
   const replies: HostMessage[] = [];
   for (const [kind, msg] of crafted) {
-    const model = kind === 'clusterGrid' ? grid : filters;
-    await dispatch(kind, msg, (req, progress) => model.handle(req as never, progress), { post: (r) => replies.push(r) });
+    const handle = kind === 'clusterGrid' ? (req: never, progress: () => void) => grid.handle(req, progress) : (req: never, progress: () => void) => filters.handle(req, progress);
+    await dispatch(kind, msg, (req, progress) => handle(req as never, progress), { post: (r) => replies.push(r) });
   }
   assert.ok(reads.length > 0, 'the handlers did read the run');
   for (const p of reads) assert.ok(roots.some((r) => isInside(r, p)), `read outside the roots: ${p}`);
