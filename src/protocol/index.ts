@@ -2,3 +2,4 @@ export * from './config';
 export * from './engine';
 export * from './events';
 export * from './run';
+export * from './analysis';

@@ -1,0 +1,108 @@
+// Everything an analysis needs from one checkpoint, opened read-only: the run's manifest, the network with the
+// checkpoint's weights (top layer included), the assignments and exemplars, and the run's dataset in the run's
+// order. Nothing here writes into the run, so it works while another process keeps training it.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendRequest } from '../../protocol/config';
+import type { EngineInfo } from '../../protocol/engine';
+import { RUN_FILES, type RunManifest } from '../../protocol/run';
+import { openDataset, type Dataset } from '../data';
+import { initEngine } from '../engine';
+import { createModel, type ConvNet, type ModelOptions } from '../model';
+import { latestCompleteCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../run/checkpoint';
+import { readRunManifest } from '../run/runDir';
+
+import { AnalysisError } from './errors';
+
+export { AnalysisError };
+
+export interface CheckpointLocation {
+  runDir: string;
+  /** `epoch-0007` */
+  name: string;
+  dir: string;
+}
+
+/** A checkpoint folder, or a run folder (its newest complete checkpoint). */
+export async function locateCheckpoint(target: string): Promise<CheckpointLocation> {
+  const abs = path.resolve(target);
+  const has = (file: string) => fs.stat(path.join(abs, file)).then(() => true, () => false);
+  if (await has(RUN_FILES.checkpointManifest)) {
+    const runDir = path.dirname(path.dirname(abs));
+    if (!(await fs.stat(path.join(runDir, RUN_FILES.manifest)).then(() => true, () => false))) {
+      throw new AnalysisError(`${abs} is not inside a run folder (no ${RUN_FILES.manifest} in ${runDir})`);
+    }
+    return { runDir, name: path.basename(abs), dir: abs };
+  }
+  if (await has(RUN_FILES.manifest)) {
+    const ref = await latestCompleteCheckpoint(abs);
+    if (!ref) throw new AnalysisError(`run ${abs} has no complete checkpoint yet`);
+    return { runDir: abs, name: ref.name, dir: ref.dir };
+  }
+  throw new AnalysisError(`${abs} is neither a checkpoint folder (with ${RUN_FILES.checkpointManifest}) nor a run folder`);
+}
+
+export interface CheckpointContext extends CheckpointLocation {
+  manifest: RunManifest;
+  checkpoint: Omit<LoadedCheckpoint, 'weights' | 'optimizer'>;
+  net: ConvNet;
+  dataset: Dataset;
+  engine: EngineInfo;
+  close(): Promise<void>;
+}
+
+export interface OpenContextOptions {
+  backend?: BackendRequest;
+  log?: (line: string) => void;
+}
+
+export async function openCheckpointContext(target: string, options: OpenContextOptions = {}): Promise<CheckpointContext> {
+  const where = await locateCheckpoint(target);
+  const manifest = await readRunManifest(where.runDir);
+  // The engine first: loading a checkpoint creates tensors on the active backend.
+  const engine = await initEngine(options.backend ?? 'auto', { log: options.log });
+  const loaded = await loadCheckpoint(where.dir);
+  const { weights, optimizer, ...checkpoint } = loaded;
+  if (optimizer) tf.dispose([...optimizer.state.values()]);
+  const modelOptions = loaded.modelOptions as unknown as ModelOptions;
+  let net: ConvNet | undefined;
+  try {
+    net = createModel({
+      arch: loaded.arch,
+      inputSize: modelOptions.inputSize ?? manifest.config.inputSize,
+      inputChannels: modelOptions.inputChannels ?? manifest.dataset.channels,
+      sobel: modelOptions.sobel ?? manifest.config.sobel,
+      seed: modelOptions.seed ?? manifest.config.seed,
+    });
+    net.loadWeights(weights);
+  } catch (e) {
+    net?.dispose();
+    throw new AnalysisError(`checkpoint ${where.dir}: ${(e as Error).message}`);
+  } finally {
+    tf.dispose([...weights.values()]);
+  }
+  const config = manifest.config;
+  let dataset: Dataset;
+  try {
+    dataset = await openDataset({ path: config.data, inputSize: net.options.inputSize, limit: config.limit, cacheDir: config.cacheDir });
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
+  if (dataset.info.fingerprint !== manifest.dataset.fingerprint || dataset.size !== checkpoint.assignments.length) {
+    net.dispose();
+    await dataset.close();
+    throw new AnalysisError(
+      `the dataset at ${dataset.info.path} changed since run ${where.runDir} was trained (${dataset.size} images, fingerprint ${dataset.info.fingerprint}; the run has ${checkpoint.assignments.length}, ${manifest.dataset.fingerprint})`,
+    );
+  }
+  const n = net;
+  return {
+    ...where, manifest, checkpoint, net: n, dataset, engine,
+    close: async () => {
+      n.dispose();
+      await dataset.close();
+    },
+  };
+}
