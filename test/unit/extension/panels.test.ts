@@ -102,7 +102,7 @@ test('crafted messages cannot make the host read a file outside the extension, r
   ];
   const replies: HostMessage[] = [];
   for (const [kind, msg] of crafted) {
-    const handle = kind === 'clusterGrid' ? (req: never, progress: () => void) => grid.handle(req, progress) : (req: never, progress: () => void) => filters.handle(req, progress);
+    const handle = kind === 'clusterGrid' ? (req: never, progress: (d: number, t: number, m?: string) => void) => grid.handle(req, progress) : (req: never, progress: (d: number, t: number, m?: string) => void) => filters.handle(req, progress);
     await dispatch(kind, msg, (req, progress) => handle(req as never, progress), { post: (r) => replies.push(r) });
   }
   assert.ok(reads.length > 0, 'the handlers did read the run');
