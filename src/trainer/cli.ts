@@ -18,6 +18,27 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(r.message + '\n');
       return r.ok ? 0 : 1;
     }
+    case 'visualize':
+    case 'thumbs': {
+      const analyze = await import('./analyze');
+      const io = {
+        emit: (e: object) => cmd.json && process.stdout.write(JSON.stringify(e) + '\n'),
+        log: (line: string) => (cmd.json ? process.stderr : process.stdout).write(line + '\n'),
+      };
+      if (cmd.command === 'visualize') {
+        await analyze.visualize({
+          target: cmd.checkpoint, layer: cmd.layer, filters: cmd.filters, top: cmd.top, backend: cmd.backend,
+          ascent: { ...(cmd.iterations ? { iterations: cmd.iterations } : {}), ...(cmd.lr ? { lr: cmd.lr } : {}) },
+        }, io);
+      } else {
+        const r = await analyze.thumbs({
+          target: cmd.checkpoint, indices: cmd.indices, clusters: cmd.clusters, perCluster: cmd.perCluster,
+          size: cmd.size, by: cmd.by, backend: cmd.backend,
+        }, io);
+        if (!cmd.json) process.stdout.write(JSON.stringify(r) + '\n');
+      }
+      return 0;
+    }
     case 'train':
     case 'resume': {
       const session = await import('./train/session');
@@ -34,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
 function isExpected(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   if (e instanceof UsageError) return true;
-  return ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError'].includes(e.constructor.name) || /^(--|k-means|PCA)/.test(e.message);
+  return ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError'].includes(e.constructor.name) || /^(--|k-means|PCA)/.test(e.message);
 }
 
 // tfjs-core prints an advert for tfjs-node on stdout the first time a backend initialises; it would corrupt the

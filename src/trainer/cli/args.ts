@@ -11,6 +11,8 @@ import {
   type BackendRequest,
   type TrainConfig,
 } from '../../protocol/config';
+import type { TypicalBy } from '../../protocol/analysis';
+import { parseIndexList } from '../analyze/indexList';
 import { FEATURE_DIM, defaultsFor } from './defaults';
 import { COMMANDS, helpText, type CommandName } from './help';
 
@@ -51,7 +53,30 @@ export interface ParsedHelp {
   topic?: CommandName;
   text: string;
 }
-export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp;
+export interface ParsedVisualize {
+  command: 'visualize';
+  checkpoint: string;
+  layer: string;
+  /** Undefined: every filter of the layer. */
+  filters?: number[];
+  top: number;
+  json: boolean;
+  backend?: BackendRequest;
+  iterations?: number;
+  lr?: number;
+}
+export interface ParsedThumbs {
+  command: 'thumbs';
+  checkpoint: string;
+  indices?: number[];
+  clusters?: number[];
+  perCluster: number;
+  size: number;
+  by: TypicalBy;
+  json: boolean;
+  backend?: BackendRequest;
+}
+export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs;
 
 export interface ParseOptions {
   /** Base for relative paths (default process.cwd()). */
@@ -60,7 +85,7 @@ export interface ParseOptions {
   now?: Date;
 }
 
-type FlagKind = 'posint' | 'seed' | 'float' | 'path' | 'bool' | 'enum';
+type FlagKind = 'posint' | 'seed' | 'float' | 'path' | 'bool' | 'enum' | 'text';
 interface FlagSpec {
   kind: FlagKind;
   key?: keyof TrainConfig;
@@ -97,6 +122,26 @@ const RESUME_FLAGS: Record<string, FlagSpec> = {
 };
 const INSPECT_FLAGS: Record<string, FlagSpec> = { json: { kind: 'bool' }, help: { kind: 'bool' } };
 const SETUP_GPU_FLAGS: Record<string, FlagSpec> = { cpu: { kind: 'bool' }, help: { kind: 'bool' } };
+const VISUALIZE_FLAGS: Record<string, FlagSpec> = {
+  layer: { kind: 'text' },
+  filters: { kind: 'text' },
+  top: { kind: 'posint' },
+  iterations: { kind: 'posint' },
+  lr: { kind: 'float' },
+  backend: { kind: 'enum', values: BACKENDS },
+  json: { kind: 'bool' },
+  help: { kind: 'bool' },
+};
+const THUMBS_FLAGS: Record<string, FlagSpec> = {
+  indices: { kind: 'text' },
+  clusters: { kind: 'text' },
+  'per-cluster': { kind: 'posint' },
+  size: { kind: 'posint' },
+  by: { kind: 'enum', values: ['centroid', 'activation'] },
+  backend: { kind: 'enum', values: BACKENDS },
+  json: { kind: 'bool' },
+  help: { kind: 'bool' },
+};
 
 /** Parse `deepcluster` arguments (without node and the script: process.argv.slice(2)). Throws UsageError. */
 export function parseArgs(argv: readonly string[], options: ParseOptions = {}): ParsedCommand {
@@ -141,7 +186,60 @@ export function parseArgs(argv: readonly string[], options: ParseOptions = {}): 
       noPositionals('setup-gpu', positionals);
       return { command: 'setup-gpu', cpu: values.has('cpu') };
     }
+    case 'visualize': {
+      const { values, positionals } = readFlags('visualize', rest, VISUALIZE_FLAGS);
+      if (values.has('help')) return { command: 'help', topic: 'visualize', text: helpText('visualize') };
+      const target = onePositional('visualize', 'CHECKPOINT', positionals);
+      const layer = values.get('layer');
+      if (layer === undefined) throw new UsageError('`deepcluster visualize` needs --layer (e.g. --layer conv3)');
+      const num = (flag: string) => (values.has(flag) ? positiveInt(flag, values.get(flag)!) : undefined);
+      const lr = values.get('lr');
+      return {
+        command: 'visualize',
+        checkpoint: path.resolve(cwd, target),
+        layer,
+        filters: values.has('filters') ? indexList('filters', values.get('filters')!) : undefined,
+        top: num('top') ?? 9,
+        json: values.has('json'),
+        backend: values.get('backend') as BackendRequest | undefined,
+        iterations: num('iterations'),
+        lr: lr === undefined ? undefined : positiveNumber('lr', lr),
+      };
+    }
+    case 'thumbs': {
+      const { values, positionals } = readFlags('thumbs', rest, THUMBS_FLAGS);
+      if (values.has('help')) return { command: 'help', topic: 'thumbs', text: helpText('thumbs') };
+      const target = onePositional('thumbs', 'CHECKPOINT', positionals);
+      if (values.has('indices') === values.has('clusters')) throw new UsageError('`deepcluster thumbs` needs either --indices or --clusters');
+      const size = values.has('size') ? positiveInt('size', values.get('size')!) : 64;
+      if (size > 1024) throw new UsageError(`--size must be at most 1024, got ${size}`);
+      return {
+        command: 'thumbs',
+        checkpoint: path.resolve(cwd, target),
+        indices: values.has('indices') ? indexList('indices', values.get('indices')!) : undefined,
+        clusters: values.has('clusters') ? indexList('clusters', values.get('clusters')!) : undefined,
+        perCluster: values.has('per-cluster') ? positiveInt('per-cluster', values.get('per-cluster')!) : 16,
+        size,
+        by: (values.get('by') as TypicalBy | undefined) ?? 'centroid',
+        json: values.has('json'),
+        backend: values.get('backend') as BackendRequest | undefined,
+      };
+    }
   }
+}
+
+function indexList(flag: string, value: string): number[] {
+  try {
+    return parseIndexList(value);
+  } catch (e) {
+    throw new UsageError(`--${flag}: ${(e as Error).message}`);
+  }
+}
+
+function positiveNumber(flag: string, value: string): number {
+  const n = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} must be a positive number, got '${value}'`);
+  return n;
 }
 
 /**

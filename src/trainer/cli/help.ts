@@ -2,7 +2,7 @@
 import { ARCHS, BACKENDS, CLUSTERINGS, SAMPLERS } from '../../protocol/config';
 import { FEATURE_DIM, defaultsFor } from './defaults';
 
-export const COMMANDS = ['train', 'resume', 'inspect', 'setup-gpu'] as const;
+export const COMMANDS = ['train', 'resume', 'inspect', 'setup-gpu', 'visualize', 'thumbs'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const small = defaultsFor('smallvgg');
@@ -16,6 +16,8 @@ Usage:
   deepcluster resume RUN             continue a stopped or killed run where its last checkpoint left it
   deepcluster inspect CHECKPOINT|RUN summarise a run or one checkpoint (--json for the machine form)
   deepcluster setup-gpu [--cpu]      install and verify @tensorflow/tfjs-node-gpu (or tfjs-node with --cpu)
+  deepcluster visualize CHECKPOINT --layer conv3   filter images by gradient ascent and top-9 dataset images
+  deepcluster thumbs CHECKPOINT --clusters 0-9     thumbnails of typical cluster images (or --indices 1,2,3)
   deepcluster help COMMAND           help for one command (also: deepcluster COMMAND --help)
 `,
   train: `Usage: deepcluster train [flags]
@@ -62,6 +64,37 @@ folder (contents and sizes, cluster sizes, metrics). Reads only what is on disk.
 
 Installs @tensorflow/tfjs-node-gpu (CUDA) next to the trainer and checks that it loads; --cpu installs
 @tensorflow/tfjs-node instead. Both download libtensorflow at install time, so they need that download to work.
+`,
+  visualize: `Usage: deepcluster visualize CHECKPOINT --layer NAME [--filters 0-15] [--top 9] [--json]
+
+For one conv layer of a checkpoint (or a run folder: its newest complete checkpoint), writes into
+<run>/analysis/<checkpoint>/<layer>/:
+  filter-NNNN.png/.json  the input that maximises the filter's mean activation, by gradient ascent as the
+                         official visu/gradient_ascent.py (normalised steps, blur every 5 steps, weight decay)
+  top.json               every filter's top images of the run's dataset by mean post-ReLU activation
+Filters already made with the same settings are reused. Read-only on the checkpoint: safe while training.
+  --layer NAME         conv1, conv2, ... (see deepcluster inspect CHECKPOINT)
+  --filters LIST       filters, e.g. 0-15 or 1,4,9 (default: every filter of the layer)
+  --top N              images per filter in top.json (default 9)
+  --iterations N       gradient-ascent iterations (default 300)
+  --lr X               step length in the official units, for a 224x224x3 image (default 30; scaled to the
+                       input's pixel count)
+  --backend NAME       ${BACKENDS.join(' | ')} (default auto)
+  --json               progress and results as JSON lines on stdout
+`,
+  thumbs: `Usage: deepcluster thumbs CHECKPOINT (--indices LIST | --clusters LIST) [--per-cluster 16] [--size 64]
+                         [--by centroid|activation] [--json]
+
+Writes PNG thumbnails of dataset images to <run>/thumbs/s<size>/<index>.png (made once, then reused).
+  --indices LIST       these dataset images, e.g. 1,2,3 or 0-99
+  --clusters LIST      the most typical images of these clusters; the index of every cluster's typical
+                       images goes to <run>/analysis/<checkpoint>/typical-<by>.json
+  --per-cluster N      images per cluster (default 16)
+  --by centroid        nearest the cluster's centroid in the clustering space (default)
+  --by activation      highest logit of the cluster's unit in the top layer (one pass over the dataset)
+  --size N             thumbnail side in pixels (default 64)
+  --backend NAME       ${BACKENDS.join(' | ')} (default auto)
+  --json               progress and the index as JSON lines on stdout
 `,
 };
 

@@ -80,3 +80,24 @@ test('deprocess: mean 0.5, std 0.1 of 255, clipped, truncated to bytes; step len
   assert.deepEqual(initialNoise(8, 31, 4), initialNoise(8, 31, 4));
   assert.notDeepEqual(initialNoise(8, 31, 4), initialNoise(8, 31, 5));
 });
+
+test('a dead filter switches to the pre-BatchNorm conv output, as the official forward does', async () => {
+  const net = fixedNet();
+  // BatchNorm shift -1000: the filter's post-ReLU output is 0 on every input.
+  const beta = net.namedWeights().get('bn2.beta')!;
+  beta.assign(tf.tidy(() => tf.add(beta, tf.mul(tf.reshape(tf.oneHot([7], 64), [64]), -1000))));
+  const params = { lr: 1000, wd: 1e-5, sigma: 0.3, blurEvery: 5, iterations: 20, seed: 31 };
+  const respond = layerResponseFn(net, 'conv2');
+  const start = initialNoise(256, 31, 7);
+  const preMean = (pixels: Float32Array) => tf.tidy(() => {
+    const x = tf.div(tf.sub(tf.div(tf.tensor4d(pixels, [1, 16, 16, 1]), 255), FASHION.mean[0]!), FASHION.std[0]!) as tf.Tensor4D;
+    return tf.mean(respond(x).preBatchNorm, [0, 1, 2]).dataSync()[7]!;
+  });
+  const [img] = await maximizeFilters(net, 'conv2', [7], params, { normalization: FASHION });
+  assert.equal(img!.usedPreBatchNorm, true);
+  assert.equal(img!.activationStart, 0);
+  // The objective moved the pre-BN response of the filter up.
+  assert.ok(preMean(img!.pixels) > preMean(start) + 0.1, `${preMean(start)} -> ${preMean(img!.pixels)}`);
+  respond.dispose();
+  net.dispose();
+});
