@@ -90,7 +90,8 @@ async function probeWasm(opts: ProbeOptions): Promise<BackendOffer> {
     async activate() {
       const started = await activateWasm(threads);
       const simd = started.simd ? 'wasm SIMD' : 'wasm (no SIMD)';
-      return { device: `CPU, ${simd}, ${started.threads} thread${started.threads === 1 ? '' : 's'}`, threads: started.threads };
+      const note = started.threadsNote ? ` (${started.threadsNote})` : '';
+      return { device: `CPU, ${simd}, ${started.threads} thread${started.threads === 1 ? '' : 's'}${note}`, threads: started.threads };
     },
   };
 }

@@ -4,9 +4,13 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from '../../../src/trainer/engine/wasm';
+import { initThreadedWasm, isWasmInitialised } from '../../../src/trainer/engine/wasm/nodeThreads';
 
 export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
   if (tf.getBackend() === name) return;
+  // WASM_TEST_THREADS=N runs the wasm suites on N XNNPACK threads (default: tfjs's single-threaded build).
+  const threads = Number(process.env.WASM_TEST_THREADS ?? 1);
+  if (name === 'wasm' && threads > 1 && !isWasmInitialised()) await initThreadedWasm(threads);
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to start`);
   await tf.ready();
   if (name === 'wasm') registerWasmGradientKernels();
