@@ -105,7 +105,9 @@ test('thumbs: --clusters by activation and by centroid, --indices; files decode'
 
   const byCentroid = cli('thumbs', ckpt, '--clusters', '1', '--per-cluster', '3', '--json', '--backend', 'wasm');
   assert.equal(byCentroid.code, 0, byCentroid.stderr);
-  const c1 = (result(events(byCentroid.stdout), 'result')[0]!.index as ClusterTypicalImages).clusters[0]!;
+  const res1 = result(events(byCentroid.stdout), 'result')[0]!;
+  assert.ok(res1.command === 'thumbs');
+  const c1 = (res1.index as ClusterTypicalImages).clusters[0]!;
   assert.equal(c1.cluster, 1);
   assert.ok(c1.items.length > 0 && c1.items.every((it) => it.cluster === 1 && it.thumb === `thumbs/s64/${it.index}.png`), 'centroid exemplars are members');
 
