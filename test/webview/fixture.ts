@@ -78,10 +78,11 @@ export async function writeFixtureRun(dir: string, o: FixtureOptions): Promise<s
     const metrics = metricsFor(epoch, o.k, o.images);
     writeFileSync(join(ck, 'metrics.json'), JSON.stringify(metrics));
     writeFileSync(join(ck, 'model.json'), JSON.stringify({ modelTopology: { arch: 'smallvgg', options: {} }, weightsManifest: [{ paths: ['weights.bin'], weights: [
-      { name: 'conv1/kernel', shape: [3, 3, 2, 32] }, { name: 'conv1/bias', shape: [32] },
-      { name: 'conv2/kernel', shape: [3, 3, 32, 64] }, { name: 'conv2/bias', shape: [64] },
-      { name: 'conv3/kernel', shape: [3, 3, 64, 128] }, { name: 'conv3/bias', shape: [128] },
-      { name: 'top/kernel', shape: [256, o.k] }, { name: 'top/bias', shape: [o.k] },
+      { name: 'sobel.weight', shape: [3, 3, 1, 2] },
+      { name: 'conv1.weight', shape: [3, 3, 2, 32] }, { name: 'conv1.bias', shape: [32] },
+      { name: 'conv2.weight', shape: [3, 3, 32, 64] }, { name: 'conv2.bias', shape: [64] },
+      { name: 'conv3.weight', shape: [3, 3, 64, 128] }, { name: 'conv3.bias', shape: [128] },
+      { name: 'top_layer.weight', shape: [256, o.k] }, { name: 'top_layer.bias', shape: [o.k] },
     ] }] }));
     const cm: CheckpointManifest = { version: 1, epoch, created: '2026-11-01T10:00:00Z', arch: 'smallvgg', k: o.k, images: o.images, files: [] };
     writeFileSync(join(ck, 'checkpoint.json'), JSON.stringify(cm));

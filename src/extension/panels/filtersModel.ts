@@ -20,12 +20,15 @@ export interface FiltersDeps {
   makeThumbs(job: ThumbJob, progress: (done: number, total: number) => void): Promise<void>;
 }
 
-/** Conv layers of a checkpoint: weight tensors `<layer>/kernel` of rank 4 (kh, kw, in, out); out = filters. */
-export function convLayers(weights: { name: string; weights: { name: string; shape: number[] }[] }[]): ConvLayer[] {
+/**
+ * Conv layers of a checkpoint: rank-4 weights (kh, kw, in, out) named `<layer>.weight` or `<layer>/kernel`;
+ * out = filters. The fixed Sobel front is not a learned layer, so it is left out.
+ */
+export function convLayers(weights: { name: string; shape: number[] }[]): ConvLayer[] {
   const out: ConvLayer[] = [];
-  for (const l of weights) {
-    const k = l.weights.find((w) => /kernel$/.test(w.name) && w.shape.length === 4);
-    if (k) out.push({ name: l.name, filters: k.shape[3]! });
+  for (const w of weights) {
+    const name = w.name.replace(/([./])(weight|kernel)$/, '');
+    if (w.shape.length === 4 && name !== w.name && !/sobel/i.test(name)) out.push({ name, filters: w.shape[3]! });
   }
   return out;
 }
@@ -35,7 +38,7 @@ export class FiltersModel {
 
   layers(epoch: number): ConvLayer[] {
     const v = readCheckpoint(checkpointManifestPath(this.deps.runDir, epoch));
-    return v ? convLayers(v.layers) : [];
+    return v ? convLayers(v.layers.flatMap((l) => l.weights)) : [];
   }
 
   private layerDir(epoch: number, layer: string): string {

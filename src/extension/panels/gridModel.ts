@@ -5,10 +5,11 @@ import type { ClusterTypicalImages, TypicalBy } from '../../protocol/analysis';
 import type { GridEpoch, GridInit, GridRequest, GridResponses, GridUiState } from '../../protocol/webview';
 import { readCheckpoint, type CheckpointView } from '../checkpointData';
 import { readJson } from '../runFiles';
-import { exportRows, followCluster, gridEpoch, memberPage, rowsToCsv, rowsToJson } from './clusterData';
+import { CARD_THUMBS, exportRows, followCluster, gridEpoch, memberPage, rowsToCsv, rowsToJson } from './clusterData';
 import { analysisDir, checkpointEpochs, checkpointManifestPath, guardPath, missingThumbs, readLabelHistograms, readManifest, thumbsDir } from './runPaths';
 
-export type ThumbJob = { epoch: number; by: TypicalBy } | { epoch: number; indices: number[] };
+/** `by`: the typical images of clusters 0..k-1 (`thumbs --clusters`); `indices`: thumbnails of these images. */
+export type ThumbJob = { epoch: number; by: TypicalBy; k: number; perCluster: number } | { epoch: number; indices: number[] };
 
 export interface GridDeps {
   runDir: string;
@@ -122,7 +123,7 @@ export class GridModel {
         let data = this.epochData(req.epoch);
         const wantActivation = req.view === 'activation' && !data.clusters.some((c) => c.activation);
         if (wantActivation || !this.thumbBase(data)) {
-          await this.deps.makeThumbs({ epoch: req.epoch, by: wantActivation ? 'activation' : 'centroid' }, progress);
+          await this.deps.makeThumbs({ epoch: req.epoch, by: wantActivation ? 'activation' : 'centroid', k: data.k, perCluster: CARD_THUMBS }, progress);
           data = this.epochData(req.epoch);
           // `thumbs --clusters` writes the typical images; the exemplars of exemplars.json may still lack files.
           const missing = missingThumbs(this.deps.runDir, data.clusters.flatMap((c) => [...c.nearest, ...(c.activation ?? [])]));

@@ -49,6 +49,19 @@ export function targetOf(arg: unknown): Target | undefined {
   return undefined;
 }
 
+/** "1,2,3,7,9,10" -> "1-3,7,9-10" (the trainer's index-list syntax). */
+export function indexRanges(indices: number[]): string {
+  const sorted = [...new Set(indices)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
 export function registerPanels(context: vscode.ExtensionContext, services: PanelServices, pickTarget: (kind: PanelKind) => Promise<Target | undefined>): void {
   const extensionDir = context.extensionUri.fsPath;
 
@@ -79,8 +92,12 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
         if (requestId !== undefined) running.delete(requestId);
       }
     };
-    const makeThumbs = (job: ThumbJob, progress: (d: number, t: number) => void) =>
-      analysis(['thumbs', checkpointDir(job.epoch), '--size', String(THUMB_SIZE), ...('by' in job ? ['--clusters', '--by', job.by] : ['--indices', job.indices.join(',')])], progress);
+    const makeThumbs = async (job: ThumbJob, progress: (d: number, t: number) => void) => {
+      const base = ['thumbs', checkpointDir(job.epoch), '--size', String(THUMB_SIZE)];
+      if ('by' in job) return analysis([...base, '--clusters', `0-${job.k - 1}`, '--per-cluster', String(job.perCluster), '--by', job.by], progress);
+      // One command line stays short: at most a few thousand indices, written as ranges, per trainer run.
+      for (let i = 0; i < job.indices.length; i += 4000) await analysis([...base, '--indices', indexRanges(job.indices.slice(i, i + 4000))], progress);
+    };
 
     let handle: Handler;
     let initial: unknown;
