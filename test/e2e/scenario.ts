@@ -183,7 +183,7 @@ async function main(): Promise<boolean> {
     };
     /** The panel's webview, or a clear failure when the build still has the "not available" placeholder. */
     const panelFrame = async (selector: string) => {
-      const placeholder = notification(p, /panel is not available in this build/);
+      const placeholder = p.locator('.notifications-toasts .notification-toast').filter({ hasText: /not available in this build/ }).or(errorNotification(p)).first();
       const frame = webviewFrame(p, selector, 90_000);
       const missing = placeholder.waitFor({ timeout: 90_000 }).then(async () => {
         throw new Error(`the extension says: ${await placeholder.innerText()}`);
@@ -212,9 +212,15 @@ async function main(): Promise<boolean> {
       'Training Curves hold the 2 epochs',
       async () => {
         await contextMenu(sideBarRow(p, new RegExp(basename(runDir))).first(), 'Show Training Curves');
-        const curves = await panelFrame('[data-epochs]');
-        await waitUntil(async () => Number(await curves.locator('[data-epochs]').first().getAttribute('data-epochs')) === SETTINGS.epochs, 30_000, `curves with ${SETTINGS.epochs} epochs`);
-        return `data-epochs=${SETTINGS.epochs}`;
+        // Each chart's section carries data-points: how many epochs its x axis has.
+        const curves = await panelFrame('.curves-panel section.chart[data-chart="loss"]');
+        const loss = curves.locator('section.chart[data-chart="loss"]');
+        await waitUntil(async () => Number(await loss.getAttribute('data-points')) === SETTINGS.epochs, 30_000, `the loss curve to hold ${SETTINGS.epochs} epochs`);
+        const charts = await curves.locator('section.chart').evaluateAll((els) => els.map((e) => `${(e as HTMLElement).dataset.chart}:${(e as HTMLElement).dataset.points}`));
+        const wrong = charts.filter((c) => !c.endsWith(`:${SETTINGS.epochs}`));
+        if (wrong.length) throw new Error(`charts not at ${SETTINGS.epochs} epochs: ${wrong.join(', ')}`);
+        if (!(await curves.locator('section.chart canvas').count())) throw new Error('no chart canvas drawn');
+        return `charts ${charts.join(' ')}`;
       },
       PANELS_PENDING,
     );
@@ -223,11 +229,21 @@ async function main(): Promise<boolean> {
       'Visualize Filters: one filter image',
       async () => {
         await contextMenu(checkpointRow, 'Visualize Filters');
-        const filters = await panelFrame('.filter');
-        await filters.locator('.filter').first().click();
-        const img = filters.locator('img.filter-image[src]').first();
-        await img.waitFor({ timeout: 120_000 });
+        const filters = await panelFrame('.filters-panel vscode-button');
+        // One filter: 0 to 0 (the fields are vscode-textfield components; their inner input is in an open shadow root).
+        await filters.locator('vscode-textfield[aria-label="First filter"] input').fill('0');
+        await filters.locator('vscode-textfield[aria-label="Last filter"] input').fill('0');
+        await filters.locator('vscode-button', { hasText: 'Visualize' }).click();
+        const img = filters.locator('figure.filter img.ascent').first();
+        const status = filters.locator('.status');
+        await img.waitFor({ timeout: 180_000 }).catch(async (e) => {
+          throw new Error(`no filter image; the panel says "${await status.innerText().catch(() => '?')}" (${(e as Error).message.split('\n')[0]})`);
+        });
         await waitUntil(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0), 30_000, 'the filter image to load');
+        const cards = await filters.locator('figure.filter').count();
+        if (cards !== 1) throw new Error(`expected one filter card, got ${cards}`);
+        const w = await img.evaluate((el: HTMLImageElement) => `${el.naturalWidth}x${el.naturalHeight}`);
+        return `${await filters.locator('figure.filter').getAttribute('aria-label')}: ${w} image, status "${(await status.innerText()).trim()}"`;
       },
       PANELS_PENDING,
     );

@@ -69,8 +69,16 @@ export async function chooseInFileDialog(page: Page, from: string, to: string, a
     const want = here;
     await waitUntil(async () => norm(await input.inputValue()) === want, 15_000, `the file dialog to enter ${want}`);
   }
-  // No wait for the dialog to close: the caller's next quick pick may reuse the same widget at once.
-  await page.locator(`${QUICK_INPUT} .monaco-button`).filter({ hasText: accept }).first().click();
+  // A click while the dialog is still listing the folder is lost: click until the dialog is gone (the caller's next
+  // quick pick may reuse the same widget at once, so look at the input's value, not at the widget).
+  const button = page.locator(`${QUICK_INPUT} .monaco-button`).filter({ hasText: accept }).first();
+  const gone = async () => !(await button.isVisible()) || norm(await input.inputValue().catch(() => '')) !== here;
+  for (let attempt = 0; !(await gone()); attempt++) {
+    if (attempt === 10) throw new Error(`the file dialog did not accept ${here}`);
+    await page.waitForTimeout(300);
+    await button.click().catch(() => undefined);
+    await waitUntil(gone, 2000, 'the file dialog to close').catch(() => undefined);
+  }
 }
 
 /** A notification toast whose message matches. */
