@@ -26,7 +26,7 @@ export function thumbnailRelPath(size: number, index: number): string {
 export interface AscentParams {
   /** Step length, in the official units: L2 norm of a step over a 224x224x3 image. */
   lr: number;
-  /** Weight decay on the raw-pixel image (objective - wd * ||x||^2). */
+  /** Weight decay on the normalised image the network sees (objective - wd * ||x||^2). */
   wd: number;
   /** Gaussian blur sigma in pixels, applied every `blurEvery` iterations (iteration 0 included). */
   sigma: number;

@@ -1,5 +1,6 @@
 // Help text of `deepcluster` and each command. Defaults are printed from defaults.ts so they never drift.
 import { ARCHS, BACKENDS, CLUSTERINGS, SAMPLERS } from '../../protocol/config';
+import { DEFAULT_ASCENT } from '../analyze/ascentParams';
 import { FEATURE_DIM, defaultsFor } from './defaults';
 
 export const COMMANDS = ['train', 'resume', 'inspect', 'setup-gpu', 'visualize', 'thumbs'] as const;
@@ -76,9 +77,9 @@ Filters already made with the same settings are reused. Read-only on the checkpo
   --layer NAME         conv1, conv2, ... (see deepcluster inspect CHECKPOINT)
   --filters LIST       filters, e.g. 0-15 or 1,4,9 (default: every filter of the layer)
   --top N              images per filter in top.json (default 9)
-  --iterations N       gradient-ascent iterations (default 300)
-  --lr X               step length in the official units, for a 224x224x3 image (default 30; scaled to the
-                       input's pixel count)
+  --iterations N       gradient-ascent iterations (default ${DEFAULT_ASCENT.iterations})
+  --lr X               step length in the official units, for a 224x224x3 image (default ${DEFAULT_ASCENT.lr}; scaled to
+                       the input's pixel count so each pixel moves as far per step as in the official code)
   --backend NAME       ${BACKENDS.join(' | ')} (default auto)
   --json               progress and results as JSON lines on stdout
 `,
