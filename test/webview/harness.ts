@@ -80,6 +80,8 @@ export interface OpenOptions {
   /** What getState() returns at start (a reload with saved state). */
   savedState?: unknown;
   host: FakeHost;
+  /** Extra script run before the page's own (e.g. the benchmark's in-page probes). */
+  initScript?: string;
 }
 
 export interface OpenPanel {
@@ -127,6 +129,7 @@ export async function openPanel(context: BrowserContext, served: Served, o: Open
       };
     };
   })();`);
+  if (o.initScript) await page.addInitScript(o.initScript);
   await page.goto(`${served.origin}/panel`);
   return { page, posted, errors, push: (msg) => page.evaluate(`window.postMessage(${JSON.stringify(msg)}, '*')`) };
 }

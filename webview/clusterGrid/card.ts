@@ -37,13 +37,14 @@ export function createCard(): HTMLElement {
   );
 }
 
-export function fillCard(el: HTMLElement, c: ClusterCard, ctx: CardContext): void {
+/** `deferImages`: leave the thumbnails empty for now (the grid is flying past this card). */
+export function fillCard(el: HTMLElement, c: ClusterCard, ctx: CardContext, deferImages = false): void {
   el.querySelector('.cid')!.textContent = `#${c.id}`;
   el.querySelector('.csize')!.textContent = `${c.size} image${c.size === 1 ? '' : 's'}`;
   const list = ctx.view === 'activation' && c.activation ? c.activation : c.nearest;
   el.querySelectorAll<HTMLImageElement>('img.thumb').forEach((img, i) => {
     const idx = list[i];
-    const src = idx === undefined ? undefined : thumbUrl(ctx.thumbBase, idx);
+    const src = idx === undefined || deferImages ? undefined : thumbUrl(ctx.thumbBase, idx);
     if (src) {
       if (img.getAttribute('src') !== src) img.src = src;
       img.title = `image ${idx}`;

@@ -96,7 +96,7 @@ const grid = new VirtualGrid<ClusterCard>({
   cardHeight: CARD_H,
   gap: 8,
   create: createCard,
-  render: (el, c) => fillCard(el, c, ctx()),
+  render: (el, c, _focused, moving) => fillCard(el, c, ctx(), moving),
   key: (c) => c.id,
   onOpen: (c) => openDetail(c),
 });

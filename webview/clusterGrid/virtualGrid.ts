@@ -6,8 +6,8 @@ export interface VirtualGridOptions<T> {
   cardWidth: number;
   cardHeight: number;
   gap: number;
-  /** Fills a recycled card element with item `item`. */
-  render(el: HTMLElement, item: T, focused: boolean): void;
+  /** Fills a recycled card element with item `item`; `moving`: the grid scrolls fast, defer heavy content. */
+  render(el: HTMLElement, item: T, focused: boolean, moving: boolean): void;
   create(): HTMLElement;
   onOpen(item: T): void;
   key(item: T): number;
@@ -17,9 +17,12 @@ export class VirtualGrid<T> {
   private items: T[] = [];
   private readonly spacer: HTMLElement;
   private readonly pool: HTMLElement[] = [];
-  private readonly shown = new Map<HTMLElement, { key: number; focused: boolean }>();
+  private readonly shown = new Map<HTMLElement, { key: number; focused: boolean; moving: boolean }>();
   private cols = 1;
   private frame = 0;
+  private lastTop = 0;
+  private moving = false;
+  private settleTimer: ReturnType<typeof setTimeout> | undefined;
   focus = 0;
 
   constructor(private readonly o: VirtualGridOptions<T>) {
@@ -67,11 +70,24 @@ export class VirtualGrid<T> {
     this.render();
   }
 
+  /**
+   * One render per animation frame. While the grid moves by more than ~half a card per frame (a fling, a dragged
+   * scrollbar) cards are drawn without their images, which would only be fetched and decoded to be scrolled away;
+   * 120 ms after the scrolling stops the cards in view get them.
+   */
   private schedule(): void {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
+      const top = this.o.viewport.scrollTop;
+      this.moving = Math.abs(top - this.lastTop) > 40;
+      this.lastTop = top;
       this.render();
+      clearTimeout(this.settleTimer);
+      this.settleTimer = setTimeout(() => {
+        this.moving = false;
+        this.render();
+      }, 120);
     });
   }
 
@@ -102,9 +118,9 @@ export class VirtualGrid<T> {
       const key = this.o.key(item);
       const focused = pos === this.focus;
       const was = this.shown.get(el);
-      if (!was || was.key !== key || was.focused !== focused) {
-        this.o.render(el, item, focused);
-        this.shown.set(el, { key, focused });
+      if (!was || was.key !== key || was.focused !== focused || (was.moving && !this.moving)) {
+        this.o.render(el, item, focused, this.moving);
+        this.shown.set(el, { key, focused, moving: this.moving });
       }
       el.hidden = false;
       el.dataset.pos = String(pos);
