@@ -68,7 +68,8 @@ function chartOptions(c: ChartSpec, width: number): uPlot.Options {
     height: 210,
     series,
     scales: { x: { time: false }, y: logOf(c) ? { distr: 3, log: 10 } : { auto: true } },
-    axes: [{ ...axis, label: 'epoch', labelSize: 14 }, { ...axis, size: 52 }],
+    // Epochs are whole numbers: no 0.5 ticks.
+    axes: [{ ...axis, label: 'epoch', labelSize: 14, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { ...axis, size: 64 }],
     cursor: { sync: { key: 'dc-curves' }, drag: { x: true, y: false } },
     legend: { live: true },
     hooks: {
