@@ -48,6 +48,8 @@ export interface CheckpointView {
   clusters: ClusterView[];
   /** Per image: its cluster (the pseudo-label). */
   assignments?: Int32Array;
+  /** Per image: distance to its cluster's centroid in the clustering space. */
+  distances?: Float32Array;
   classNames?: string[];
 }
 
@@ -62,6 +64,14 @@ export function readInt32File(path: string): Int32Array {
   const buf = readFileSync(path);
   const out = new Int32Array(buf.byteLength >> 2);
   for (let i = 0; i < out.length; i++) out[i] = buf.readInt32LE(i * 4);
+  return out;
+}
+
+/** A little-endian float32 file (distances.f32). */
+export function readFloat32File(path: string): Float32Array {
+  const buf = readFileSync(path);
+  const out = new Float32Array(buf.byteLength >> 2);
+  for (let i = 0; i < out.length; i++) out[i] = buf.readFloatLE(i * 4);
   return out;
 }
 
@@ -125,6 +135,8 @@ export function readCheckpoint(manifestPath: string): CheckpointView | undefined
   };
   const assignmentsPath = fileOf(manifest, dir, 'assignments');
   const assignments = assignmentsPath ? readInt32File(assignmentsPath) : undefined;
+  const distancesPath = fileOf(manifest, dir, 'distances');
+  const distances = distancesPath ? readFloat32File(distancesPath) : undefined;
   const hist = json<LabelHistograms>('labelHistograms');
   const model = json<ModelJson>('model');
   const layers = layersOf((model?.weightsManifest ?? []).flatMap((g) => g.weights));
@@ -138,6 +150,7 @@ export function readCheckpoint(manifestPath: string): CheckpointView | undefined
     totalParams: layers.reduce((s, l) => s + l.params, 0),
     clusters: clustersOf(manifest.k, assignments, json<ClusterExemplars>('exemplars'), hist),
     assignments,
+    distances,
     classNames: hist?.classNames,
   };
 }

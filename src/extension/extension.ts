@@ -2,13 +2,13 @@
 // the status bar and the commands. Thin on purpose: logic lives in the vscode-free modules next to it.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { readCheckpoint } from './checkpointData';
 import { CHECKPOINT_VIEW_TYPE, CheckpointEditorProvider } from './checkpointEditor';
 import { registerPanels, targetOf } from './panels/panels';
 import { toCsv, toJson } from './exportAssignments';
-import { isRunDir, listCheckpoints, type RunSummary } from './runFiles';
+import { isRunDir, listCheckpoints, readImageNames, type RunSummary } from './runFiles';
 import { RunManager, trainerCommand, type ManagedRun, type TrainerLaunch } from './runManager';
 import { RunsTreeProvider } from './runsTree';
 import { runsRoots, setting } from './settings';
@@ -175,7 +175,8 @@ export function activate(context: vscode.ExtensionContext): void {
     if (!format) return;
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(view.dir, `assignments.${format.toLowerCase()}`)), filters: { [format]: [format.toLowerCase()] } });
     if (!target) return;
-    writeFileSync(target.fsPath, format === 'CSV' ? toCsv(view) : toJson(view));
+    const names = readImageNames(dirname(dirname(view.dir)));
+    writeFileSync(target.fsPath, format === 'CSV' ? toCsv(view, names) : toJson(view, names));
     void vscode.window.showInformationMessage(`Exported ${view.assignments?.length ?? 0} assignments to ${target.fsPath}`);
   });
 

@@ -6,6 +6,7 @@ import type { EpochMetrics } from './events';
  * The run directory: the contract between the trainer (its only writer) and everything that reads it.
  *   <run>/run.json                 RunManifest
  *   <run>/events.jsonl             TrainerEvent per line, append-only (a torn last line is tolerated)
+ *   <run>/images.txt               line i names dataset image i (file path, or <file>#<i>)
  *   <run>/skipped.txt              files that could not be read, one "path<TAB>reason" per line
  *   <run>/trainer.pid              pid of a live trainer (removed on exit): lines pid, ISO start, host[, proc start]
  *   <run>/checkpoints/epoch-0007/  CheckpointManifest in checkpoint.json, plus the files it lists
@@ -21,6 +22,8 @@ export const RUN_FILES = {
   checkpoints: 'checkpoints',
   latest: 'latest',
   checkpointManifest: 'checkpoint.json',
+  /** Line i names dataset image i: its file path (image folders) or `<file>#<i>` (IDX, CIFAR). */
+  images: 'images.txt',
 } as const;
 
 export type RunStatus = 'running' | 'stopped' | 'finished' | 'failed';
@@ -70,6 +73,8 @@ export const CHECKPOINT_FILES = {
   optimizer: 'optimizer.json',
   optimizerWeights: 'optimizer.bin',
   assignments: 'assignments.i32',
+  /** float32 per image: distance to its cluster's centroid in the clustering space (nearest-first member lists). */
+  distances: 'distances.f32',
   centroids: 'centroids.f32',
   pcaMean: 'pca-mean.f32',
   pcaMatrix: 'pca-matrix.f32',

@@ -44,6 +44,14 @@ export function gridEpoch(view: CheckpointView, activation?: number[][]): GridEp
 export function orderedMembers(view: CheckpointView, cluster: number): { index: number; distance?: number }[] {
   const c = view.clusters[cluster];
   if (!c) return [];
+  const { assignments, distances } = view;
+  if (assignments && distances && distances.length === assignments.length) {
+    const all: { index: number; distance: number }[] = [];
+    assignments.forEach((a, i) => {
+      if (a === cluster) all.push({ index: i, distance: distances[i] });
+    });
+    return all.sort((x, y) => x.distance - y.distance || x.index - y.index);
+  }
   const withDistance = c.members.filter((m) => m.distance !== undefined);
   const seen = new Set(withDistance.map((m) => m.index));
   const rest: { index: number }[] = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClusterTypicalImages, TypicalBy } from '../../protocol/analysis';
 import type { GridEpoch, GridInit, GridRequest, GridResponses, GridUiState } from '../../protocol/webview';
 import { readCheckpoint, type CheckpointView } from '../checkpointData';
-import { readJson } from '../runFiles';
+import { readImageNames, readJson } from '../runFiles';
 import { CARD_THUMBS, exportRows, followCluster, gridEpoch, memberPage, rowsToCsv, rowsToJson } from './clusterData';
 import { analysisDir, checkpointEpochs, checkpointManifestPath, guardPath, missingThumbs, readLabelHistograms, readManifest, thumbsDir } from './runPaths';
 
@@ -39,6 +39,7 @@ export function activationExemplars(runDir: string, epoch: number): number[][] |
 }
 
 export class GridModel {
+  private names: string[] | null | undefined;
   private readonly views = new Map<number, CheckpointView>();
 
   constructor(private readonly deps: GridDeps) {}
@@ -84,6 +85,8 @@ export class GridModel {
 
   private pathOf(index: number): string {
     if (this.deps.pathOf) return this.deps.pathOf(index);
+    this.names ??= readImageNames(this.deps.runDir) ?? null;
+    if (this.names?.[index]) return this.names[index];
     const ds = readManifest(this.deps.runDir)?.dataset?.path ?? 'dataset';
     return `${ds}#${index}`;
   }

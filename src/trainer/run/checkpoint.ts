@@ -41,6 +41,8 @@ export interface CheckpointState {
   optimizer?: { state: Map<string, tf.Tensor>; config?: Record<string, unknown> };
   /** Cluster of each image, in dataset order. */
   assignments: Int32Array;
+  /** Distance of each image to its cluster's centroid in the clustering space. */
+  distances?: Float32Array;
   /** Number of clusters of this assignment. */
   k: number;
   /** [k, pcaDim] k-means centroids. */
@@ -136,6 +138,7 @@ export async function saveCheckpoint(
       await put('optimizer', json({ ...opt.json, config: state.optimizer.config ?? {} }));
     }
     await putArray('assignments', { data: state.assignments, shape: [state.assignments.length] });
+    if (state.distances) await putArray('distances', { data: state.distances, shape: [state.distances.length] });
     if (state.centroids) await putArray('centroids', state.centroids);
     if (state.pca) {
       await putArray('pcaMean', state.pca.mean);

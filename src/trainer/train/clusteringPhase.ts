@@ -31,27 +31,33 @@ export async function clusterFeatures(config: TrainConfig, features: Float32Arra
   };
 }
 
-/** Up to `perCluster` members of each cluster nearest to its centroid (or to the cluster mean for PIC). */
-export function clusterExemplars(c: Clustering, perCluster = 16): ClusterExemplars {
+/** Distance of every image to its cluster's centroid (k-means) or cluster mean (PIC), in the clustering space. */
+export function centroidDistances(c: Clustering): Float32Array | undefined {
   const d = c.reducedDim ?? 0;
   const x = c.reduced;
-  const centroids = c.centroids ?? (x ? clusterMeans(x, d, c.assignments, c.k) : undefined);
+  if (!x) return undefined;
+  const centroids = c.centroids ?? clusterMeans(x, d, c.assignments, c.k);
+  const out = new Float32Array(c.assignments.length);
+  c.assignments.forEach((a, i) => {
+    let s = 0;
+    for (let j = 0; j < d; j++) {
+      const diff = x[i * d + j] - centroids[a * d + j];
+      s += diff * diff;
+    }
+    out[i] = Math.sqrt(s);
+  });
+  return out;
+}
+
+/** Up to `perCluster` members of each cluster, nearest to the centroid first. */
+export function clusterExemplars(c: Clustering, distances: Float32Array | undefined, perCluster = 16): ClusterExemplars {
   const members: number[][] = Array.from({ length: c.k }, () => []);
   c.assignments.forEach((a, i) => members[a].push(i));
   return {
-    clusters: members.map((m, cluster) => {
-      if (!x || !centroids) return { indices: m.slice(0, perCluster), distances: [] };
-      const scored = m.map((i) => {
-        let s = 0;
-        for (let j = 0; j < d; j++) {
-          const diff = x[i * d + j] - centroids[cluster * d + j];
-          s += diff * diff;
-        }
-        return [i, s] as const;
-      });
-      scored.sort((a, b) => a[1] - b[1]);
-      const top = scored.slice(0, perCluster);
-      return { indices: top.map((t) => t[0]), distances: top.map((t) => Math.sqrt(t[1])) };
+    clusters: members.map((m) => {
+      if (!distances) return { indices: m.slice(0, perCluster), distances: [] };
+      const top = m.sort((a, b) => distances[a] - distances[b]).slice(0, perCluster);
+      return { indices: top, distances: top.map((i) => distances[i]) };
     }),
   };
 }

@@ -1,11 +1,14 @@
 // A training session: opens the data, picks the engine, creates (or re-opens) the run directory, builds the
 // model and optimizers, runs the epoch loop, and leaves the run directory in a state `resume` can trust.
 import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../protocol/config';
 import type { EngineInfo } from '../../protocol/engine';
 import type { EpochMetrics, Phase } from '../../protocol/events';
+import { RUN_FILES } from '../../protocol/run';
 import { validateAgainstDataset } from '../cli/args';
+import { writeFileAtomic } from '../run/atomic';
 import { imagesLists, officialSampler, Rng, uniformSampler } from '../cluster';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
@@ -15,7 +18,7 @@ import { createModel } from '../model';
 import { latestCompleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../run/checkpoint';
 import { EventLog } from '../run/events';
 import { createRunDir, newRunManifest, readRunManifest, removePidFile, setRunStatus, updateRunManifest, writePidFile, writeSkipped } from '../run/runDir';
-import { clusterExemplars, clusterFeatures, labelHistograms, type EpochClustering } from './clusteringPhase';
+import { centroidDistances, clusterExemplars, clusterFeatures, labelHistograms, type EpochClustering } from './clusteringPhase';
 import { computeFeatures, runEpochs, StopRequested, type Clustering, type LoopDeps } from './loop';
 import { crashIfRequested } from './faults';
 import { epochSeed } from './seeds';
@@ -95,6 +98,8 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
   }
 
   await updateRunManifest(runDir, { status: 'running', engine, epochsDone: startEpoch });
+  const names = join(runDir, RUN_FILES.images);
+  if (!existsSync(names)) await writeFileAtomic(names, Array.from({ length: dataset.size }, (_, i) => dataset.itemName(i)).join('\n') + '\n');
   if (dataset.skipped.length) {
     const listFile = await writeSkipped(runDir, dataset.skipped);
     events.emit({ type: 'skipped', count: dataset.skipped.length, listFile });
@@ -134,6 +139,7 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
       const matrix = new Float32Array(t.components.length);
       for (let j = 0; j < t.outputDim; j++) for (let i = 0; i < t.inputDim; i++) matrix[j * t.inputDim + i] = t.components[j * t.inputDim + i] * t.scales[j];
       const optimizerState = body.exportState();
+      const distances = centroidDistances(c);
       const ref = await saveCheckpoint(runDir, {
         epoch,
         arch: config.arch,
@@ -144,7 +150,8 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
         k: c.k,
         centroids: c.centroids ? { data: c.centroids, shape: [c.k, c.reducedDim ?? 0] } : undefined,
         pca: { mean: { data: t.mean, shape: [t.inputDim] }, matrix: { data: matrix, shape: [t.outputDim, t.inputDim] } },
-        exemplars: clusterExemplars(c),
+        distances,
+        exemplars: clusterExemplars(c, distances),
         labelHistograms: dataset.labels ? labelHistograms(c.assignments, c.k, dataset.labels, dataset.classNames) : undefined,
         metrics: state.metrics,
       }, { beforeRename: () => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename') }).finally(() => tf.dispose([...optimizerState.values()]));
