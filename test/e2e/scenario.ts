@@ -14,7 +14,7 @@ import { chooseInFileDialog, errorNotification, expandRow, notification, pickQui
  * Steps 4-6 drive the panels (cluster grid, training curves, filter visualisation). While they are not in the
  * build, set this to true: the steps are then reported as PENDING instead of run. This is the only switch.
  */
-const PANELS_PENDING = true;
+const PANELS_PENDING = false;
 
 const SETTINGS = {
   epochs: 2,
@@ -188,7 +188,8 @@ async function main(): Promise<boolean> {
       const missing = placeholder.waitFor({ timeout: 90_000 }).then(async () => {
         throw new Error(`the extension says: ${await placeholder.innerText()}`);
       });
-      return Promise.race([frame, missing]).finally(() => missing.catch(() => undefined));
+      missing.catch(() => undefined); // its timeout after the frame was found is no failure
+      return Promise.race([frame, missing]);
     };
 
     await step(
@@ -199,8 +200,11 @@ async function main(): Promise<boolean> {
         const size = (await grid.locator('.card .csize').first().innerText()).trim();
         const n = Number(/^(\d+) images?$/.exec(size)?.[1]);
         if (!(n > 0)) throw new Error(`card size reads "${size}"`);
+        // The host has the trainer write the thumbnails first; the panel reports a failure in its progress line.
         const img = grid.locator('.card img.thumb[src]').first();
-        await img.waitFor({ timeout: 60_000 });
+        const said = grid.locator('.progress', { hasText: /No thumbnails/ });
+        await waitUntil(async () => (await img.count()) > 0 || (await said.count()) > 0, 120_000, 'thumbnails in the cards');
+        if (await said.count()) throw new Error(`the panel says "${(await said.innerText()).trim()}"`);
         await waitUntil(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0), 30_000, 'a thumbnail to load');
         const w = await img.evaluate((el: HTMLImageElement) => el.naturalWidth);
         return `first card "${size}", thumbnail ${w}px wide`;

@@ -2,6 +2,7 @@
 // [--by centroid|activation]`: thumbnails for the cluster grid. With --clusters, each cluster's most typical
 // images: nearest its centroid in the clustering space (the checkpoint's exemplars), or highest logit of the
 // cluster's unit in the top layer (one forward pass over the dataset, cached per checkpoint).
+import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   ANALYSIS_DIR,
@@ -54,6 +55,7 @@ export async function thumbs(req: ThumbsRequest, io: AnalysisIO): Promise<Thumbn
     const all = typicalImages(ctx, by, size, ranked, perCluster);
     // The file covers every cluster; thumbnails exist for the clusters asked so far.
     const file = path.join(ctx.runDir, ANALYSIS_DIR, ctx.name, `typical-${by}.json`);
+    await mkdir(path.dirname(file), { recursive: true }); // the first analysis of this checkpoint
     await writeJsonAtomic(file, all, { fsync: false });
     const asked = { ...all, clusters: req.clusters!.map((c) => all.clusters[c]) };
     await ensureThumbnails(ctx.runDir, ctx.dataset, asked.clusters.flatMap((c) => c.items.map((i) => i.index)), size, { onProgress: progress });
@@ -84,6 +86,7 @@ async function activationRanking(ctx: CheckpointContext, perCluster: number, io:
   const count = Math.max(perCluster, ACTIVATION_CACHE_COUNT);
   const progress = throttled((done, total) => io.emit({ type: 'progress', phase: 'top-layer', done, total }));
   const units = await topImagesByClusterUnit(ctx.net, ctx.dataset, count, { onProgress: progress });
+  await mkdir(path.dirname(file), { recursive: true });
   await writeJsonAtomic(file, { count, images: ctx.dataset.size, units }, { fsync: false });
   return units;
 }

@@ -37,6 +37,14 @@ before(() => {
   assert.equal(r.code, 0, r.stderr);
 });
 
+// First in the file on purpose: no earlier command has made <run>/analysis/ (the e2e grid's first request).
+test('thumbs --clusters as the first analysis of a run creates analysis/<checkpoint>/', () => {
+  assert.ok(!existsSync(join(run, 'analysis')));
+  const r = cli('thumbs', ckpt, '--clusters', '0', '--per-cluster', '2', '--backend', 'wasm');
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(existsSync(join(run, 'analysis', 'epoch-0000', 'typical-centroid.json')));
+});
+
 test('visualize: filter PNGs + JSON and top.json with progress lines; a second call reuses them', async () => {
   const r = cli('visualize', ckpt, '--layer', 'conv2', '--filters', '0-3', '--iterations', '20', '--json', '--backend', 'wasm');
   assert.equal(r.code, 0, r.stderr);
