@@ -95,6 +95,22 @@ function dumpLogs(runTmp: string, server: CodeServer | undefined, ws: string): v
   console.log(`\n(all logs copied to ${logs})`);
 }
 
+/**
+ * If this driver dies before its teardown (Ctrl+C, CI timeout, a closed stdout pipe), the server's group must not
+ * outlive it: kill it synchronously on exit, and turn the usual signals into an exit.
+ */
+function killOnExit(pgid: number): void {
+  process.on('exit', () => {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone: the normal teardown ran
+    }
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => process.exit(130));
+  process.stdout.on('error', () => process.exit(1)); // EPIPE: `... | head`
+}
+
 async function main(): Promise<boolean> {
   const runTmp = mkdtempSync(join(tmpdir(), 'deepcluster-e2e-'));
   const ws = join(runTmp, 'workspace');
@@ -111,6 +127,7 @@ async function main(): Promise<boolean> {
       // Decoded-image caches go into the throw-away folder, not ~/.cache.
       writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ ...settings, 'deepcluster.cacheFolder': join(runTmp, 'cache') }, null, 2));
       server = await startCodeServer(rigDir, vsix, runTmp, ws);
+      killOnExit(server.pgid);
       browser = await chromium.launch({
         executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
         headless: true,
