@@ -42,6 +42,9 @@ const secs = (t: number) => ((Date.now() - t) / 1000).toFixed(1);
 let stepNo = 0;
 let page: Page | undefined;
 
+let stepsPassed = 0;
+let stepsFailed = 0;
+
 async function step(title: string, fn: () => Promise<string | void>, pending = false): Promise<void> {
   const n = String(++stepNo).padStart(2, '0');
   if (pending) return void console.log(`  - ${n} ${title}: PENDING (PANELS_PENDING in test/e2e/scenario.ts)`);
@@ -50,7 +53,9 @@ async function step(title: string, fn: () => Promise<string | void>, pending = f
     const note = await fn();
     await page?.screenshot({ path: join(artifacts, `${n}-${slug(title)}.png`) });
     console.log(`  ok ${n} ${title} (${secs(t)} s)${note ? `: ${note}` : ''}`);
+    stepsPassed++;
   } catch (e) {
+    stepsFailed++;
     await page?.screenshot({ path: join(artifacts, `${n}-failure.png`) }).catch(() => undefined);
     throw Object.assign(new Error(`step ${n} "${title}" failed: ${(e as Error).message}`), { cause: e });
   }
@@ -313,5 +318,7 @@ async function main(): Promise<boolean> {
 
 main().then((ok) => {
   console.log(`${ok ? 'E2E OK' : 'E2E FAILED'} in ${secs(t0)} s`);
+  // The plain closing line CI reads.
+  console.log(`e2e: ${stepsPassed} passed, ${stepsFailed + (ok ? 0 : stepsFailed ? 0 : 1)} failed`);
   process.exit(ok ? 0 : 1);
 });
