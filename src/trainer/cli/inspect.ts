@@ -10,6 +10,7 @@ import {
   type EffectiveRunStatus,
   type RunManifest,
 } from '../../protocol/run';
+import { exists } from '../run/atomic';
 import { listCheckpoints, readArray, readLatestName, sumBytes, verifyCheckpoint } from '../run/checkpoint';
 import { readEvents } from '../run/events';
 import { readRunState, readSkipped, type PidInfo, type TrainerLiveness } from '../run/runDir';
@@ -300,11 +301,3 @@ async function folderBytes(dir: string): Promise<number> {
   return total;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}

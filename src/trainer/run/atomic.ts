@@ -108,6 +108,16 @@ export async function writeJsonAtomic(file: string, value: unknown, options: Ato
 }
 
 /** Read and parse a JSON file; the error names the file. */
+/** Whether a path exists (any kind of file). */
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function readJson<T>(file: string): Promise<T> {
   const text = await fs.readFile(file, 'utf8');
   try {

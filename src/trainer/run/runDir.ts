@@ -14,7 +14,7 @@ import {
   type RunManifest,
   type RunStatus,
 } from '../../protocol/run';
-import { readJson, writeFileAtomic, writeJsonAtomic, RunWriteError } from './atomic';
+import { exists, readJson, writeFileAtomic, writeJsonAtomic, RunWriteError } from './atomic';
 import { readEvents } from './events';
 import { latestCompleteCheckpoint, type CheckpointRef } from './checkpoint';
 
@@ -305,14 +305,6 @@ export async function readRunState(runDir: string): Promise<RunState> {
   };
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
