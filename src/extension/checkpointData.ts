@@ -11,7 +11,7 @@ import {
   type ClusterExemplars,
   type LabelHistograms,
 } from '../protocol';
-import { readJson } from './runFiles';
+import { readImageNames, readJson } from './runFiles';
 
 export interface MemberRef {
   /** Index of the image in the dataset order the trainer used. */
@@ -50,6 +50,8 @@ export interface CheckpointView {
   assignments?: Int32Array;
   /** Per image: distance to its cluster's centroid in the clustering space. */
   distances?: Float32Array;
+  /** The name of dataset image i (file path for image folders) from the run's images.txt; read on first use. */
+  imageName(index: number): string | undefined;
   classNames?: string[];
 }
 
@@ -135,6 +137,7 @@ export function readCheckpoint(manifestPath: string): CheckpointView | undefined
   };
   const assignmentsPath = fileOf(manifest, dir, 'assignments');
   const assignments = assignmentsPath ? readInt32File(assignmentsPath) : undefined;
+  let names: string[] | null | undefined;
   const distancesPath = fileOf(manifest, dir, 'distances');
   const distances = distancesPath ? readFloat32File(distancesPath) : undefined;
   const hist = json<LabelHistograms>('labelHistograms');
@@ -151,6 +154,7 @@ export function readCheckpoint(manifestPath: string): CheckpointView | undefined
     clusters: clustersOf(manifest.k, assignments, json<ClusterExemplars>('exemplars'), hist),
     assignments,
     distances,
+    imageName: (index: number) => (names ??= readImageNames(dirname(dirname(dir))) ?? null)?.[index],
     classNames: hist?.classNames,
   };
 }

@@ -1,7 +1,7 @@
 // The extension's entry: wires the run manager (spawning trainers), the Runs tree, the checkpoint inspector,
 // the status bar and the commands. Thin on purpose: logic lives in the vscode-free modules next to it.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { readCheckpoint } from './checkpointData';
@@ -153,6 +153,10 @@ export function activate(context: vscode.ExtensionContext): void {
     tree.refresh();
   });
   register('deepcluster.refresh', () => tree.refresh());
+  // Member images in the tree open in VS Code's image preview (only paths from the run's images.txt reach here).
+  register('deepcluster.openImage', (path?: string) => {
+    if (typeof path === 'string' && existsSync(path)) return vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path));
+  });
   register('deepcluster.openCheckpoint', (path?: string | TreeNode) => {
     const p = typeof path === 'string' ? path : path?.kind === 'checkpoint' ? path.ckpt.manifestPath : undefined;
     if (p) return vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(p), CHECKPOINT_VIEW_TYPE);

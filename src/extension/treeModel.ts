@@ -9,7 +9,7 @@ export type TreeNode =
   | { kind: 'run'; run: RunSummary }
   | { kind: 'checkpoint'; run: RunSummary; ckpt: CheckpointRef }
   | { kind: 'cluster'; ckpt: CheckpointRef; cluster: ClusterView }
-  | { kind: 'member'; ckpt: CheckpointRef; cluster: ClusterView; member: MemberRef }
+  | { kind: 'member'; ckpt: CheckpointRef; cluster: ClusterView; member: MemberRef; name?: string }
   | { kind: 'more'; ckpt: CheckpointRef; cluster: ClusterView; hidden: number };
 
 export interface ItemSpec {
@@ -84,12 +84,15 @@ export function clusterSpec(ckpt: CheckpointRef, c: ClusterView): ItemSpec {
   return { id: `cluster:${ckpt.dir}:${c.index}`, label, description, tooltip, icon: c.size === 0 ? 'circle-slash' : 'symbol-namespace', contextValue: 'cluster', collapsible: c.members.length > 0 };
 }
 
-export function memberSpec(ckpt: CheckpointRef, c: ClusterView, m: MemberRef): ItemSpec {
+/** `name`: the image's file path (image folders) or `<file>#<i>`, from the run's images.txt. */
+export function memberSpec(ckpt: CheckpointRef, c: ClusterView, m: MemberRef, name?: string): ItemSpec {
+  const isFile = name !== undefined && !/#\d+$/.test(name);
   return {
     id: `member:${ckpt.dir}:${c.index}:${m.index}`,
-    label: `image ${m.index}`,
+    label: isFile ? name.split(/[\\/]/).pop()! : `image ${m.index}`,
     description: m.distance !== undefined ? `distance ${m.distance.toFixed(3)}` : undefined,
-    tooltip: `Dataset image #${m.index} in cluster ${c.index}`,
+    tooltip: `Dataset image #${m.index} in cluster ${c.index}${name ? `\n${name}` : ''}`,
+    ...(isFile ? { command: { id: 'deepcluster.openImage', args: [name] } } : {}),
     icon: 'file-media',
     contextValue: 'member',
     collapsible: false,
@@ -106,7 +109,8 @@ export function childrenOf(node: TreeNode, load: (ckpt: CheckpointRef) => Checkp
       return (view?.clusters ?? []).slice().sort((a, b) => b.size - a.size || a.index - b.index).map((cluster) => ({ kind: 'cluster' as const, ckpt: node.ckpt, cluster }));
     }
     case 'cluster': {
-      const shown = node.cluster.members.slice(0, MEMBERS_SHOWN).map((member) => ({ kind: 'member' as const, ckpt: node.ckpt, cluster: node.cluster, member }));
+      const view = load(node.ckpt);
+      const shown = node.cluster.members.slice(0, MEMBERS_SHOWN).map((member) => ({ kind: 'member' as const, ckpt: node.ckpt, cluster: node.cluster, member, name: view?.imageName(member.index) }));
       const hidden = node.cluster.members.length - shown.length;
       return hidden > 0 ? [...shown, { kind: 'more' as const, ckpt: node.ckpt, cluster: node.cluster, hidden }] : shown;
     }
@@ -124,7 +128,7 @@ export function specOf(node: TreeNode, load: (ckpt: CheckpointRef) => Checkpoint
     case 'cluster':
       return clusterSpec(node.ckpt, node.cluster);
     case 'member':
-      return memberSpec(node.ckpt, node.cluster, node.member);
+      return memberSpec(node.ckpt, node.cluster, node.member, node.name);
     case 'more':
       return {
         id: `more:${node.ckpt.dir}:${node.cluster.index}`,

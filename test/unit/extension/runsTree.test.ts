@@ -71,3 +71,16 @@ test('presets become the CLI contract\'s flags', () => {
   assert.deepEqual(trainArgs(paper).slice(0, 3), ['train', '--data', '/d']);
   assert.ok(trainArgs(paper).includes('--sobel'));
 });
+
+test('member rows name their image file (images.txt) and open it; IDX members stay numbered', async () => {
+  const { memberSpec } = await import('../../../src/extension/treeModel');
+  const ckpt = { name: 'epoch-0001', epoch: 1, dir: '/r/checkpoints/epoch-0001', manifestPath: '/r/checkpoints/epoch-0001/checkpoint.json' };
+  const cluster = { index: 2, size: 5, members: [] } as never;
+  const file = memberSpec(ckpt as never, cluster, { index: 7, distance: 0.25 }, '/data/cats/tom.png');
+  assert.equal(file.label, 'tom.png');
+  assert.equal(file.description, 'distance 0.250');
+  assert.deepEqual(file.command, { id: 'deepcluster.openImage', args: ['/data/cats/tom.png'] });
+  const idx = memberSpec(ckpt as never, cluster, { index: 7 }, '/data/t10k-images-idx3-ubyte.gz#7');
+  assert.equal(idx.label, 'image 7');
+  assert.equal(idx.command, undefined);
+});
