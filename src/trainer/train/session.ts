@@ -17,7 +17,7 @@ import { ari, clusterSizes, hungarianAccuracy, knnAccuracy, nmi } from '../metri
 import { createModel } from '../model';
 import { latestCompleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../run/checkpoint';
 import { EventLog } from '../run/events';
-import { createRunDir, newRunManifest, readRunManifest, removePidFile, setRunStatus, updateRunManifest, writePidFile, writeSkipped } from '../run/runDir';
+import { createRunDir, newRunManifest, readRunManifest, removePidFile, RunDirError, trainerLiveness, setRunStatus, updateRunManifest, writePidFile, writeSkipped } from '../run/runDir';
 import { centroidDistances, clusterExemplars, clusterFeatures, labelHistograms, type EpochClustering } from './clusteringPhase';
 import { computeFeatures, runEpochs, StopRequested, type Clustering, type LoopDeps } from './loop';
 import { crashIfRequested } from './faults';
@@ -45,6 +45,11 @@ export async function train(config: TrainConfig, opts: SessionOptions): Promise<
 
 export async function resume(runDir: string, opts: SessionOptions): Promise<string> {
   const manifest = await readRunManifest(runDir);
+  const owner = await trainerLiveness(runDir);
+  if (owner.liveness === 'alive') throw new RunDirError(`run ${runDir} is being trained by process ${owner.pid?.pid}; stop it first`);
+  if (manifest.status === 'finished' && manifest.epochsDone >= manifest.config.epochs) {
+    throw new RunDirError(`run ${runDir} already finished all ${manifest.config.epochs} epochs`);
+  }
   const config = { ...manifest.config, ...(opts.backend ? { backend: opts.backend } : {}) };
   const dataset = await openData(config, opts);
   if (dataset.info.fingerprint !== manifest.dataset.fingerprint) {

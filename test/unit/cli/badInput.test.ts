@@ -78,6 +78,7 @@ test('corrupt and zero-byte files are skipped, listed, and the run goes on; the 
   const before = readFileSync(join(out, 'run.json'), 'utf8');
   assertOneLineError(cli('train', '--data', data, '--k', '2', '--pca', '4', '--out', out, ...FAST), /already holds run/);
   assert.equal(readFileSync(join(out, 'run.json'), 'utf8'), before);
+  assertOneLineError(cli('resume', out), /already finished all 1 epochs/);
 });
 
 test('a full disk is one line naming what was being written, and leaves no half checkpoint', (t) => {
