@@ -3,6 +3,7 @@
 // Usage: npm run bench:engine -- [--json FILE] [--backends wasm,webgpu,cpu] [--iters 3] [--models smallvgg,alexnet]
 // Warm-up (1 forward, 1 step), then the median of --iters. cpu (the pure-JS oracle, ~100 s a step) runs only when
 // listed, forward only, one iteration.
+import { timeIt } from './timing';
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -32,17 +33,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function timeIt(iters: number, f: () => Promise<void>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < iters; i++) {
-    const t0 = performance.now();
-    await f();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
 
 async function runWorkload(backend: BackendName, w: Workload, iters: number, train: boolean): Promise<Omit<Result, 'backend' | 'device' | 'threads'>> {
   const [h, wd, c] = w.input;
@@ -55,7 +46,6 @@ async function runWorkload(backend: BackendName, w: Workload, iters: number, tra
     await f.data();
     f.dispose();
   };
-  await forward();
   const forwardMs = await timeIt(iters, forward);
   let trainStepMs: number | null = null;
   let microBatch: number | undefined;
@@ -66,7 +56,6 @@ async function runWorkload(backend: BackendName, w: Workload, iters: number, tra
       top: topOptimizer(model, { lr: 0.05, weightDecay: 1e-5 }),
     };
     const step = async () => void (await trainStep(model, x, labels, optimizers, { microBatch }));
-    await step();
     trainStepMs = await timeIt(iters, step);
     optimizers.body.dispose();
   }
@@ -92,6 +81,8 @@ function runPytorch(workloads: Workload[], threads: number, iters: number): { re
 
 async function main(): Promise<void> {
   const iters = Number(arg('iters') ?? 3);
+  // --threads N: wasm threads (and so PyTorch's, which always matches wasm's); default all cores.
+  const threadsArg = arg('threads') ? Number(arg('threads')) : undefined;
   const backends = (arg('backends') ?? 'tensorflow,webgpu,wasm').split(',') as BackendName[];
   const models = (arg('models') ?? 'smallvgg,alexnet').split(',');
   const workloads = WORKLOADS.filter((w) => models.includes(w.model));
@@ -109,7 +100,7 @@ async function main(): Promise<void> {
   for (const backend of backends) {
     let engine;
     try {
-      engine = await initEngine(backend);
+      engine = await initEngine(backend, threadsArg ? { threads: threadsArg } : {});
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       notes.push(`${backend}: skipped: ${why}`);

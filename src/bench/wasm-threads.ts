@@ -4,6 +4,7 @@
 // time over wall time during the forward pass: near the thread count when the threads get cores, near 1 when the
 // machine is too busy to give them any. The thread count is fixed once per process, so each count runs in a child process, one
 // after the other, in the same command. Usage: node dist/bench/wasm-threads.js [--threads 1,2] [--iters 2]
+import { timeIt } from './timing';
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -24,19 +25,7 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** One warm-up call, then the median of `iters`. */
-async function timeIt(iters: number, f: () => Promise<void>): Promise<number> {
-  await f();
-  const times: number[] = [];
-  for (let i = 0; i < iters; i++) {
-    const t0 = performance.now();
-    await f();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
 
 async function child(threads: number, iters: number): Promise<Timing> {
   const started = await activateWasm(threads);
