@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormTrain } from '../../../src/trainer/engine/ops/batchNorm';
+import { BN_TRAIN_BACKWARD, BN_TRAIN_FORWARD } from '../../../src/trainer/engine/wasm/batchNormKernels';
 import { randomValues, relativeMaxError, useBackend } from './backends';
 
 const EPS = 1e-5;
@@ -31,6 +32,9 @@ function gradientsOf(bn: (x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.
 for (const backend of ['cpu', 'wasm'] as const) {
   test(`batchNormTrain value and gradient match autodiff of the plain formula (${backend})`, async () => {
     await useBackend(backend);
+    // wasm takes the fused kernels, cpu the composed tf ops: both paths are checked here.
+    assert.equal(tf.getKernel(BN_TRAIN_FORWARD, backend) !== undefined, backend === 'wasm');
+    assert.equal(tf.getKernel(BN_TRAIN_BACKWARD, backend) !== undefined, backend === 'wasm');
     for (const shape of [[4, 5, 3, 7], [2, 8, 8, 1], [16, 4, 4, 32]] as [number, number, number, number][]) {
       const ours = gradientsOf((x, g, b) => batchNormTrain(x, g, b, EPS).y, shape);
       const ref = gradientsOf(plainBatchNorm, shape);

@@ -1,14 +1,15 @@
 // BatchNorm in training mode with a hand-derived gradient. Autodiff of the plain formula (moments + batchNorm)
-// spends most of its time in Tile and in Sum/Mean over the outer axes of an NHWC tensor, which the wasm backend
-// runs as a transpose plus a scalar loop. Here every per-channel reduction is a matrix-vector product
-// ones[1, m] x X[m, c] (XNNPACK's fast path), and the forward pass keeps no intermediates alive for backward
-// besides the input it already holds.
+// spends most of its time in Tile and in Sum/Mean over the outer axes of an NHWC tensor. On wasm, forward and
+// backward are each one fused kernel (engine/wasm/batchNormKernels.ts); elsewhere every per-channel reduction is
+// a matrix-vector product ones[1, m] x X[m, c]. The forward pass keeps no intermediates alive for backward besides
+// the input it already holds and per-channel vectors.
 //
 // With m = n*h*w, xc = x - mean, invStd = 1/sqrt(var + eps), xhat = xc * invStd, y = gamma * xhat + beta:
 //   dbeta  = sum(dy)
 //   dgamma = sum(dy * xhat)
 //   dx     = gamma * invStd * (dy - dbeta/m - xhat * dgamma/m)
 import * as tf from '@tensorflow/tfjs-core';
+import { BN_TRAIN_BACKWARD, BN_TRAIN_FORWARD } from '../wasm/batchNormKernels';
 
 export interface BatchNormTrainResult {
   y: tf.Tensor4D;
@@ -33,9 +34,23 @@ export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tens
   const m = n * h * w;
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
 
+  // The fused kernels exist for wasm only; a backend without them composes tf ops.
+  const fused = tf.getKernel(BN_TRAIN_FORWARD, tf.getBackend()) !== undefined;
   const normalise = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, gammaIn, betaIn] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
+    if (fused) {
+      const [y, mean, variance, invStd] = tf.engine().runKernel(BN_TRAIN_FORWARD, { x: xIn, gamma: gammaIn, beta: betaIn }, { epsilon: eps }) as tf.Tensor[];
+      stats = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
+      save([xIn, gammaIn, mean, invStd]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xs, g, mu, inv] = saved;
+          return tf.engine().runKernel(BN_TRAIN_BACKWARD, { dy, x: xs, mean: mu, invStd: inv, gamma: g }, {}) as tf.Tensor[];
+        },
+      };
+    }
     const x2 = tf.reshape(xIn, [m, c]) as tf.Tensor2D;
     const mean = tf.div(channelSum(x2), m) as tf.Tensor2D;
     const variance = tf.div(channelSum(tf.squaredDifference(x2, mean) as tf.Tensor2D), m) as tf.Tensor2D;

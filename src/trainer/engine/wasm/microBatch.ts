@@ -1,14 +1,15 @@
 // The largest micro-batch that keeps a training step inside the wasm backend's 4 GiB heap.
 //
-// Calibrated on smallvgg at 32 px: a full step at batch 256 peaked at 3.3 GiB of tensors (3.9 GiB of heap), i.e.
-// ~5x the forward activations (every layer output stays alive until backward, plus gradients and the transposed
-// copies the conv gradient kernels make). Parameters cost ~5x their size too (weights, momentum, gradients, their
-// accumulators, transposed copies).
+// Calibrated with `profile-step` since BatchNorm became fused kernels (it used to cost ~5x the activations): a
+// full step peaks at ~2.8x the forward activations (every layer output stays alive until backward, plus
+// gradients and the transposed copies the conv gradient kernels make): smallvgg 28 px, batch 256: 1420 MiB
+// (estimate 1556); AlexNet 224 px, batch 64: 3012 MiB (estimate 2728, its fc weights dominate). Parameters cost
+// ~5x their size (weights, momentum, gradients, their accumulators, transposed copies).
 import type { LayerSummary } from '../../model/types';
 
 /** Bytes of tensors we allow a step to hold: the 4 GiB ceiling minus room for XNNPACK's own buffers. */
 export const WASM_STEP_BUDGET_BYTES = 2.5 * 2 ** 30;
-const ACTIVATION_FACTOR = 5;
+const ACTIVATION_FACTOR = 3;
 const PARAMETER_FACTOR = 5;
 
 /** Estimated peak bytes of one training step, per image and fixed (parameters). */

@@ -5,9 +5,15 @@ import { maxPoolGradConfig } from './maxPoolGrad';
 import { makeBatchMatMulConfig } from './batchMatMul';
 import { makeMeanConfig, makeSumConfig } from './leadingAxesReduction';
 import { installWasmHeapGuard } from './heapGuard';
+import { batchNormKernelConfigs } from './batchNormKernels';
 
 /** Kernels that replace (or add to) the wasm backend's: the gradients training needs, on its fast paths. */
-export const wasmGradientKernelConfigs: KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig];
+export const wasmGradientKernelConfigs: KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  maxPoolGradConfig,
+  ...batchNormKernelConfigs,
+];
 
 /** Kernels that take a fast path for some inputs and otherwise call the wasm backend's own one. */
 const wrappers: Array<[string, (original: KernelConfig) => KernelConfig]> = [
