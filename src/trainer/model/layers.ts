@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConvBlockSpec } from './architectures';
 import { heFanOutConvWeight, linearWeight } from './init';
+import type { BatchNormVariables } from './batchNorm';
 
 export interface ConvVariables {
   weight: tf.Variable<tf.Rank.R4>; // [kh, kw, in, out]
@@ -39,6 +40,18 @@ export function conv2d(x: tf.Tensor4D, spec: ConvBlockSpec, v: ConvVariables): t
   // Not tf.fused.conv2d: its custom gradient always computes the input gradient, which autodiff skips for conv1
   // (nothing upstream is trainable). On wasm, AlexNet's stride-4 conv1 input gradient was the step's largest cost.
   return tf.add(tf.conv2d(x, v.weight, spec.stride, convPadding(spec)), v.bias);
+}
+
+/**
+ * Eval mode conv -> BatchNorm (running statistics) -> ReLU as one fused convolution: the BatchNorm is folded into
+ * the filter and bias (w * s, (b - mean) * s + beta with s = gamma / sqrt(var + eps)), so the feature pass makes
+ * one backend call per block (XNNPACK applies bias and ReLU in the convolution) instead of four full-size passes.
+ */
+export function convBnReluEval(x: tf.Tensor4D, spec: ConvBlockSpec, v: ConvVariables, bn: BatchNormVariables, eps: number): tf.Tensor4D {
+  const scale = tf.mul(bn.gamma, tf.rsqrt(tf.add(bn.runningVar, eps)));
+  const filter = tf.mul(v.weight, scale) as tf.Tensor4D;
+  const bias = tf.add(tf.mul(tf.sub(v.bias, bn.runningMean), scale), bn.beta);
+  return tf.fused.conv2d({ x, filter, strides: spec.stride, pad: convPadding(spec), bias, activation: 'relu' });
 }
 
 export function dense(x: tf.Tensor2D, v: DenseVariables): tf.Tensor2D {
