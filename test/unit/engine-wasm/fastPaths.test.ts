@@ -63,6 +63,16 @@ test('BatchMatMul with transposes (dense-layer gradients) matches cpu', async ()
     const err = relativeMaxError(wasm, cpu);
     assert.ok(err <= TOLERANCE, `error ${err} for transposeA=${ta} transposeB=${tb}`);
   }
+  // A large right operand (dx = dy.W^T of a wide dense layer) is computed as (W.dy^T)^T.
+  for (const [ta, tb] of [[false, true], [true, true]]) {
+    const { cpu, wasm } = await onBoth(() => {
+      const a = tf.tensor2d(randomValues(4 * 300, 35), ta ? [300, 4] : [4, 300]);
+      const b = tf.tensor2d(randomValues(300 * 500, 36), tb ? [500, 300] : [300, 500]);
+      return tf.matMul(a, b, ta, tb);
+    });
+    const err = relativeMaxError(wasm, cpu);
+    assert.ok(err <= TOLERANCE, `swapped product: error ${err} for transposeA=${ta} transposeB=${tb}`);
+  }
   // Batched products keep the wasm backend's own kernel.
   const { cpu, wasm } = await onBoth(() => tf.matMul(tf.tensor3d(randomValues(2 * 5 * 6, 33), [2, 6, 5]), tf.tensor3d(randomValues(2 * 6 * 4, 34), [2, 6, 4]), true, false));
   assert.ok(relativeMaxError(wasm, cpu) <= TOLERANCE);
