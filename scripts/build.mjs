@@ -5,6 +5,8 @@ import { readdirSync, existsSync } from 'node:fs';
 
 const targets = [
   { in: 'src/trainer/cli.ts', out: 'trainer/cli' },
+  // The wasm kernels' heap-loop worker, started by src/trainer/engine/wasm/heapPool.ts from beside cli.js.
+  { in: 'src/trainer/engine/wasm/heapWorker.ts', out: 'trainer/heapWorker' },
   { in: 'src/bench/engine.ts', out: 'bench/engine' },
   // The VS Code extension host entry ('vscode' is provided by the host at runtime) and the trainer's parent watchdog.
   { in: 'src/extension/extension.ts', out: 'extension' },

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from './wasm';
 import { initThreadedWasm, isWasmInitialised } from './wasm/nodeThreads';
+import { setHeapLoopThreads } from './wasm/heapPool';
 
 export interface WasmStart {
   /** Threads XNNPACK actually uses. */
@@ -34,6 +35,8 @@ export async function activateWasm(threads: number = availableParallelism()): Pr
   // tfjs-backend-wasm has no Conv2DBackpropFilter and a slow Conv2DBackpropInput: without these it cannot train.
   registerWasmGradientKernels();
   const actual = getThreadsCount();
+  // Our JavaScript kernels split their loops across as many threads as XNNPACK has (shared heap only).
+  setHeapLoopThreads(actual);
   if (threadsNote === undefined && actual < threads) {
     threadsNote = initialised
       ? `the wasm backend was already initialised with ${actual} thread${actual === 1 ? '' : 's'}`

@@ -5,10 +5,10 @@
 // (2-D transposes and moves of whole rows were measured slower in JavaScript), the rest goes to the original.
 import { Transpose, util, type KernelConfig, type KernelFunc, type TensorInfo, type TransposeAttrs, type TransposeInputs } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { Loop, offsetOf, runHeapLoop } from './heapPool';
 
 /** Below this many elements the original kernel is as fast. */
 const MIN_SIZE = 1 << 14;
-const TILE = 16;
 
 /** Merges input axes that stay adjacent (and in order) in the output: returns the merged shape and permutation. */
 export function mergeAxes(shape: number[], perm: number[]): { shape: number[]; perm: number[] } {
@@ -28,25 +28,6 @@ export function mergeAxes(shape: number[], perm: number[]): { shape: number[]; p
   };
 }
 
-/** src [a, b, c] -> dst [c, b, a]. */
-function swapOuterAxes(src: Float32Array, dst: Float32Array, a: number, b: number, c: number): void {
-  const srcA = b * c;
-  const dstC = b * a;
-  for (let p = 0; p < b; p++) {
-    for (let i0 = 0; i0 < a; i0 += TILE) {
-      const i1 = Math.min(a, i0 + TILE);
-      for (let j0 = 0; j0 < c; j0 += TILE) {
-        const j1 = Math.min(c, j0 + TILE);
-        for (let j = j0; j < j1; j++) {
-          const d = j * dstC + p * a;
-          const s = p * c + j;
-          for (let i = i0; i < i1; i++) dst[d + i] = src[i * srcA + s];
-        }
-      }
-    }
-  }
-}
-
 export function makeTransposeConfig(original: KernelConfig): KernelConfig {
   const kernelFunc = (args: { inputs: TransposeInputs; backend: BackendWasm; attrs: TransposeAttrs }): TensorInfo => {
     const { inputs, backend, attrs } = args;
@@ -54,9 +35,8 @@ export function makeTransposeConfig(original: KernelConfig): KernelConfig {
     const merged = x.dtype === 'float32' && util.sizeFromShape(x.shape) >= MIN_SIZE ? mergeAxes(x.shape, attrs.perm) : null;
     if (!merged || merged.perm.join(',') !== '2,1,0') return original.kernelFunc(args as never) as TensorInfo;
     const out = backend.makeOutput(attrs.perm.map((a) => x.shape[a]), 'float32');
-    // Views after the allocation: growing the heap detaches earlier ones.
-    const [a, b, c] = merged.shape;
-    swapOuterAxes(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array, a, b, c);
+    const size = util.sizeFromShape(x.shape);
+    runHeapLoop(backend, Loop.SwapOuterAxes, [offsetOf(backend, x), offsetOf(backend, out), ...merged.shape], size);
     return out;
   };
   return { kernelName: Transpose, backendName: 'wasm', setupFunc: original.setupFunc, kernelFunc: kernelFunc as unknown as KernelFunc };

@@ -1,0 +1,165 @@
+// The JavaScript loops of our wasm kernels, written to run on one part of the rows each, so that heapPool.ts can
+// split a loop between the calling thread and worker threads that share the wasm heap. No imports: the worker
+// (heapWorker.ts) loads this file alone.
+//
+// Every loop reads its operands from `f` (the whole heap as float32; offsets are in floats) and `p` (per-call
+// parameters such as per-channel scales: shared, float64) and writes partial sums to `partial`, the part's own
+// slice of a shared float64 scratch, which the caller adds up.
+
+/** Control block (int32): call number, heap generation, parts finished, loop, parts, args count, parts failed,
+ *  workers started. */
+export const CTRL = { seq: 0, gen: 1, done: 2, loop: 3, parts: 4, nargs: 5, failed: 6, ready: 7, size: 8 } as const;
+/** Floats of each part's partial-sum scratch (float64): 2 x 8192 channels. */
+export const PARTIAL = 2 * 8192;
+/** Floats of the shared per-call parameters (float64): 3 x 8192 channels. */
+export const PARAMS = 3 * 8192;
+
+/** What a worker is started with. */
+export interface HeapWorkerData {
+  ctrl: SharedArrayBuffer;
+  args: SharedArrayBuffer;
+  params: SharedArrayBuffer;
+  partials: SharedArrayBuffer;
+  heap: SharedArrayBuffer;
+  port: import('node:worker_threads').MessagePort;
+  part: number;
+}
+
+export enum Loop {
+  /** sums of (x - x[row 0]) and its square per channel. a: [x, rows, c] */
+  BnStats,
+  /** y = x * p[j] + p[c + j]. a: [x, y, rows, c] */
+  BnApply,
+  /** sums of dy and dy * (x - mean) per channel. a: [dy, x, mean, rows, c] */
+  BnGradStats,
+  /** dx = p[j] * dy + p[c + j] * (x - mean) + p[2c + j]. a: [dy, x, mean, dx, rows, c] */
+  BnGradApply,
+  /** column sums of a [rows, c] matrix. a: [x, rows, c] */
+  ColumnSums,
+  /** [a, b, c] -> [c, b, a], parts split b. a: [src, dst, a, b, c] */
+  SwapOuterAxes,
+  /** max-pool gradient, parts split the batch. a: [x, dy, dx, batch, inH, inW, outH, outW, channels, strideH,
+   *  strideW, filterH, filterW, padTop, padLeft] */
+  MaxPoolGrad,
+}
+
+/** The half-open range of `count` items that part `part` of `parts` takes. */
+export function partRange(count: number, part: number, parts: number): [number, number] {
+  const per = Math.ceil(count / parts);
+  return [Math.min(count, part * per), Math.min(count, (part + 1) * per)];
+}
+
+const TILE = 16;
+
+export function runLoop(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Float64Array, partial: Float64Array, part: number, parts: number): void {
+  switch (loop) {
+    case Loop.BnStats: {
+      const [x, rows, c] = [a[0], a[1], a[2]];
+      const [r0, r1] = partRange(rows, part, parts);
+      partial.fill(0, 0, 2 * c);
+      for (let i = x + r0 * c, end = x + r1 * c; i < end; i += c) {
+        for (let j = 0; j < c; j++) {
+          const d = f[i + j] - f[x + j];
+          partial[j] += d;
+          partial[c + j] += d * d;
+        }
+      }
+      return;
+    }
+    case Loop.BnApply: {
+      const [x, y, rows, c] = [a[0], a[1], a[2], a[3]];
+      const [r0, r1] = partRange(rows, part, parts);
+      for (let i = r0 * c, end = r1 * c; i < end; i += c) for (let j = 0; j < c; j++) f[y + i + j] = f[x + i + j] * p[j] + p[c + j];
+      return;
+    }
+    case Loop.BnGradStats: {
+      const [dy, x, mean, rows, c] = [a[0], a[1], a[2], a[3], a[4]];
+      const [r0, r1] = partRange(rows, part, parts);
+      partial.fill(0, 0, 2 * c);
+      for (let i = r0 * c, end = r1 * c; i < end; i += c) {
+        for (let j = 0; j < c; j++) {
+          const d = f[dy + i + j];
+          partial[j] += d;
+          partial[c + j] += d * (f[x + i + j] - f[mean + j]);
+        }
+      }
+      return;
+    }
+    case Loop.BnGradApply: {
+      const [dy, x, mean, dx, rows, c] = [a[0], a[1], a[2], a[3], a[4], a[5]];
+      const [r0, r1] = partRange(rows, part, parts);
+      const c2 = 2 * c;
+      for (let i = r0 * c, end = r1 * c; i < end; i += c) {
+        for (let j = 0; j < c; j++) f[dx + i + j] = p[j] * f[dy + i + j] + p[c + j] * (f[x + i + j] - f[mean + j]) + p[c2 + j];
+      }
+      return;
+    }
+    case Loop.ColumnSums: {
+      const [x, rows, c] = [a[0], a[1], a[2]];
+      const [r0, r1] = partRange(rows, part, parts);
+      partial.fill(0, 0, c);
+      for (let i = x + r0 * c, end = x + r1 * c; i < end; i += c) for (let j = 0; j < c; j++) partial[j] += f[i + j];
+      return;
+    }
+    case Loop.SwapOuterAxes: {
+      const [src, dst, na, nb, nc] = [a[0], a[1], a[2], a[3], a[4]];
+      const [p0, p1] = partRange(nb, part, parts);
+      const srcA = nb * nc;
+      const dstC = nb * na;
+      for (let q = p0; q < p1; q++) {
+        for (let i0 = 0; i0 < na; i0 += TILE) {
+          const i1 = Math.min(na, i0 + TILE);
+          for (let j0 = 0; j0 < nc; j0 += TILE) {
+            const j1 = Math.min(nc, j0 + TILE);
+            for (let j = j0; j < j1; j++) {
+              const d = dst + j * dstC + q * na;
+              const s = src + q * nc + j;
+              for (let i = i0; i < i1; i++) f[d + i] = f[s + i * srcA];
+            }
+          }
+        }
+      }
+      return;
+    }
+    case Loop.MaxPoolGrad:
+      maxPoolGrad(a, f, part, parts);
+      return;
+  }
+}
+
+/** Per output pixel, each channel's first maximum in the window (cpu's and PyTorch's tie rule) receives dy. */
+function maxPoolGrad(a: ArrayLike<number>, f: Float32Array, part: number, parts: number): void {
+  const [x, dy, dx, batch, inH, inW, outH, outW, channels, strideH, strideW, filterH, filterW, padTop, padLeft] = Array.from(a);
+  const [b0, b1] = partRange(batch, part, parts);
+  f.fill(0, dx + b0 * inH * inW * channels, dx + b1 * inH * inW * channels);
+  const best = new Float32Array(channels);
+  const where = new Int32Array(channels);
+  for (let b = b0; b < b1; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = oh * strideH - padTop;
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = ow * strideW - padLeft;
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let kh = 0; kh < filterH; kh++) {
+          const h = h0 + kh;
+          if (h < 0 || h >= inH) continue;
+          for (let kw = 0; kw < filterW; kw++) {
+            const w = w0 + kw;
+            if (w < 0 || w >= inW) continue;
+            const base = ((b * inH + h) * inW + w) * channels;
+            for (let c = 0; c < channels; c++) {
+              const v = f[x + base + c];
+              if (v > best[c]) {
+                best[c] = v;
+                where[c] = base + c;
+              }
+            }
+          }
+        }
+        const dyBase = dy + ((b * outH + oh) * outW + ow) * channels;
+        for (let c = 0; c < channels; c++) if (where[c] >= 0) f[dx + where[c]] += f[dyBase + c];
+      }
+    }
+  }
+}
