@@ -15,7 +15,10 @@ export interface EpochMetrics {
   nmiLabels?: number;
   nmiLabelsArithmetic?: number;
   ari?: number;
+  /** Hungarian (one cluster per class) accuracy: at most classes/k when k exceeds the number of classes. */
   accuracy?: number;
+  /** Majority-vote accuracy: each cluster predicts its most frequent label (the readable one when k >> classes). */
+  purity?: number;
   clusters: { k: number; empty: number; largest: number; smallest: number };
   /** Seconds per phase. */
   seconds: Partial<Record<Phase, number>> & { epoch: number };

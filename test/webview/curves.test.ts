@@ -42,7 +42,7 @@ test('curves: six uPlot charts, a run added and overlaid, live push, smoothing, 
     await p.page.click('vscode-button:has-text("Add run")');
     await p.page.waitForFunction(() => document.querySelectorAll('.run-chip').length === 2);
     const legend = await p.page.$$eval('[data-chart="labels"] .u-legend .u-series:not([style*="display: none"]) .u-label', (els) => els.map((e) => e.textContent));
-    assert.deepEqual(legend, ['epoch', 'run-a NMI', 'run-b NMI', 'run-a ARI', 'run-b ARI', 'run-a accuracy', 'run-b accuracy']);
+    assert.deepEqual(legend, ['epoch', 'run-a NMI', 'run-b NMI', 'run-a ARI', 'run-b ARI', 'run-a accuracy', 'run-b accuracy', 'run-a purity', 'run-b purity']);
     // Live: the host pushes run-b with one more epoch.
     const b = model.series()[1]!;
     await p.push({ type: 'runSeries', run: { ...b, live: true, metrics: [...b.metrics, ...[6, 7, 8, 9, 10, 11, 12, 13].map((e) => metricsFor(e, 10, 100))] } });

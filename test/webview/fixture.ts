@@ -36,6 +36,7 @@ export function metricsFor(epoch: number, k: number, images: number, jitter = 0)
     nmiLabelsArithmetic: 0.29 + 0.25 * (1 - Math.exp(-epoch / 3)),
     ari: 0.15 + 0.2 * (1 - Math.exp(-epoch / 3)),
     accuracy: 0.35 + 0.2 * (1 - Math.exp(-epoch / 3)),
+    purity: 0.6 + 0.1 * (1 - Math.exp(-epoch / 3)),
     clusters: { k, empty: epoch === 0 ? 2 : 0, largest: Math.round((images / k) * (2 + 1 / e)), smallest: epoch === 0 ? 0 : 3 },
     seconds: { features: 30 + epoch, clustering: 4, training: 150 - epoch, checkpoint: 1.5, epoch: 186 },
   };

@@ -27,7 +27,7 @@ test('curves: runs aligned on the union of epochs; CSV has one row per run and e
   assert.equal(r.ys[1]![2], null, 'run b has no epoch 2');
   const csv = toCsv([a, b]).trim().split('\n');
   assert.equal(csv.length, 1 + 3 + 2);
-  assert.match(csv[0]!, /^run,epoch,loss,nmiPrev,nmiLabels,ari,accuracy,clusteringObjective,largest,smallest,empty,sec_features/);
+  assert.match(csv[0]!, /^run,epoch,loss,nmiPrev,nmiLabels,ari,accuracy,purity,clusteringObjective,largest,smallest,empty,sec_features/);
 });
 
 test('grid: filter by label and size, search by id and label, sort by purity ascending', () => {

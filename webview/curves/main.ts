@@ -1,4 +1,4 @@
-// Training curves panel: loss, NMI(t,t-1), NMI/ARI/accuracy against labels, k-means objective, cluster sizes and
+// Training curves panel: loss, NMI(t,t-1), NMI/ARI/accuracy/purity against labels, k-means objective, cluster sizes and
 // seconds per phase, for one or several runs overlaid; TensorBoard-style smoothing drawn over the faint raw
 // series; log y per chart; live updates pushed by the host; CSV and PNG export. Charts are uPlot (canvas).
 import '@vscode-elements/elements/dist/vscode-button/index.js';

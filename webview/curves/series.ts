@@ -24,7 +24,7 @@ export const CHARTS: ChartSpec[] = [
   { id: 'nmiPrev', title: 'NMI(t, t−1)', smooth: true, logDefault: false, metrics: [m('nmiPrev', 'NMI(t,t-1)', (x) => x.nmiPrev)] },
   {
     id: 'labels', title: 'Against labels', smooth: true, logDefault: false,
-    metrics: [m('nmiLabels', 'NMI', (x) => x.nmiLabels), m('ari', 'ARI', (x) => x.ari), m('accuracy', 'accuracy', (x) => x.accuracy)],
+    metrics: [m('nmiLabels', 'NMI', (x) => x.nmiLabels), m('ari', 'ARI', (x) => x.ari), m('accuracy', 'accuracy', (x) => x.accuracy), m('purity', 'purity', (x) => x.purity)],
   },
   { id: 'objective', title: 'k-means objective', smooth: true, logDefault: true, metrics: [m('clusteringObjective', 'objective', (x) => x.clusteringObjective)] },
   {

@@ -13,7 +13,7 @@ import { imagesLists, officialSampler, Rng, uniformSampler } from '../cluster';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
 import { wasmMicroBatch } from '../engine/wasm';
-import { ari, clusterSizes, hungarianAccuracy, knnAccuracy, nmi } from '../metrics';
+import { ari, clusterSizes, hungarianAccuracy, knnAccuracy, nmi, purity } from '../metrics';
 import { createModel } from '../model';
 import { latestCompleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../run/checkpoint';
 import { EventLog } from '../run/events';
@@ -219,6 +219,7 @@ function clusterMetrics(assignments: Int32Array, previous: Int32Array | undefine
     nmiLabelsArithmetic: labels ? nmi(assignments, labels, 'arithmetic') : undefined,
     ari: labels ? ari(assignments, labels) : undefined,
     accuracy: labels ? hungarianAccuracy(assignments, labels) : undefined,
+    purity: labels ? purity(assignments, labels) : undefined,
     clusters: clusterSizes(assignments, c.k),
   };
 }
@@ -260,7 +261,7 @@ function formatEpoch(m: EpochMetrics, epochs: number): string {
   const f = (v: number | undefined, digits = 3) => (v === undefined ? '  -  ' : v.toFixed(digits));
   return (
     `epoch ${m.epoch + 1}/${epochs}  loss ${f(m.loss)}  NMI(t,t-1) ${f(m.nmiPrev)}  NMI(labels) ${f(m.nmiLabels)}` +
-    `  ARI ${f(m.ari)}  acc ${f(m.accuracy)}  empty ${m.clusters.empty}/${m.clusters.k}  ${m.seconds.epoch.toFixed(1)} s` +
+    `  ARI ${f(m.ari)}  acc ${f(m.accuracy)}  purity ${f(m.purity)}  empty ${m.clusters.empty}/${m.clusters.k}  ${m.seconds.epoch.toFixed(1)} s` +
     ` (features ${f(m.seconds.features, 1)}, clustering ${f(m.seconds.clustering, 1)}, training ${f(m.seconds.training, 1)})`
   );
 }
