@@ -40,4 +40,6 @@ export interface TrainConfig {
   microBatch?: number;
   /** Cache folder for decoded images. */
   cacheDir?: string;
+  /** Keep only the newest N checkpoints (an AlexNet checkpoint is ~470 MB); default: every epoch's. */
+  keepCheckpoints?: number;
 }

@@ -112,6 +112,7 @@ const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'input-size': { kind: 'posint', key: 'inputSize' },
   'micro-batch': { kind: 'posint', key: 'microBatch' },
   cache: { kind: 'path', key: 'cacheDir' },
+  'keep-checkpoints': { kind: 'posint', key: 'keepCheckpoints' },
   json: { kind: 'bool' },
   help: { kind: 'bool' },
 };

@@ -49,6 +49,8 @@ Training:
   --seed N             (default ${small.seed})
   --backend NAME       ${BACKENDS.join(' | ')} (default auto)
 Output:
+  --keep-checkpoints N keep only the newest N checkpoints, deleting older epochs' (default: keep all; an
+                       AlexNet checkpoint is ~470 MB, a smallvgg one ~15 MB)
   --json               stream events as JSON lines on stdout (what the VS Code extension reads)
 `,
   resume: `Usage: deepcluster resume RUN [--json] [--backend NAME]

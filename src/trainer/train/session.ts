@@ -159,7 +159,7 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
         exemplars: clusterExemplars(c, distances),
         labelHistograms: dataset.labels ? labelHistograms(c.assignments, c.k, dataset.labels, dataset.classNames) : undefined,
         metrics: state.metrics,
-      }, { beforeRename: () => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename') }).finally(() => tf.dispose([...optimizerState.values()]));
+      }, { keep: config.keepCheckpoints, beforeRename: () => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename') }).finally(() => tf.dispose([...optimizerState.values()]));
       await updateRunManifest(runDir, { epochsDone: epoch + 1 });
       events.emit({ type: 'checkpoint', epoch, path: ref.dir });
       return ref.dir;

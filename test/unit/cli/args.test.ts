@@ -29,11 +29,12 @@ test('every train flag lands in the config, paths resolved against cwd', () => {
     '--data', 'data/fm', '--out', '../out', '--arch=vgg16', '--k', '50', '--pca', '4096', '--epochs', '3',
     '--batch-size', '64', '--backend', 'wasm', '--seed', '0', '--limit', '5000', '--no-sobel', '--clustering', 'pic',
     '--sampler', 'official', '--lr', '1e-3', '--input-size', '96', '--micro-batch', '16', '--cache', '/tmp/c', '--json',
+    '--keep-checkpoints', '3',
   );
   assert.deepEqual(s.config, {
     arch: 'vgg16', k: 50, pca: 4096, inputSize: 96, batchSize: 64, lr: 0.001, momentum: 0.9, weightDecay: 1e-5,
     sobel: false, epochs: 3, seed: 0, backend: 'wasm', clustering: 'pic', sampler: 'official', limit: 5000,
-    microBatch: 16, data: '/home/u/proj/data/fm', out: '/home/u/out', cacheDir: '/tmp/c',
+    microBatch: 16, data: '/home/u/proj/data/fm', out: '/home/u/out', cacheDir: '/tmp/c', keepCheckpoints: 3,
   });
   assert.equal(s.json, true);
   assert.ok(s.explicit.has('inputSize') && s.explicit.has('sobel') && !s.explicit.has('momentum'));
@@ -58,6 +59,7 @@ test('each bad value is a one-line error naming the flag', () => {
     [['--limit', '1e3'], /^--limit must be a positive integer/],
     [['--input-size', ''], /^--input-size needs a value$/],
     [['--micro-batch', 'x'], /^--micro-batch must be a positive integer/],
+    [['--keep-checkpoints', '0'], /^--keep-checkpoints must be a positive integer/],
     [['--micro-batch', '512'], /^--micro-batch 512 is larger than --batch-size 256$/],
     [['--lr', '0'], /^--lr must be a positive number, got '0'$/],
     [['--lr', 'fast'], /^--lr must be a positive number/],

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -58,4 +58,13 @@ test('SIGKILL in each phase, then resume, reproduces the uninterrupted run', { t
     assert.equal(manifest.status, 'finished');
     assert.equal(manifest.epochsDone, 2);
   }
+});
+
+test('--keep-checkpoints 1 leaves only the newest epoch, and run.json remembers it for resume', { timeout: 300_000 }, async () => {
+  const run = join(mkdtempSync(join(tmpdir(), 'dc-keep-')), 'run');
+  const r = await runCli(['train', ...ARGS, '--out', run, '--keep-checkpoints', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readdirSync(join(run, 'checkpoints')), ['epoch-0001']);
+  assert.equal(readFileSync(join(run, 'latest'), 'utf8').trim(), 'epoch-0001');
+  assert.equal(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).config.keepCheckpoints, 1);
 });
