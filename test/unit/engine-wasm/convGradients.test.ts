@@ -1,9 +1,10 @@
-// The wasm Conv2DBackpropFilter / Conv2DBackpropInput (conv2d rewrites on XNNPACK) against the cpu backend's
-// reference kernels, both reached through tf.grads of conv2d, over strides, paddings, odd sizes, channel counts
-// and kernel sizes. Tolerance: max |wasm - cpu| <= 2e-5 * (1 + max |cpu|) (float32 sums of up to ~5000 terms).
+// The wasm Conv2DBackpropFilter (im2col chunks on XNNPACK's GEMM) and Conv2DBackpropInput (a conv2d rewrite)
+// against the cpu backend's reference kernels, both reached through tf.grads of conv2d, over strides, paddings,
+// odd sizes, channel counts and kernel sizes. Tolerance: max |wasm - cpu| <= 2e-5 * (1 + max |cpu|) (float32 sums of up to ~5000 terms).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { setFilterGradientChunkFloats } from '../../../src/trainer/engine/wasm/conv2dBackpropFilter';
 import { randomValues, relativeMaxError, useBackend } from './backends';
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -55,6 +56,21 @@ test('wasm conv2d gradients match the cpu backend over the grid', async () => {
     const ew = relativeMaxError(got.dw, ref.dw);
     assert.ok(ex <= TOLERANCE, `dx error ${ex} for ${label}`);
     assert.ok(ew <= TOLERANCE, `dW error ${ew} for ${label}`);
+  }
+});
+
+test('the filter gradient summed over several pixel chunks (one a partial tile) equals cpu', async () => {
+  // 45 x 16 floats: with 3x3x5 = 45 im2col rows that is 16 pixels a chunk (126 and 60 pixels: 8 and 4 chunks).
+  const previous = setFilterGradientChunkFloats(45 * 16);
+  try {
+    for (const c of [{ n: 2, h: 7, w: 9, ci: 5, co: 3, k: 3, s: 1, pad: 'same' }, { n: 3, h: 11, w: 10, ci: 5, co: 4, k: 3, s: 2, pad: 'valid' }] as Case[]) {
+      const ref = await convGrads('cpu', c);
+      const got = await convGrads('wasm', c);
+      const ew = relativeMaxError(got.dw, ref.dw);
+      assert.ok(ew <= TOLERANCE, `dW error ${ew} for ${JSON.stringify(c)}`);
+    }
+  } finally {
+    setFilterGradientChunkFloats(previous);
   }
 });
 

@@ -38,6 +38,10 @@ export enum Loop {
   ColumnSums,
   /** [a, b, c] -> [c, b, a], parts split b. a: [src, dst, a, b, c] */
   SwapOuterAxes,
+  /** The transposed im2col matrix of a chunk of output pixels: row (kh, kw, c), column p, zero where the window
+   *  reads padding; parts split the pixels. a: [x, dst, p0, len, inH, inW, channels, outH, outW, filterH,
+   *  filterW, strideH, strideW, padTop, padLeft] */
+  Im2ColT,
   /** max-pool gradient, parts split the batch. a: [x, dy, dx, batch, inH, inW, outH, outW, channels, strideH,
    *  strideW, filterH, filterW, padTop, padLeft] */
   MaxPoolGrad,
@@ -121,9 +125,54 @@ export function runLoop(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Fl
       }
       return;
     }
+    case Loop.Im2ColT:
+      im2colT(a, f, part, parts);
+      return;
     case Loop.MaxPoolGrad:
       maxPoolGrad(a, f, part, parts);
       return;
+  }
+}
+
+/** dst[(kh * filterW + kw) * C + c][p] = x[pixel p0 + p shifted by (kh, kw)][c], in 16 x 16 tiles of (c, p). */
+function im2colT(a: ArrayLike<number>, f: Float32Array, part: number, parts: number): void {
+  const [x, dst, p0, len, inH, inW, C, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft] = Array.from(a);
+  const [q0, q1] = partRange(len, part, parts);
+  const top = new Int32Array(TILE);
+  const left = new Int32Array(TILE);
+  const image = new Int32Array(TILE);
+  const src = new Int32Array(TILE);
+  for (let pb = q0; pb < q1; pb += TILE) {
+    const pe = Math.min(q1, pb + TILE);
+    for (let p = pb; p < pe; p++) {
+      const g = p0 + p;
+      const ow = g % outW;
+      const t = (g - ow) / outW;
+      const oh = t % outH;
+      image[p - pb] = (t - oh) / outH;
+      top[p - pb] = oh * strideH - padTop;
+      left[p - pb] = ow * strideW - padLeft;
+    }
+    for (let kh = 0; kh < filterH; kh++) {
+      for (let kw = 0; kw < filterW; kw++) {
+        for (let p = pb; p < pe; p++) {
+          const ih = top[p - pb] + kh;
+          const iw = left[p - pb] + kw;
+          src[p - pb] = ih < 0 || ih >= inH || iw < 0 || iw >= inW ? -1 : x + ((image[p - pb] * inH + ih) * inW + iw) * C;
+        }
+        const rowBase = (kh * filterW + kw) * C;
+        for (let c0 = 0; c0 < C; c0 += TILE) {
+          const c1 = Math.min(C, c0 + TILE);
+          for (let c = c0; c < c1; c++) {
+            const d = dst + (rowBase + c) * len;
+            for (let p = pb; p < pe; p++) {
+              const s = src[p - pb];
+              f[d + p] = s < 0 ? 0 : f[s + c];
+            }
+          }
+        }
+      }
+    }
   }
 }
 

@@ -47,7 +47,7 @@ export function conv2d(
   return run('Conv2D', { x, filter }, { strides: [1, 1], pad, dilations, dataFormat: 'NHWC' } as unknown as NamedAttrMap, backend);
 }
 
-/** a [1, m] x b [m, n] without transposes: the wasm BatchMatMul's XNNPACK fully-connected path. */
+/** a [m, k] x b [k, n] without transposes: the wasm BatchMatMul's XNNPACK fully-connected path (b is packed). */
 export function matMul(a: TensorInfo, b: TensorInfo, backend: BackendWasm): TensorInfo {
   return run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }, backend);
 }
