@@ -1,4 +1,4 @@
-// npm run bench:epoch [-- --images N --backend NAME --json FILE]
+// npm run bench:epoch [-- --images N --backend NAME --json FILE --kmeans-only]
 // 1. One DeepCluster epoch with the peer's settings through the real CLI: seconds per phase, against the peer.
 // 2. k-means alone on that epoch's PCA-whitened features (20 000 x 64, k = 100, 20 iterations): ours on the
 //    backend, ml-kmeans, and faiss (Debian python3-faiss, 2 threads) when importable, in the same command.
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     images: { type: 'string', default: String(PEER_IMAGES) },
     backend: { type: 'string', default: 'auto' },
     json: { type: 'string' },
+    // Skip part 1 (the epoch through the CLI): k-means against ml-kmeans and faiss alone, in about a minute.
+    'kmeans-only': { type: 'boolean', default: false },
   },
 });
 
@@ -30,18 +32,21 @@ async function main(): Promise<void> {
   const root = resolve(__dirname, '..', '..');
   const out = join(root, 'bench-out', `epoch-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(join(out, '..'), { recursive: true });
-  const args = [join(root, 'dist', 'trainer', 'cli.js'), 'train', '--data', data, '--limit', values.images!, '--epochs', '1', '--backend', values.backend!, '--out', out, ...PEER_FLAGS];
-  console.log(`$ node ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`trainer exited with ${r.status}`);
-  const m = JSON.parse(readFileSync(join(out, 'checkpoints', 'epoch-0000', 'metrics.json'), 'utf8')) as EpochMetrics;
   const peer = PEER[0].seconds;
-  console.log('\n| phase | ours s | peer s (epoch 0) | ratio |\n|---|---|---|---|');
-  for (const phase of ['features', 'clustering', 'training', 'epoch'] as const) {
-    const ours = m.seconds[phase] ?? NaN;
-    console.log(`| ${phase} | ${ours.toFixed(1)} | ${peer[phase].toFixed(1)} | ${(ours / peer[phase]).toFixed(2)}x |`);
+  let m: EpochMetrics | undefined;
+  if (!values['kmeans-only']) {
+    const args = [join(root, 'dist', 'trainer', 'cli.js'), 'train', '--data', data, '--limit', values.images!, '--epochs', '1', '--backend', values.backend!, '--out', out, ...PEER_FLAGS];
+    console.log(`$ node ${args.join(' ')}`);
+    const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) throw new Error(`trainer exited with ${r.status}`);
+    m = JSON.parse(readFileSync(join(out, 'checkpoints', 'epoch-0000', 'metrics.json'), 'utf8')) as EpochMetrics;
+    console.log('\n| phase | ours s | peer s (epoch 0) | ratio |\n|---|---|---|---|');
+    for (const phase of ['features', 'clustering', 'training', 'epoch'] as const) {
+      const ours = m.seconds[phase] ?? NaN;
+      console.log(`| ${phase} | ${ours.toFixed(1)} | ${peer[phase].toFixed(1)} | ${(ours / peer[phase]).toFixed(2)}x |`);
+    }
+    console.log(`whole epoch against the peer's mean epoch (${PEER_EPOCH_SECONDS.toFixed(1)} s): ${(m.seconds.epoch / PEER_EPOCH_SECONDS).toFixed(2)}x`);
   }
-  console.log(`whole epoch against the peer's mean epoch (${PEER_EPOCH_SECONDS.toFixed(1)} s): ${(m.seconds.epoch / PEER_EPOCH_SECONDS).toFixed(2)}x`);
 
   // k-means alone, in this process, on the epoch-0 features (the freshly initialised network, seed 31).
   const engine = await initEngine(values.backend as 'auto');
@@ -59,14 +64,14 @@ async function main(): Promise<void> {
   const pca = await pcaWhiten({ data: f, n: ds.size, d: model.featureDim }, 64);
   const pcaMs = performance.now() - tPca;
   const km = await benchKmeans(pca.features, 100, 31, 20);
-  console.log(`\nk-means, ${ds.size} x 64, k = 100, 20 iterations, on ${engine.backend}:`);
+  console.log(`\nk-means, ${ds.size} x 64, k = 100, 20 iterations, on ${engine.backend} (each the best of 3 runs):`);
   console.log(`| solver | ms | ratio to faiss |\n|---|---|---|`);
   const ratio = (ms?: number) => (ms !== undefined && km.faissMs ? `${(ms / km.faissMs).toFixed(2)}x` : '–');
   console.log(`| ours (${engine.backend}) | ${km.oursMs.toFixed(0)} | ${ratio(km.oursMs)} |`);
   if (km.mlKmeansMs !== undefined) console.log(`| ml-kmeans | ${km.mlKmeansMs.toFixed(0)} | ${ratio(km.mlKmeansMs)} |`);
   console.log(`| faiss (python3-faiss, 2 threads) | ${km.faissMs?.toFixed(0) ?? 'not importable'} | ${km.faissMs ? '1.00x' : '–'} |`);
   console.log(`PCA-whitening 512 -> 64 on the same features: ${pcaMs.toFixed(0)} ms`);
-  if (values.json) writeFileSync(values.json, JSON.stringify({ engine, epochSeconds: m.seconds, peerEpoch0: peer, peerMeanEpoch: PEER_EPOCH_SECONDS, pcaMs, kmeans: km }, null, 2));
+  if (values.json) writeFileSync(values.json, JSON.stringify({ engine, epochSeconds: m?.seconds, peerEpoch0: peer, peerMeanEpoch: PEER_EPOCH_SECONDS, pcaMs, kmeans: km }, null, 2));
 }
 
 main().catch((e) => {
