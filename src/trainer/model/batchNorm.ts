@@ -33,10 +33,12 @@ export function updateRunningStatistics(bn: BatchNormVariables, mean: tf.Tensor1
   });
 }
 
-/** Training: batch statistics, running statistics updated as a side effect. Eval: running statistics. */
-export function batchNorm(x: tf.Tensor4D, bn: BatchNormVariables, training: boolean): tf.Tensor4D {
-  if (!training) return tf.batchNorm<tf.Rank.R4>(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, BN_EPSILON);
-  const { y, mean, variance } = batchNormTrain(x, bn.gamma, bn.beta, BN_EPSILON);
+/**
+ * Training mode conv block tail: relu(BatchNorm(x + bias)) with batch statistics (fused into two kernels on wasm),
+ * the running statistics updated as a side effect. x is the convolution's output without its bias.
+ */
+export function biasBatchNormReluTrain(x: tf.Tensor4D, bias: tf.Tensor1D, bn: BatchNormVariables): tf.Tensor4D {
+  const { y, mean, variance } = batchNormTrain(x, bn.gamma, bn.beta, BN_EPSILON, { bias, relu: true });
   const [n, h, w] = x.shape;
   updateRunningStatistics(bn, mean, variance, n * h * w);
   return y;

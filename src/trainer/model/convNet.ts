@@ -3,8 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConvNet, LayerSummary, ModelOptions } from './types';
 import { architectureSpec, checkInputSize, type ArchitectureSpec, type ConvBlockSpec } from './architectures';
-import { BN_EPSILON, batchNorm, createBatchNorm, type BatchNormVariables } from './batchNorm';
-import { conv2d, convBnReluEval, createConv, createDense, dense, type ConvVariables, type DenseVariables } from './layers';
+import { BN_EPSILON, biasBatchNormReluTrain, createBatchNorm, type BatchNormVariables } from './batchNorm';
+import { conv2dWithoutBias, convBnReluEval, createConv, createDense, dense, type ConvVariables, type DenseVariables } from './layers';
 import { tensorSeed } from './init';
 import { sobel, sobelFilter } from './sobel';
 import { conv1InputChannels, summarizeModel } from './summary';
@@ -177,7 +177,7 @@ export class DeepClusterConvNet implements ConvNet {
         continue;
       }
       const { conv, bn } = this.blocks.get(layer.name)!;
-      h = training ? tf.relu(batchNorm(conv2d(h, layer, conv), bn, true)) : convBnReluEval(h, layer, conv, bn, BN_EPSILON);
+      h = training ? biasBatchNormReluTrain(conv2dWithoutBias(h, layer, conv), conv.bias, bn) : convBnReluEval(h, layer, conv, bn, BN_EPSILON);
       if (layer.name === until) return h;
     }
     // NHWC flattens in (h, w, c) order; PyTorch's NCHW in (c, h, w): importPytorch permutes fc6's rows.

@@ -37,9 +37,14 @@ function convPadding(spec: ConvBlockSpec): 'same' | [[0, 0], [number, number], [
 }
 
 export function conv2d(x: tf.Tensor4D, spec: ConvBlockSpec, v: ConvVariables): tf.Tensor4D {
+  return tf.add(conv2dWithoutBias(x, spec, v), v.bias);
+}
+
+/** The convolution alone (training adds the bias inside the fused BatchNorm, see biasBatchNormReluTrain). */
+export function conv2dWithoutBias(x: tf.Tensor4D, spec: ConvBlockSpec, v: ConvVariables): tf.Tensor4D {
   // Not tf.fused.conv2d: its custom gradient always computes the input gradient, which autodiff skips for conv1
   // (nothing upstream is trainable). On wasm, AlexNet's stride-4 conv1 input gradient was the step's largest cost.
-  return tf.add(tf.conv2d(x, v.weight, spec.stride, convPadding(spec)), v.bias);
+  return tf.conv2d(x, v.weight, spec.stride, convPadding(spec));
 }
 
 /**

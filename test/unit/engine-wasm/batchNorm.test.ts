@@ -14,7 +14,9 @@ function plainBatchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D): 
   return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, EPS))), gamma), beta) as tf.Tensor4D;
 }
 
-function gradientsOf(bn: (x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor4D, shape: [number, number, number, number]) {
+type Bn = (x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, c: tf.Tensor1D) => tf.Tensor4D;
+
+function gradientsOf(bn: Bn, shape: [number, number, number, number]) {
   return tf.tidy(() => {
     const c = shape[3];
     const size = shape.reduce((a, b) => a * b, 1);
@@ -22,10 +24,11 @@ function gradientsOf(bn: (x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.
     const x = tf.add(tf.mul(tf.tensor4d(randomValues(size, 11), shape), 3), 5) as tf.Tensor4D;
     const gamma = tf.tensor1d(randomValues(c, 12));
     const beta = tf.tensor1d(randomValues(c, 13));
+    const bias = tf.mul(tf.tensor1d(randomValues(c, 15)), 4) as tf.Tensor1D;
     const r = tf.tensor4d(randomValues(size, 14), shape);
-    const f = (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.sum(tf.mul(bn(a, g, b), r));
-    const [dx, dg, db] = tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)([x, gamma, beta]);
-    return { y: bn(x, gamma, beta).dataSync(), dx: dx.dataSync(), dg: dg.dataSync(), db: db.dataSync() };
+    const f = (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, cb: tf.Tensor1D) => tf.sum(tf.mul(bn(a, g, b, cb), r));
+    const [dx, dg, db, dc] = tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)([x, gamma, beta, bias]);
+    return { y: bn(x, gamma, beta, bias).dataSync(), dx: dx.dataSync(), dg: dg.dataSync(), db: db.dataSync(), dc: dc.dataSync() };
   });
 }
 
@@ -35,12 +38,21 @@ for (const backend of ['cpu', 'wasm'] as const) {
     // wasm takes the fused kernels, cpu the composed tf ops: both paths are checked here.
     assert.equal(tf.getKernel(BN_TRAIN_FORWARD, backend) !== undefined, backend === 'wasm');
     assert.equal(tf.getKernel(BN_TRAIN_BACKWARD, backend) !== undefined, backend === 'wasm');
-    for (const shape of [[4, 5, 3, 7], [2, 8, 8, 1], [16, 4, 4, 32]] as [number, number, number, number][]) {
-      const ours = gradientsOf((x, g, b) => batchNormTrain(x, g, b, EPS).y, shape);
-      const ref = gradientsOf(plainBatchNorm, shape);
-      for (const key of ['y', 'dx', 'dg', 'db'] as const) {
-        const err = relativeMaxError(ours[key], ref[key]);
-        assert.ok(err < 2e-5, `${key} error ${err} for shape ${shape} on ${backend}`);
+    // Plain BatchNorm (the bias then only gets a gradient through the plain formula's own x + c: test both
+    // forms), and the conv block tail relu(BatchNorm(x + bias)) that training uses.
+    const variants: Array<[string, Bn, Bn]> = [
+      ['plain', (x, g, b, c) => batchNormTrain(tf.add(x, c) as tf.Tensor4D, g, b, EPS).y, (x, g, b, c) => plainBatchNorm(tf.add(x, c) as tf.Tensor4D, g, b)],
+      ['bias + relu', (x, g, b, c) => batchNormTrain(x, g, b, EPS, { bias: c, relu: true }).y, (x, g, b, c) => tf.relu(plainBatchNorm(tf.add(x, c) as tf.Tensor4D, g, b))],
+    ];
+    for (const [name, ours, plain] of variants) {
+      for (const shape of [[4, 5, 3, 7], [2, 8, 8, 1], [16, 4, 4, 32], [8, 23, 21, 19]] as [number, number, number, number][]) {
+        const got = gradientsOf(ours, shape);
+        const ref = gradientsOf(plain, shape);
+        for (const key of ['y', 'dx', 'dg', 'db', 'dc'] as const) {
+          // The bias gradient is zero up to rounding: compare on the scale of dx's sums.
+          const err = key === 'dc' ? Math.max(...Array.from(got.dc, (v, i) => Math.abs(v - ref.dc[i]))) / (1 + Math.sqrt(got.dx.length)) : relativeMaxError(got[key], ref[key]);
+          assert.ok(err < 2e-5, `${name}: ${key} error ${err} for shape ${shape} on ${backend}`);
+        }
       }
     }
   });

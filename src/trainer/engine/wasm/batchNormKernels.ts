@@ -7,6 +7,11 @@
 // With m = n*h*w, xc = x - mean, invStd = 1/sqrt(var + eps), y = gamma * xc * invStd + beta:
 //   dbeta  = sum(dy),  dgamma = sum(dy * xc) * invStd
 //   dx     = gamma * invStd * (dy - dbeta/m - xc * invStd^2 * sum(dy * xc)/m)
+// With `relu`, the kernels are relu(BatchNorm(x)): the forward clamps, the backward masks dy where the
+// pre-activation (recomputed from x, so nothing more is saved) was not positive. The backward also returns the
+// gradient of a bias added to x before the BatchNorm (a conv bias): sum(dx), which is exactly zero because
+// BatchNorm removes any per-channel shift (autodiff of the composed ops returns rounding noise around zero), and
+// the forward never needs that bias at all.
 import { util, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { Loop, offsetOf, runHeapLoop, sumPartials } from './heapPool';
@@ -18,7 +23,19 @@ export const BN_TRAIN_BACKWARD = 'DeepClusterBatchNormTrainGrad';
 type Args<I> = { inputs: I; backend: BackendWasm; attrs: NamedAttrMap };
 const heap = (backend: BackendWasm, t: TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array;
 
-/** x [..., c], gamma [c], beta [c] -> y (x's shape), mean [c], biased variance [c], invStd [c]. */
+/** The per-channel affine map y = x * scale + offset, from the float32 statistics (both kernels use it, so the
+ *  backward's ReLU mask is exactly the forward's). Returned as [scale..., offset...]. */
+function scaleOffset(gamma: Float32Array, beta: Float32Array, mean: Float32Array, invStd: Float32Array): Float64Array {
+  const c = gamma.length;
+  const out = new Float64Array(2 * c);
+  for (let j = 0; j < c; j++) {
+    out[j] = Math.fround(gamma[j] * invStd[j]);
+    out[c + j] = Math.fround(beta[j] - mean[j] * gamma[j] * invStd[j]);
+  }
+  return out;
+}
+
+/** x [..., c], gamma [c], beta [c] -> y (x's shape), mean [c], biased variance [c], invStd [c]. attrs: epsilon, relu. */
 function forward({ inputs, backend, attrs }: Args<{ x: TensorInfo; gamma: TensorInfo; beta: TensorInfo }>): TensorInfo[] {
   const { x, gamma, beta } = inputs;
   const eps = attrs.epsilon as number;
@@ -34,52 +51,48 @@ function forward({ inputs, backend, attrs }: Args<{ x: TensorInfo; gamma: Tensor
   // Views after every allocation: growing the heap detaches earlier ones.
   const [, mean, variance, invStd] = outs.map((t) => heap(backend, t));
   const xv = heap(backend, x);
-  const g = heap(backend, gamma);
-  const b = heap(backend, beta);
-  const scaleOffset = new Float64Array(2 * c);
   for (let j = 0; j < c; j++) {
     const d = s1[j] / m;
     const v = Math.max(s2[j] / m - d * d, 0);
-    const mu = xv[j] + d;
-    const inv = 1 / Math.sqrt(v + eps);
-    mean[j] = mu;
+    mean[j] = xv[j] + d;
     variance[j] = v;
-    invStd[j] = inv;
-    // The float32 rounding the single-threaded loop had, so results do not depend on the thread count.
-    scaleOffset[j] = Math.fround(g[j] * inv);
-    scaleOffset[c + j] = Math.fround(b[j] - mu * g[j] * inv);
+    invStd[j] = 1 / Math.sqrt(v + eps);
   }
-  runHeapLoop(backend, Loop.BnApply, [offsetOf(backend, x), offsetOf(backend, outs[0]), m, c], size, scaleOffset);
+  const affine = scaleOffset(heap(backend, gamma), heap(backend, beta), mean, invStd);
+  runHeapLoop(backend, Loop.BnApply, [offsetOf(backend, x), offsetOf(backend, outs[0]), m, c, attrs.relu ? 1 : 0], size, affine);
   return outs;
 }
 
-/** dy, x (both [..., c]), mean, invStd, gamma [c] -> dx (x's shape), dgamma [c], dbeta [c]. */
-function backward({ inputs, backend }: Args<{ dy: TensorInfo; x: TensorInfo; mean: TensorInfo; invStd: TensorInfo; gamma: TensorInfo }>): TensorInfo[] {
-  const { dy, x, mean, invStd, gamma } = inputs;
+/** dy, x (both [..., c]), mean, invStd, gamma, beta [c] -> dx (x's shape), dgamma, dbeta, dbias (zeros) [c]. attrs: relu. */
+function backward({ inputs, backend, attrs }: Args<{ dy: TensorInfo; x: TensorInfo; mean: TensorInfo; invStd: TensorInfo; gamma: TensorInfo; beta: TensorInfo }>): TensorInfo[] {
+  const { dy, x, mean, invStd, gamma, beta } = inputs;
+  const relu = attrs.relu ? 1 : 0;
   const c = x.shape[x.shape.length - 1];
   const size = util.sizeFromShape(x.shape);
   const m = size / c;
-  const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')];
+  const outs = [backend.makeOutput(x.shape, 'float32'), ...[0, 1, 2].map(() => backend.makeOutput([c], 'float32'))];
   const offsets = [offsetOf(backend, dy), offsetOf(backend, x), offsetOf(backend, mean)];
+  const inv = heap(backend, invStd);
+  const g = heap(backend, gamma);
+  const affine = scaleOffset(g, heap(backend, beta), heap(backend, mean), inv);
 
-  const stats = runHeapLoop(backend, Loop.BnGradStats, [...offsets, m, c], size, [], 2 * c);
+  const stats = runHeapLoop(backend, Loop.BnGradStats, [...offsets, m, c, relu], size, affine, 2 * c);
   const sumDy = sumPartials(stats, 0, c);
   const sumDyXc = sumPartials(stats, c, c);
   const [, dgamma, dbeta] = outs.map((t) => heap(backend, t));
-  const inv = heap(backend, invStd);
-  const g = heap(backend, gamma);
-  // dx = a*dy + b*xc + k per channel.
-  const abk = new Float64Array(3 * c);
+  // dx = a*d + b*xc + k per channel; the ReLU's affine map follows for the mask.
+  const params = new Float64Array(5 * c);
   for (let j = 0; j < c; j++) {
     dbeta[j] = sumDy[j];
     dgamma[j] = sumDyXc[j] * inv[j];
     const aj = Math.fround(g[j] * inv[j]);
-    const bj = Math.fround((-aj * inv[j] * inv[j] * sumDyXc[j]) / m);
-    abk[j] = aj;
-    abk[c + j] = bj;
-    abk[2 * c + j] = Math.fround((-aj * sumDy[j]) / m);
+    params[j] = aj;
+    params[c + j] = Math.fround((-aj * inv[j] * inv[j] * sumDyXc[j]) / m);
+    params[2 * c + j] = Math.fround((-aj * sumDy[j]) / m);
   }
-  runHeapLoop(backend, Loop.BnGradApply, [...offsets, offsetOf(backend, outs[0]), m, c], size, abk);
+  params.set(affine, 3 * c);
+  runHeapLoop(backend, Loop.BnGradApply, [...offsets, offsetOf(backend, outs[0]), m, c, relu], size, params);
+  heap(backend, outs[3]).fill(0);
   return outs;
 }
 
