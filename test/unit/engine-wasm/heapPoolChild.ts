@@ -27,6 +27,10 @@ async function main(): Promise<void> {
     sum: () => [tf.sum(x, [0, 1, 2]), tf.mean(x, [0, 1])],
     transpose: () => [tf.transpose(x, [3, 1, 2, 0])],
     maxPoolGrad: () => [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 3, 2, 'same'))(x, tf.onesLike(tf.maxPool(x, 3, 2, 'same')))],
+    filterGradient: () => {
+      const w = tf.tensor4d(randomValues(3 * 3 * 37 * 5, 9), [3, 3, 37, 5]);
+      return [tf.grad((f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, 1, 'same'))(w, tf.tensor4d(randomValues(9 * 23 * 21 * 5, 10), [9, 23, 21, 5]))];
+    },
   };
   const diffs: Record<string, number> = {};
   const split: Record<string, number> = {};

@@ -2,9 +2,10 @@
 // output pixel p = (n, oh, ow) of the batch:
 //   dW[(kh, kw, ci), co] = sum_p X[(kh, kw, ci), p] * dY[p, co],  X[(kh, kw, ci), p] = xPadded[n, oh*s + kh, ow*s + kw, ci]
 // (X is the transposed im2col matrix). Its reduction runs over n*OH*OW (200 704 for smallvgg's conv2 at batch 256),
-// so it is done in chunks of pixels: per chunk, X is built on the heap (heapLoops.ts, split across threads) and
-// multiplied by the chunk's rows of dY on XNNPACK's fully-connected operator, which packs only dY's rows and keeps
-// them in cache across the product; the chunks' products are summed. The result comes out in the filter's own
+// so it is done in chunks of pixels: x is transposed and zero-padded once, then per chunk X is copied together
+// from contiguous runs of it (heapLoops.ts, split across threads) and multiplied by the chunk's rows of dY on
+// XNNPACK's fully-connected operator, which packs only dY's rows and keeps them in cache across the product; the
+// chunks' products are summed. The result comes out in the filter's own
 // [KH, KW, ci, co] layout.
 //
 // (The first version ran this as one forward convolution of x^T with dy^T as a 28x28 "filter": tfjs transposed
@@ -62,14 +63,22 @@ export function conv2DBackpropFilter(args: {
   // A multiple of 16 (the im2col tile), at least one tile.
   const chunk = Math.min(pixels, Math.max(16, Math.floor(chunkFloats / rows / 16) * 16));
 
+  // The input transposed to [ci, n, H, W] with the forward conv's zero padding around each plane (and cropped
+  // rows/columns the stride never reaches simply left unread), so each im2col row is runs of contiguous copies.
+  const { top, left } = info.padInfo;
+  const paddedH = Math.max(inH + top, (outHeight - 1) * sH + kH);
+  const paddedW = Math.max(inW + left, (outWidth - 1) * sW + kW);
+  const xpT = backend.makeOutput([inC, n, paddedH, paddedW], 'float32');
+  runHeapLoop(backend, Loop.TransposePad, [offsetOf(backend, x), offsetOf(backend, xpT), n, inH, inW, inC, top, left, paddedH, paddedW],
+    inC * n * paddedH * paddedW);
   const dy2 = reshape(dy, [pixels, outChannels], backend);
   const out = backend.makeOutput([kH, kW, inC, outChannels], 'float32');
   const size = util.sizeFromShape(out.shape);
   for (let p0 = 0; p0 < pixels; p0 += chunk) {
     const len = Math.min(chunk, pixels - p0);
     const cols = backend.makeOutput([rows, len], 'float32');
-    runHeapLoop(backend, Loop.Im2ColT, [offsetOf(backend, x), offsetOf(backend, cols), p0, len, inH, inW, inC, outHeight, outWidth,
-      kH, kW, sH, sW, info.padInfo.top, info.padInfo.left], rows * len);
+    runHeapLoop(backend, Loop.Im2ColT, [offsetOf(backend, xpT), offsetOf(backend, cols), p0, len, n, paddedH, paddedW, inC, outHeight,
+      outWidth, kH, kW, sH, sW], rows * len);
     const dyRows = len === pixels ? dy2 : rowsOf(dy2, p0, len, backend);
     const product = matMul(cols, dyRows, backend); // [rows, co]
     // Views after the allocations: growing the heap detaches earlier ones.
@@ -80,7 +89,7 @@ export function conv2DBackpropFilter(args: {
     disposeAll(backend, cols, product);
     if (dyRows !== dy2) disposeAll(backend, dyRows);
   }
-  disposeAll(backend, dy2);
+  disposeAll(backend, dy2, xpT);
   return out;
 }
 

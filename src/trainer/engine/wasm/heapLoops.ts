@@ -40,9 +40,12 @@ export enum Loop {
   ColumnSums,
   /** [a, b, c] -> [c, b, a], parts split b. a: [src, dst, a, b, c] */
   SwapOuterAxes,
-  /** The transposed im2col matrix of a chunk of output pixels: row (kh, kw, c), column p, zero where the window
-   *  reads padding; parts split the pixels. a: [x, dst, p0, len, inH, inW, channels, outH, outW, filterH,
-   *  filterW, strideH, strideW, padTop, padLeft] */
+  /** x [n, H, W, C] -> [C, n, H + padH, W + padW], x placed at (padTop, padLeft), zeros around; parts split the
+   *  batch. a: [x, dst, n, H, W, C, padTop, padLeft, paddedH, paddedW] */
+  TransposePad,
+  /** The transposed im2col matrix of a chunk of output pixels, from the transposed padded input: row (kh, kw, c),
+   *  column p (output pixel p0 + p); parts split the channels. a: [xpT, dst, p0, len, n, paddedH, paddedW, C,
+   *  outH, outW, filterH, filterW, strideH, strideW] */
   Im2ColT,
   /** max-pool gradient, parts split the batch. a: [x, dy, dx, batch, inH, inW, outH, outW, channels, strideH,
    *  strideW, filterH, filterW, padTop, padLeft] */
@@ -72,6 +75,8 @@ export function runLoop(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Fl
       return columnSums(a, f, partial, part, parts);
     case Loop.SwapOuterAxes:
       return swapOuterAxes(a, f, part, parts);
+    case Loop.TransposePad:
+      return transposePad(a, f, part, parts);
     case Loop.Im2ColT:
       return im2colT(a, f, part, parts);
     case Loop.MaxPoolGrad:
@@ -163,42 +168,64 @@ function swapOuterAxes(a: ArrayLike<number>, f: Float32Array, part: number, part
   }
 }
 
-/** dst[(kh * filterW + kw) * C + c][p] = x[pixel p0 + p shifted by (kh, kw)][c], in 16 x 16 tiles of (c, p). */
-function im2colT(a: ArrayLike<number>, f: Float32Array, part: number, parts: number): void {
-  const [x, dst, p0, len, inH, inW, C, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft] = Array.from(a);
-  const [q0, q1] = partRange(len, part, parts);
-  const top = new Int32Array(TILE);
-  const left = new Int32Array(TILE);
-  const image = new Int32Array(TILE);
-  const src = new Int32Array(TILE);
-  for (let pb = q0; pb < q1; pb += TILE) {
-    const pe = Math.min(q1, pb + TILE);
-    for (let p = pb; p < pe; p++) {
-      const g = p0 + p;
-      const ow = g % outW;
-      const t = (g - ow) / outW;
-      const oh = t % outH;
-      image[p - pb] = (t - oh) / outH;
-      top[p - pb] = oh * strideH - padTop;
-      left[p - pb] = ow * strideW - padLeft;
-    }
-    for (let kh = 0; kh < filterH; kh++) {
-      for (let kw = 0; kw < filterW; kw++) {
-        for (let p = pb; p < pe; p++) {
-          const ih = top[p - pb] + kh;
-          const iw = left[p - pb] + kw;
-          src[p - pb] = ih < 0 || ih >= inH || iw < 0 || iw >= inW ? -1 : x + ((image[p - pb] * inH + ih) * inW + iw) * C;
-        }
-        const rowBase = (kh * filterW + kw) * C;
+function transposePad(a: ArrayLike<number>, f: Float32Array, part: number, parts: number): void {
+  const [x, dst, n, H, W, C, padTop, padLeft, Hp, Wp] = Array.from(a);
+  const [n0, n1] = partRange(n, part, parts);
+  const plane = Hp * Wp;
+  // Zero this part's images in every channel (the borders stay zero), then transpose each row [W, C] -> [C, W].
+  for (let c = 0; c < C; c++) f.fill(0, dst + (c * n + n0) * plane, dst + (c * n + n1) * plane);
+  for (let b = n0; b < n1; b++) {
+    for (let h = 0; h < H; h++) {
+      const src = x + (b * H + h) * W * C;
+      const out = dst + b * plane + (h + padTop) * Wp + padLeft;
+      for (let w0 = 0; w0 < W; w0 += TILE) {
+        const w1 = Math.min(W, w0 + TILE);
         for (let c0 = 0; c0 < C; c0 += TILE) {
           const c1 = Math.min(C, c0 + TILE);
           for (let c = c0; c < c1; c++) {
-            const d = dst + (rowBase + c) * len;
-            for (let p = pb; p < pe; p++) {
-              const s = src[p - pb];
-              f[d + p] = s < 0 ? 0 : f[s + c];
-            }
+            const o = out + c * n * plane;
+            for (let w = w0; w < w1; w++) f[o + w] = f[src + w * C + c];
           }
+        }
+      }
+    }
+  }
+}
+
+/** dst[(kh * filterW + kw) * C + c][p] = xpT[c][image of p, oh * strideH + kh, ow * strideW + kw]: contiguous runs of
+ *  one output row each, read from the channel's padded plane (no bounds checks: the padding is real zeros). */
+function im2colT(a: ArrayLike<number>, f: Float32Array, part: number, parts: number): void {
+  const [xpT, dst, p0, len, n, Hp, Wp, C, outH, outW, filterH, filterW, strideH, strideW] = Array.from(a);
+  const [c0, c1] = partRange(C, part, parts);
+  const plane = Hp * Wp;
+  const perImage = outH * outW;
+  // The chunk's pixels as runs along output rows: where each starts in a channel's padded data (tap (0, 0)), and
+  // how long it is. The same runs serve every (tap, channel) row.
+  const runStart: number[] = [];
+  const runLength: number[] = [];
+  for (let p = p0, end = p0 + len; p < end; ) {
+    const b = Math.floor(p / perImage);
+    const r = p - b * perImage;
+    const oh = Math.floor(r / outW);
+    const ow0 = r - oh * outW;
+    const run = Math.min(outW - ow0, end - p);
+    runStart.push(b * plane + oh * strideH * Wp + ow0 * strideW);
+    runLength.push(run);
+    p += run;
+  }
+  const runs = runStart.length;
+  for (let c = c0; c < c1; c++) {
+    const channel = xpT + c * n * plane;
+    for (let kh = 0; kh < filterH; kh++) {
+      for (let kw = 0; kw < filterW; kw++) {
+        let d = dst + ((kh * filterW + kw) * C + c) * len;
+        const tap = channel + kh * Wp + kw;
+        for (let k = 0; k < runs; k++) {
+          const src = tap + runStart[k];
+          const run = runLength[k];
+          if (strideW === 1) for (let q = 0; q < run; q++) f[d + q] = f[src + q];
+          else for (let q = 0; q < run; q++) f[d + q] = f[src + q * strideW];
+          d += run;
         }
       }
     }
