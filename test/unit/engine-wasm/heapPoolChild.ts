@@ -25,7 +25,6 @@ async function main(): Promise<void> {
       return [batchNormTrain(x, gamma, beta, 1e-5).y, ...tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)([x, gamma, beta])];
     },
     sum: () => [tf.sum(x, [0, 1, 2]), tf.mean(x, [0, 1])],
-    transpose: () => [tf.transpose(x, [3, 1, 2, 0])],
     maxPoolGrad: () => [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 3, 2, 'same'))(x, tf.onesLike(tf.maxPool(x, 3, 2, 'same')))],
     filterGradient: () => {
       const w = tf.tensor4d(randomValues(3 * 3 * 37 * 5, 9), [3, 3, 37, 5]);

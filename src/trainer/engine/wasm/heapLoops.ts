@@ -38,8 +38,6 @@ export enum Loop {
   BnGradApply,
   /** column sums of a [rows, c] matrix. a: [x, rows, c] */
   ColumnSums,
-  /** [a, b, c] -> [c, b, a], parts split b. a: [src, dst, a, b, c] */
-  SwapOuterAxes,
   /** x [n, H, W, C] -> [C, n, H + padH, W + padW], x placed at (padTop, padLeft), zeros around; parts split the
    *  batch. a: [x, dst, n, H, W, C, padTop, padLeft, paddedH, paddedW] */
   TransposePad,
@@ -73,8 +71,6 @@ export function runLoop(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Fl
       return bnGradApply(a, f, p, part, parts);
     case Loop.ColumnSums:
       return columnSums(a, f, partial, part, parts);
-    case Loop.SwapOuterAxes:
-      return swapOuterAxes(a, f, part, parts);
     case Loop.TransposePad:
       return transposePad(a, f, part, parts);
     case Loop.Im2ColT:
@@ -146,26 +142,6 @@ function columnSums(a: ArrayLike<number>, f: Float32Array, partial: Float64Array
   const [r0, r1] = partRange(rows, part, parts);
   partial.fill(0, 0, c);
   for (let i = x + r0 * c, end = x + r1 * c; i < end; i += c) for (let j = 0; j < c; j++) partial[j] += f[i + j];
-}
-
-function swapOuterAxes(a: ArrayLike<number>, f: Float32Array, part: number, parts: number): void {
-  const [src, dst, na, nb, nc] = [a[0], a[1], a[2], a[3], a[4]];
-  const [p0, p1] = partRange(nb, part, parts);
-  const srcA = nb * nc;
-  const dstC = nb * na;
-  for (let q = p0; q < p1; q++) {
-    for (let i0 = 0; i0 < na; i0 += TILE) {
-      const i1 = Math.min(na, i0 + TILE);
-      for (let j0 = 0; j0 < nc; j0 += TILE) {
-        const j1 = Math.min(nc, j0 + TILE);
-        for (let j = j0; j < j1; j++) {
-          const d = dst + j * dstC + q * na;
-          const s = src + q * nc + j;
-          for (let i = i0; i < i1; i++) f[d + i] = f[s + i * srcA];
-        }
-      }
-    }
-  }
 }
 
 function transposePad(a: ArrayLike<number>, f: Float32Array, part: number, parts: number): void {

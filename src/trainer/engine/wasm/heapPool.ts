@@ -1,4 +1,4 @@
-// Splits our JavaScript heap loops (heapLoops.ts: BatchNorm, column sums, transposes, max-pool gradient) across
+// Splits our JavaScript heap loops (heapLoops.ts: BatchNorm, column sums, im2col, max-pool gradient) across
 // the calling thread and worker threads. XNNPACK's own threads sit idle while JavaScript runs, so on the threaded
 // wasm build (whose heap is a SharedArrayBuffer) these loops use every core the backend was given. Synchronous:
 // the caller posts the call to a shared control block, runs its own part, and waits on an Atomics counter; a
@@ -117,9 +117,18 @@ export function offsetOf(backend: BackendWasm, t: TensorInfo): number {
   return (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset / 4;
 }
 
+/** The pool, started on first use when the heap is shared and more than one thread is wanted; null otherwise. */
+function poolFor(buffer: ArrayBufferLike): HeapPool | null {
+  if (pool === undefined) {
+    const file = poolParts > 1 && buffer instanceof SharedArrayBuffer ? workerFile() : undefined;
+    pool = file ? new HeapPool(poolParts, buffer as SharedArrayBuffer, file) : null;
+  }
+  return pool;
+}
+
 /** Starts the pool for `backend` if it is not running and waits until its workers are up (tests, benchmarks). */
 export async function heapPoolReady(backend: BackendWasm, timeoutMs = 10_000): Promise<boolean> {
-  runHeapLoop(backend, Loop.ColumnSums, [0, 0, 0], 0);
+  poolFor(heapOf(backend).buffer);
   for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) {
     if (!pool) return false;
     if (pool.ready) return true;
@@ -142,10 +151,7 @@ export interface LoopResult {
 export function runHeapLoop(backend: BackendWasm, loop: Loop, args: number[], size: number, params: ArrayLike<number> = [], partialSize = 0): LoopResult {
   const f = heapOf(backend);
   const buffer = f.buffer;
-  if (pool === undefined) {
-    const file = poolParts > 1 && buffer instanceof SharedArrayBuffer ? workerFile() : undefined;
-    pool = file ? new HeapPool(poolParts, buffer as SharedArrayBuffer, file) : null;
-  }
+  const pool = poolFor(buffer);
   if (pool?.ready && poolParts > 1 && size >= MIN_PARALLEL && buffer instanceof SharedArrayBuffer && params.length <= PARAMS && partialSize <= PARTIAL) {
     pool.params.set(params);
     pool.run(loop, args, buffer, f, poolParts);

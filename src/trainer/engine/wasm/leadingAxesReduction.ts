@@ -16,7 +16,6 @@ function leadingAxes(axis: number | number[], shape: number[]): number {
   return k > 0 && k < shape.length && axes.every((a, i) => a === i) ? k : -1;
 }
 
-
 function makeReductionConfig(kernelName: typeof Sum | typeof Mean, original: KernelConfig): KernelConfig {
   const kernelFunc = (args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: NamedAttrMap }): TensorInfo => {
     const { inputs, backend, attrs } = args;

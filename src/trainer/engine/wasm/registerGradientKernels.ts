@@ -1,4 +1,4 @@
-import { BatchMatMul, getKernel, Mean, registerKernel, Sum, Transpose, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { BatchMatMul, getKernel, Mean, registerKernel, Sum, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig } from './conv2dBackpropFilter';
 import { conv2DBackpropInputConfig } from './conv2dBackpropInput';
 import { maxPoolGradConfig } from './maxPoolGrad';
@@ -6,7 +6,6 @@ import { makeBatchMatMulConfig } from './batchMatMul';
 import { makeMeanConfig, makeSumConfig } from './leadingAxesReduction';
 import { installWasmHeapGuard } from './heapGuard';
 import { batchNormKernelConfigs } from './batchNormKernels';
-import { makeTransposeConfig } from './transpose';
 
 /** Kernels that replace (or add to) the wasm backend's: the gradients training needs, on its fast paths. */
 export const wasmGradientKernelConfigs: KernelConfig[] = [
@@ -21,7 +20,6 @@ const wrappers: Array<[string, (original: KernelConfig) => KernelConfig]> = [
   [BatchMatMul, makeBatchMatMulConfig],
   [Sum, makeSumConfig],
   [Mean, makeMeanConfig],
-  [Transpose, makeTransposeConfig],
 ];
 const installed = new Set<KernelConfig['kernelFunc']>();
 
@@ -34,7 +32,7 @@ function install(config: KernelConfig): void {
 /**
  * Registers the wasm kernels training needs: Conv2DBackpropFilter (missing upstream), a fast
  * Conv2DBackpropInput and MaxPoolGrad, fused BatchNorm training kernels, and fast paths for BatchMatMul with
- * transposes, for Sum/Mean over leading axes and for Transpose. Idempotent, and safe before or after tf.setBackend('wasm') (wrappers keep the original's setupFunc).
+ * transposes and for Sum/Mean over leading axes. Idempotent, and safe before or after tf.setBackend('wasm') (wrappers keep the original's setupFunc).
  * Needs '@tensorflow/tfjs-backend-wasm' imported first. When the wasm backend is already initialised, also
  * installs the heap guard (a clear error instead of memory corruption at the 4 GiB limit).
  */
