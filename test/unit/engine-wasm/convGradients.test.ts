@@ -59,7 +59,7 @@ test('wasm conv2d gradients match the cpu backend over the grid', async () => {
   }
 });
 
-test('the filter gradient summed over several pixel chunks (one a partial tile) equals cpu', async () => {
+test('the filter gradient summed over several pixel chunks (the last one shorter) equals cpu', async () => {
   // 45 x 16 floats: with 3x3x5 = 45 im2col rows that is 16 pixels a chunk (126 and 60 pixels: 8 and 4 chunks).
   const previous = setFilterGradientChunkFloats(45 * 16);
   try {

@@ -5,8 +5,7 @@
 // so it is done in chunks of pixels: x is transposed and zero-padded once, then per chunk X is copied together
 // from contiguous runs of it (heapLoops.ts, split across threads) and multiplied by the chunk's rows of dY on
 // XNNPACK's fully-connected operator, which packs only dY's rows and keeps them in cache across the product; the
-// chunks' products are summed. The result comes out in the filter's own
-// [KH, KW, ci, co] layout.
+// chunks' products are summed. The result comes out in the filter's own [KH, KW, ci, co] layout.
 //
 // (The first version ran this as one forward convolution of x^T with dy^T as a 28x28 "filter": tfjs transposed
 // and packed the whole output gradient on every call, and XNNPACK streamed it from memory once per 4 output rows:
@@ -60,8 +59,8 @@ export function conv2DBackpropFilter(args: {
   const { filterHeight: kH, filterWidth: kW, strideHeight: sH, strideWidth: sW, outHeight, outWidth, outChannels } = info;
   const rows = kH * kW * inC;
   const pixels = n * outHeight * outWidth;
-  // A multiple of 16 (the im2col tile), at least one tile.
-  const chunk = Math.min(pixels, Math.max(16, Math.floor(chunkFloats / rows / 16) * 16));
+  // Pixels per chunk: what fits chunkFloats, at least 16.
+  const chunk = Math.min(pixels, Math.max(16, Math.floor(chunkFloats / rows)));
 
   // The input transposed to [ci, n, H, W] with the forward conv's zero padding around each plane (and cropped
   // rows/columns the stride never reaches simply left unread), so each im2col row is runs of contiguous copies.
