@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initialCentroids, kmeans } from '../trainer/cluster/kmeans';
 import type { HostMatrix } from '../trainer/cluster/features';
+import { bestOf } from './timing';
 
 export interface KmeansBench {
   /** Our k-means, 20 iterations + final assignment, on tf.getBackend(); every time is the best of 3 runs. */
@@ -15,18 +16,6 @@ export interface KmeansBench {
   /** faiss Clustering.train (20 iterations, 2 threads) + index.search, when python3 can import faiss. */
   faissMs?: number;
   objectives: { ours: number; mlKmeans?: number; faiss?: number };
-}
-
-/** Best of `runs` timings of `f` (the protocol the faiss script uses too: the first run pays JIT and set-up). */
-async function bestOf<T>(runs: number, f: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
-  let best = Infinity;
-  let value: T | undefined;
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    value = await f();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return { ms: best, value: value as T };
 }
 
 export async function benchKmeans(x: HostMatrix, k: number, seed = 0, iterations = 20): Promise<KmeansBench> {

@@ -12,3 +12,16 @@ export async function timeIt(iters: number, f: () => Promise<void>): Promise<num
   }
   return median(times);
 }
+
+/** Best of `runs` timings of `f`, with its last value: the protocol of the faiss script in bench:epoch (the first
+ *  run pays JIT and set-up), so every k-means solver there is timed the same way. */
+export async function bestOf<T>(runs: number, f: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
+  let best = Infinity;
+  let value: T | undefined;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    value = await f();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return { ms: best, value: value as T };
+}

@@ -3,8 +3,9 @@
 // Calibrated with `profile-step` since BatchNorm became fused kernels (it used to cost ~5x the activations): a
 // full step peaks at ~2.8x the forward activations (every layer output stays alive until backward, plus
 // gradients and the transposed copies the conv gradient kernels make): smallvgg 28 px, batch 256: 1420 MiB
-// (estimate 1556); AlexNet 224 px, batch 64: 3012 MiB (estimate 2728, its fc weights dominate). Parameters cost
-// ~5x their size (weights, momentum, gradients, their accumulators, transposed copies).
+// (estimate 1556); AlexNet 224 px, batch 64: 3012 MiB (estimate 2728, its fc weights dominate). Fusing the conv
+// bias and ReLU into the BatchNorm kernels later brought the smallvgg step to 783 MiB: the factor is conservative
+// now. Parameters cost ~5x their size (weights, momentum, gradients, their accumulators, transposed copies).
 import type { LayerSummary } from '../../model/types';
 
 /** Bytes of tensors we allow a step to hold: the 4 GiB ceiling minus room for XNNPACK's own buffers. */

@@ -32,7 +32,8 @@ function install(config: KernelConfig): void {
 /**
  * Registers the wasm kernels training needs: Conv2DBackpropFilter (missing upstream), a fast
  * Conv2DBackpropInput and MaxPoolGrad, fused BatchNorm training kernels, and fast paths for BatchMatMul with
- * transposes and for Sum/Mean over leading axes. Idempotent, and safe before or after tf.setBackend('wasm') (wrappers keep the original's setupFunc).
+ * transposes and for Sum/Mean over leading axes. Idempotent, and safe before or after tf.setBackend('wasm')
+ * (wrappers keep the original's setupFunc).
  * Needs '@tensorflow/tfjs-backend-wasm' imported first. When the wasm backend is already initialised, also
  * installs the heap guard (a clear error instead of memory corruption at the 4 GiB limit).
  */
