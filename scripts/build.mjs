@@ -1,6 +1,7 @@
 // One esbuild bundle per target. npm packages stay external: the trainer needs their native and .wasm files
 // at their installed paths (tfjs-backend-wasm, sharp, webgpu's dawn.node).
 import { build } from 'esbuild';
+import asc from 'assemblyscript/asc';
 import { readdirSync, existsSync } from 'node:fs';
 
 const targets = [
@@ -16,6 +17,19 @@ for (const f of existsSync('src/bench') ? readdirSync('src/bench') : []) {
   const name = f.replace(/\.ts$/, '');
   if (f.endsWith('.ts') && !targets.some((t) => t.out === `bench/${name}`)) targets.push({ in: `src/bench/${f}`, out: `bench/${name}` });
 }
+// The SIMD heap loops (AssemblyScript), loaded beside cli.js by src/trainer/engine/wasm/heapPool.ts. They import
+// tfjs's shared memory and must own nothing in it: the stub runtime, no exported or own memory, no data.
+{
+  const { error, stderr } = await asc.main([
+    'src/trainer/engine/wasm/assembly/heapSimd.ts', '-O3', '--runtime', 'stub', '--importMemory', '--sharedMemory',
+    '--maximumMemory', '65536', '--noExportMemory', '--enable', 'simd,threads', '--outFile', 'dist/trainer/heapSimd.wasm',
+  ]);
+  if (error) {
+    console.error(stderr.toString());
+    throw error;
+  }
+}
+
 // tfjs-core's deep ESM files (dist/register_all_gradients and what it imports) cannot be loaded by Node from
 // node_modules (extensionless imports), so they are bundled; every other package stays external.
 const tfjsCoreDeep = {

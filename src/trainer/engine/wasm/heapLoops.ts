@@ -3,24 +3,52 @@
 // (heapWorker.ts) loads this file alone.
 //
 // Every loop reads its operands from `f` (the whole heap as float32; offsets are in floats) and `p` (per-call
-// parameters such as per-channel scales: shared, float64) and writes partial sums to `partial`, the part's own
-// slice of a shared float64 scratch, which the caller adds up.
+// parameters such as per-channel scales, float32) and writes partial sums to `partial`, the part's own slice of a
+// float64 scratch, which the caller adds up. When both scratches lie on the wasm heap and the SIMD module
+// (assembly/heapSimd.ts) is loaded on this thread, the BatchNorm and column-sum loops run there instead: the same
+// sums, 4 channels at a time, 6-8x faster than these JavaScript loops.
 
 /** Control block (int32): call number, heap generation, parts finished, loop, parts, args count, parts failed,
- *  workers started. */
-export const CTRL = { seq: 0, gen: 1, done: 2, loop: 3, parts: 4, nargs: 5, failed: 6, ready: 7, size: 8 } as const;
+ *  workers started, whether to use the SIMD kernels, parts the workers ran on them. */
+export const CTRL = { seq: 0, gen: 1, done: 2, loop: 3, parts: 4, nargs: 5, failed: 6, ready: 7, simd: 8, simdParts: 9, size: 10 } as const;
 /** Floats of each part's partial-sum scratch (float64): 2 x 8192 channels. */
 export const PARTIAL = 2 * 8192;
-/** Floats of the shared per-call parameters (float64): 5 x 8192 channels. */
+/** Floats of the per-call parameters (float32): 5 x 8192 channels. */
 export const PARAMS = 5 * 8192;
+
+/** The exports of heapSimd.wasm: byte addresses on the wasm heap, `c` a multiple of 4. */
+export interface SimdKernels {
+  bnStats(x0: number, x: number, rows: number, c: number, acc: number): void;
+  bnApply(x: number, y: number, rows: number, c: number, scale: number, shift: number, relu: number): void;
+  bnGradStats(dy: number, x: number, mean: number, rows: number, c: number, scale: number, shift: number, relu: number, acc: number): void;
+  bnGradApply(dy: number, x: number, mean: number, dx: number, rows: number, c: number, a: number, b: number, k: number, scale: number,
+    shift: number, relu: number): void;
+  columnSums(x: number, rows: number, c: number, acc: number): void;
+}
+
+let simd: SimdKernels | null = null;
+
+/** Runs the BatchNorm and column-sum loops of this thread on `kernels` (null: JavaScript only). */
+export function useSimdKernels(kernels: SimdKernels | null): void {
+  simd = kernels;
+}
+
+/** The SIMD kernels, when they are loaded, the scratches are on the heap and the channels come in fours. */
+function simdFor(c: number, heapScratch: boolean): SimdKernels | null {
+  return simd && heapScratch && c % 4 === 0 ? simd : null;
+}
 
 /** What a worker is started with. */
 export interface HeapWorkerData {
   ctrl: SharedArrayBuffer;
   args: SharedArrayBuffer;
-  params: SharedArrayBuffer;
-  partials: SharedArrayBuffer;
   heap: SharedArrayBuffer;
+  /** The heap as a WebAssembly.Memory (for the SIMD module) and where the scratches lie on it (bytes). */
+  memory: WebAssembly.Memory;
+  paramsAt: number;
+  partialsAt: number;
+  /** heapSimd.wasm, compiled; null when it could not be loaded. */
+  simdModule: WebAssembly.Module | null;
   port: import('node:worker_threads').MessagePort;
   part: number;
 }
@@ -58,7 +86,35 @@ export function partRange(count: number, part: number, parts: number): [number, 
 
 const TILE = 16;
 
-export function runLoop(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Float64Array, partial: Float64Array, part: number, parts: number): void {
+/** `heapScratch`: `p` and `partial` are views of the wasm heap (their byteOffset is their address there).
+ *  Returns whether the part ran on the SIMD kernels. */
+export function runLoop(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Float32Array, partial: Float64Array, part: number, parts: number,
+  heapScratch = false): boolean {
+  const k = simdLoops.has(loop) ? simdFor(a[simdLoops.get(loop) as number], heapScratch) : null;
+  if (k) runSimd(k, loop, a, p, partial, part, parts);
+  else runJs(loop, a, f, p, partial, part, parts);
+  return k !== null;
+}
+
+/** The loops with a SIMD twin, and which argument is their channel count. */
+const simdLoops = new Map<Loop, number>([[Loop.BnStats, 2], [Loop.BnApply, 3], [Loop.BnGradStats, 4], [Loop.BnGradApply, 5], [Loop.ColumnSums, 2]]);
+
+function runSimd(k: SimdKernels, loop: Loop, a: ArrayLike<number>, p: Float32Array, partial: Float64Array, part: number, parts: number): void {
+  switch (loop) {
+    case Loop.BnStats:
+      return bnStatsSimd(k, a, partial, part, parts);
+    case Loop.BnApply:
+      return bnApplySimd(k, a, p, part, parts);
+    case Loop.BnGradStats:
+      return bnGradStatsSimd(k, a, p, partial, part, parts);
+    case Loop.BnGradApply:
+      return bnGradApplySimd(k, a, p, part, parts);
+    case Loop.ColumnSums:
+      return columnSumsSimd(k, a, partial, part, parts);
+  }
+}
+
+function runJs(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Float32Array, partial: Float64Array, part: number, parts: number): void {
   // One small function per loop: V8 optimises each on its own (one large switch of loops ran ~3x slower).
   switch (loop) {
     case Loop.BnStats:
@@ -93,7 +149,7 @@ function bnStats(a: ArrayLike<number>, f: Float32Array, partial: Float64Array, p
   }
 }
 
-function bnApply(a: ArrayLike<number>, f: Float32Array, p: Float64Array, part: number, parts: number): void {
+function bnApply(a: ArrayLike<number>, f: Float32Array, p: Float32Array, part: number, parts: number): void {
   const [x, y, rows, c, relu] = [a[0], a[1], a[2], a[3], a[4]];
   const [r0, r1] = partRange(rows, part, parts);
   if (relu) {
@@ -109,7 +165,7 @@ function bnApply(a: ArrayLike<number>, f: Float32Array, p: Float64Array, part: n
   }
 }
 
-function bnGradStats(a: ArrayLike<number>, f: Float32Array, p: Float64Array, partial: Float64Array, part: number, parts: number): void {
+function bnGradStats(a: ArrayLike<number>, f: Float32Array, p: Float32Array, partial: Float64Array, part: number, parts: number): void {
   const [dy, x, mean, rows, c, relu] = [a[0], a[1], a[2], a[3], a[4], a[5]];
   const [r0, r1] = partRange(rows, part, parts);
   partial.fill(0, 0, 2 * c);
@@ -124,7 +180,7 @@ function bnGradStats(a: ArrayLike<number>, f: Float32Array, p: Float64Array, par
   }
 }
 
-function bnGradApply(a: ArrayLike<number>, f: Float32Array, p: Float64Array, part: number, parts: number): void {
+function bnGradApply(a: ArrayLike<number>, f: Float32Array, p: Float32Array, part: number, parts: number): void {
   const [dy, x, mean, dx, rows, c, relu] = [a[0], a[1], a[2], a[3], a[4], a[5], a[6]];
   const [r0, r1] = partRange(rows, part, parts);
   const [c2, c3, c4] = [2 * c, 3 * c, 4 * c];
@@ -135,6 +191,39 @@ function bnGradApply(a: ArrayLike<number>, f: Float32Array, p: Float64Array, par
       f[dx + i + j] = p[j] * d + p[c + j] * (xv - f[mean + j]) + p[c2 + j];
     }
   }
+}
+
+// The SIMD twins: the same arguments (offsets in floats), turned into byte addresses of this part's rows.
+
+function bnStatsSimd(k: SimdKernels, a: ArrayLike<number>, partial: Float64Array, part: number, parts: number): void {
+  const [x, rows, c] = [a[0], a[1], a[2]];
+  const [r0, r1] = partRange(rows, part, parts);
+  k.bnStats(4 * x, 4 * (x + r0 * c), r1 - r0, c, partial.byteOffset);
+}
+
+function bnApplySimd(k: SimdKernels, a: ArrayLike<number>, p: Float32Array, part: number, parts: number): void {
+  const [x, y, rows, c, relu] = [a[0], a[1], a[2], a[3], a[4]];
+  const [r0, r1] = partRange(rows, part, parts);
+  k.bnApply(4 * (x + r0 * c), 4 * (y + r0 * c), r1 - r0, c, p.byteOffset, p.byteOffset + 4 * c, relu);
+}
+
+function bnGradStatsSimd(k: SimdKernels, a: ArrayLike<number>, p: Float32Array, partial: Float64Array, part: number, parts: number): void {
+  const [dy, x, mean, rows, c, relu] = [a[0], a[1], a[2], a[3], a[4], a[5]];
+  const [r0, r1] = partRange(rows, part, parts);
+  k.bnGradStats(4 * (dy + r0 * c), 4 * (x + r0 * c), 4 * mean, r1 - r0, c, p.byteOffset, p.byteOffset + 4 * c, relu, partial.byteOffset);
+}
+
+function bnGradApplySimd(k: SimdKernels, a: ArrayLike<number>, p: Float32Array, part: number, parts: number): void {
+  const [dy, x, mean, dx, rows, c, relu] = [a[0], a[1], a[2], a[3], a[4], a[5], a[6]];
+  const [r0, r1] = partRange(rows, part, parts);
+  const at = (i: number): number => p.byteOffset + 4 * i * c;
+  k.bnGradApply(4 * (dy + r0 * c), 4 * (x + r0 * c), 4 * mean, 4 * (dx + r0 * c), r1 - r0, c, at(0), at(1), at(2), at(3), at(4), relu);
+}
+
+function columnSumsSimd(k: SimdKernels, a: ArrayLike<number>, partial: Float64Array, part: number, parts: number): void {
+  const [x, rows, c] = [a[0], a[1], a[2]];
+  const [r0, r1] = partRange(rows, part, parts);
+  k.columnSums(4 * (x + r0 * c), r1 - r0, c, partial.byteOffset);
 }
 
 function columnSums(a: ArrayLike<number>, f: Float32Array, partial: Float64Array, part: number, parts: number): void {

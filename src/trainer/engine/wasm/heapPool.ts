@@ -5,12 +5,16 @@
 // round trip costs tens of microseconds, so small loops run on the calling thread alone. Without a shared heap,
 // when the worker file cannot be found, until every worker has started, or after one failed, everything runs on
 // the calling thread.
-import { existsSync } from 'node:fs';
+//
+// The BatchNorm and column-sum loops run in heapSimd.wasm (assembly/heapSimd.ts) on every thread when it loads:
+// it imports the heap's own WebAssembly.Memory, so its parameters and partial sums live on the heap, in a scratch
+// block allocated once per heap.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { CTRL, Loop, PARAMS, PARTIAL, runLoop, type HeapWorkerData } from './heapLoops';
+import { CTRL, Loop, PARAMS, PARTIAL, runLoop, useSimdKernels, type HeapWorkerData, type SimdKernels } from './heapLoops';
 
 export { Loop } from './heapLoops';
 
@@ -23,23 +27,22 @@ const WORKER_TIMEOUT_MS = 60_000;
 class HeapPool {
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(4 * CTRL.size));
   private readonly args = new Float64Array(new SharedArrayBuffer(8 * MAX_ARGS));
-  readonly params = new Float64Array(new SharedArrayBuffer(8 * PARAMS));
-  readonly partials: Float64Array;
   private readonly ports: MessagePort[] = [];
   private heap: SharedArrayBuffer;
   private broken = false;
 
-  constructor(readonly parts: number, heap: SharedArrayBuffer, workerFile: string) {
-    this.heap = heap;
-    this.partials = new Float64Array(new SharedArrayBuffer(8 * PARTIAL * parts));
+  constructor(readonly parts: number, readonly memory: WebAssembly.Memory, readonly scratch: Scratch, workerFile: string) {
+    this.heap = memory.buffer as unknown as SharedArrayBuffer;
     for (let part = 1; part < parts; part++) {
       const { port1, port2 } = new MessageChannel();
       const shared: HeapWorkerData = {
         ctrl: this.ctrl.buffer as SharedArrayBuffer,
         args: this.args.buffer as SharedArrayBuffer,
-        params: this.params.buffer as SharedArrayBuffer,
-        partials: this.partials.buffer as SharedArrayBuffer,
-        heap,
+        heap: this.heap,
+        memory,
+        paramsAt: scratch.paramsAt,
+        partialsAt: scratch.partialsAt,
+        simdModule: simdModule(),
         port: port2,
         part,
       };
@@ -55,13 +58,18 @@ class HeapPool {
     }
   }
 
+  /** Parts the workers ran on the SIMD kernels so far. */
+  get workerSimdParts(): number {
+    return Atomics.load(this.ctrl, CTRL.simdParts);
+  }
+
   /** Whether every worker is running (they start asynchronously) and none has failed. */
   get ready(): boolean {
     return !this.broken && Atomics.load(this.ctrl, CTRL.ready) === this.parts - 1;
   }
 
   /** Runs `loop` in `parts` parts (at most this.parts); returns when every part is done. */
-  run(loop: Loop, args: number[], heap: SharedArrayBuffer, f: Float32Array, parts: number): void {
+  run(loop: Loop, args: number[], heap: SharedArrayBuffer, f: Float32Array, parts: number, simd: boolean): void {
     if (heap !== this.heap) {
       // The heap grew: the workers' views end at the old size. They pick the new buffer up synchronously.
       this.heap = heap;
@@ -72,11 +80,13 @@ class HeapPool {
     this.ctrl[CTRL.loop] = loop;
     this.ctrl[CTRL.parts] = parts;
     this.ctrl[CTRL.nargs] = args.length;
+    this.ctrl[CTRL.simd] = simd ? 1 : 0;
     Atomics.store(this.ctrl, CTRL.done, 0);
     Atomics.store(this.ctrl, CTRL.failed, 0);
     Atomics.add(this.ctrl, CTRL.seq, 1);
     Atomics.notify(this.ctrl, CTRL.seq);
-    runLoop(loop, args, f, this.params, this.partials.subarray(0, PARTIAL), 0, parts);
+    const { params, partials } = this.scratch.views(heap);
+    if (runLoop(loop, args, f, params, partials.subarray(0, PARTIAL), 0, parts, simd)) heapLoopCounts.simdParts++;
     for (;;) {
       const done = Atomics.load(this.ctrl, CTRL.done);
       if (done === this.parts - 1) break;
@@ -88,11 +98,18 @@ class HeapPool {
   }
 }
 
-/** How many loops ran split and how many on the calling thread alone (tests check the split really happens). */
-export const heapLoopCounts = { split: 0, single: 0 };
+/** How many loops ran split and how many on the calling thread alone, and how many parts the calling thread ran
+ *  on the SIMD kernels (tests check the split and the SIMD kernels really happen). */
+export const heapLoopCounts = { split: 0, single: 0, simdParts: 0 };
+
+/** Parts the pool's workers ran on the SIMD kernels (0 without a pool). */
+export function workerSimdParts(): number {
+  return pool ? pool.workerSimdParts : 0;
+}
 
 let pool: HeapPool | null | undefined;
 let poolParts = 1;
+let simdWanted = true;
 
 /** Uses up to `threads` threads for heap loops from now on (1: the calling thread only). */
 export function setHeapLoopThreads(threads: number): void {
@@ -102,9 +119,47 @@ export function setHeapLoopThreads(threads: number): void {
   if (pool === null) pool = undefined;
 }
 
+/** Whether the SIMD kernels may run (tests and benchmarks compare both ways in one process). Returns the old value. */
+export function setHeapSimd(enabled: boolean): boolean {
+  const previous = simdWanted;
+  simdWanted = enabled;
+  return previous;
+}
+
+/** dist/trainer/cli.js has its files beside it; dist/bench/*.js one folder over; tests run the TypeScript source
+ *  (the .wasm comes from the build). */
+function besideTrainer(name: string): string | undefined {
+  const candidates = [join(__dirname, name), join(__dirname, '..', 'trainer', name), join(__dirname, '..', '..', '..', '..', 'dist', 'trainer', name)];
+  return candidates.find(existsSync);
+}
+
 function workerFile(): string | undefined {
-  // dist/trainer/cli.js has it beside; dist/bench/*.js one folder over; tests run the TypeScript source.
-  return [join(__dirname, 'heapWorker.js'), join(__dirname, '..', 'trainer', 'heapWorker.js'), join(__dirname, 'heapWorker.ts')].find(existsSync);
+  return besideTrainer('heapWorker.js') ?? [join(__dirname, 'heapWorker.ts')].find(existsSync);
+}
+
+let compiledSimd: WebAssembly.Module | null | undefined;
+
+/** heapSimd.wasm compiled, or null when it is missing or this runtime lacks wasm SIMD. */
+export function simdModule(): WebAssembly.Module | null {
+  if (compiledSimd === undefined) {
+    const file = besideTrainer('heapSimd.wasm');
+    try {
+      compiledSimd = file ? new WebAssembly.Module(readFileSync(file)) : null;
+    } catch {
+      compiledSimd = null;
+    }
+  }
+  return compiledSimd;
+}
+
+/** The SIMD kernels on `memory` (the module imports a shared memory), for this thread; null when unavailable. */
+export function simdKernelsOn(memory: WebAssembly.Memory, module: WebAssembly.Module | null): SimdKernels | null {
+  if (!module || !(memory.buffer instanceof SharedArrayBuffer)) return null;
+  try {
+    return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+  } catch {
+    return null;
+  }
 }
 
 /** The whole wasm heap as float32 (a fresh view after a growth). */
@@ -112,28 +167,85 @@ function heapOf(backend: BackendWasm): Float32Array {
   return (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
 }
 
+/** The heap's WebAssembly.Memory: only the threaded build exposes it (its heap is shared). */
+function memoryOf(backend: BackendWasm): WebAssembly.Memory | null {
+  return (backend.wasm as unknown as { wasmMemory?: WebAssembly.Memory }).wasmMemory ?? null;
+}
+
 /** Offset in floats of a float32 tensor on the heap. */
 export function offsetOf(backend: BackendWasm, t: TensorInfo): number {
   return (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset / 4;
 }
 
+/** The per-call parameters (float32) and each part's partial sums (float64), allocated once on a heap. */
+class Scratch {
+  private buffer?: ArrayBufferLike;
+  private params?: Float32Array;
+  private partials?: Float64Array;
+
+  constructor(readonly parts: number, readonly paramsAt: number, readonly partialsAt: number) {}
+
+  /** Views on `buffer` (a grown non-shared heap detaches the old ones). */
+  views(buffer: ArrayBufferLike): { params: Float32Array; partials: Float64Array } {
+    if (buffer !== this.buffer) {
+      this.buffer = buffer;
+      this.params = new Float32Array(buffer, this.paramsAt, PARAMS);
+      this.partials = new Float64Array(buffer, this.partialsAt, PARTIAL * this.parts);
+    }
+    return { params: this.params as Float32Array, partials: this.partials as Float64Array };
+  }
+}
+
+/** Per wasm module instance (one heap each). */
+const scratches = new WeakMap<object, Scratch>();
+
+function scratchFor(backend: BackendWasm, parts: number): Scratch {
+  let scratch = scratches.get(backend.wasm);
+  if (!scratch || scratch.parts < parts) {
+    // Never freed while a pool may use it: a replaced one is a few hundred KiB for the process's life.
+    const malloc = (backend.wasm as unknown as { _malloc(bytes: number): number })._malloc;
+    scratch = new Scratch(parts, malloc(4 * PARAMS), malloc(8 * PARTIAL * parts));
+    scratches.set(backend.wasm, scratch);
+  }
+  return scratch;
+}
+
+let threadSimd: { wasm: object; kernels: SimdKernels | null } | undefined;
+
+/** Loads the SIMD kernels on this thread for `backend`'s heap (again when the backend changed); whether they run. */
+function simdReady(backend: BackendWasm): boolean {
+  if (threadSimd?.wasm !== backend.wasm) {
+    const memory = memoryOf(backend);
+    threadSimd = { wasm: backend.wasm, kernels: memory ? simdKernelsOn(memory, simdModule()) : null };
+    useSimdKernels(threadSimd.kernels);
+  }
+  return simdWanted && threadSimd.kernels !== null;
+}
+
 /** The pool, started on first use when the heap is shared and more than one thread is wanted; null otherwise. */
-function poolFor(buffer: ArrayBufferLike): HeapPool | null {
+function poolFor(backend: BackendWasm): HeapPool | null {
+  const memory = memoryOf(backend);
+  if (pool && pool.memory !== memory) pool = undefined;
   if (pool === undefined) {
-    const file = poolParts > 1 && buffer instanceof SharedArrayBuffer ? workerFile() : undefined;
-    pool = file ? new HeapPool(poolParts, buffer as SharedArrayBuffer, file) : null;
+    const file = poolParts > 1 && memory?.buffer instanceof SharedArrayBuffer ? workerFile() : undefined;
+    pool = file && memory ? new HeapPool(poolParts, memory, scratchFor(backend, poolParts), file) : null;
   }
   return pool;
 }
 
 /** Starts the pool for `backend` if it is not running and waits until its workers are up (tests, benchmarks). */
 export async function heapPoolReady(backend: BackendWasm, timeoutMs = 10_000): Promise<boolean> {
-  poolFor(heapOf(backend).buffer);
+  poolFor(backend);
   for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) {
     if (!pool) return false;
     if (pool.ready) return true;
   }
   return false;
+}
+
+/** Whether the heap loops of `backend` run on the SIMD kernels now (tests check they really do). */
+export function heapSimdActive(backend: BackendWasm): boolean {
+  return simdReady(backend);
 }
 
 export interface LoopResult {
@@ -144,30 +256,37 @@ export interface LoopResult {
 }
 
 /**
- * Runs `loop` with `args` (heap offsets in floats, and sizes); `params` go to the shared parameter block first.
+ * Runs `loop` with `args` (heap offsets in floats, and sizes); `params` go to the parameter block first.
  * `size` (elements touched) decides whether the pool is worth it; `partialSize` is the floats of partial sums a
  * part writes. Returns each part's partial sums.
  */
 export function runHeapLoop(backend: BackendWasm, loop: Loop, args: number[], size: number, params: ArrayLike<number> = [], partialSize = 0): LoopResult {
+  // The scratch first: allocating it may grow the heap.
+  const pool = poolFor(backend);
+  const scratch = pool?.scratch ?? scratchFor(backend, 1);
+  const simd = simdReady(backend);
   const f = heapOf(backend);
   const buffer = f.buffer;
-  const pool = poolFor(buffer);
-  if (pool?.ready && poolParts > 1 && size >= MIN_PARALLEL && buffer instanceof SharedArrayBuffer && params.length <= PARAMS && partialSize <= PARTIAL) {
-    pool.params.set(params);
-    pool.run(loop, args, buffer, f, poolParts);
+  const fits = params.length <= PARAMS && partialSize <= PARTIAL;
+  if (pool?.ready && poolParts > 1 && size >= MIN_PARALLEL && buffer instanceof SharedArrayBuffer && fits) {
+    const { params: p, partials } = scratch.views(buffer);
+    p.set(params);
+    pool.run(loop, args, buffer, f, poolParts, simd);
     heapLoopCounts.split++;
-    return { parts: poolParts, partials: pool.partials, stride: PARTIAL };
+    return { parts: poolParts, partials, stride: PARTIAL };
   }
-  // Here the scratch grows to whatever the call needs (e.g. column sums of a 20 000-way top layer).
-  const p = params.length <= PARAMS ? serial.params : new Float64Array(params.length);
-  p.set(params);
-  const partials = partialSize <= PARTIAL ? serial.partials : new Float64Array(partialSize);
-  runLoop(loop, args, f, p, partials, 0, 1);
   heapLoopCounts.single++;
+  if (fits) {
+    const { params: p, partials } = scratch.views(buffer);
+    p.set(params);
+    if (runLoop(loop, args, f, p, partials, 0, 1, simd)) heapLoopCounts.simdParts++;
+    return { parts: 1, partials, stride: 0 };
+  }
+  // Off the heap, the scratch grows to whatever the call needs (e.g. column sums of a 20 000-way top layer).
+  const partials = new Float64Array(partialSize);
+  runLoop(loop, args, f, Float32Array.from(params), partials, 0, 1);
   return { parts: 1, partials, stride: 0 };
 }
-
-const serial = { params: new Float64Array(PARAMS), partials: new Float64Array(PARTIAL) };
 
 /** Adds up the parts' partial sums: out[j] = sum over parts of the part's partials[offset + j]. */
 export function sumPartials(r: LoopResult, offset: number, n: number): Float64Array {

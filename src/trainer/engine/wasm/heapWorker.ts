@@ -1,14 +1,25 @@
 // A heap-loop worker (see heapPool.ts): waits for a call in the shared control block, runs its part of the loop on
-// the shared wasm heap, counts itself done. A grown heap arrives as a message, read synchronously.
+// the shared wasm heap, counts itself done. A grown heap arrives as a message, read synchronously. The SIMD
+// kernels are instantiated here on the same memory (no imports beyond it, so a failure only means JavaScript).
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { CTRL, PARTIAL, runLoop, type HeapWorkerData } from './heapLoops';
+import { CTRL, PARAMS, PARTIAL, runLoop, useSimdKernels, type HeapWorkerData, type SimdKernels } from './heapLoops';
 
 const shared = workerData as HeapWorkerData;
 const ctrl = new Int32Array(shared.ctrl);
 const args = new Float64Array(shared.args);
-const params = new Float64Array(shared.params);
-const partial = new Float64Array(shared.partials, 8 * PARTIAL * shared.part, PARTIAL);
+// The scratch lies on the shared heap, which never detaches: views of the first buffer stay valid.
+const params = new Float32Array(shared.heap, shared.paramsAt, PARAMS);
+const partial = new Float64Array(shared.heap, shared.partialsAt + 8 * PARTIAL * shared.part, PARTIAL);
 let heap = new Float32Array(shared.heap);
+let simd = false;
+try {
+  if (shared.simdModule) {
+    useSimdKernels(new WebAssembly.Instance(shared.simdModule, { env: { memory: shared.memory } }).exports as unknown as SimdKernels);
+    simd = true;
+  }
+} catch {
+  // JavaScript loops only.
+}
 let gen = 0;
 // Calls are numbered from 1: the first may be posted before this thread gets here.
 let seq = 0;
@@ -24,7 +35,9 @@ for (;;) {
     }
   }
   try {
-    runLoop(ctrl[CTRL.loop], args.subarray(0, ctrl[CTRL.nargs]), heap, params, partial, shared.part, ctrl[CTRL.parts]);
+    if (runLoop(ctrl[CTRL.loop], args.subarray(0, ctrl[CTRL.nargs]), heap, params, partial, shared.part, ctrl[CTRL.parts], simd && ctrl[CTRL.simd] === 1)) {
+      Atomics.add(ctrl, CTRL.simdParts, 1);
+    }
   } catch {
     Atomics.add(ctrl, CTRL.failed, 1);
   }

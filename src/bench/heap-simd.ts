@@ -1,0 +1,56 @@
+// The SIMD heap loops (assembly/heapSimd.ts) against their JavaScript twins, in one process: a smallvgg training
+// step at the peer's setting (28x28x1, batch 256), alternating SIMD on and off, median of `--iters` each.
+// Usage: node dist/bench/heap-simd.js [--iters 3] [--batch 256] [--size 28] [--threads N]
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { initEngine } from '../trainer/engine';
+import { createModel } from '../trainer/model';
+import { heapSimdActive, setHeapSimd } from '../trainer/engine/wasm/heapPool';
+import { bodyOptimizer, topOptimizer } from '../trainer/train/sgd';
+import { trainStep } from '../trainer/train/step';
+import { median } from './timing';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+async function main(): Promise<void> {
+  const iters = Number(arg('iters', '3'));
+  const batch = Number(arg('batch', '256'));
+  const size = Number(arg('size', '28'));
+  const threads = process.argv.includes('--threads') ? Number(arg('threads', '0')) : undefined;
+  const engine = await initEngine('wasm', threads ? { threads } : {});
+  const backend = tf.backend() as BackendWasm;
+  if (!heapSimdActive(backend)) throw new Error('heapSimd.wasm is not loaded: run npm run build');
+  console.log(`wasm (${engine.device}), smallvgg ${size}x${size}x1, batch ${batch}, ${iters} steps each way`);
+
+  const model = createModel({ arch: 'smallvgg', inputSize: size, inputChannels: 1, sobel: true, seed: 1 });
+  model.resetTopLayer(100, 2);
+  const optimizers = {
+    body: bodyOptimizer(model, { lr: 0.05, momentum: 0.9, weightDecay: 1e-5 }),
+    top: topOptimizer(model, { lr: 0.05, weightDecay: 1e-5 }),
+  };
+  const x = tf.randomNormal([batch, size, size, 1]) as tf.Tensor4D;
+  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 100), 'int32');
+  const step = async (): Promise<number> => {
+    const t0 = performance.now();
+    await trainStep(model, x, labels, optimizers, { microBatch: batch });
+    return performance.now() - t0;
+  };
+  await step();
+  const times = { simd: [] as number[], js: [] as number[] };
+  for (let i = 0; i < iters; i++) {
+    for (const mode of ['simd', 'js'] as const) {
+      setHeapSimd(mode === 'simd');
+      times[mode].push(await step());
+    }
+  }
+  const [s, j] = [median(times.simd), median(times.js)];
+  console.log(`training step: SIMD ${s.toFixed(0)} ms, JavaScript ${j.toFixed(0)} ms, ${(j / s).toFixed(2)}x`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
