@@ -1,4 +1,10 @@
-// Conv2DBackpropFilter for the wasm backend, which has none. The filter gradient is a matrix product over every
+// Conv2DBackpropFilter for the wasm backend, which has none.
+//
+// With our SIMD module loaded (heapSimd.wasm, heapPool.ts) and out channels in eights, it runs there directly on x
+// and dy: no padding, no im2col, no packing, 4 x 8 sums per tile held in registers over blocks of output rows,
+// the (tap, input channel) rows of dW split across the pool's threads. Otherwise, as follows.
+//
+// The filter gradient is a matrix product over every
 // output pixel p = (n, oh, ow) of the batch:
 //   dW[(kh, kw, ci), co] = sum_p X[(kh, kw, ci), p] * dY[p, co],  X[(kh, kw, ci), p] = xPadded[n, oh*s + kh, ow*s + kw, ci]
 // (X is the transposed im2col matrix). Its reduction runs over n*OH*OW (200 704 for smallvgg's conv2 at batch 256),
@@ -22,7 +28,7 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeAll, matMul, reshape } from './kernelCalls';
 import { forwardConvInfo } from './convGeometry';
-import { Loop, offsetOf, runHeapLoop } from './heapPool';
+import { heapSimdActive, Loop, offsetOf, runHeapLoop } from './heapPool';
 
 /** Floats of the im2col chunk (16 MiB): small enough to stay cheap, large enough that a chunk's GEMM dominates. */
 let chunkFloats = 1 << 22;
@@ -57,6 +63,14 @@ export function conv2DBackpropFilter(args: {
     attrs as unknown as Parameters<typeof forwardConvInfo>[3]);
   const [n, inH, inW, inC] = x.shape;
   const { filterHeight: kH, filterWidth: kW, strideHeight: sH, strideWidth: sW, outHeight, outWidth, outChannels } = info;
+  const { top, left } = info.padInfo;
+  if (heapSimdActive(backend) && outChannels % 8 === 0) {
+    const dw = backend.makeOutput([kH, kW, inC, outChannels], 'float32');
+    runHeapLoop(backend, Loop.FilterGradient, [offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, dw), n, inH, inW, inC, outHeight,
+      outWidth, outChannels, kH, kW, sH, sW, top, left], n * outHeight * outWidth * outChannels * kH * kW * inC); // size: multiply-adds
+    return dw;
+  }
+
   const rows = kH * kW * inC;
   const pixels = n * outHeight * outWidth;
   // Pixels per chunk: what fits chunkFloats, at least 16.
@@ -64,7 +78,6 @@ export function conv2DBackpropFilter(args: {
 
   // The input transposed to [ci, n, H, W] with the forward conv's zero padding around each plane (and cropped
   // rows/columns the stride never reaches simply left unread), so each im2col row is runs of contiguous copies.
-  const { top, left } = info.padInfo;
   const paddedH = Math.max(inH + top, (outHeight - 1) * sH + kH);
   const paddedW = Math.max(inW + left, (outWidth - 1) * sW + kW);
   const xpT = backend.makeOutput([inC, n, paddedH, paddedW], 'float32');

@@ -9,8 +9,8 @@
 // sums, 4 channels at a time, 6-8x faster than these JavaScript loops.
 
 /** Control block (int32): call number, heap generation, parts finished, loop, parts, args count, parts failed,
- *  workers started, whether to use the SIMD kernels, parts the workers ran on them. */
-export const CTRL = { seq: 0, gen: 1, done: 2, loop: 3, parts: 4, nargs: 5, failed: 6, ready: 7, simd: 8, simdParts: 9, size: 10 } as const;
+ *  workers started, whether to use the SIMD kernels, parts the workers ran on them, workers that loaded them. */
+export const CTRL = { seq: 0, gen: 1, done: 2, loop: 3, parts: 4, nargs: 5, failed: 6, ready: 7, simd: 8, simdParts: 9, simdWorkers: 10, size: 11 } as const;
 /** Floats of each part's partial-sum scratch (float64): 2 x 8192 channels. */
 export const PARTIAL = 2 * 8192;
 /** Floats of the per-call parameters (float32): 5 x 8192 channels. */
@@ -24,6 +24,8 @@ export interface SimdKernels {
   bnGradApply(dy: number, x: number, mean: number, dx: number, rows: number, c: number, a: number, b: number, k: number, scale: number,
     shift: number, relu: number): void;
   columnSums(x: number, rows: number, c: number, acc: number): void;
+  filterGradient(x: number, dy: number, dw: number, n: number, H: number, W: number, ci: number, OH: number, OW: number, co: number,
+    KH: number, KW: number, sH: number, sW: number, padTop: number, padLeft: number, u0: number, u1: number): void;
 }
 
 let simd: SimdKernels | null = null;
@@ -76,6 +78,9 @@ export enum Loop {
   /** max-pool gradient, parts split the batch. a: [x, dy, dx, batch, inH, inW, outH, outW, channels, strideH,
    *  strideW, filterH, filterW, padTop, padLeft] */
   MaxPoolGrad,
+  /** The conv filter gradient dw [KH, KW, ci, co] from x and dy (SIMD only; co a multiple of 8); parts split
+   *  (tap, 4 input channels) units. a: [x, dy, dw, n, H, W, ci, OH, OW, co, KH, KW, sH, sW, padTop, padLeft] */
+  FilterGradient,
 }
 
 /** The half-open range of `count` items that part `part` of `parts` takes. */
@@ -97,7 +102,8 @@ export function runLoop(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Fl
 }
 
 /** The loops with a SIMD twin, and which argument is their channel count. */
-const simdLoops = new Map<Loop, number>([[Loop.BnStats, 2], [Loop.BnApply, 3], [Loop.BnGradStats, 4], [Loop.BnGradApply, 5], [Loop.ColumnSums, 2]]);
+const simdLoops = new Map<Loop, number>([[Loop.BnStats, 2], [Loop.BnApply, 3], [Loop.BnGradStats, 4], [Loop.BnGradApply, 5], [Loop.ColumnSums, 2],
+  [Loop.FilterGradient, 9]]);
 
 function runSimd(k: SimdKernels, loop: Loop, a: ArrayLike<number>, p: Float32Array, partial: Float64Array, part: number, parts: number): void {
   switch (loop) {
@@ -111,6 +117,8 @@ function runSimd(k: SimdKernels, loop: Loop, a: ArrayLike<number>, p: Float32Arr
       return bnGradApplySimd(k, a, p, part, parts);
     case Loop.ColumnSums:
       return columnSumsSimd(k, a, partial, part, parts);
+    case Loop.FilterGradient:
+      return filterGradientSimd(k, a, part, parts);
   }
 }
 
@@ -133,6 +141,9 @@ function runJs(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Float32Arra
       return im2colT(a, f, part, parts);
     case Loop.MaxPoolGrad:
       return maxPoolGrad(a, f, part, parts);
+    case Loop.FilterGradient:
+      // Callers check heapSimdActive first; the JavaScript route is im2col x XNNPACK (conv2dBackpropFilter.ts).
+      throw new Error('the filter-gradient loop needs the SIMD kernels');
   }
 }
 
@@ -224,6 +235,12 @@ function columnSumsSimd(k: SimdKernels, a: ArrayLike<number>, partial: Float64Ar
   const [x, rows, c] = [a[0], a[1], a[2]];
   const [r0, r1] = partRange(rows, part, parts);
   k.columnSums(4 * (x + r0 * c), r1 - r0, c, partial.byteOffset);
+}
+
+function filterGradientSimd(k: SimdKernels, a: ArrayLike<number>, part: number, parts: number): void {
+  const [x, dy, dw, n, H, W, ci, OH, OW, co, KH, KW, sH, sW, padTop, padLeft] = Array.from(a);
+  const [u0, u1] = partRange(KH * KW * Math.ceil(ci / 4), part, parts);
+  k.filterGradient(4 * x, 4 * dy, 4 * dw, n, H, W, ci, OH, OW, co, KH, KW, sH, sW, padTop, padLeft, u0, u1);
 }
 
 function columnSums(a: ArrayLike<number>, f: Float32Array, partial: Float64Array, part: number, parts: number): void {

@@ -63,6 +63,11 @@ class HeapPool {
     return Atomics.load(this.ctrl, CTRL.simdParts);
   }
 
+  /** Whether every worker loaded the SIMD kernels (loops without a JavaScript twin need that to be split). */
+  get simdEverywhere(): boolean {
+    return Atomics.load(this.ctrl, CTRL.simdWorkers) === this.parts - 1;
+  }
+
   /** Whether every worker is running (they start asynchronously) and none has failed. */
   get ready(): boolean {
     return !this.broken && Atomics.load(this.ctrl, CTRL.ready) === this.parts - 1;
@@ -268,7 +273,9 @@ export function runHeapLoop(backend: BackendWasm, loop: Loop, args: number[], si
   const f = heapOf(backend);
   const buffer = f.buffer;
   const fits = params.length <= PARAMS && partialSize <= PARTIAL;
-  if (pool?.ready && poolParts > 1 && size >= MIN_PARALLEL && buffer instanceof SharedArrayBuffer && fits) {
+  const simdOnly = loop === Loop.FilterGradient;
+  if (simdOnly && !simd) throw new Error(`the ${Loop[loop]} loop needs the SIMD kernels (heapSimdActive)`);
+  if (pool?.ready && (!simdOnly || pool.simdEverywhere) && poolParts > 1 && size >= MIN_PARALLEL && buffer instanceof SharedArrayBuffer && fits) {
     const { params: p, partials } = scratch.views(buffer);
     p.set(params);
     pool.run(loop, args, buffer, f, poolParts, simd);

@@ -16,6 +16,7 @@ try {
   if (shared.simdModule) {
     useSimdKernels(new WebAssembly.Instance(shared.simdModule, { env: { memory: shared.memory } }).exports as unknown as SimdKernels);
     simd = true;
+    Atomics.add(ctrl, CTRL.simdWorkers, 1);
   }
 } catch {
   // JavaScript loops only.

@@ -103,3 +103,105 @@ export function columnSums(x: usize, rows: i32, c: i32, acc: usize): void {
     for (let j: usize = 0; j < rowBytes; j += 16) accumulate(acc + (j << 1), v128.load(x + i + j));
   }
 }
+
+/**
+ * The convolution filter gradient, directly from x [n, H, W, ci] and dy [n, OH, OW, co] (co a multiple of 8):
+ *   dw[kh, kw, ci, co] = sum over (b, oh, ow) of x[b, oh*sH + kh - padTop, ow*sW + kw - padLeft, ci] * dy[b, oh, ow, co]
+ * for this part's units u0 <= u < u1, unit u = (tap, block of 4 input channels). Taps outside x add nothing, so
+ * they are skipped rather than padded. The pixels go in blocks of whole output rows (about 32 pixels) so that a
+ * block's x and dy rows stay in L1 across every (tap, ci block, co block) tile; a tile keeps its 4 x 8 sums in
+ * registers over the block.
+ */
+export function filterGradient(x: usize, dy: usize, dw: usize, n: i32, H: i32, W: i32, ci: i32, OH: i32, OW: i32, co: i32,
+  KH: i32, KW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, u0: i32, u1: i32): void {
+  const ciBlocks = (ci + 3) >> 2;
+  const coBytes = <usize>co << 2;
+  // Zero this part's slice of dw: unit u covers rows (tap, ci0 .. ci0 + 4) of the [KH*KW*ci, co] matrix.
+  for (let u = u0; u < u1; u++) {
+    const tap = u / ciBlocks;
+    const c0 = (u % ciBlocks) << 2;
+    memory.fill(dw + <usize>(tap * ci + c0) * coBytes, 0, <usize>min(4, ci - c0) * coBytes);
+  }
+  const rowsPerBlock = max(1, 32 / OW);
+  const rows = n * OH;
+  for (let r0 = 0; r0 < rows; r0 += rowsPerBlock) {
+    const r1 = min(rows, r0 + rowsPerBlock);
+    for (let u = u0; u < u1; u++) {
+      const tap = u / ciBlocks;
+      const kh = tap / KW;
+      const kw = tap % KW;
+      const c0 = (u % ciBlocks) << 2;
+      const cn = min(4, ci - c0);
+      // Output columns whose input column ow*sW + kw - padLeft lies in [0, W).
+      const owLo = max(0, (padLeft - kw + sW - 1) / sW);
+      const owHi = min(OW, (W - 1 + padLeft - kw) / sW + 1);
+      if (owHi <= owLo) continue;
+      const w0 = dw + <usize>(tap * ci + c0) * coBytes;
+      for (let o: usize = 0; o < coBytes; o += 32) {
+        if (cn == 4) tile4(x, dy, w0 + o, o, r0, r1, OH, OW, H, W, ci, kh, kw, sH, sW, padTop, padLeft, owLo, owHi, coBytes, c0);
+        else for (let k = 0; k < cn; k++) tile1(x, dy, w0 + <usize>k * coBytes + o, o, r0, r1, OH, OW, H, W, ci, kh, kw, sH, sW, padTop, padLeft, owLo, owHi, coBytes, c0 + k);
+      }
+    }
+  }
+}
+
+/** dw rows ci0 .. ci0 + 4 (w: the first row at this tile's columns o/4 .. o/4 + 8) over output rows [r0, r1). */
+// @ts-ignore: decorator
+@inline function tile4(x: usize, dy: usize, w: usize, o: usize, r0: i32, r1: i32, OH: i32, OW: i32, H: i32, W: i32, ci: i32, kh: i32, kw: i32,
+  sH: i32, sW: i32, padTop: i32, padLeft: i32, owLo: i32, owHi: i32, coBytes: usize, ci0: i32): void {
+  const w1 = w + coBytes, w2 = w1 + coBytes, w3 = w2 + coBytes;
+  let a0 = v128.load(w), a1 = v128.load(w, 16);
+  let b0 = v128.load(w1), b1 = v128.load(w1, 16);
+  let c0 = v128.load(w2), c1 = v128.load(w2, 16);
+  let d0 = v128.load(w3), d1 = v128.load(w3, 16);
+  const xStep = <usize>(sW * ci) << 2;
+  const count = owHi - owLo;
+  for (let r = r0; r < r1; r++) {
+    const b = r / OH;
+    const ih = (r - b * OH) * sH + kh - padTop;
+    if (<u32>ih >= <u32>H) continue;
+    let xp = x + (<usize>(((b * H + ih) * W + owLo * sW + kw - padLeft) * ci + ci0) << 2);
+    let gp = dy + <usize>(r * OW + owLo) * coBytes + o;
+    for (let k = 0; k < count; k++) {
+      const g0 = v128.load(gp), g1 = v128.load(gp, 16);
+      let s = v128.load32_splat(xp);
+      a0 = f32x4.add(a0, f32x4.mul(s, g0)); a1 = f32x4.add(a1, f32x4.mul(s, g1));
+      s = v128.load32_splat(xp, 4);
+      b0 = f32x4.add(b0, f32x4.mul(s, g0)); b1 = f32x4.add(b1, f32x4.mul(s, g1));
+      s = v128.load32_splat(xp, 8);
+      c0 = f32x4.add(c0, f32x4.mul(s, g0)); c1 = f32x4.add(c1, f32x4.mul(s, g1));
+      s = v128.load32_splat(xp, 12);
+      d0 = f32x4.add(d0, f32x4.mul(s, g0)); d1 = f32x4.add(d1, f32x4.mul(s, g1));
+      xp += xStep;
+      gp += coBytes;
+    }
+  }
+  v128.store(w, a0); v128.store(w, a1, 16);
+  v128.store(w1, b0); v128.store(w1, b1, 16);
+  v128.store(w2, c0); v128.store(w2, c1, 16);
+  v128.store(w3, d0); v128.store(w3, d1, 16);
+}
+
+/** One dw row (input channel c) of a tile, for the last ci block when ci is not a multiple of 4. */
+// @ts-ignore: decorator
+@inline function tile1(x: usize, dy: usize, w: usize, o: usize, r0: i32, r1: i32, OH: i32, OW: i32, H: i32, W: i32, ci: i32, kh: i32, kw: i32,
+  sH: i32, sW: i32, padTop: i32, padLeft: i32, owLo: i32, owHi: i32, coBytes: usize, c: i32): void {
+  let a0 = v128.load(w), a1 = v128.load(w, 16);
+  const xStep = <usize>(sW * ci) << 2;
+  const count = owHi - owLo;
+  for (let r = r0; r < r1; r++) {
+    const b = r / OH;
+    const ih = (r - b * OH) * sH + kh - padTop;
+    if (<u32>ih >= <u32>H) continue;
+    let xp = x + (<usize>(((b * H + ih) * W + owLo * sW + kw - padLeft) * ci + c) << 2);
+    let gp = dy + <usize>(r * OW + owLo) * coBytes + o;
+    for (let k = 0; k < count; k++) {
+      const s = v128.load32_splat(xp);
+      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(gp)));
+      a1 = f32x4.add(a1, f32x4.mul(s, v128.load(gp, 16)));
+      xp += xStep;
+      gp += coBytes;
+    }
+  }
+  v128.store(w, a0); v128.store(w, a1, 16);
+}
