@@ -1,4 +1,5 @@
-// The SIMD heap loops (assembly/heapSimd.ts) against their JavaScript twins, in one process: a smallvgg training
+// The SIMD heap loops (assembly/heapSimd.ts) against the JavaScript routes (the JavaScript loops; im2col x XNNPACK
+// for the filter gradient), in one process: a smallvgg training
 // step at the peer's setting (28x28x1, batch 256), alternating SIMD on and off, median of `--iters` each.
 // Usage: node dist/bench/heap-simd.js [--iters 3] [--batch 256] [--size 28] [--threads N]
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,10 +1,9 @@
 // Child process of heapSimd.test.ts: the threaded wasm build (its heap is shared, which heapSimd.wasm needs) on 2
 // threads with the heap-loop pool up. Runs BatchNorm forward and backward (with and without the fused ReLU),
-// leading-axis sums and conv filter gradients with the SIMD kernels on and off (off: the JavaScript loops, and
-// for the filter gradient im2col x XNNPACK, both checked against the cpu backend in their own tests), on 2
-// threads and on 1, and prints one JSON line: the
-// largest relative difference from the JavaScript loops per case, and how many loop parts ran on SIMD kernels in
-// this thread and in the workers.
+// leading-axis sums, conv filter gradients and max-pool gradients with the SIMD kernels on and off (off: the
+// JavaScript loops, and for the filter gradient im2col x XNNPACK, both checked against the cpu backend in their
+// own tests), on 2 threads and on 1, and prints one JSON line: the largest relative difference from the
+// JavaScript routes per case, and how many loop parts ran on SIMD kernels in this thread and in the workers.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -56,6 +55,27 @@ function filterGradientCases(): Record<string, () => tf.Tensor[]> {
   return out;
 }
 
+/** Max-pool gradients: 2x2/2, overlapping 3x3/2 'same' windows, odd sizes, and ties (a quantised input) that
+ *  must go to the first maximum; 6 channels have no SIMD route. */
+function maxPoolCases(): Record<string, () => tf.Tensor[]> {
+  const grid: Array<[string, [number, number, number, number], number, number, 'same' | 'valid', number]> = [
+    ['2x2/2 c8', [3, 10, 12, 8], 2, 2, 'valid', 0],
+    ['3x3/2 same c16, odd', [4, 13, 11, 16], 3, 2, 'same', 0],
+    ['3x3/2 same c8, ties', [2, 9, 9, 8], 3, 2, 'same', 1],
+    ['3x3/2 same c6', [2, 9, 9, 6], 3, 2, 'same', 0],
+    ['2x2/2 c64, split', [16, 28, 28, 64], 2, 2, 'valid', 0],
+  ];
+  const out: Record<string, () => tf.Tensor[]> = {};
+  grid.forEach(([name, shape, k, s, pad, ties], i) => {
+    const values = randomValues(shape.reduce((a, b) => a * b, 1), 80 + i);
+    const x = tf.tensor4d(ties ? values.map((v) => Math.round(v * 2)) : values, shape);
+    const y = tf.maxPool(x, k, s, pad);
+    const dy = tf.tensor4d(randomValues(y.size, 90 + i), y.shape as [number, number, number, number]);
+    out[`maxPoolGrad ${name}`] = () => [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, s, pad))(x, dy)];
+  });
+  return out;
+}
+
 /** The textbook sum, in float64: an oracle independent of both routes. */
 const oracle: Record<string, Float64Array> = {};
 function naiveFilterGradient(x: ArrayLike<number>, dy: ArrayLike<number>, [n, H, W, ci]: number[], [, OH, OW, co]: number[], k: number, s: number,
@@ -82,7 +102,7 @@ async function main(): Promise<void> {
   const diffs: Record<string, number> = {};
   const simdParts: Record<string, { main: number; workers: number }> = {};
   const all = [40, 64, 37].flatMap((c) => Object.entries(cases(c)).map(([name, run]) => [`${name} c${c}`, run] as const));
-  for (const [name, run] of [...all, ...Object.entries(filterGradientCases())]) {
+  for (const [name, run] of [...all, ...Object.entries(filterGradientCases()), ...Object.entries(maxPoolCases())]) {
     {
       for (const threads of [1, 2]) {
         setHeapLoopThreads(threads);

@@ -5,8 +5,9 @@
 // Every loop reads its operands from `f` (the whole heap as float32; offsets are in floats) and `p` (per-call
 // parameters such as per-channel scales, float32) and writes partial sums to `partial`, the part's own slice of a
 // float64 scratch, which the caller adds up. When both scratches lie on the wasm heap and the SIMD module
-// (assembly/heapSimd.ts) is loaded on this thread, the BatchNorm and column-sum loops run there instead: the same
-// sums, 4 channels at a time, 6-8x faster than these JavaScript loops.
+// (assembly/heapSimd.ts) is loaded on this thread, the BatchNorm, column-sum and max-pool-gradient loops run
+// there instead: the same arithmetic, 4 channels at a time, 6-8x faster than these JavaScript loops. The filter
+// gradient exists there only.
 
 /** Control block (int32): call number, heap generation, parts finished, loop, parts, args count, parts failed,
  *  workers started, whether to use the SIMD kernels, parts the workers ran on them, workers that loaded them. */
@@ -26,6 +27,8 @@ export interface SimdKernels {
   columnSums(x: number, rows: number, c: number, acc: number): void;
   filterGradient(x: number, dy: number, dw: number, n: number, H: number, W: number, ci: number, OH: number, OW: number, co: number,
     KH: number, KW: number, sH: number, sW: number, padTop: number, padLeft: number, u0: number, u1: number): void;
+  maxPoolGrad(x: number, dy: number, dx: number, b0: number, b1: number, inH: number, inW: number, outH: number, outW: number, c: number,
+    sH: number, sW: number, fH: number, fW: number, padTop: number, padLeft: number): void;
 }
 
 let simd: SimdKernels | null = null;
@@ -103,7 +106,7 @@ export function runLoop(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Fl
 
 /** The loops with a SIMD twin, and which argument is their channel count. */
 const simdLoops = new Map<Loop, number>([[Loop.BnStats, 2], [Loop.BnApply, 3], [Loop.BnGradStats, 4], [Loop.BnGradApply, 5], [Loop.ColumnSums, 2],
-  [Loop.FilterGradient, 9]]);
+  [Loop.FilterGradient, 9], [Loop.MaxPoolGrad, 8]]);
 
 function runSimd(k: SimdKernels, loop: Loop, a: ArrayLike<number>, p: Float32Array, partial: Float64Array, part: number, parts: number): void {
   switch (loop) {
@@ -119,6 +122,8 @@ function runSimd(k: SimdKernels, loop: Loop, a: ArrayLike<number>, p: Float32Arr
       return columnSumsSimd(k, a, partial, part, parts);
     case Loop.FilterGradient:
       return filterGradientSimd(k, a, part, parts);
+    case Loop.MaxPoolGrad:
+      return maxPoolGradSimd(k, a, part, parts);
   }
 }
 
@@ -241,6 +246,12 @@ function filterGradientSimd(k: SimdKernels, a: ArrayLike<number>, part: number, 
   const [x, dy, dw, n, H, W, ci, OH, OW, co, KH, KW, sH, sW, padTop, padLeft] = Array.from(a);
   const [u0, u1] = partRange(KH * KW * Math.ceil(ci / 4), part, parts);
   k.filterGradient(4 * x, 4 * dy, 4 * dw, n, H, W, ci, OH, OW, co, KH, KW, sH, sW, padTop, padLeft, u0, u1);
+}
+
+function maxPoolGradSimd(k: SimdKernels, a: ArrayLike<number>, part: number, parts: number): void {
+  const [x, dy, dx, batch, inH, inW, outH, outW, channels, strideH, strideW, filterH, filterW, padTop, padLeft] = Array.from(a);
+  const [b0, b1] = partRange(batch, part, parts);
+  k.maxPoolGrad(4 * x, 4 * dy, 4 * dx, b0, b1, inH, inW, outH, outW, channels, strideH, strideW, filterH, filterW, padTop, padLeft);
 }
 
 function columnSums(a: ArrayLike<number>, f: Float32Array, partial: Float64Array, part: number, parts: number): void {

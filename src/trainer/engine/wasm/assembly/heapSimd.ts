@@ -205,3 +205,54 @@ export function filterGradient(x: usize, dy: usize, dw: usize, n: i32, H: i32, W
   }
   v128.store(w, a0); v128.store(w, a1, 16);
 }
+
+/**
+ * The max-pool gradient for images [b0, b1): per output pixel and 4 channels at a time, each channel's first
+ * maximum in the window (strictly greater replaces, as the JavaScript loop, the cpu backend and PyTorch do)
+ * receives dy there. Windows may overlap, so dy is added, into a dx zeroed first.
+ */
+export function maxPoolGrad(x: usize, dy: usize, dx: usize, b0: i32, b1: i32, inH: i32, inW: i32, outH: i32, outW: i32, c: i32,
+  sH: i32, sW: i32, fH: i32, fW: i32, padTop: i32, padLeft: i32): void {
+  const image = <usize>(inH * inW * c) << 2;
+  memory.fill(dx + <usize>b0 * image, 0, <usize>(b1 - b0) * image);
+  const lanes = i32x4(0, 1, 2, 3);
+  const none = i32x4.splat(-1);
+  const lowest = f32x4.splat(-Infinity);
+  for (let b = b0; b < b1; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = oh * sH - padTop;
+      const khLo = max(0, -h0), khHi = min(fH, inH - h0);
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = ow * sW - padLeft;
+        const kwLo = max(0, -w0), kwHi = min(fW, inW - w0);
+        const g = dy + (<usize>(((b * outH + oh) * outW + ow) * c) << 2);
+        for (let j = 0; j < c; j += 4) {
+          let best = lowest;
+          let where = none;
+          for (let kh = khLo; kh < khHi; kh++) {
+            for (let kw = kwLo; kw < kwHi; kw++) {
+              const at = ((b * inH + h0 + kh) * inW + w0 + kw) * c + j;
+              const v = v128.load(x + (<usize>at << 2));
+              const gt = f32x4.gt(v, best);
+              best = v128.bitselect(v, best, gt);
+              where = v128.bitselect(i32x4.add(i32x4.splat(at), lanes), where, gt);
+            }
+          }
+          const gv = v128.load(g + (<usize>j << 2));
+          route(dx, i32x4.extract_lane(where, 0), f32x4.extract_lane(gv, 0));
+          route(dx, i32x4.extract_lane(where, 1), f32x4.extract_lane(gv, 1));
+          route(dx, i32x4.extract_lane(where, 2), f32x4.extract_lane(gv, 2));
+          route(dx, i32x4.extract_lane(where, 3), f32x4.extract_lane(gv, 3));
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function route(dx: usize, at: i32, g: f32): void {
+  if (at >= 0) {
+    const p = dx + (<usize>at << 2);
+    store<f32>(p, load<f32>(p) + g);
+  }
+}
