@@ -18,11 +18,15 @@ for (const f of existsSync('src/bench') ? readdirSync('src/bench') : []) {
   if (f.endsWith('.ts') && !targets.some((t) => t.out === `bench/${name}`)) targets.push({ in: `src/bench/${f}`, out: `bench/${name}` });
 }
 // The SIMD heap loops (AssemblyScript), loaded beside cli.js by src/trainer/engine/wasm/heapPool.ts. They import
-// tfjs's shared memory and must own nothing in it: the stub runtime, no exported or own memory, no data.
-{
+// tfjs's memory and must own nothing in it: the stub runtime, no exported or own memory, no data. One build for
+// the threaded tfjs (shared memory, 4 GiB maximum, as tfjs declares it), one for the single-threaded one.
+for (const [out, flags] of [
+  ['heapSimd.wasm', ['--sharedMemory', '--maximumMemory', '65536', '--enable', 'simd,threads']],
+  ['heapSimd.unshared.wasm', ['--enable', 'simd']],
+]) {
   const { error, stderr } = await asc.main([
-    'src/trainer/engine/wasm/assembly/heapSimd.ts', '-O3', '--runtime', 'stub', '--importMemory', '--sharedMemory',
-    '--maximumMemory', '65536', '--noExportMemory', '--enable', 'simd,threads', '--outFile', 'dist/trainer/heapSimd.wasm',
+    'src/trainer/engine/wasm/assembly/heapSimd.ts', '-O3', '--runtime', 'stub', '--importMemory', '--noExportMemory', ...flags,
+    '--outFile', `dist/trainer/${out}`,
   ]);
   if (error) {
     console.error(stderr.toString());

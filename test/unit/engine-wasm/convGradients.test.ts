@@ -1,10 +1,12 @@
-// The wasm Conv2DBackpropFilter (im2col chunks on XNNPACK's GEMM) and Conv2DBackpropInput (a conv2d rewrite)
-// against the cpu backend's reference kernels, both reached through tf.grads of conv2d, over strides, paddings,
-// odd sizes, channel counts and kernel sizes. Tolerance: max |wasm - cpu| <= 2e-5 * (1 + max |cpu|) (float32 sums of up to ~5000 terms).
+// The wasm Conv2DBackpropFilter (the SIMD module's direct kernel, and im2col chunks on XNNPACK's GEMM) and
+// Conv2DBackpropInput (a conv2d rewrite) against the cpu backend's reference kernels, both reached through
+// tf.grads of conv2d, over strides, paddings, odd sizes, channel counts and kernel sizes. Tolerance: max |wasm - cpu| <= 2e-5 * (1 + max |cpu|) (float32 sums of up to ~5000 terms).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import { setFilterGradientChunkFloats } from '../../../src/trainer/engine/wasm/conv2dBackpropFilter';
+import { heapSimdActive, setHeapSimd } from '../../../src/trainer/engine/wasm/heapPool';
 import { randomValues, relativeMaxError, useBackend } from './backends';
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -34,7 +36,8 @@ function grid(): Case[] {
         // Odd sizes the stride does not divide; channel counts alternate between 1 and several.
         const h = k + 2 * s + 4 + (i % 3);
         const w = k + 3 * s + 1;
-        const [ci, co] = [[1, 6], [5, 1], [3, 4]][i % 3];
+        // Out channels in eights take the SIMD route, the others im2col.
+        const [ci, co] = [[1, 6], [5, 8], [3, 4], [2, 16]][i % 4];
         cases.push({ n: 2, h, w, ci, co, k, s, pad });
         i++;
       }
@@ -46,11 +49,14 @@ function grid(): Case[] {
   return cases;
 }
 
-test('wasm conv2d gradients match the cpu backend over the grid', async () => {
-  for (const c of grid()) {
+test('wasm conv2d gradients match the cpu backend over the grid, with and without the SIMD module', async () => {
+  await useBackend('wasm');
+  assert.ok(heapSimdActive(tf.backend() as tfWasm.BackendWasm), 'the SIMD module did not load (npm run build)');
+  for (const [c, simd] of grid().flatMap((c) => [[c, true], [c, false]] as const)) {
     const ref = await convGrads('cpu', c);
-    const got = await convGrads('wasm', c);
-    const label = JSON.stringify(c);
+    const previous = setHeapSimd(simd);
+    const got = await convGrads('wasm', c).finally(() => setHeapSimd(previous));
+    const label = `${JSON.stringify(c)} simd ${simd}`;
     assert.deepEqual(got.shape, ref.shape, label);
     const ex = relativeMaxError(got.dx, ref.dx);
     const ew = relativeMaxError(got.dw, ref.dw);

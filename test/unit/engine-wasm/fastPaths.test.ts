@@ -30,6 +30,9 @@ test('MaxPoolGrad matches cpu: 2x2/2, 3x3/2 overlapping, same padding, odd sizes
     { shape: [2, 13, 11, 3], size: 3, stride: 2, pad: 'valid' },
     { shape: [1, 9, 7, 4], size: 3, stride: 2, pad: 'same' },
     { shape: [3, 7, 7, 1], size: 2, stride: 1, pad: 'same' },
+    // Channels in fours: the SIMD module's loop.
+    { shape: [2, 9, 9, 8], size: 3, stride: 2, pad: 'same' },
+    { shape: [2, 8, 8, 4], size: 2, stride: 2, pad: 'valid' },
   ];
   for (const c of cases) {
     const { cpu, wasm } = await onBoth(() => {
@@ -50,6 +53,12 @@ test('MaxPoolGrad routes ties to the first maximum, like cpu', async () => {
   });
   assert.deepEqual(Array.from(wasm), Array.from(cpu));
   assert.deepEqual(Array.from(wasm), [1, 0, 10, 0, 0, 0, 0, 0]);
+  // The same ties in 4 channels (the SIMD loop): channel j holds the pattern times j + 1.
+  const four = await onBoth(() => {
+    const x = tf.mul(tf.tensor4d([1, 1, 1, 1, 0, 1, 1, 0], [1, 2, 4, 1]), tf.tensor1d([1, 2, 3, 4])) as tf.Tensor4D;
+    return tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'))(x, tf.ones([1, 1, 2, 4]) as tf.Tensor4D);
+  });
+  assert.deepEqual(Array.from(four.wasm), Array.from(four.cpu));
 });
 
 test('BatchMatMul with transposes (dense-layer gradients) matches cpu', async () => {

@@ -6,9 +6,9 @@
 // when the worker file cannot be found, until every worker has started, or after one failed, everything runs on
 // the calling thread.
 //
-// The BatchNorm and column-sum loops run in heapSimd.wasm (assembly/heapSimd.ts) on every thread when it loads:
-// it imports the heap's own WebAssembly.Memory, so its parameters and partial sums live on the heap, in a scratch
-// block allocated once per heap.
+// Most loops run in heapSimd.wasm (assembly/heapSimd.ts) on every thread when it loads: it imports the heap's own
+// WebAssembly.Memory, so its parameters and partial sums live on the heap, in a scratch block allocated once per
+// heap. tfjs's single-threaded build (no pool) gets the variant built for an unshared memory.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
@@ -142,24 +142,25 @@ function workerFile(): string | undefined {
   return besideTrainer('heapWorker.js') ?? [join(__dirname, 'heapWorker.ts')].find(existsSync);
 }
 
-let compiledSimd: WebAssembly.Module | null | undefined;
+const compiledSimd = new Map<boolean, WebAssembly.Module | null>();
 
-/** heapSimd.wasm compiled, or null when it is missing or this runtime lacks wasm SIMD. */
-export function simdModule(): WebAssembly.Module | null {
-  if (compiledSimd === undefined) {
-    const file = besideTrainer('heapSimd.wasm');
+/** heapSimd.wasm compiled (for a shared memory: tfjs's threaded build; otherwise heapSimd.unshared.wasm), or
+ *  null when it is missing or this runtime lacks wasm SIMD. */
+export function simdModule(shared = true): WebAssembly.Module | null {
+  if (!compiledSimd.has(shared)) {
+    const file = besideTrainer(shared ? 'heapSimd.wasm' : 'heapSimd.unshared.wasm');
     try {
-      compiledSimd = file ? new WebAssembly.Module(readFileSync(file)) : null;
+      compiledSimd.set(shared, file ? new WebAssembly.Module(readFileSync(file)) : null);
     } catch {
-      compiledSimd = null;
+      compiledSimd.set(shared, null);
     }
   }
-  return compiledSimd;
+  return compiledSimd.get(shared) ?? null;
 }
 
-/** The SIMD kernels on `memory` (the module imports a shared memory), for this thread; null when unavailable. */
+/** The SIMD kernels on `memory` for this thread; null when unavailable. */
 export function simdKernelsOn(memory: WebAssembly.Memory, module: WebAssembly.Module | null): SimdKernels | null {
-  if (!module || !(memory.buffer instanceof SharedArrayBuffer)) return null;
+  if (!module) return null;
   try {
     return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
   } catch {
@@ -172,9 +173,10 @@ function heapOf(backend: BackendWasm): Float32Array {
   return (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
 }
 
-/** The heap's WebAssembly.Memory: only the threaded build exposes it (its heap is shared). */
+/** The heap's WebAssembly.Memory: the threaded build exposes it as wasmMemory (shared), the other as an export. */
 function memoryOf(backend: BackendWasm): WebAssembly.Memory | null {
-  return (backend.wasm as unknown as { wasmMemory?: WebAssembly.Memory }).wasmMemory ?? null;
+  const module = backend.wasm as unknown as { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
+  return module.wasmMemory ?? module.asm?.memory ?? null;
 }
 
 /** Offset in floats of a float32 tensor on the heap. */
@@ -221,7 +223,8 @@ let threadSimd: { wasm: object; kernels: SimdKernels | null } | undefined;
 function simdReady(backend: BackendWasm): boolean {
   if (threadSimd?.wasm !== backend.wasm) {
     const memory = memoryOf(backend);
-    threadSimd = { wasm: backend.wasm, kernels: memory ? simdKernelsOn(memory, simdModule()) : null };
+    const shared = memory?.buffer instanceof SharedArrayBuffer;
+    threadSimd = { wasm: backend.wasm, kernels: memory ? simdKernelsOn(memory, simdModule(shared)) : null };
     useSimdKernels(threadSimd.kernels);
   }
   return simdWanted && threadSimd.kernels !== null;
