@@ -2,7 +2,7 @@
 // at their installed paths (tfjs-backend-wasm, sharp, webgpu's dawn.node).
 import { build } from 'esbuild';
 import asc from 'assemblyscript/asc';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
 
 const targets = [
   { in: 'src/trainer/cli.ts', out: 'trainer/cli' },
@@ -31,6 +31,28 @@ for (const [out, flags] of [
   if (error) {
     console.error(stderr.toString());
     throw error;
+  }
+  ownsNothing(`dist/trainer/${out}`);
+}
+
+/** Fails the build if a module would write into tfjs's heap on its own: a data, global or start section (a
+ *  string literal, a static array or a runtime would add one), or an import other than the memory. */
+function ownsNothing(file) {
+  const bytes = readFileSync(file);
+  const mod = new WebAssembly.Module(bytes);
+  const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}:${i.kind}`);
+  if (imports.join() !== 'env.memory:memory') throw new Error(`${file}: imports ${imports.join(', ')}; only env.memory is allowed`);
+  const names = { 6: 'global', 8: 'start', 11: 'data' };
+  for (let at = 8; at < bytes.length; ) {
+    const id = bytes[at++];
+    let size = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[at++];
+      size |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+    if (names[id]) throw new Error(`${file} has a ${names[id]} section: it must own nothing in tfjs's memory`);
+    at += size;
   }
 }
 

@@ -2,7 +2,7 @@
 // installed with its CLI, served on a free loopback port in its own process group so that teardown reaches the
 // extension host, the file watcher and every trainer they spawned.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -54,6 +54,17 @@ async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
+/** The trainer's files that .vscodeignore must let through: without the worker or the SIMD modules training
+ *  still works, only slower, so nothing else would notice them missing. */
+const TRAINER_FILES = ['cli.js', 'heapWorker.js', 'heapSimd.wasm', 'heapSimd.unshared.wasm'];
+
+function checkInstalledTrainer(extDir: string): void {
+  const ext = readdirSync(extDir).find((d) => d.startsWith('deepcluster.'));
+  if (!ext) throw new Error(`the extension is not in ${extDir} after --install-extension`);
+  const missing = TRAINER_FILES.filter((f) => !existsSync(join(extDir, ext, 'dist', 'trainer', f)));
+  if (missing.length > 0) throw new Error(`the packaged .vsix lacks dist/trainer/${missing.join(', dist/trainer/')} (.vscodeignore)`);
+}
+
 export async function startCodeServer(rigDir: string, vsix: string, runDir: string, workspace: string): Promise<CodeServer> {
   const entry = join(rigDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
   const dataDir = join(runDir, 'data');
@@ -68,6 +79,7 @@ export async function startCodeServer(rigDir: string, vsix: string, runDir: stri
   const common = ['--config', config, '--user-data-dir', dataDir, '--extensions-dir', extDir];
   const install = spawnSync(process.execPath, [entry, ...common, '--install-extension', vsix], { encoding: 'utf8' });
   if (install.status !== 0) throw new Error(`--install-extension failed:\n${install.stdout}${install.stderr}`);
+  checkInstalledTrainer(extDir);
   const log = join(runDir, 'server.log');
   const out = openSync(log, 'a');
   // detached: a new session and process group (setsid); its id is the server's pid.

@@ -90,7 +90,9 @@ async function probeWasm(opts: ProbeOptions): Promise<BackendOffer> {
     async activate() {
       const started = await activateWasm(threads);
       const simd = started.simd ? 'wasm SIMD' : 'wasm (no SIMD)';
-      const note = started.threadsNote ? ` (${started.threadsNote})` : '';
+      // Training still works without our SIMD module (a broken install, a runtime without wasm SIMD), ~1.5x slower.
+      const notes = [started.threadsNote, started.heapSimd ? undefined : 'training kernels in JavaScript: heapSimd.wasm not loaded'];
+      const note = notes.some(Boolean) ? ` (${notes.filter(Boolean).join('; ')})` : '';
       return { device: `CPU, ${simd}, ${started.threads} thread${started.threads === 1 ? '' : 's'}${note}`, threads: started.threads };
     },
   };

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from './wasm';
 import { initThreadedWasm, isWasmInitialised } from './wasm/nodeThreads';
-import { setHeapLoopThreads } from './wasm/heapPool';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapSimdActive, setHeapLoopThreads } from './wasm/heapPool';
 
 export interface WasmStart {
   /** Threads XNNPACK actually uses. */
@@ -12,6 +13,8 @@ export interface WasmStart {
   simd: boolean;
   /** Why fewer threads run than were asked for, when that happens. */
   threadsNote?: string;
+  /** Whether our training kernels run on the SIMD module (heapSimd.wasm) rather than their JavaScript twins. */
+  heapSimd: boolean;
 }
 
 /** Makes wasm the global tfjs backend with `threads` XNNPACK threads (default: all cores). */
@@ -43,5 +46,6 @@ export async function activateWasm(threads: number = availableParallelism()): Pr
       : `tfjs-backend-wasm started ${actual} of ${threads} threads`;
   }
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  return threadsNote === undefined ? { threads: actual, simd } : { threads: actual, simd, threadsNote };
+  const heapSimd = heapSimdActive(tf.backend() as BackendWasm);
+  return threadsNote === undefined ? { threads: actual, simd, heapSimd } : { threads: actual, simd, threadsNote, heapSimd };
 }

@@ -32,7 +32,8 @@ function cases(c: number): Record<string, () => tf.Tensor[]> {
 /** Conv filter gradients over a grid of geometries: strides 1, 2 and 4 (AlexNet's conv1), same/valid/explicit
  *  padding, 1x1 to 11x11 filters, input channels not in fours; out channels 12 have no SIMD route. */
 function filterGradientCases(): Record<string, () => tf.Tensor[]> {
-  const grid: Array<[string, [number, number, number, number], number, number, number, 'same' | 'valid' | number]> = [
+  type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
+  const grid: Array<[string, [number, number, number, number], number, number, number, Pad]> = [
     ['3x3/1 same ci3 co8', [2, 9, 11, 3], 3, 8, 1, 'same'],
     ['3x3/2 same ci5 co16', [3, 12, 10, 5], 3, 16, 2, 'same'],
     ['11x11/4 pad2 ci3 co8', [2, 31, 29, 3], 11, 8, 4, 2],
@@ -41,6 +42,8 @@ function filterGradientCases(): Record<string, () => tf.Tensor[]> {
     ['1x1/1 valid ci4 co8', [1, 6, 6, 4], 1, 8, 1, 'valid'],
     ['3x3/1 same ci8 co12', [2, 9, 9, 8], 3, 12, 1, 'same'],
     ['3x3/1 same ci16 co32, split', [8, 16, 16, 16], 3, 32, 1, 'same'],
+    // Padding only after the image: the last taps of a 5-wide filter never touch the 3 input columns.
+    ['5x5/4 pad after ci4 co8', [2, 3, 3, 4], 5, 8, 4, [[0, 0], [0, 4], [0, 4], [0, 0]]],
   ];
   const out: Record<string, () => tf.Tensor[]> = {};
   grid.forEach(([name, shape, k, co, stride, pad], i) => {

@@ -9,6 +9,7 @@ import { relativeMaxError } from './backends';
 interface ChildResult {
   threads: number;
   threadsNote?: string;
+  heapSimd: boolean;
   loss: number;
   before: number[];
   after: number[];
@@ -31,6 +32,9 @@ test('2 XNNPACK threads start in Node, compute what 1 thread computes, and let N
   assert.equal(one.threads, 1);
   assert.equal(two.threads, 2, `threads not in use: ${two.threadsNote}`);
   assert.equal(two.threadsNote, undefined);
+  // Our SIMD module runs on both builds (shared and unshared memory).
+  assert.equal(one.heapSimd, true);
+  assert.equal(two.heapSimd, true);
   assert.equal(two.before.length, 16 * 512);
   // Forward features, the step's loss, and the features after the SGD update (so every gradient took part).
   assert.ok(relativeMaxError(two.before, one.before) < 1e-5, `forward differs: ${relativeMaxError(two.before, one.before)}`);
@@ -44,5 +48,6 @@ test('when the threaded build cannot start, the wasm backend runs on 1 thread an
   const r = runChild('2', 'no-temp-folder');
   assert.equal(r.threads, 1);
   assert.match(r.threadsNote ?? '', /^wasm threads unavailable: .*no-such-folder/);
+  assert.equal(r.heapSimd, true);
   assert.ok(Number.isFinite(r.loss));
 });

@@ -33,7 +33,7 @@ export interface SimdKernels {
 
 let simd: SimdKernels | null = null;
 
-/** Runs the BatchNorm and column-sum loops of this thread on `kernels` (null: JavaScript only). */
+/** Runs this thread's loops that have a SIMD twin on `kernels` (null: JavaScript only). */
 export function useSimdKernels(kernels: SimdKernels | null): void {
   simd = kernels;
 }

@@ -1,14 +1,16 @@
-// AssemblyScript, compiled by scripts/build.mjs to dist/trainer/heapSimd.wasm: the hot heap loops of our wasm
-// kernels (heapLoops.ts has their JavaScript twins, the fallback and the tests' oracle) with 128-bit SIMD along the
-// contiguous channel axis. The module imports tfjs's own shared wasm memory and has no data, stack or globals of
-// its own, so it can run on any thread beside tfjs. Pointers are byte addresses in that memory; `c` is a multiple
-// of 4; rows are the part of the rows the caller (heapPool.ts) gave this thread. Per-channel sums accumulate in
-// float64, as the JavaScript loops do. (AssemblyScript, not TypeScript: the project's tsconfig leaves this folder
-// to its own, which extends AssemblyScript's.)
+// AssemblyScript, compiled by scripts/build.mjs to dist/trainer/heapSimd.wasm (and heapSimd.unshared.wasm for
+// tfjs's single-threaded build): the hot heap loops of our wasm kernels with 128-bit SIMD along the contiguous
+// channel axis. heapLoops.ts has JavaScript twins of all but the filter gradient: the fallback and the tests'
+// oracle. The module imports tfjs's own wasm memory and has no data, stack or globals of its own, so it can run
+// on any thread beside tfjs. Pointers are byte addresses in that memory; channel counts are multiples of 4 (out
+// channels of 8 for the filter gradient); each call covers the part of the work the caller (heapPool.ts) gave
+// this thread. Per-channel sums accumulate in float64, as the JavaScript loops do. (AssemblyScript, not
+// TypeScript: the project's tsconfig leaves this folder to its own, which extends AssemblyScript's.)
 
 const HI = i8x16(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
 
 /** Adds the four lanes of `v` (float32) to acc[0..4) (float64). */
+// @ts-ignore: decorator
 @inline function accumulate(acc: usize, v: v128): void {
   v128.store(acc, f64x2.add(v128.load(acc), f64x2.promote_low_f32x4(v)));
   v128.store(acc + 16, f64x2.add(v128.load(acc + 16), f64x2.promote_low_f32x4(v128.swizzle(v, HI))));
@@ -132,9 +134,11 @@ export function filterGradient(x: usize, dy: usize, dw: usize, n: i32, H: i32, W
       const kw = tap % KW;
       const c0 = (u % ciBlocks) << 2;
       const cn = min(4, ci - c0);
-      // Output columns whose input column ow*sW + kw - padLeft lies in [0, W).
-      const owLo = max(0, (padLeft - kw + sW - 1) / sW);
-      const owHi = min(OW, (W - 1 + padLeft - kw) / sW + 1);
+      // Output columns whose input column ow*sW + kw - padLeft lies in [0, W) (integer division truncates towards
+      // zero, so a negative bound is settled before dividing).
+      const owLo = padLeft - kw > 0 ? (padLeft - kw + sW - 1) / sW : 0;
+      const last = W - 1 + padLeft - kw;
+      const owHi = last < 0 ? 0 : min(OW, last / sW + 1);
       if (owHi <= owLo) continue;
       const w0 = dw + <usize>(tap * ci + c0) * coBytes;
       for (let o: usize = 0; o < coBytes; o += 32) {
