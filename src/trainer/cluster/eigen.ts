@@ -16,9 +16,15 @@ export interface Eigenpairs {
 
 export const EXACT_MAX_DIM = 1024;
 
+/** Subspace iterations for large D. Measured on D = 4096, 256 pairs, known spectra lambda_m = m^-a (2 cores):
+ *  6 iterations take ~10.5 s and leave the 256th eigenvalue 1.3% (a = 1), 4.3% (a = 0.5), 8.3% (a = 0.25) low;
+ *  12 take ~17 s and leave 0.06%, 0.7%, 2.3%. Leading eigenvalues are within ~1e-5 either way. An AlexNet epoch
+ *  on a CPU takes many minutes, so the accuracy is worth the 6 s. */
+export const SUBSPACE_ITERATIONS = 12;
+
 export function topEigenpairs(c: Float64Array, dim: number, count: number, opts: { exact?: boolean; iterations?: number } = {}): Eigenpairs {
   const exact = opts.exact ?? dim <= EXACT_MAX_DIM;
-  return exact ? exactTopEigenpairs(c, dim, count) : subspaceTopEigenpairs(c, dim, count, opts.iterations ?? 6);
+  return exact ? exactTopEigenpairs(c, dim, count) : subspaceTopEigenpairs(c, dim, count, opts.iterations ?? SUBSPACE_ITERATIONS);
 }
 
 function exactTopEigenpairs(c: Float64Array, dim: number, count: number): Eigenpairs {
@@ -31,7 +37,8 @@ function exactTopEigenpairs(c: Float64Array, dim: number, count: number): Eigenp
   return pack(order.map((i) => all[i]), order.map((i) => v.getColumn(i)), dim);
 }
 
-/** Randomized subspace iteration with oversampling; accurate to ~1e-5 relative for the leading eigenvalues. */
+/** Randomized subspace iteration with oversampling: accurate to ~1e-5 relative for the leading eigenvalues; the
+ *  last of `count` converge as (lambda_p / lambda_count)^iterations, slowly on flat spectra (SUBSPACE_ITERATIONS). */
 function subspaceTopEigenpairs(c: Float64Array, dim: number, count: number, iterations: number): Eigenpairs {
   const p = Math.min(dim, count + Math.max(16, Math.ceil(count / 4)));
   const rng = new Rng(12345);
