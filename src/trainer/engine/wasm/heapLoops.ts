@@ -98,34 +98,25 @@ const TILE = 16;
  *  Returns whether the part ran on the SIMD kernels. */
 export function runLoop(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Float32Array, partial: Float64Array, part: number, parts: number,
   heapScratch = false): boolean {
-  const k = simdLoops.has(loop) ? simdFor(a[simdLoops.get(loop) as number], heapScratch) : null;
-  if (k) runSimd(k, loop, a, p, partial, part, parts);
+  const twin = SIMD_TWINS.get(loop);
+  const k = twin ? simdFor(a[twin.channels], heapScratch) : null;
+  if (twin && k) twin.run(k, a, p, partial, part, parts);
   else runJs(loop, a, f, p, partial, part, parts);
   return k !== null;
 }
 
-/** The loops with a SIMD twin, and which argument is their channel count. */
-const simdLoops = new Map<Loop, number>([[Loop.BnStats, 2], [Loop.BnApply, 3], [Loop.BnGradStats, 4], [Loop.BnGradApply, 5], [Loop.ColumnSums, 2],
-  [Loop.FilterGradient, 9], [Loop.MaxPoolGrad, 8]]);
+type SimdRun = (k: SimdKernels, a: ArrayLike<number>, p: Float32Array, partial: Float64Array, part: number, parts: number) => void;
 
-function runSimd(k: SimdKernels, loop: Loop, a: ArrayLike<number>, p: Float32Array, partial: Float64Array, part: number, parts: number): void {
-  switch (loop) {
-    case Loop.BnStats:
-      return bnStatsSimd(k, a, partial, part, parts);
-    case Loop.BnApply:
-      return bnApplySimd(k, a, p, part, parts);
-    case Loop.BnGradStats:
-      return bnGradStatsSimd(k, a, p, partial, part, parts);
-    case Loop.BnGradApply:
-      return bnGradApplySimd(k, a, p, part, parts);
-    case Loop.ColumnSums:
-      return columnSumsSimd(k, a, partial, part, parts);
-    case Loop.FilterGradient:
-      return filterGradientSimd(k, a, part, parts);
-    case Loop.MaxPoolGrad:
-      return maxPoolGradSimd(k, a, part, parts);
-  }
-}
+/** The loops with a SIMD twin: which argument is their channel count, and the call. */
+const SIMD_TWINS = new Map<Loop, { channels: number; run: SimdRun }>([
+  [Loop.BnStats, { channels: 2, run: bnStatsSimd }],
+  [Loop.BnApply, { channels: 3, run: bnApplySimd }],
+  [Loop.BnGradStats, { channels: 4, run: bnGradStatsSimd }],
+  [Loop.BnGradApply, { channels: 5, run: bnGradApplySimd }],
+  [Loop.ColumnSums, { channels: 2, run: columnSumsSimd }],
+  [Loop.FilterGradient, { channels: 9, run: filterGradientSimd }],
+  [Loop.MaxPoolGrad, { channels: 8, run: maxPoolGradSimd }],
+]);
 
 function runJs(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Float32Array, partial: Float64Array, part: number, parts: number): void {
   // One small function per loop: V8 optimises each on its own (one large switch of loops ran ~3x slower).
@@ -209,15 +200,16 @@ function bnGradApply(a: ArrayLike<number>, f: Float32Array, p: Float32Array, par
   }
 }
 
-// The SIMD twins: the same arguments (offsets in floats), turned into byte addresses of this part's rows.
+// The SIMD twins (one signature, for SIMD_TWINS): the same arguments (offsets in floats), turned into byte
+// addresses of this part's work.
 
-function bnStatsSimd(k: SimdKernels, a: ArrayLike<number>, partial: Float64Array, part: number, parts: number): void {
+function bnStatsSimd(k: SimdKernels, a: ArrayLike<number>, _p: Float32Array, partial: Float64Array, part: number, parts: number): void {
   const [x, rows, c] = [a[0], a[1], a[2]];
   const [r0, r1] = partRange(rows, part, parts);
   k.bnStats(4 * x, 4 * (x + r0 * c), r1 - r0, c, partial.byteOffset);
 }
 
-function bnApplySimd(k: SimdKernels, a: ArrayLike<number>, p: Float32Array, part: number, parts: number): void {
+function bnApplySimd(k: SimdKernels, a: ArrayLike<number>, p: Float32Array, _partial: Float64Array, part: number, parts: number): void {
   const [x, y, rows, c, relu] = [a[0], a[1], a[2], a[3], a[4]];
   const [r0, r1] = partRange(rows, part, parts);
   k.bnApply(4 * (x + r0 * c), 4 * (y + r0 * c), r1 - r0, c, p.byteOffset, p.byteOffset + 4 * c, relu);
@@ -229,26 +221,26 @@ function bnGradStatsSimd(k: SimdKernels, a: ArrayLike<number>, p: Float32Array, 
   k.bnGradStats(4 * (dy + r0 * c), 4 * (x + r0 * c), 4 * mean, r1 - r0, c, p.byteOffset, p.byteOffset + 4 * c, relu, partial.byteOffset);
 }
 
-function bnGradApplySimd(k: SimdKernels, a: ArrayLike<number>, p: Float32Array, part: number, parts: number): void {
+function bnGradApplySimd(k: SimdKernels, a: ArrayLike<number>, p: Float32Array, _partial: Float64Array, part: number, parts: number): void {
   const [dy, x, mean, dx, rows, c, relu] = [a[0], a[1], a[2], a[3], a[4], a[5], a[6]];
   const [r0, r1] = partRange(rows, part, parts);
   const at = (i: number): number => p.byteOffset + 4 * i * c;
   k.bnGradApply(4 * (dy + r0 * c), 4 * (x + r0 * c), 4 * mean, 4 * (dx + r0 * c), r1 - r0, c, at(0), at(1), at(2), at(3), at(4), relu);
 }
 
-function columnSumsSimd(k: SimdKernels, a: ArrayLike<number>, partial: Float64Array, part: number, parts: number): void {
+function columnSumsSimd(k: SimdKernels, a: ArrayLike<number>, _p: Float32Array, partial: Float64Array, part: number, parts: number): void {
   const [x, rows, c] = [a[0], a[1], a[2]];
   const [r0, r1] = partRange(rows, part, parts);
   k.columnSums(4 * (x + r0 * c), r1 - r0, c, partial.byteOffset);
 }
 
-function filterGradientSimd(k: SimdKernels, a: ArrayLike<number>, part: number, parts: number): void {
+function filterGradientSimd(k: SimdKernels, a: ArrayLike<number>, _p: Float32Array, _partial: Float64Array, part: number, parts: number): void {
   const [x, dy, dw, n, H, W, ci, OH, OW, co, KH, KW, sH, sW, padTop, padLeft] = Array.from(a);
   const [u0, u1] = partRange(KH * KW * Math.ceil(ci / 4), part, parts);
   k.filterGradient(4 * x, 4 * dy, 4 * dw, n, H, W, ci, OH, OW, co, KH, KW, sH, sW, padTop, padLeft, u0, u1);
 }
 
-function maxPoolGradSimd(k: SimdKernels, a: ArrayLike<number>, part: number, parts: number): void {
+function maxPoolGradSimd(k: SimdKernels, a: ArrayLike<number>, _p: Float32Array, _partial: Float64Array, part: number, parts: number): void {
   const [x, dy, dx, batch, inH, inW, outH, outW, channels, strideH, strideW, filterH, filterW, padTop, padLeft] = Array.from(a);
   const [b0, b1] = partRange(batch, part, parts);
   k.maxPoolGrad(4 * x, 4 * dy, 4 * dx, b0, b1, inH, inW, outH, outW, channels, strideH, strideW, filterH, filterW, padTop, padLeft);

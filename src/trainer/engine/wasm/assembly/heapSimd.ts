@@ -111,7 +111,7 @@ export function columnSums(x: usize, rows: i32, c: i32, acc: usize): void {
  *   dw[kh, kw, ci, co] = sum over (b, oh, ow) of x[b, oh*sH + kh - padTop, ow*sW + kw - padLeft, ci] * dy[b, oh, ow, co]
  * for this part's units u0 <= u < u1, unit u = (tap, block of 4 input channels). Taps outside x add nothing, so
  * they are skipped rather than padded. The pixels go in blocks of whole output rows (about 32 pixels) so that a
- * block's x and dy rows stay in L1 across every (tap, ci block, co block) tile; a tile keeps its 4 x 8 sums in
+ * block's x and dy rows can stay in L1 (about 16 KB at 64 channels) across every (tap, ci block, co block) tile; a tile keeps its 4 x 8 sums in
  * registers over the block.
  */
 export function filterGradient(x: usize, dy: usize, dw: usize, n: i32, H: i32, W: i32, ci: i32, OH: i32, OW: i32, co: i32,
@@ -149,6 +149,16 @@ export function filterGradient(x: usize, dy: usize, dw: usize, n: i32, H: i32, W
   }
 }
 
+/** The byte address of x[b, ih, iw0 + kw, c] for output row r = (b, oh), ih = oh*sH + kh - padTop, or 0 when
+ *  that input row lies outside the image (x + anything in range is never 0). */
+// @ts-ignore: decorator
+@inline function xRow(x: usize, r: i32, OH: i32, H: i32, W: i32, ci: i32, kh: i32, kw: i32, sH: i32, padTop: i32, iw0: i32, c: i32): usize {
+  const b = r / OH;
+  const ih = (r - b * OH) * sH + kh - padTop;
+  if (<u32>ih >= <u32>H) return 0;
+  return x + (<usize>(((b * H + ih) * W + iw0 + kw) * ci + c) << 2);
+}
+
 /** dw rows ci0 .. ci0 + 4 (w: the first row at this tile's columns o/4 .. o/4 + 8) over output rows [r0, r1). */
 // @ts-ignore: decorator
 @inline function tile4(x: usize, dy: usize, w: usize, o: usize, r0: i32, r1: i32, OH: i32, OW: i32, H: i32, W: i32, ci: i32, kh: i32, kw: i32,
@@ -161,10 +171,8 @@ export function filterGradient(x: usize, dy: usize, dw: usize, n: i32, H: i32, W
   const xStep = <usize>(sW * ci) << 2;
   const count = owHi - owLo;
   for (let r = r0; r < r1; r++) {
-    const b = r / OH;
-    const ih = (r - b * OH) * sH + kh - padTop;
-    if (<u32>ih >= <u32>H) continue;
-    let xp = x + (<usize>(((b * H + ih) * W + owLo * sW + kw - padLeft) * ci + ci0) << 2);
+    let xp = xRow(x, r, OH, H, W, ci, kh, kw, sH, padTop, sW * owLo - padLeft, ci0);
+    if (xp == 0) continue;
     let gp = dy + <usize>(r * OW + owLo) * coBytes + o;
     for (let k = 0; k < count; k++) {
       const g0 = v128.load(gp), g1 = v128.load(gp, 16);
@@ -194,10 +202,8 @@ export function filterGradient(x: usize, dy: usize, dw: usize, n: i32, H: i32, W
   const xStep = <usize>(sW * ci) << 2;
   const count = owHi - owLo;
   for (let r = r0; r < r1; r++) {
-    const b = r / OH;
-    const ih = (r - b * OH) * sH + kh - padTop;
-    if (<u32>ih >= <u32>H) continue;
-    let xp = x + (<usize>(((b * H + ih) * W + owLo * sW + kw - padLeft) * ci + c) << 2);
+    let xp = xRow(x, r, OH, H, W, ci, kh, kw, sH, padTop, sW * owLo - padLeft, c);
+    if (xp == 0) continue;
     let gp = dy + <usize>(r * OW + owLo) * coBytes + o;
     for (let k = 0; k < count; k++) {
       const s = v128.load32_splat(xp);
