@@ -111,8 +111,8 @@ export function columnSums(x: usize, rows: i32, c: i32, acc: usize): void {
  *   dw[kh, kw, ci, co] = sum over (b, oh, ow) of x[b, oh*sH + kh - padTop, ow*sW + kw - padLeft, ci] * dy[b, oh, ow, co]
  * for this part's units u0 <= u < u1, unit u = (tap, block of 4 input channels). Taps outside x add nothing, so
  * they are skipped rather than padded. The pixels go in blocks of whole output rows (about 32 pixels) so that a
- * block's x and dy rows can stay in L1 (about 16 KB at 64 channels) across every (tap, ci block, co block) tile; a tile keeps its 4 x 8 sums in
- * registers over the block.
+ * block's x and dy rows can stay in L1 (about 16 KB at 64 channels) across every (tap, ci block, co block) tile;
+ * a tile keeps its 4 x 8 sums in registers over the block.
  */
 export function filterGradient(x: usize, dy: usize, dw: usize, n: i32, H: i32, W: i32, ci: i32, OH: i32, OW: i32, co: i32,
   KH: i32, KW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, u0: i32, u1: i32): void {
