@@ -74,6 +74,11 @@ export class DeepClusterConvNet implements ConvNet {
     return tf.tidy(() => this.forward(x, false) as tf.Tensor2D);
   }
 
+  trainingFeatures(x: tf.Tensor4D): tf.Tensor2D {
+    this.checkInput(x, true);
+    return this.forward(x, true) as tf.Tensor2D;
+  }
+
   logits(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
     const top = this.top;
     if (!top) throw new Error('logits: no top layer attached; call resetTopLayer(k, seed) first');

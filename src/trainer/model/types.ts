@@ -39,6 +39,11 @@ export interface ConvNet {
   /** fc7 output before its ReLU, in eval mode (no dropout, BN running statistics). Shape [n, featureDim]. */
   features(x: tf.Tensor4D): tf.Tensor2D;
   /**
+   * The same features in training mode (dropout on, BN with batch statistics, running statistics updated), for
+   * heads trained on top of them (the v2 recipe's projection head). Not wrapped in a tidy: call inside one.
+   */
+  trainingFeatures(x: tf.Tensor4D): tf.Tensor2D;
+  /**
    * Logits of the top layer applied to ReLU(fc7). training=true: dropout on, BN with batch statistics, and BN
    * running statistics updated (PyTorch momentum 0.1, unbiased variance). Throws if no top layer is attached.
    */
