@@ -5,7 +5,7 @@ export type BackendRequest = (typeof BACKENDS)[number];
 /** A backend that actually runs (what `auto` resolves to). `tensorflow` is tfjs-node or tfjs-node-gpu. */
 export type BackendName = Exclude<BackendRequest, 'auto'>;
 
-export const ARCHS = ['smallvgg', 'alexnet', 'vgg16'] as const;
+export const ARCHS = ['resnet', 'smallvgg', 'alexnet', 'vgg16'] as const;
 export type ArchName = (typeof ARCHS)[number];
 
 export const CLUSTERINGS = ['kmeans', 'pic'] as const;
@@ -15,8 +15,36 @@ export type ClusteringName = (typeof CLUSTERINGS)[number];
 export const SAMPLERS = ['uniform', 'official'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
 
+/**
+ * `v2`: DeepCluster-v2 (swav's main_deepclusterv2.py) adapted to small data: projection head, memory bank,
+ * spherical k-means into frozen prototypes, multi-crop, warm-up + cosine lr. `paper`: the exact 2018 method.
+ */
+export const RECIPES = ['v2', 'paper'] as const;
+export type RecipeName = (typeof RECIPES)[number];
+
+/** The v2 recipe's own settings (absent for `paper` runs). */
+export interface V2Settings {
+  /** Prototype sets ("heads"), each of TrainConfig.k prototypes. */
+  heads: number;
+  /** Scores are cosine similarities divided by this. */
+  temperature: number;
+  /** Small crops per image besides the 2 large ones. */
+  smallCrops: number;
+  /** Projection head: hidden and output (embedding) sizes. */
+  hiddenDim: number;
+  embeddingDim: number;
+  /** Linear warm-up of the learning rate over this many epochs, then cosine decay to lr * finalLrRatio. */
+  warmupEpochs: number;
+  finalLrRatio: number;
+  /** Spherical k-means iterations per clustering. */
+  kmeansIterations: number;
+}
+
 /** Everything a training run needs, as one typed object. Written into run.json; `resume` reads it back. */
 export interface TrainConfig {
+  /** Absent in runs written before recipes existed: those are `paper`. */
+  recipe?: RecipeName;
+  v2?: V2Settings;
   /** Dataset path (IDX file or folder, CIFAR binary folder, image folder). Undefined: the bundled sample. */
   data?: string;
   out: string;

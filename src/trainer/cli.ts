@@ -12,6 +12,13 @@ async function main(argv: string[]): Promise<number> {
     case 'inspect':
       process.stdout.write((await inspect(cmd.path, { json: cmd.json })).replace(/\n?$/, '\n'));
       return 0;
+    case 'eval': {
+      const { evaluateCheckpoint, formatEvalResult } = await import('./eval/evalCommand');
+      const log = (line: string) => process.stderr.write(line + '\n');
+      const r = await evaluateCheckpoint({ target: cmd.target, test: cmd.test, testLimit: cmd.testLimit, backend: cmd.backend, log });
+      process.stdout.write((cmd.json ? JSON.stringify(r) : formatEvalResult(r)) + '\n');
+      return 0;
+    }
     case 'setup-gpu': {
       const { setupGpu } = await import('./engine');
       const r = await setupGpu({ variant: cmd.cpu ? 'cpu' : undefined, log: (l) => process.stderr.write(l + '\n') });
@@ -44,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
       const session = await import('./train/session');
       // With --json, stdout carries only the event stream; people read stderr.
       const log = (line: string) => (cmd.json ? process.stderr : process.stdout).write(line + '\n');
-      if (cmd.command === 'train') await session.train(cmd.config, { json: cmd.json, log });
+      if (cmd.command === 'train') await session.train(cmd.config, { json: cmd.json, log, explicit: cmd.explicit });
       else await session.resume(cmd.run, { json: cmd.json, log, backend: cmd.backend });
       return 0;
     }

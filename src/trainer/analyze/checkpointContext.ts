@@ -10,6 +10,7 @@ import { RUN_FILES, type RunManifest } from '../../protocol/run';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
 import { createModel, type ConvNet, type ModelOptions } from '../model';
+import { isHeadWeight } from '../model/projectionHead';
 import { latestCompleteCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../run/checkpoint';
 import { readRunManifest } from '../run/runDir';
 
@@ -75,7 +76,8 @@ export async function openCheckpointContext(target: string, options: OpenContext
       sobel: modelOptions.sobel ?? manifest.config.sobel,
       seed: modelOptions.seed ?? manifest.config.seed,
     });
-    net.loadWeights(weights);
+    // A v2 checkpoint also holds the projection head and prototypes: the network here is the trunk.
+    net.loadWeights(new Map([...weights].filter(([name]) => !isHeadWeight(name))));
   } catch (e) {
     net?.dispose();
     throw new AnalysisError(`checkpoint ${where.dir}: ${(e as Error).message}`);

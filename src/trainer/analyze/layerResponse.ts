@@ -26,6 +26,7 @@ export interface LayerResponseFn {
 export function layerResponseFn(net: ConvNet, layer: string): LayerResponseFn {
   const names = net.convLayerNames();
   if (!names.includes(layer)) throw new Error(`unknown conv layer "${layer}"; valid: ${names.join(', ')}`);
+  if (net.options.arch === 'resnet') return residualResponseFn(net, layer);
   const w = net.namedWeights();
   const get = <R extends tf.Rank>(name: string) => w.get(name) as tf.Variable<R>;
   const sobelFilter = w.get('sobel.weight') as tf.Tensor4D | undefined;
@@ -62,4 +63,17 @@ export function layerResponseFn(net: ConvNet, layer: string): LayerResponseFn {
       for (const st of steps) if (st.scale) tf.dispose([st.scale, st.shift!]);
     },
   });
+}
+
+/**
+ * The small ResNet: a block's output is the residual sum after its ReLU, so the response is the network's own
+ * convActivations (differentiable: eval-mode BatchNorm is an affine map there). A dead filter has no pre-BatchNorm
+ * fallback in a residual block; the same activation stands in for it.
+ */
+function residualResponseFn(net: ConvNet, layer: string): LayerResponseFn {
+  const respond = (x: tf.Tensor4D): LayerResponse => {
+    const h = net.convActivations(x, layer);
+    return { preBatchNorm: h, postRelu: h };
+  };
+  return Object.assign(respond, { dispose: () => undefined });
 }

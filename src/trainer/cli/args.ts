@@ -4,16 +4,18 @@ import * as path from 'node:path';
 import { parseArgs as nodeParseArgs } from 'node:util';
 import {
   ARCHS,
+  RECIPES,
   BACKENDS,
   CLUSTERINGS,
   SAMPLERS,
   type ArchName,
+  type RecipeName,
   type BackendRequest,
   type TrainConfig,
 } from '../../protocol/config';
 import type { TypicalBy } from '../../protocol/analysis';
 import { parseIndexList } from '../analyze/indexList';
-import { FEATURE_DIM, defaultsFor } from './defaults';
+import { FEATURE_DIM, defaultsForRecipe } from './defaults';
 import { COMMANDS, helpText, type CommandName } from './help';
 
 export class UsageError extends Error {
@@ -76,7 +78,15 @@ export interface ParsedThumbs {
   json: boolean;
   backend?: BackendRequest;
 }
-export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs;
+export interface ParsedEval {
+  command: 'eval';
+  target: string;
+  test?: string;
+  testLimit?: number;
+  json: boolean;
+  backend?: BackendRequest;
+}
+export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs | ParsedEval;
 
 export interface ParseOptions {
   /** Base for relative paths (default process.cwd()). */
@@ -94,6 +104,7 @@ interface FlagSpec {
 
 /** Flags of `train`, mapped to TrainConfig keys. */
 const TRAIN_FLAGS: Record<string, FlagSpec> = {
+  recipe: { kind: 'enum', key: 'recipe', values: RECIPES },
   data: { kind: 'path', key: 'data' },
   out: { kind: 'path', key: 'out' },
   arch: { kind: 'enum', key: 'arch', values: ARCHS },
@@ -129,6 +140,13 @@ const VISUALIZE_FLAGS: Record<string, FlagSpec> = {
   top: { kind: 'posint' },
   iterations: { kind: 'posint' },
   lr: { kind: 'float' },
+  backend: { kind: 'enum', values: BACKENDS },
+  json: { kind: 'bool' },
+  help: { kind: 'bool' },
+};
+const EVAL_FLAGS: Record<string, FlagSpec> = {
+  test: { kind: 'path' },
+  'test-limit': { kind: 'posint' },
   backend: { kind: 'enum', values: BACKENDS },
   json: { kind: 'bool' },
   help: { kind: 'bool' },
@@ -205,6 +223,20 @@ export function parseArgs(argv: readonly string[], options: ParseOptions = {}): 
         backend: values.get('backend') as BackendRequest | undefined,
         iterations: num('iterations'),
         lr: lr === undefined ? undefined : positiveNumber('lr', lr),
+      };
+    }
+    case 'eval': {
+      const { values, positionals } = readFlags('eval', rest, EVAL_FLAGS);
+      if (values.has('help')) return { command: 'help', topic: 'eval', text: helpText('eval') };
+      const target = onePositional('eval', 'CHECKPOINT|RUN', positionals);
+      const test = values.get('test');
+      return {
+        command: 'eval',
+        target: path.resolve(cwd, target),
+        test: test === undefined ? undefined : path.resolve(cwd, test),
+        testLimit: values.has('test-limit') ? positiveInt('test-limit', values.get('test-limit')!) : undefined,
+        json: values.has('json'),
+        backend: values.get('backend') as BackendRequest | undefined,
       };
     }
     case 'thumbs': {
@@ -343,8 +375,9 @@ function positiveInt(flag: string, value: string): number {
 }
 
 function buildTrain(values: Map<string, string>, cwd: string, now: Date): ParsedTrain {
-  const arch = (values.get('arch') as ArchName | undefined) ?? 'smallvgg';
-  const config: TrainConfig = { ...defaultsFor(arch), out: '' };
+  const recipe = (values.get('recipe') as RecipeName | undefined) ?? 'v2';
+  const config: TrainConfig = { ...defaultsForRecipe(recipe, values.get('arch') as ArchName | undefined), out: '' };
+  const arch = config.arch;
   const explicit = new Set<keyof TrainConfig>();
   const set = <K extends keyof TrainConfig>(key: K, value: TrainConfig[K]) => {
     config[key] = value;

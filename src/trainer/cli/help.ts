@@ -3,7 +3,7 @@ import { ARCHS, BACKENDS, CLUSTERINGS, SAMPLERS } from '../../protocol/config';
 import { DEFAULT_ASCENT } from '../analyze/ascentParams';
 import { FEATURE_DIM, defaultsFor } from './defaults';
 
-export const COMMANDS = ['train', 'resume', 'inspect', 'setup-gpu', 'visualize', 'thumbs'] as const;
+export const COMMANDS = ['train', 'resume', 'inspect', 'eval', 'setup-gpu', 'visualize', 'thumbs'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const small = defaultsFor('smallvgg');
@@ -16,6 +16,8 @@ Usage:
   deepcluster train [flags]          train on a dataset (no --data: the bundled Fashion-MNIST sample)
   deepcluster resume RUN             continue a stopped or killed run where its last checkpoint left it
   deepcluster inspect CHECKPOINT|RUN summarise a run or one checkpoint (--json for the machine form)
+  deepcluster eval CHECKPOINT|RUN    what training bought: kNN, k-means NMI and a linear probe for pixels,
+                                     the untrained and the trained network (labelled data; --test DATA)
   deepcluster setup-gpu [--cpu]      install and verify @tensorflow/tfjs-node-gpu (or tfjs-node with --cpu)
   deepcluster visualize CHECKPOINT --layer conv3   filter images by gradient ascent and top-9 dataset images
   deepcluster thumbs CHECKPOINT --clusters 0-9     thumbnails of typical cluster images (or --indices 1,2,3)
@@ -52,6 +54,18 @@ Output:
   --keep-checkpoints N keep only the newest N checkpoints, deleting older epochs' (default: keep all; an
                        AlexNet checkpoint is ~470 MB, a smallvgg one ~15 MB)
   --json               stream events as JSON lines on stdout (what the VS Code extension reads)
+`,
+  eval: `Usage: deepcluster eval CHECKPOINT|RUN [--test DATA [--test-limit N]] [--backend NAME] [--json]
+
+Measures what training bought, side by side for raw pixels, the untrained network (same architecture and seed)
+and the checkpoint's network (a run: its newest complete checkpoint):
+  kNN-20 (cosine) accuracy of held-out images against the training images;
+  k-means at the number of classes on the training images (PCA-whitening + L2 as DeepCluster), NMI against the
+    labels, mean and spread of 5 seeds;
+  a linear probe: logistic regression on the frozen features, held-out accuracy.
+The held-out images are --test DATA (labelled, read at the run's input size) or a seeded 10% of the run's data.
+Labels are never used in training; without them eval says so and shows NMI(t, t-1), cluster sizes and the
+clustering objective. The report is written to <run>/evaluations/<checkpoint>.json.
 `,
   resume: `Usage: deepcluster resume RUN [--json] [--backend NAME]
 

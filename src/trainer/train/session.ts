@@ -8,18 +8,22 @@ import type { EngineInfo } from '../../protocol/engine';
 import type { EpochMetrics, Phase } from '../../protocol/events';
 import { RUN_FILES } from '../../protocol/run';
 import { validateAgainstDataset } from '../cli/args';
+import { datasetSizeDefaults } from '../cli/defaults';
 import { writeFileAtomic } from '../run/atomic';
 import { imagesLists, officialSampler, Rng, uniformSampler } from '../cluster';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
 import { wasmMicroBatch } from '../engine/wasm';
-import { ari, clusterSizes, hungarianAccuracy, knnAccuracy, nmi, purity } from '../metrics';
+import { ari, clusterSizes, hungarianAccuracy, nmi, purity } from '../metrics';
 import { createModel } from '../model';
 import { latestCompleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../run/checkpoint';
 import { EventLog } from '../run/events';
 import { createRunDir, newRunManifest, readRunManifest, removePidFile, RunDirError, trainerLiveness, setRunStatus, updateRunManifest, writePidFile, writeSkipped } from '../run/runDir';
 import { centroidDistances, clusterExemplars, clusterFeatures, labelHistograms, type EpochClustering } from './clusteringPhase';
-import { computeFeatures, runEpochs, StopRequested, type Clustering, type LoopDeps } from './loop';
+import { runEpochs, StopRequested, type Clustering, type LoopDeps } from './loop';
+import { runV2Recipe } from './v2/recipe';
+import { evaluateRun } from './evaluateRun';
+import type { ConvNet } from '../model/types';
 import { crashIfRequested } from './faults';
 import { epochSeed } from './seeds';
 import { bodyOptimizer, topOptimizer, type Sgd } from './sgd';
@@ -32,10 +36,13 @@ export interface SessionOptions {
   log: (line: string) => void;
   /** Override the run's backend on resume. */
   backend?: TrainConfig['backend'];
+  /** The settings given on the command line; the others may follow the dataset's size (datasetSizeDefaults). */
+  explicit?: ReadonlySet<keyof TrainConfig>;
 }
 
-export async function train(config: TrainConfig, opts: SessionOptions): Promise<string> {
-  const dataset = await openData(config, opts);
+export async function train(given: TrainConfig, opts: SessionOptions): Promise<string> {
+  const dataset = await openData(given, opts);
+  const config = datasetSizeDefaults(given, dataset.size, opts.explicit ?? new Set());
   validateAgainstDataset(config, dataset.size);
   const engine = await initEngine(config.backend, { log: opts.log });
   const manifest = newRunManifest({ config, dataset: dataset.info, engine, versions: versions() });
@@ -87,22 +94,7 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
   process.on('SIGTERM', onSignal);
 
   const model = createModel({ arch: config.arch, inputSize: config.inputSize, inputChannels: dataset.channels, sobel: config.sobel, seed: config.seed });
-  const body = bodyOptimizer(model, { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay });
-  let top: Sgd | undefined;
-  let startEpoch = 0;
-  let previous: Int32Array | undefined;
-  if (checkpointDir) {
-    const ck = await loadCheckpoint(checkpointDir);
-    const weights = new Map([...ck.weights].filter(([name]) => !name.startsWith('top.')));
-    model.loadWeights(weights);
-    if (ck.optimizer) body.importState(ck.optimizer.state);
-    tf.dispose([...ck.weights.values(), ...(ck.optimizer ? [...ck.optimizer.state.values()] : [])]);
-    previous = ck.assignments;
-    startEpoch = ck.epoch + 1;
-    opts.log(`resuming ${runDir} after epoch ${ck.epoch} (${checkpointDir})`);
-  }
-
-  await updateRunManifest(runDir, { status: 'running', engine, epochsDone: startEpoch });
+  await updateRunManifest(runDir, { status: 'running', engine });
   const names = join(runDir, RUN_FILES.images);
   if (!existsSync(names)) await writeFileAtomic(names, Array.from({ length: dataset.size }, (_, i) => dataset.itemName(i)).join('\n') + '\n');
   if (dataset.skipped.length) {
@@ -110,80 +102,48 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
     events.emit({ type: 'skipped', count: dataset.skipped.length, listFile });
     opts.log(`skipped ${dataset.skipped.length} unreadable file(s); listed in ${listFile}`);
   }
-  events.emit({ type: 'start', runDir, epochs: config.epochs, startEpoch, engine, images: dataset.size });
-  opts.log(`backend ${engine.backend} on ${engine.device}; ${dataset.size} images; epochs ${startEpoch}..${config.epochs - 1}`);
 
-  // The wasm heap is capped at 4 GiB: split large batches into micro-batches that fit (gradients accumulate;
-  // BatchNorm statistics then come from each micro-batch).
-  const microBatch = config.microBatch ?? (engine.backend === 'wasm' ? wasmMicroBatch(model.summary(), config.batchSize) : undefined);
-  if (microBatch && microBatch < config.batchSize) opts.log(`batch ${config.batchSize} runs as micro-batches of ${microBatch}`);
   const lastPhase = new Map<string, number>();
-  const deps: LoopDeps = {
-    config,
-    model,
-    data: {
-      size: dataset.size,
-      evalBatch: (idx) => dataset.evalBatch(idx),
-      trainBatch: (idx, random) => dataset.trainBatch(idx, random),
-    },
-    cluster: (f, n, d, epoch) => clusterFeatures(config, f, n, d, epoch),
-    sample: (assignments, k, epoch) => {
-      const lists = imagesLists(assignments, k);
-      const random = new Rng(epochSeed(config.seed, epoch, 'sampler')).random;
-      return (config.sampler === 'official' ? officialSampler : uniformSampler)(lists, dataset.size, random);
-    },
-    step: (x, y) => trainStep(model, x, y, { body, top: top! }, { microBatch }),
-    newTopOptimizer: () => {
-      top?.dispose();
-      top = topOptimizer(model, { lr: config.lr, weightDecay: config.weightDecay });
-    },
-    metrics: (assignments, prev, c) => clusterMetrics(assignments, prev, c, dataset),
-    checkpoint: async (epoch, state) => {
-      const c = state.clustering as EpochClustering;
-      const t = c.transform;
-      const matrix = new Float32Array(t.components.length);
-      for (let j = 0; j < t.outputDim; j++) for (let i = 0; i < t.inputDim; i++) matrix[j * t.inputDim + i] = t.components[j * t.inputDim + i] * t.scales[j];
-      const optimizerState = body.exportState();
-      const distances = centroidDistances(c);
-      const ref = await saveCheckpoint(runDir, {
-        epoch,
-        arch: config.arch,
-        modelOptions: { ...model.options },
-        weights: model.namedWeights(),
-        optimizer: { state: optimizerState, config: { ...body.options } },
-        assignments: c.assignments,
-        k: c.k,
-        centroids: c.centroids ? { data: c.centroids, shape: [c.k, c.reducedDim ?? 0] } : undefined,
-        pca: { mean: { data: t.mean, shape: [t.inputDim] }, matrix: { data: matrix, shape: [t.outputDim, t.inputDim] } },
-        distances,
-        exemplars: clusterExemplars(c, distances),
-        labelHistograms: dataset.labels ? labelHistograms(c.assignments, c.k, dataset.labels, dataset.classNames) : undefined,
-        metrics: state.metrics,
-      }, { keep: config.keepCheckpoints, beforeRename: () => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename') }).finally(() => tf.dispose([...optimizerState.values()]));
-      await updateRunManifest(runDir, { epochsDone: epoch + 1 });
-      events.emit({ type: 'checkpoint', epoch, path: ref.dir });
-      return ref.dir;
-    },
-    emitPhase: (epoch: number, phase: Phase, done?: number, total?: number) => {
-      // Throttle progress events to about one a second per phase; phase starts always go out.
-      const key = `${epoch}:${phase}`;
-      const now = performance.now();
-      if (done === undefined || done === total || now - (lastPhase.get(key) ?? 0) >= 1000) {
-        lastPhase.set(key, now);
-        events.emit({ type: 'phase', epoch, phase, done, total });
-      }
-      crashIfRequested(epoch, phase, { done });
-    },
-    emitEpoch: (m: EpochMetrics) => {
-      events.emit({ type: 'epoch', metrics: m });
-      opts.log(formatEpoch(m, config.epochs));
-    },
-    shouldStop: () => stop,
+  const emitPhase = (epoch: number, phase: Phase, done?: number, total?: number) => {
+    // Throttle progress events to about one a second per phase; phase starts always go out.
+    const key = `${epoch}:${phase}`;
+    const now = performance.now();
+    if (done === undefined || done === total || now - (lastPhase.get(key) ?? 0) >= 1000) {
+      lastPhase.set(key, now);
+      events.emit({ type: 'phase', epoch, phase, done, total });
+    }
+    crashIfRequested(epoch, phase, { done });
+  };
+  const emitEpoch = (m: EpochMetrics) => {
+    events.emit({ type: 'epoch', metrics: m });
+    opts.log(formatEpoch(m, config.epochs));
+  };
+  const onCheckpoint = async (epoch: number, dir: string) => {
+    await updateRunManifest(runDir, { epochsDone: epoch + 1 });
+    events.emit({ type: 'checkpoint', epoch, path: dir });
+  };
+  const startEvent = (startEpoch: number) => {
+    events.emit({ type: 'start', runDir, epochs: config.epochs, startEpoch, engine, images: dataset.size });
+    opts.log(`backend ${engine.backend} on ${engine.device}; ${dataset.size} images; epochs ${startEpoch}..${config.epochs - 1}`);
   };
 
   try {
-    await runEpochs(deps, startEpoch, previous);
-    if (dataset.labels && !stop) await evaluate(deps, dataset, events, opts);
+    if ((config.recipe ?? 'paper') === 'v2') {
+      await runV2Recipe({
+        runDir, config, dataset, model, checkpointDir, log: opts.log, emitEpoch, onCheckpoint,
+        emitInitial: (metrics) => events.emit({ type: 'initialClustering', metrics }),
+        onStart: async (startEpoch) => {
+          await updateRunManifest(runDir, { epochsDone: startEpoch });
+          startEvent(startEpoch);
+        },
+        progress: { phase: emitPhase, shouldStop: () => stop },
+        clusterMetrics: (assignments, prev, c) => clusterMetrics(assignments, prev, c, dataset),
+        crashPoint: (epoch) => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename'),
+      });
+    } else {
+      await runPaperRecipe({ runDir, config, dataset, engine, model, checkpointDir, opts, emitPhase, emitEpoch, onCheckpoint, startEvent, shouldStop: () => stop });
+    }
+    if (dataset.labels && !stop) await evaluateRun(runDir, model, dataset, config, events, opts, emitPhase);
     await setRunStatus(runDir, 'finished');
     events.emit({ type: 'done', epochs: config.epochs, runDir });
     opts.log(`run written to ${runDir}`);
@@ -204,10 +164,103 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     model.dispose();
+  }
+  return runDir;
+}
+
+interface PaperRunContext {
+  runDir: string;
+  config: TrainConfig;
+  dataset: Dataset;
+  engine: EngineInfo;
+  model: ConvNet;
+  checkpointDir?: string;
+  opts: SessionOptions;
+  emitPhase: LoopDeps['emitPhase'];
+  emitEpoch: LoopDeps['emitEpoch'];
+  onCheckpoint: (epoch: number, dir: string) => Promise<void>;
+  startEvent: (startEpoch: number) => void;
+  shouldStop: () => boolean;
+}
+
+/** The 2018 recipe: features -> PCA + k-means -> fresh top layer -> training, as the official main.py. */
+async function runPaperRecipe(p: PaperRunContext): Promise<void> {
+  const { runDir, config, dataset, engine, model, opts } = p;
+  const body = bodyOptimizer(model, { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay });
+  let top: Sgd | undefined;
+  let startEpoch = 0;
+  let previous: Int32Array | undefined;
+  try {
+    if (p.checkpointDir) {
+      const ck = await loadCheckpoint(p.checkpointDir);
+      const weights = new Map([...ck.weights].filter(([name]) => !name.startsWith('top.')));
+      model.loadWeights(weights);
+      if (ck.optimizer) body.importState(ck.optimizer.state);
+      tf.dispose([...ck.weights.values(), ...(ck.optimizer ? [...ck.optimizer.state.values()] : [])]);
+      previous = ck.assignments;
+      startEpoch = ck.epoch + 1;
+      opts.log(`resuming ${runDir} after epoch ${ck.epoch} (${p.checkpointDir})`);
+    }
+    await updateRunManifest(runDir, { epochsDone: startEpoch });
+    p.startEvent(startEpoch);
+    // The wasm heap is capped at 4 GiB: split large batches into micro-batches that fit (gradients accumulate;
+    // BatchNorm statistics then come from each micro-batch).
+    const microBatch = config.microBatch ?? (engine.backend === 'wasm' ? wasmMicroBatch(model.summary(), config.batchSize) : undefined);
+    if (microBatch && microBatch < config.batchSize) opts.log(`batch ${config.batchSize} runs as micro-batches of ${microBatch}`);
+    const deps: LoopDeps = {
+      config,
+      model,
+      data: {
+        size: dataset.size,
+        evalBatch: (idx) => dataset.evalBatch(idx),
+        trainBatch: (idx, random) => dataset.trainBatch(idx, random),
+      },
+      cluster: (f, n, d, epoch) => clusterFeatures(config, f, n, d, epoch),
+      sample: (assignments, k, epoch) => {
+        const lists = imagesLists(assignments, k);
+        const random = new Rng(epochSeed(config.seed, epoch, 'sampler')).random;
+        return (config.sampler === 'official' ? officialSampler : uniformSampler)(lists, dataset.size, random);
+      },
+      step: (x, y) => trainStep(model, x, y, { body, top: top! }, { microBatch }),
+      newTopOptimizer: () => {
+        top?.dispose();
+        top = topOptimizer(model, { lr: config.lr, weightDecay: config.weightDecay });
+      },
+      metrics: (assignments, prev, c) => clusterMetrics(assignments, prev, c, dataset),
+      checkpoint: async (epoch, state) => {
+        const c = state.clustering as EpochClustering;
+        const t = c.transform;
+        const matrix = new Float32Array(t.components.length);
+        for (let j = 0; j < t.outputDim; j++) for (let i = 0; i < t.inputDim; i++) matrix[j * t.inputDim + i] = t.components[j * t.inputDim + i] * t.scales[j];
+        const optimizerState = body.exportState();
+        const distances = centroidDistances(c);
+        const ref = await saveCheckpoint(runDir, {
+          epoch,
+          arch: config.arch,
+          modelOptions: { ...model.options },
+          weights: model.namedWeights(),
+          optimizer: { state: optimizerState, config: { ...body.options } },
+          assignments: c.assignments,
+          k: c.k,
+          centroids: c.centroids ? { data: c.centroids, shape: [c.k, c.reducedDim ?? 0] } : undefined,
+          pca: { mean: { data: t.mean, shape: [t.inputDim] }, matrix: { data: matrix, shape: [t.outputDim, t.inputDim] } },
+          distances,
+          exemplars: clusterExemplars(c, distances),
+          labelHistograms: dataset.labels ? labelHistograms(c.assignments, c.k, dataset.labels, dataset.classNames) : undefined,
+          metrics: state.metrics,
+        }, { keep: config.keepCheckpoints, beforeRename: () => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename') }).finally(() => tf.dispose([...optimizerState.values()]));
+        await p.onCheckpoint(epoch, ref.dir);
+        return ref.dir;
+      },
+      emitPhase: p.emitPhase,
+      emitEpoch: p.emitEpoch,
+      shouldStop: p.shouldStop,
+    };
+    await runEpochs(deps, startEpoch, previous);
+  } finally {
     body.dispose();
     top?.dispose();
   }
-  return runDir;
 }
 
 function clusterMetrics(assignments: Int32Array, previous: Int32Array | undefined, c: Clustering, dataset: Dataset): Omit<EpochMetrics, 'epoch' | 'loss' | 'seconds'> {
@@ -222,39 +275,6 @@ function clusterMetrics(assignments: Int32Array, previous: Int32Array | undefine
     purity: labels ? purity(assignments, labels) : undefined,
     clusters: clusterSizes(assignments, c.k),
   };
-}
-
-/**
- * kNN (k = 20, cosine) accuracy of the final fc7 features. The held-out split is a fixed 10% of the images
- * (seeded), the bank the other 90%; labels are never used in training, so this measures the features only.
- */
-async function evaluate(deps: LoopDeps, dataset: Dataset, events: EventLog, opts: SessionOptions): Promise<void> {
-  const labels = dataset.labels!;
-  deps.emitPhase(deps.config.epochs - 1, 'evaluation');
-  deps.model.removeTopLayer();
-  const f = await computeFeatures(deps, deps.config.epochs - 1);
-  const n = dataset.size;
-  const d = deps.model.featureDim;
-  const random = new Rng(epochSeed(deps.config.seed, 0, 'holdout')).random;
-  const isTest = new Uint8Array(n);
-  const nTest = Math.max(1, Math.floor(n / 10));
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  for (let i = 0; i < nTest; i++) isTest[order[i]] = 1;
-  const pick = (test: boolean) => {
-    const idx = [...order].filter((i) => !!isTest[i] === test).sort((a, b) => a - b);
-    const data = new Float32Array(idx.length * d);
-    idx.forEach((i, r) => data.set(f.subarray(i * d, (i + 1) * d), r * d));
-    return { data, labels: Int32Array.from(idx, (i) => labels[i]), n: idx.length };
-  };
-  const bank = pick(false);
-  const query = pick(true);
-  const acc = await knnAccuracy({ data: bank.data, n: bank.n, d }, bank.labels, { data: query.data, n: query.n, d }, query.labels, { k: 20 });
-  events.emit({ type: 'evaluation', knnAccuracy: acc, k: 20, heldOut: query.n });
-  opts.log(`kNN-20 (cosine) accuracy of fc7 on a held-out 10% (${query.n} images): ${acc.toFixed(3)}`);
 }
 
 function formatEpoch(m: EpochMetrics, epochs: number): string {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'trainer', 'cli.js');
 const cache = mkdtempSync(join(tmpdir(), 'dc-cache-'));
-const ARGS = ['--limit', '200', '--k', '8', '--pca', '16', '--epochs', '2', '--batch-size', '64', '--input-size', '16', '--backend', 'wasm', '--cache', cache];
+const ARGS = ['--recipe', 'paper', '--limit', '200', '--k', '8', '--pca', '16', '--epochs', '2', '--batch-size', '64', '--input-size', '16', '--backend', 'wasm', '--cache', cache];
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
