@@ -24,17 +24,47 @@ export interface EpochMetrics {
   seconds: Partial<Record<Phase, number>> & { epoch: number };
 }
 
+/** One feature set's scores in a quality report (labelled data only; labels are never used in training). */
+export interface QualityRow {
+  features: 'pixels' | 'untrained' | 'trained';
+  dim: number;
+  /** kNN-20 (cosine) accuracy on the held-out images. */
+  knn20: number;
+  /** NMI (geometric) of k-means at the number of classes, mean and std over 5 seeds. */
+  kmeansNmi: number;
+  kmeansNmiStd: number;
+  /** Logistic regression on the frozen features, held-out accuracy. */
+  linearProbe: number;
+  seconds: number;
+}
+
+export interface QualityReport {
+  classes: number;
+  trainImages: number;
+  heldOut: number;
+  /** What the held-out images are: a seeded fraction of the run's dataset, or a separate test set. */
+  split: string;
+  rows: QualityRow[];
+}
+
 /** One line of events.jsonl, and of the trainer's stdout stream. `t` is an ISO timestamp. */
 export type TrainerEvent =
   | { type: 'start'; t: string; runDir: string; epochs: number; startEpoch: number; engine: EngineInfo; images: number }
   | { type: 'phase'; t: string; epoch: number; phase: Phase; done?: number; total?: number }
   | { type: 'epoch'; t: string; metrics: EpochMetrics }
+  /** v2: the clustering of the untrained network's memory bank, before the first step (what training starts from). */
+  | { type: 'initialClustering'; t: string; metrics: Omit<EpochMetrics, 'loss' | 'seconds'> }
   | { type: 'checkpoint'; t: string; epoch: number; path: string }
   | { type: 'warning'; t: string; message: string; file?: string }
   | { type: 'skipped'; t: string; count: number; listFile: string }
-  | { type: 'evaluation'; t: string; knnAccuracy?: number; k?: number; heldOut?: number }
+  | { type: 'evaluation'; t: string; knnAccuracy?: number; k?: number; heldOut?: number; quality?: QualityReport }
   | { type: 'done'; t: string; epochs: number; runDir: string }
   | { type: 'stopped'; t: string; epoch: number; reason: string }
   | { type: 'error'; t: string; message: string };
 
 export type TrainerEventType = TrainerEvent['type'];
+
+/** Every event type, for readers that must tell an event line from anything else. */
+export const TRAINER_EVENT_TYPES = [
+  'start', 'phase', 'epoch', 'initialClustering', 'checkpoint', 'warning', 'skipped', 'evaluation', 'done', 'stopped', 'error',
+] as const satisfies readonly TrainerEventType[];

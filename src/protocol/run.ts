@@ -24,6 +24,8 @@ export const RUN_FILES = {
   checkpointManifest: 'checkpoint.json',
   /** Line i names dataset image i: its file path (image folders) or `<file>#<i>` (IDX, CIFAR). */
   images: 'images.txt',
+  /** `deepcluster eval` reports, one per checkpoint: evaluations/epoch-0007.json (a QualityReport). */
+  evaluations: 'evaluations',
 } as const;
 
 export type RunStatus = 'running' | 'stopped' | 'finished' | 'failed';

@@ -15,6 +15,7 @@ import { listCheckpoints, readArray, readLatestName, sumBytes, verifyCheckpoint 
 import { readEvents } from '../run/events';
 import { readRunState, readSkipped, type PidInfo, type TrainerLiveness } from '../run/runDir';
 import { UsageError } from './args';
+import { formatQualityReport } from '../eval/formatQuality';
 
 export interface ClusterSizeSummary {
   k: number;
@@ -182,9 +183,13 @@ function formatRun(r: RunReport): string[] {
   const who = r.pid ? ` (pid ${r.pid.pid}, ${r.liveness})` : '';
   out.push(`  status     ${r.status}${who}${m.message ? `: ${m.message}` : ''}`);
   out.push(`  epochs     ${m.epochsDone} of ${c.epochs} done; created ${m.created}, updated ${m.updated}`);
+  const v2 = c.recipe === 'v2' && c.v2;
   out.push(
-    `  config     ${c.arch} ${c.inputSize}px, sobel ${c.sobel ? 'on' : 'off'}, ${c.clustering} k=${c.k} pca=${c.pca}, ` +
-      `sampler ${c.sampler}, batch ${c.batchSize}${c.microBatch ? ` (micro ${c.microBatch})` : ''}, lr ${c.lr}, seed ${c.seed}`,
+    v2
+      ? `  config     recipe v2: ${c.arch} ${c.inputSize}px, ${v2.heads} x ${c.k} prototypes (temperature ${v2.temperature}), ` +
+          `2 + ${v2.smallCrops} crops, batch ${c.batchSize}, lr ${c.lr} (warm-up ${v2.warmupEpochs} epochs, cosine), seed ${c.seed}`
+      : `  config     recipe paper: ${c.arch} ${c.inputSize}px, sobel ${c.sobel ? 'on' : 'off'}, ${c.clustering} k=${c.k} pca=${c.pca}, ` +
+          `sampler ${c.sampler}, batch ${c.batchSize}${c.microBatch ? ` (micro ${c.microBatch})` : ''}, lr ${c.lr}, seed ${c.seed}`,
   );
   out.push(
     `  dataset    ${d.kind} ${d.path}: ${d.images} images, ${d.channels} channel(s), ` +
@@ -203,7 +208,9 @@ function formatRun(r: RunReport): string[] {
     out.push('', 'Per epoch');
     out.push(...metricsTable(r.epochs).map((l) => '  ' + l));
   }
-  if (r.evaluation?.knnAccuracy !== undefined) {
+  if (r.evaluation?.quality) {
+    out.push('', ...formatQualityReport(r.evaluation.quality));
+  } else if (r.evaluation?.knnAccuracy !== undefined) {
     out.push('', `kNN (k=${r.evaluation.k ?? 20}, cosine) accuracy on ${r.evaluation.heldOut ?? '?'} held-out images: ${fmt(r.evaluation.knnAccuracy, 3)}`);
   }
   out.push('', 'Checkpoints');

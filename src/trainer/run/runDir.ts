@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TrainConfig } from '../../protocol/config';
 import type { EngineInfo } from '../../protocol/engine';
-import type { TrainerEvent } from '../../protocol/events';
+import type { QualityReport, TrainerEvent } from '../../protocol/events';
 import {
   RUN_FILES,
   type DatasetInfo,
@@ -311,3 +311,12 @@ function isNotFound(err: unknown): boolean {
 }
 
 export { RunWriteError };
+
+/** Writes a quality report for one checkpoint: <run>/evaluations/<checkpoint>.json (what the inspector shows). */
+export async function writeEvaluation(runDir: string, checkpointName: string, report: QualityReport): Promise<string> {
+  const dir = path.join(runDir, RUN_FILES.evaluations);
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${checkpointName}.json`);
+  await writeFileAtomic(file, JSON.stringify(report, null, 1) + '\n');
+  return file;
+}

@@ -60,7 +60,7 @@ test('inspect RUN: human summary with a metrics table', async () => {
   assert.match(text, /^Run run-a  /);
   assert.match(text, /status\s+interrupted/);
   assert.match(text, /epochs\s+2 of 2 done/);
-  assert.match(text, /config\s+smallvgg 28px, sobel on, kmeans k=3 pca=4, sampler uniform, batch 256, lr 0.05, seed 31/);
+  assert.match(text, /config\s+recipe paper: smallvgg 28px, sobel on, kmeans k=3 pca=4, sampler uniform, batch 256, lr 0.05, seed 31/);
   assert.match(text, /dataset\s+idx \/data\/fake: 12 images, 1 channel\(s\), labelled, 1 skipped/);
   assert.match(text, /engine\s+cpu via cpu on CPU, 2 threads \(software\)/);
   assert.match(text, /torn last line skipped/);
