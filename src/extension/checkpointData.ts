@@ -2,7 +2,7 @@
 // (src/protocol/run.ts: CHECKPOINT_FILES). Sync, plain Node, no tfjs: the extension never loads the weights.
 // Missing optional files (exemplars, label histograms) simply leave their parts undefined.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   CHECKPOINT_FILES,
   type CheckpointManifest,
@@ -10,6 +10,8 @@ import {
   type CheckpointRole,
   type ClusterExemplars,
   type LabelHistograms,
+  type QualityReport,
+  RUN_FILES,
 } from '../protocol';
 import { readImageNames, readJson } from './runFiles';
 
@@ -53,6 +55,8 @@ export interface CheckpointView {
   /** The name of dataset image i (file path for image folders) from the run's images.txt; read on first use. */
   imageName(index: number): string | undefined;
   classNames?: string[];
+  /** `deepcluster eval` (or the end of training on labelled data) for this checkpoint, when it ran. */
+  quality?: QualityReport;
 }
 
 function fileOf(manifest: CheckpointManifest, dir: string, role: CheckpointRole): string | undefined {
@@ -156,5 +160,6 @@ export function readCheckpoint(manifestPath: string): CheckpointView | undefined
     distances,
     imageName: (index: number) => (names ??= readImageNames(dirname(dirname(dir))) ?? null)?.[index],
     classNames: hist?.classNames,
+    quality: readJson<QualityReport>(join(dirname(dirname(dir)), RUN_FILES.evaluations, `${basename(dir)}.json`)),
   };
 }

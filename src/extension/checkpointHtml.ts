@@ -77,6 +77,7 @@ ${styleUri ? `<link rel="stylesheet" href="${esc(styleUri)}">` : ''}
 <button data-panel="clusterGrid">Cluster grid</button><button data-panel="curves">Training curves</button><button data-panel="filters">Filters</button>
 </div>
 <section><h2>Configuration</h2><table>${rows([
+    ['recipe', cfg ? (cfg.recipe ?? 'paper') : undefined],
     ['architecture', view.manifest.arch],
     ['k (clusters)', view.manifest.k],
     ['images', view.manifest.images],
@@ -96,6 +97,7 @@ ${styleUri ? `<link rel="stylesheet" href="${esc(styleUri)}">` : ''}
     ['provider', engine?.provider],
     ['software', engine ? (engine.software ? 'yes (slow)' : 'no') : undefined],
   ]) || '<tr><td class="muted">not recorded</td></tr>'}</table></section>
+${qualitySection(view)}
 <section><h2>Metrics</h2><table>${metricRows || '<tr><td class="muted">no epoch metrics yet</td></tr>'}</table></section>
 <section><h2>Cluster sizes</h2>
 <p>${view.clusters.length} clusters · ${view.clusters.length - nonEmpty.length} empty · largest ${Math.max(0, ...sizes)} · smallest non-empty ${nonEmpty.length ? Math.min(...nonEmpty) : 0}</p>
@@ -106,4 +108,17 @@ ${histogramSvg(sizes)}</section>
 const vscode = acquireVsCodeApi();
 for (const b of document.querySelectorAll('button[data-panel]')) b.addEventListener('click', () => vscode.postMessage({ type: 'openPanel', panel: b.dataset.panel }));
 </script></body></html>`;
+}
+
+/** "What training bought": the quality report beside its baselines, or how to get one. */
+export function qualitySection(view: CheckpointView): string {
+  const q = view.quality;
+  if (!q) {
+    return `<section><h2>What training bought</h2><p class="muted">Not measured yet. On labelled data (class subfolders, IDX, CIFAR) training ends with it; for this checkpoint run <code>deepcluster eval ${esc(view.dir)}</code>. Without labels, accuracy cannot be measured: NMI(t, t−1), the cluster sizes and the objective below are what can be shown.</p></section>`;
+  }
+  const rows = q.rows
+    .map((r) => `<tr><th>${esc(r.features)}</th><td class="num">${r.dim}</td><td class="num">${fmt(r.knn20)}</td><td class="num">${fmt(r.kmeansNmi)} ± ${fmt(r.kmeansNmiStd)}</td><td class="num">${fmt(r.linearProbe)}</td></tr>`)
+    .join('');
+  return `<section><h2>What training bought</h2><p class="muted">${q.classes} classes · ${q.trainImages} training images · ${q.heldOut} held out (${esc(q.split)})</p>
+<table class="quality"><tr><th>features</th><th>dim</th><th>kNN-20</th><th>k-means NMI (5 seeds)</th><th>linear probe</th></tr>${rows}</table></section>`;
 }

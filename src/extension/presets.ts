@@ -1,13 +1,17 @@
 // Training presets and the CLI arguments they become (`deepcluster train` flags, see src/trainer/cli/args.ts).
-import type { ArchName, BackendRequest } from '../protocol';
+import type { ArchName, BackendRequest, RecipeName } from '../protocol';
 
 export interface TrainChoices {
   data?: string;
   out: string;
-  arch: ArchName;
-  k: number;
+  recipe: RecipeName;
+  /** Undefined: the recipe's own (resnet for v2, smallvgg for paper). */
+  arch?: ArchName;
+  /** Undefined: picked by the trainer from the dataset's size. */
+  k?: number;
   epochs: number;
-  batchSize: number;
+  /** Undefined: picked by the trainer from the dataset's size. */
+  batchSize?: number;
   backend: BackendRequest;
   limit?: number;
   pca?: number;
@@ -26,15 +30,23 @@ export const PRESETS: Preset[] = [
   {
     id: 'quick',
     label: 'Quick look',
-    detail: '3 epochs on the first 3 000 images: minutes, enough to see clusters form',
-    apply: (b) => ({ ...b, epochs: 3, limit: 3000 }),
+    detail: 'DeepCluster-v2, 3 epochs on the first 3 000 images: minutes, enough to see clusters form and improve',
+    apply: (b) => ({ ...b, recipe: 'v2', epochs: 3, limit: 3000 }),
   },
-  { id: 'standard', label: 'Standard', detail: 'your settings (deepcluster.*) on every image', apply: (b) => ({ ...b }) },
+  { id: 'standard', label: 'Standard', detail: 'your settings (deepcluster.*; DeepCluster-v2 unless changed) on every image', apply: (b) => ({ ...b }) },
   {
     id: 'paper',
-    label: 'Paper-like',
-    detail: 'the paper\'s recipe: Sobel input, PCA 256, batch 256, 10x over-clustering; long on a CPU',
-    apply: (b) => ({ ...b, sobel: true, pca: 256, batchSize: 256, k: Math.max(b.k, 100), epochs: Math.max(b.epochs, 100) }),
+    label: 'Paper-faithful (2018)',
+    detail: 'the 2018 method as the official code: Sobel input, PCA-whitened k-means, a fresh top layer each epoch; learns little on small data',
+    apply: (b) => ({
+      ...b,
+      recipe: 'paper',
+      arch: b.arch === 'alexnet' || b.arch === 'vgg16' ? b.arch : 'smallvgg',
+      sobel: true,
+      pca: b.arch === 'alexnet' || b.arch === 'vgg16' ? 256 : 64,
+      k: Math.max(b.k ?? 100, 100),
+      epochs: Math.max(b.epochs, 15),
+    }),
   },
 ];
 
@@ -42,7 +54,10 @@ export const PRESETS: Preset[] = [
 export function trainArgs(c: TrainChoices): string[] {
   const args = ['train'];
   if (c.data) args.push('--data', c.data);
-  args.push('--out', c.out, '--arch', c.arch, '--k', String(c.k), '--epochs', String(c.epochs), '--batch-size', String(c.batchSize), '--backend', c.backend);
+  args.push('--out', c.out, '--recipe', c.recipe, '--epochs', String(c.epochs), '--backend', c.backend);
+  if (c.arch !== undefined) args.push('--arch', c.arch);
+  if (c.k !== undefined) args.push('--k', String(c.k));
+  if (c.batchSize !== undefined) args.push('--batch-size', String(c.batchSize));
   if (c.limit !== undefined) args.push('--limit', String(c.limit));
   if (c.pca !== undefined) args.push('--pca', String(c.pca));
   if (c.sobel !== undefined) args.push(c.sobel ? '--sobel' : '--no-sobel');

@@ -1,7 +1,7 @@
 // The deepcluster.* settings, read fresh on every use so changes apply to the next run.
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ArchName, BackendRequest } from '../protocol';
+import type { ArchName, BackendRequest, RecipeName } from '../protocol';
 import type { TrainChoices } from './presets';
 
 export function setting<T>(key: string, fallback: T): T {
@@ -22,11 +22,17 @@ export function baseChoices(out: string, data: string | undefined): TrainChoices
   return {
     data,
     out,
-    arch: setting<ArchName>('architecture', 'smallvgg'),
-    k: setting('k', 100),
+    recipe: setting<RecipeName>('recipe', 'v2'),
+    // 'auto' / 0: the trainer decides (the recipe's architecture; k and batch from the dataset's size).
+    arch: orUndefined(setting<ArchName | 'auto'>('architecture', 'auto')),
+    k: setting('k', 0) || undefined,
     epochs: setting('epochs', 20),
-    batchSize: setting('batchSize', 256),
+    batchSize: setting('batchSize', 0) || undefined,
     backend: setting<BackendRequest>('backend', 'auto'),
     cacheDir: cache || undefined,
   };
+}
+
+function orUndefined(arch: ArchName | 'auto'): ArchName | undefined {
+  return arch === 'auto' ? undefined : arch;
 }

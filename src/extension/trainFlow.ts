@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { ARCHS, BACKENDS, type ArchName, type BackendRequest } from '../protocol';
+import { ARCHS, BACKENDS, RECIPES, type ArchName, type BackendRequest, type RecipeName } from '../protocol';
 import { PRESETS, runName, trainArgs, type TrainChoices } from './presets';
 import type { ManagedRun, RunManager } from './runManager';
 import { baseChoices } from './settings';
@@ -24,26 +24,34 @@ export async function pickData(): Promise<string | null | undefined> {
   return uris?.[0]?.fsPath;
 }
 
-async function askNumber(title: string, value: number): Promise<number | undefined> {
-  const s = await vscode.window.showInputBox({ title, value: String(value), validateInput: (v) => (/^[1-9]\d*$/.test(v.trim()) ? undefined : 'a positive whole number') });
-  return s === undefined ? undefined : Number(s.trim());
+/** null: cancelled; undefined: left empty (only when `optional`). */
+async function askNumber(title: string, value: number | undefined, optional: boolean): Promise<number | undefined | null> {
+  const s = await vscode.window.showInputBox({
+    title,
+    value: value === undefined ? '' : String(value),
+    validateInput: (v) => (/^[1-9]\d*$/.test(v.trim()) || (optional && v.trim() === '') ? undefined : 'a positive whole number'),
+  });
+  if (s === undefined) return null;
+  return s.trim() === '' ? undefined : Number(s.trim());
 }
 
 /** Every setting, one step after another; Escape cancels the whole run. */
 async function editAll(c: TrainChoices): Promise<TrainChoices | undefined> {
-  const arch = await vscode.window.showQuickPick([...ARCHS], { title: 'Architecture', placeHolder: c.arch });
+  const recipe = await vscode.window.showQuickPick([...RECIPES], { title: 'Recipe: v2 (DeepCluster-v2, learns on small data) or paper (the exact 2018 method)', placeHolder: c.recipe });
+  if (!recipe) return undefined;
+  const arch = await vscode.window.showQuickPick([...ARCHS], { title: 'Architecture', placeHolder: c.arch ?? (recipe === 'v2' ? 'resnet' : 'smallvgg') });
   if (!arch) return undefined;
   const backend = await vscode.window.showQuickPick([...BACKENDS], { title: 'Backend', placeHolder: c.backend });
   if (!backend) return undefined;
-  const k = await askNumber('k: number of clusters', c.k);
-  if (k === undefined) return undefined;
-  const epochs = await askNumber('Epochs', c.epochs);
-  if (epochs === undefined) return undefined;
-  const batchSize = await askNumber('Batch size', c.batchSize);
-  if (batchSize === undefined) return undefined;
+  const k = await askNumber('k: number of clusters (empty: from the dataset\'s size)', c.k, true);
+  if (k === null) return undefined;
+  const epochs = await askNumber('Epochs', c.epochs, false);
+  if (epochs === null || epochs === undefined) return undefined;
+  const batchSize = await askNumber('Batch size (empty: from the dataset\'s size)', c.batchSize, true);
+  if (batchSize === null) return undefined;
   const limitText = await vscode.window.showInputBox({ title: 'Use only the first N images (empty: all)', value: c.limit ? String(c.limit) : '' });
   if (limitText === undefined) return undefined;
-  return { ...c, arch: arch as ArchName, backend: backend as BackendRequest, k, epochs, batchSize, limit: limitText.trim() ? Number(limitText) : undefined };
+  return { ...c, recipe: recipe as RecipeName, arch: arch as ArchName, backend: backend as BackendRequest, k, epochs, batchSize, limit: limitText.trim() ? Number(limitText) : undefined };
 }
 
 export async function pickChoices(data: string | null, runsRoot: string): Promise<TrainChoices | undefined> {
@@ -52,7 +60,7 @@ export async function pickChoices(data: string | null, runsRoot: string): Promis
   type Item = vscode.QuickPickItem & { apply?: (b: TrainChoices) => TrainChoices };
   const items: Item[] = [
     ...PRESETS.map((p) => ({ label: p.label, detail: p.detail, apply: p.apply })),
-    { label: 'Edit every setting…', detail: 'architecture, backend, k, epochs, batch size, image limit' },
+    { label: 'Edit every setting…', detail: 'recipe, architecture, backend, k, epochs, batch size, image limit' },
   ];
   const pick = await vscode.window.showQuickPick(items, { title: `DeepCluster: how to train on ${data ?? 'the sample'}` });
   if (!pick) return undefined;

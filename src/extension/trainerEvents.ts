@@ -1,8 +1,8 @@
 // The trainer's --json stdout: one TrainerEvent per line. Chunks from a pipe split lines anywhere, and a trainer
 // may print non-JSON lines (warnings from native libraries), which belong in the log, not in the event stream.
-import type { Phase, TrainerEvent } from '../protocol';
+import { TRAINER_EVENT_TYPES, type Phase, type TrainerEvent } from '../protocol';
 
-const EVENT_TYPES = new Set(['start', 'phase', 'epoch', 'checkpoint', 'warning', 'skipped', 'evaluation', 'done', 'stopped', 'error']);
+const EVENT_TYPES = new Set<string>(TRAINER_EVENT_TYPES);
 
 /** Parses one line into a TrainerEvent, or undefined when it is not one (blank, plain text, unknown type). */
 export function parseTrainerEvent(line: string): TrainerEvent | undefined {

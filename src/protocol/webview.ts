@@ -3,7 +3,7 @@
 // `response` of the same id (ok with a body, or an error), and may send `progress` for it before that.
 // Webviews never name files: they name epochs, clusters, layers and filters, and the host maps those to paths
 // inside the run folder it opened the panel for (src/extension/panels/validate.ts checks every field).
-import type { EpochMetrics } from './events';
+import type { EpochMetrics, QualityReport } from './events';
 
 export const VIEW_TYPES = {
   clusterGrid: 'deepcluster.clusterGrid',
@@ -148,6 +148,10 @@ export interface RunSeries {
   /** Per epoch, ascending (the last value of an epoch redone after a resume wins). */
   metrics: EpochMetrics[];
   live: boolean;
+  /** The end-of-training quality report (labelled data only): pixels / untrained / trained network. */
+  quality?: QualityReport;
+  /** NMI vs labels of the clustering before the first step (v2 runs). */
+  initialNmi?: number;
 }
 
 export interface CurvesUiState {

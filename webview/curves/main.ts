@@ -151,6 +151,7 @@ async function addRun(): Promise<void> {
   if (!run || runs.some((r) => r.runDir === run.runDir)) return;
   runs = [...runs, run];
   renderRuns();
+  renderQuality();
   buildCharts();
   persist();
 }
@@ -158,6 +159,7 @@ async function removeRun(runId: string): Promise<void> {
   await request<Extract<CurvesRequest, { type: 'removeRun' }>>({ type: 'removeRun', runId }).done;
   runs = runs.filter((r) => r.runId !== runId);
   renderRuns();
+  renderQuality();
   buildCharts();
   persist();
 }
@@ -199,7 +201,29 @@ const toolbar = h(
   h('vscode-button', { secondary: true, onclick: () => void request<Extract<CurvesRequest, { type: 'exportPng' }>>({ type: 'exportPng', png: chartsPng() }).done.catch(() => undefined) }, 'Export PNG'),
 );
 const empty = h('p', { class: 'muted empty', hidden: true }, 'No epoch has finished yet: the curves appear after the first one.');
-document.body.append(h('main', { class: 'curves-panel' }, toolbar, empty, grid));
+const quality = h('section', { class: 'quality' });
+/** "What training bought" per run: the quality report's rows, or why there is none. */
+function renderQuality(): void {
+  const f = (v: number) => v.toFixed(3);
+  quality.replaceChildren(
+    h('h2', {}, 'What training bought'),
+    ...runs.map((r) => {
+      const before = r.initialNmi !== undefined && r.metrics.length ? ` · NMI vs labels ${f(r.initialNmi)} before training → ${r.metrics[r.metrics.length - 1]!.nmiLabels?.toFixed(3) ?? '–'} now` : '';
+      if (!r.quality) {
+        const why = r.metrics.some((m) => m.nmiLabels !== undefined) ? 'measured when training ends (or run deepcluster eval on a checkpoint)' : 'needs labels: without them NMI(t, t−1), cluster sizes and the objective are what can be shown';
+        return h('p', { class: 'muted' }, `${r.runId}: ${why}${before}`);
+      }
+      const q = r.quality;
+      return h('div', {},
+        h('p', { class: 'muted' }, `${r.runId}: ${q.classes} classes, ${q.trainImages} training / ${q.heldOut} held-out images (${q.split})${before}`),
+        h('table', { class: 'quality-table' },
+          h('tr', {}, ...['features', 'kNN-20', 'k-means NMI (5 seeds)', 'linear probe'].map((t) => h('th', {}, t))),
+          ...q.rows.map((row) => h('tr', {}, h('th', {}, row.features), h('td', {}, f(row.knn20)), h('td', {}, `${f(row.kmeansNmi)} ± ${f(row.kmeansNmiStd)}`), h('td', {}, f(row.linearProbe))))),
+      );
+    }),
+  );
+}
+document.body.append(h('main', { class: 'curves-panel' }, toolbar, empty, grid, quality));
 
 onPush((m) => {
   if (m.type !== 'runSeries') return;
@@ -207,6 +231,7 @@ onPush((m) => {
   if (i < 0) return;
   runs = runs.map((r, j) => (j === i ? m.run : r));
   renderRuns();
+  renderQuality();
   refreshData();
 });
 onThemeChange(buildCharts);
@@ -220,6 +245,7 @@ new ResizeObserver(() => {
 }).observe(grid);
 
 renderRuns();
+renderQuality();
 buildCharts();
 persist();
 ready();

@@ -13,7 +13,14 @@ export interface CurvesDeps {
 
 export function runSeries(runDir: string, live: boolean): RunSeries {
   const run = readRun(runDir);
-  return { runId: run.id || basename(runDir), runDir, metrics: epochMetrics(readEvents(runDir)), live };
+  const events = readEvents(runDir);
+  let quality: RunSeries['quality'];
+  let initialNmi: number | undefined;
+  for (const e of events) {
+    if (e.type === 'evaluation' && e.quality) quality = e.quality;
+    if (e.type === 'initialClustering') initialNmi = e.metrics.nmiLabels;
+  }
+  return { runId: run.id || basename(runDir), runDir, metrics: epochMetrics(events), live, quality, initialNmi };
 }
 
 export class CurvesModel {
