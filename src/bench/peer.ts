@@ -38,7 +38,7 @@ export const PEER: PeerEpoch[] = rows.map(([epoch, loss, nmiLabels, nmiLabelsAri
 }));
 
 /** The peer's settings, as our CLI flags. */
-export const PEER_FLAGS = ['--arch', 'smallvgg', '--k', '100', '--pca', '64', '--batch-size', '256', '--sobel', '--sampler', 'official', '--seed', '31', '--input-size', '28'];
+export const PEER_FLAGS = ['--recipe', 'paper', '--arch', 'smallvgg', '--k', '100', '--pca', '64', '--batch-size', '256', '--sobel', '--sampler', 'official', '--seed', '31', '--input-size', '28'];
 export const PEER_IMAGES = 20000;
 /** Mean epoch time of the peer, 2 cores. */
 export const PEER_EPOCH_SECONDS = PEER.reduce((s, e) => s + e.seconds.epoch, 0) / PEER.length;
