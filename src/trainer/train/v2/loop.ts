@@ -34,7 +34,8 @@ export interface V2Run {
 
 export interface V2Progress {
   phase(epoch: number, phase: Phase, done?: number, total?: number): void;
-  step?(s: { epoch: number; step: number; loss: number; lr: number; images: number; headLosses: number[] }): void;
+  /** After every optimisation step: `step` counts steps since the run began (1-based), `images` is the batch. */
+  step?(s: { epoch: number; step: number; loss: number; lr: number; images: number; headLosses: number[]; epochFraction: number }): void;
   shouldStop(): boolean;
 }
 
@@ -143,13 +144,12 @@ export async function train(run: V2Run, memory: MemoryBank, clustering: V2Cluste
     const idx = Int32Array.from({ length: batch }, (_, i) => order[(it * batch + i) % n]);
     const crops = multiCropBatch(await dataset.readBatch(idx), batch, dataset.inputSize, dataset.channels, dataset.normalization, run.crops, augment);
     const targets = clustering.assignments.map((a) => Int32Array.from(idx, (i) => a[i]));
-    const t0 = performance.now();
     const r = await v2TrainStep(run.model, run.head, crops, targets, run.optimizer, settings.temperature);
     tf.dispose([crops.large, ...(crops.small ? [crops.small] : [])]);
     if (!Number.isFinite(r.loss)) throw new Error(`training diverged at epoch ${epoch}, step ${it}: loss is ${r.loss} (lower --lr)`);
     memory.write(idx, r.bankEmbeddings);
     lossSum += r.loss;
-    run.progress.step?.({ epoch, step: globalStep, loss: r.loss, lr, images: batch / ((performance.now() - t0) / 1000), headLosses: r.headLosses });
+    run.progress.step?.({ epoch, step: globalStep + 1, loss: r.loss, lr, images: batch, headLosses: r.headLosses, epochFraction: (it + 1) / steps });
     run.progress.phase(epoch, 'training', (it + 1) * batch, steps * batch);
   }
   return lossSum / steps;
