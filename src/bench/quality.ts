@@ -25,6 +25,8 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     json: { type: 'string' },
     out: { type: 'string' },
+    // Time the recipes only (e.g. one epoch each on a quiet machine for the per-image cost).
+    'no-eval': { type: 'boolean', default: false },
   },
 });
 
@@ -35,7 +37,7 @@ interface RecipeResult {
   epochs: EpochMetrics[];
   initialNmi?: number;
   phaseSeconds: Record<string, number>;
-  report: QualityReport;
+  report?: QualityReport;
   evalSeconds: number;
   device: string;
 }
@@ -87,8 +89,8 @@ async function main(): Promise<void> {
     // The paper recipe with the peer's settings (shared/reference/peer-fashion-mnist.md); v2 with its defaults.
     const flags = recipe === 'paper' ? ['--recipe', 'paper', '--k', '100', '--pca', '64', '--batch-size', '256', '--sampler', 'official'] : ['--recipe', recipe];
     const args = [cli, 'train', '--data', trainFile, '--limit', nTrain, '--epochs', epochs[recipe] ?? '10', '--backend', values.backend!, '--seed', '31', '--out', out, '--json', ...flags];
-    console.log(`$ node ${args.slice(1).join(' ')}`);
-    const r: RecipeResult = { recipe, command: `node ${args.slice(1).join(' ')}`, wallSeconds: 0, epochs: [], phaseSeconds: {}, report: undefined as never, evalSeconds: 0, device: '' };
+    console.log(`$ deepcluster ${args.slice(1).join(' ')}`);
+    const r: RecipeResult = { recipe, command: `deepcluster ${args.slice(1).join(' ')}`, wallSeconds: 0, epochs: [], phaseSeconds: {}, evalSeconds: 0, device: '' };
     const t0 = performance.now();
     await run(args, (e) => {
       if (e.type === 'epoch') {
@@ -100,11 +102,13 @@ async function main(): Promise<void> {
     });
     r.wallSeconds = (performance.now() - t0) / 1000;
     for (const m of r.epochs) for (const [phase, s] of Object.entries(m.seconds)) if (phase !== 'epoch') r.phaseSeconds[phase] = (r.phaseSeconds[phase] ?? 0) + (s ?? 0);
-    const t1 = performance.now();
-    const evalArgs = [cli, 'eval', out, '--test', testFile, '--test-limit', nTest, '--backend', values.backend!, '--json'];
-    const evalOut = await run(evalArgs);
-    r.evalSeconds = (performance.now() - t1) / 1000;
-    r.report = (JSON.parse(evalOut.trim().split('\n').pop()!) as { report: QualityReport }).report;
+    if (!values['no-eval']) {
+      const t1 = performance.now();
+      const evalArgs = [cli, 'eval', out, '--test', testFile, '--test-limit', nTest, '--backend', values.backend!, '--json'];
+      const evalOut = await run(evalArgs);
+      r.evalSeconds = (performance.now() - t1) / 1000;
+      r.report = (JSON.parse(evalOut.trim().split('\n').pop()!) as { report: QualityReport }).report;
+    }
     results.push(r);
   }
   const f = (v: number | undefined, d = 3) => (v === undefined ? '-' : v.toFixed(d));
@@ -113,7 +117,7 @@ async function main(): Promise<void> {
     `|---|---|---|---|---|---|`,
   ];
   for (const r of results) {
-    for (const row of r.report.rows) {
+    for (const row of r.report?.rows ?? []) {
       if (row.features !== 'trained' && r !== results[0]) continue; // the baselines once, from the first recipe's eval
       const arch = row.features === 'pixels' ? '' : ` (${r.recipe === 'paper' ? 'smallvgg' : 'resnet'})`;
       const name = row.features === 'trained' ? `${r.recipe}, ${r.epochs.length} epochs` : `${row.features}${arch}`;
