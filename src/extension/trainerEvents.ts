@@ -2,7 +2,7 @@
 // may print non-JSON lines (warnings from native libraries), which belong in the log, not in the event stream.
 import type { Phase, TrainerEvent } from '../protocol';
 
-const EVENT_TYPES = new Set(['start', 'phase', 'epoch', 'checkpoint', 'warning', 'skipped', 'evaluation', 'done', 'stopped', 'error']);
+const EVENT_TYPES = new Set(['start', 'phase', 'step', 'epoch', 'checkpoint', 'warning', 'skipped', 'evaluation', 'done', 'stopped', 'error']);
 
 /** Parses one line into a TrainerEvent, or undefined when it is not one (blank, plain text, unknown type). */
 export function parseTrainerEvent(line: string): TrainerEvent | undefined {

@@ -24,15 +24,41 @@ export interface EpochMetrics {
   seconds: Partial<Record<Phase, number>> & { epoch: number };
 }
 
+/**
+ * Step-level training scalars (src/trainer/run/stepScalars.ts), one event per throttle window: every N
+ * optimisation steps or every few seconds, whichever is rarer. `t` is the wall time at the window's end.
+ */
+export interface StepScalarsEvent {
+  type: 'step';
+  t: string;
+  epoch: number;
+  /** Global optimisation step (1-based count of steps done since the run began) at the window's end. */
+  step: number;
+  /** Mean training loss over the window's images. */
+  loss: number;
+  /** Learning rate at the window's last step. */
+  lr: number;
+  /** Images trained per second over the window (data loading included). */
+  imagesPerSecond: number;
+  /** Mean loss per head, where the recipe has several heads (DeepCluster-v2's prototypes). */
+  headLosses?: number[];
+  /** Optimisation steps averaged into this event. */
+  steps: number;
+  /** Fraction of this epoch's training done at the window's end (0..1], when the loop knows it. */
+  epochFraction?: number;
+}
+
 /** One line of events.jsonl, and of the trainer's stdout stream. `t` is an ISO timestamp. */
 export type TrainerEvent =
   | { type: 'start'; t: string; runDir: string; epochs: number; startEpoch: number; engine: EngineInfo; images: number }
   | { type: 'phase'; t: string; epoch: number; phase: Phase; done?: number; total?: number }
-  | { type: 'epoch'; t: string; metrics: EpochMetrics }
+  /** `step` (here and in 'evaluation'): the last global step, stamped by the event log when the run records steps. */
+  | { type: 'epoch'; t: string; metrics: EpochMetrics; step?: number }
+  | StepScalarsEvent
   | { type: 'checkpoint'; t: string; epoch: number; path: string }
   | { type: 'warning'; t: string; message: string; file?: string }
   | { type: 'skipped'; t: string; count: number; listFile: string }
-  | { type: 'evaluation'; t: string; knnAccuracy?: number; k?: number; heldOut?: number }
+  | { type: 'evaluation'; t: string; knnAccuracy?: number; k?: number; heldOut?: number; step?: number }
   | { type: 'done'; t: string; epochs: number; runDir: string }
   | { type: 'stopped'; t: string; epoch: number; reason: string }
   | { type: 'error'; t: string; message: string };

@@ -17,6 +17,7 @@ import { ari, clusterSizes, hungarianAccuracy, knnAccuracy, nmi, purity } from '
 import { createModel } from '../model';
 import { latestCompleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../run/checkpoint';
 import { EventLog } from '../run/events';
+import { defaultStepOptions, StepScalars } from '../run/stepScalars';
 import { createRunDir, newRunManifest, readRunManifest, removePidFile, RunDirError, trainerLiveness, setRunStatus, updateRunManifest, writePidFile, writeSkipped } from '../run/runDir';
 import { centroidDistances, clusterExemplars, clusterFeatures, labelHistograms, type EpochClustering } from './clusteringPhase';
 import { computeFeatures, runEpochs, StopRequested, type Clustering, type LoopDeps } from './loop';
@@ -179,6 +180,8 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
       opts.log(formatEpoch(m, config.epochs));
     },
     shouldStop: () => stop,
+    // The sampler draws dataset.size images an epoch.
+    steps: new StepScalars(events, defaultStepOptions(config.epochs * Math.ceil(dataset.size / config.batchSize))),
   };
 
   try {
