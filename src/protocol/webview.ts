@@ -148,10 +148,34 @@ export interface RunSeries {
   /** Per epoch, ascending (the last value of an epoch redone after a resume wins). */
   metrics: EpochMetrics[];
   live: boolean;
+  /** Where each entry of `metrics` was measured: the global step at its end (null when the run records no
+   * steps) and the Unix seconds of its 'epoch' event. Same length as `metrics`. */
+  epochAt?: { step: (number | null)[]; time: (number | null)[] };
+  /** Step-level scalars ('step' events), column by column, ascending by step; steps redone after a resume
+   * replace the earlier ones. */
+  steps?: StepColumns;
+  /** Unix seconds of the run's first event: the origin of the relative-time axis. */
+  startTime?: number;
 }
+
+export interface StepColumns {
+  step: number[];
+  epoch: number[];
+  /** Unix seconds. */
+  time: number[];
+  loss: number[];
+  lr: number[];
+  imagesPerSecond: number[];
+  /** Fraction of the epoch's training done (null when the trainer did not say). */
+  epochFraction: (number | null)[];
+}
+
+/** The curves' x axis: global step, epochs done, time since the run began, wall-clock time. */
+export type CurvesXAxis = 'step' | 'epoch' | 'relative' | 'wall';
 
 export interface CurvesUiState {
   smoothing: number;
+  xAxis: CurvesXAxis;
   logY: Record<string, boolean>;
   hidden: string[];
 }
