@@ -3,7 +3,7 @@
 // `response` of the same id (ok with a body, or an error), and may send `progress` for it before that.
 // Webviews never name files: they name epochs, clusters, layers and filters, and the host maps those to paths
 // inside the run folder it opened the panel for (src/extension/panels/validate.ts checks every field).
-import type { EpochMetrics } from './events';
+import type { EpochMetrics, Phase } from './events';
 
 export const VIEW_TYPES = {
   clusterGrid: 'deepcluster.clusterGrid',
@@ -156,6 +156,19 @@ export interface RunSeries {
   steps?: StepColumns;
   /** Unix seconds of the run's first event: the origin of the relative-time axis. */
   startTime?: number;
+  /** Epochs the run will reach (its last 'start' event). */
+  epochs?: number;
+  /** The epoch in progress, from the 'phase' events after the last finished epoch (absent once it ended). */
+  current?: CurrentEpoch;
+}
+
+export interface CurrentEpoch {
+  epoch: number;
+  /** Each phase entered so far and when (Unix seconds), in order. */
+  phases: { phase: Phase; start: number }[];
+  /** Progress within the last phase. */
+  done?: number;
+  total?: number;
 }
 
 export interface StepColumns {

@@ -74,24 +74,35 @@ test('curves: six uPlot charts, a run added and overlaid, live push, smoothing, 
   }
 });
 
-/** events.jsonl of a run that records steps: `epochs` epochs of 50 steps (a step event every 2 steps), 20 s apart. */
-function stepRunEvents(epochs: number, stepsOnlyUntil = Infinity): string {
-  const t = (s: number) => new Date(Date.UTC(2026, 10, 1, 10, 0, 0) + s * 1000).toISOString();
+/** events.jsonl of a run that records steps: `epochs` epochs of 50 steps (a step event every 2 steps, 20 s apart)
+ * with their phases, then (optionally) the next epoch's first phase. */
+function stepRunEvents(epochs: number, stepsOnlyUntil = Infinity, nextEpoch = false): string {
+  const t = (s: number) => new Date(T0 * 1000 + s * 1000).toISOString();
   const ev: TrainerEvent[] = [{ type: 'start', t: t(0), runDir: '/c', epochs: 5, startEpoch: 0, engine: {} as never, images: 1000 }];
   let clock = 0;
+  const phase = (epoch: number, p: 'features' | 'clustering' | 'training' | 'checkpoint', done?: number) => ev.push({ type: 'phase', t: t(clock), epoch, phase: p, ...(done !== undefined ? { done, total: 1000 } : {}) });
   for (let e = 0; e < epochs; e++) {
+    phase(e, 'features');
+    clock += 6;
+    phase(e, 'clustering');
+    clock += 4;
+    phase(e, 'training');
     for (let s = 2; s <= 50; s += 2) {
       clock += 20;
       const step = e * 50 + s;
-      if (step > stepsOnlyUntil) break;
+      if (step > stepsOnlyUntil) return ev.map((x) => JSON.stringify(x)).join('\n') + '\n';
       ev.push({ type: 'step', t: t(clock), epoch: e, step, loss: 4.6 / Math.sqrt(1 + step / 20) + 0.05 * Math.sin(step), lr: 0.05, imagesPerSecond: 80 + 10 * Math.sin(step / 7), steps: 2, epochFraction: s / 50 });
+      phase(e, 'training', s * 20);
     }
-    if ((e + 1) * 50 > stepsOnlyUntil) break;
-    clock += 30;
+    phase(e, 'checkpoint');
+    clock += 20;
     ev.push({ type: 'epoch', t: t(clock), metrics: metricsFor(e, 10, 1000), step: (e + 1) * 50 });
   }
-  return ev.map((e) => JSON.stringify(e)).join('\n') + '\n';
+  if (nextEpoch) phase(epochs, 'features', 300);
+  return ev.map((x) => JSON.stringify(x)).join('\n') + '\n';
 }
+/** The fixture run's start (in the past, so a live epoch's elapsed time is well defined). */
+const T0 = Date.UTC(2025, 10, 1, 10, 0, 0) / 1000;
 
 test('curves: step points within an epoch, x axis by step/epoch/relative/wall, throughput, 10^6 steps downsampled', { skip }, async () => {
   const dir = join(root, 'c');
@@ -108,10 +119,21 @@ test('curves: step points within an epoch, x axis by step/epoch/relative/wall, t
   assert.equal(await attr('loss', 'data-points'), '10');
   assert.equal(await attr('loss', 'data-x-range'), '2,20', 'x axis: global step by default when the run records steps');
   assert.equal(await attr('throughput', 'data-points'), '10');
+  // The chip says where the live run is; no ETA before an epoch has finished. The timeline shows the live epoch.
+  assert.equal((await p.page.textContent('.live-status'))!.trim(), 'epoch 1/5 · training 40%');
+  assert.deepEqual(await p.page.$$eval('.tl-row', (rows) => rows.map((r) => [r.getAttribute('data-epoch'), r.className, [...r.querySelectorAll('.tl-seg')].map((x) => x.getAttribute('data-phase'))])), [
+    ['0', 'tl-row live', ['features', 'clustering', 'training']],
+  ]);
   // Live: more steps and the first epoch's end arrive.
-  writeFileSync(join(dir, 'events.jsonl'), stepRunEvents(3));
+  writeFileSync(join(dir, 'events.jsonl'), stepRunEvents(3, Infinity, true));
   await p.push({ type: 'runSeries', run: runSeries(dir, true) });
   await p.page.waitForFunction(() => document.querySelector('[data-chart="loss"]')!.getAttribute('data-points') === '75');
+  // 3 of 5 epochs done at 186 s each (the fixture's metrics), the 4th running for longer than that: 186 s left.
+  assert.equal((await p.page.textContent('.live-status'))!.trim(), 'epoch 4/5 · features 30% · ETA 3m 06s');
+  const rows = await p.page.$$eval('.tl-row', (els) => els.map((r) => [r.getAttribute('data-epoch'), r.classList.contains('live'), (r.querySelector('.tl-bar') as HTMLElement).style.width, r.querySelectorAll('.tl-seg').length]));
+  assert.deepEqual(rows.map((r) => r.slice(0, 2)), [['0', false], ['1', false], ['2', false], ['3', true]]);
+  // Finished epochs: 4 phases each, 185.5 s each (one scale); the live one has run longer and fills its row.
+  assert.deepEqual(rows.map((r) => r.slice(2)), [['100%', 4], ['100%', 4], ['100%', 4], ['100%', 1]]);
   assert.equal(await attr('loss', 'data-x-range'), '2,150');
   assert.equal(await attr('nmiPrev', 'data-x-range'), '100,150', 'epoch metrics at the step of their epoch\'s end');
   const pick = async (v: string) => {
@@ -125,16 +147,16 @@ test('curves: step points within an epoch, x axis by step/epoch/relative/wall, t
   await p.page.waitForFunction(() => document.querySelector('[data-chart="loss"]')!.getAttribute('data-x-range') === '0.04,3');
   assert.equal(await attr('objective', 'data-x-range'), '1,3');
   await pick('relative');
-  await p.page.waitForFunction(() => document.querySelector('[data-chart="loss"]')!.getAttribute('data-x-range')?.startsWith('20,'));
-  assert.equal(await attr('loss', 'data-x-range'), '20,1590');
+  await p.page.waitForFunction(() => document.querySelector('[data-chart="loss"]')!.getAttribute('data-x-range')?.startsWith('30,'));
+  assert.equal(await attr('loss', 'data-x-range'), '30,1590');
   assert.equal(await p.page.textContent('[data-chart="loss"] .u-legend .u-series .u-label'), 'time since start');
   await pick('wall');
-  const t0 = Date.UTC(2026, 10, 1, 10, 0, 0) / 1000;
-  await p.page.waitForFunction((x) => document.querySelector('[data-chart="loss"]')!.getAttribute('data-x-range') === x, `${t0 + 20},${t0 + 1590}`);
+  await p.page.waitForFunction((x) => document.querySelector('[data-chart="loss"]')!.getAttribute('data-x-range') === x, `${T0 + 30},${T0 + 1590}`);
   assert.equal((await p.page.evaluate(() => (window as any).__dcState)).ui.xAxis, 'wall');
   await pick('step');
   await p.page.waitForFunction(() => document.querySelector('[data-chart="loss"]')!.getAttribute('data-x-range') === '2,150');
   await p.page.screenshot({ path: join(ARTIFACTS, 'curves-steps-dark.png'), fullPage: true });
+  await p.page.locator('.timeline').screenshot({ path: join(ARTIFACTS, 'curves-timeline-dark.png') });
 
   // 10^6 step points (built in the page: the transfer is not what is measured), downsampled per pixel column.
   const drawMs: number[] = [];
@@ -163,6 +185,7 @@ test('curves: step points within an epoch, x axis by step/epoch/relative/wall, t
   // Raw and smoothed lines are downsampled separately: at most 2 per column each, plus their ends.
   assert.ok(points <= 2 * (2 * width + 4) && points >= width / 2, `${points} points for ${width} px`);
   // Zoom (drag) into a range: downsampled afresh there, so the points inside it are all drawn.
+  await p.page.locator('[data-chart="loss"]').scrollIntoViewIfNeeded();
   const box = (await p.page.locator('[data-chart="loss"] .u-over').boundingBox())!;
   await p.page.mouse.move(box.x + box.width * 0.5, box.y + 20);
   await p.page.mouse.down();

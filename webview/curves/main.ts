@@ -11,6 +11,7 @@ import 'uplot/dist/uPlot.min.css';
 import '../shared/base.css';
 import './style.css';
 import uPlot from 'uplot';
+import type { Phase } from '../../src/protocol/events';
 import type { CurvesInit, CurvesRequest, CurvesUiState, CurvesXAxis, RunSeries } from '../../src/protocol/webview';
 import { h } from '../shared/dom';
 import { initialState, onPush, ready, request, savedState, saveState } from '../shared/host';
@@ -18,6 +19,7 @@ import { cssVar, onThemeChange, palette } from '../shared/theme';
 import { minMaxDownsample } from './downsample';
 import { hasSteps, toCsv, visibleCharts, type ChartSpec, type Metric } from './series';
 import { debiasedEmaDense } from './smoothing';
+import { describeLive, timelineRows, TIMELINE_PHASES } from './progress';
 import { formatElapsed, joinSeries, points, X_AXES } from './xAxis';
 
 const init = initialState<CurvesInit>();
@@ -262,12 +264,59 @@ xAxisSelect.addEventListener('change', () => {
 });
 const runList = h('span', { class: 'runs' });
 function renderRuns(): void {
+  const now = Date.now() / 1000;
   runList.replaceChildren(
-    ...runs.map((r) =>
-      h('span', { class: 'run-chip' }, `${r.runId}${r.live ? ' ●' : ''}`, runs.length > 1 ? h('button', { class: 'chip-x', title: `Remove ${r.runId}`, 'aria-label': `Remove ${r.runId}`, onclick: () => void removeRun(r.runId) }, '×') : null),
-    ),
+    ...runs.map((r) => {
+      const live = describeLive(r, now);
+      return h(
+        'span',
+        { class: 'run-chip' },
+        `${r.runId}${r.live ? ' ●' : ''}`,
+        live ? h('span', { class: 'live-status muted' }, ` ${live}`) : null,
+        runs.length > 1 ? h('button', { class: 'chip-x', title: `Remove ${r.runId}`, 'aria-label': `Remove ${r.runId}`, onclick: () => void removeRun(r.runId) }, '×') : null,
+      );
+    }),
+  );
+  renderTimeline(now);
+}
+
+/** Inline styles through the CSSOM: the page's CSP (nonce-only) refuses style attributes. */
+function styled<E extends HTMLElement>(el: E, style: Partial<CSSStyleDeclaration>): E {
+  Object.assign(el.style, style);
+  return el;
+}
+
+// ---- phase timeline: per epoch, its seconds per phase as one bar (bars share a scale), the live epoch last
+const timeline = h('section', { class: 'timeline', 'aria-label': 'Phase timeline' });
+function renderTimeline(now: number): void {
+  const colours = palette();
+  const colour = (p: Phase) => colours[TIMELINE_PHASES.indexOf(p) % colours.length]!;
+  const perRun = runs.map((r) => ({ r, rows: timelineRows(r, now) })).filter((x) => x.rows.length);
+  timeline.hidden = perRun.length === 0;
+  // One scale for all bars: the longest finished epoch (a live epoch that has run longer fills its row).
+  const finished = perRun.flatMap((x) => x.rows.filter((row) => !row.live).map((row) => row.total));
+  const longest = Math.max(1e-9, ...(finished.length ? finished : perRun.flatMap((x) => x.rows.map((row) => row.total))));
+  timeline.replaceChildren(
+    h('header', {}, h('h3', {}, 'Phase timeline'), h('span', { class: 'tl-legend' }, ...TIMELINE_PHASES.slice(0, 4).map((p) => h('span', {}, styled(h('i'), { background: colour(p) }), p)))),
+    ...perRun.flatMap(({ r, rows }) => [
+      ...(runs.length > 1 ? [h('div', { class: 'tl-run' }, r.runId)] : []),
+      ...rows.map((row) =>
+        h(
+          'div',
+          { class: `tl-row${row.live ? ' live' : ''}`, 'data-epoch': String(row.epoch) },
+          h('span', { class: 'tl-label' }, `epoch ${row.epoch}${row.live ? ' …' : ''}`),
+          styled(
+            h('span', { class: 'tl-bar' }, ...row.segments.map((seg) => styled(h('span', { class: 'tl-seg', 'data-phase': seg.phase, title: `${seg.phase}: ${seg.seconds.toFixed(1)} s` }), { flexGrow: String(seg.seconds), background: colour(seg.phase) }))),
+            { width: `${Math.min(100, (100 * row.total) / longest).toFixed(2)}%` },
+          ),
+          h('span', { class: 'tl-total muted' }, formatElapsed(Math.round(row.total))),
+        ),
+      ),
+    ]),
   );
 }
+// The ETA and the live bar move with the clock, not only with the trainer's events.
+setInterval(() => runs.some((r) => r.live) && renderRuns(), 5000);
 async function addRun(): Promise<void> {
   const { run } = await request<Extract<CurvesRequest, { type: 'addRun' }>>({ type: 'addRun' }).done;
   if (!run || runs.some((r) => r.runDir === run.runDir)) return;
@@ -322,7 +371,7 @@ const toolbar = h(
   h('vscode-button', { secondary: true, onclick: () => void request<Extract<CurvesRequest, { type: 'exportPng' }>>({ type: 'exportPng', png: chartsPng() }).done.catch(() => undefined) }, 'Export PNG'),
 );
 const empty = h('p', { class: 'muted empty', hidden: true }, 'Nothing trained yet: the curves appear with the first training steps.');
-document.body.append(h('main', { class: 'curves-panel' }, toolbar, empty, grid));
+document.body.append(h('main', { class: 'curves-panel' }, toolbar, empty, grid, timeline));
 
 onPush((m) => {
   if (m.type !== 'runSeries') return;
@@ -332,7 +381,7 @@ onPush((m) => {
   renderRuns();
   refreshData();
 });
-onThemeChange(buildCharts);
+onThemeChange(() => (buildCharts(), renderTimeline(Date.now() / 1000)));
 let resizeFrame = 0;
 new ResizeObserver(() => {
   cancelAnimationFrame(resizeFrame);

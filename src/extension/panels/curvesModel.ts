@@ -2,7 +2,7 @@
 // the webview's requests. The panel (curvesPanel.ts) adds live updates, pickers and save dialogs.
 import { basename } from 'node:path';
 import type { TrainerEvent } from '../../protocol/events';
-import type { CurvesInit, CurvesRequest, CurvesResponses, CurvesUiState, RunSeries, StepColumns } from '../../protocol/webview';
+import type { CurrentEpoch, CurvesInit, CurvesRequest, CurvesResponses, CurvesUiState, RunSeries, StepColumns } from '../../protocol/webview';
 import { epochMetrics, readEvents, readRun } from '../runFiles';
 
 export interface CurvesDeps {
@@ -18,12 +18,23 @@ export function runSeries(runDir: string, live: boolean): RunSeries {
 }
 
 /** The curves of one events.jsonl: epoch metrics with where they were measured, and the step columns. */
-export function seriesFromEvents(events: TrainerEvent[]): Pick<RunSeries, 'metrics' | 'epochAt' | 'steps' | 'startTime'> {
+export function seriesFromEvents(events: TrainerEvent[]): Pick<RunSeries, 'metrics' | 'epochAt' | 'steps' | 'startTime' | 'epochs' | 'current'> {
   const metrics = epochMetrics(events);
   const at = new Map<number, { step: number | null; time: number }>();
   const steps: StepColumns = { step: [], epoch: [], time: [], loss: [], lr: [], imagesPerSecond: [], epochFraction: [] };
   const columns = Object.values(steps) as unknown[][];
+  let epochs: number | undefined;
+  let current: CurrentEpoch | undefined;
   for (const e of events) {
+    if (e.type === 'start') (epochs = e.epochs), (current = undefined);
+    if (e.type === 'done' || e.type === 'stopped' || e.type === 'error') current = undefined;
+    if (e.type === 'phase') {
+      if (current?.epoch !== e.epoch) current = { epoch: e.epoch, phases: [] };
+      if (current.phases.at(-1)?.phase !== e.phase) current.phases.push({ phase: e.phase, start: Date.parse(e.t) / 1000 });
+      current.done = e.done;
+      current.total = e.total;
+    }
+    if (e.type === 'epoch' && current?.epoch === e.metrics.epoch) current = undefined;
     if (e.type === 'epoch') at.set(e.metrics.epoch, { step: e.step ?? null, time: Date.parse(e.t) / 1000 });
     if (e.type !== 'step') continue;
     // A resumed run redoes the steps of its interrupted epoch: the later ones replace the earlier (as TensorBoard).
@@ -42,6 +53,8 @@ export function seriesFromEvents(events: TrainerEvent[]): Pick<RunSeries, 'metri
     epochAt: { step: metrics.map((m) => at.get(m.epoch)?.step ?? null), time: metrics.map((m) => at.get(m.epoch)?.time ?? null) },
     ...(steps.step.length ? { steps } : {}),
     ...(first ? { startTime: Date.parse(first.t) / 1000 } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(current ? { current } : {}),
   };
 }
 
