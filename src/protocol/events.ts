@@ -47,17 +47,43 @@ export interface QualityReport {
   rows: QualityRow[];
 }
 
+/**
+ * Step-level training scalars (src/trainer/run/stepScalars.ts), one event per throttle window: every N
+ * optimisation steps or every few seconds, whichever is rarer. `t` is the wall time at the window's end.
+ */
+export interface StepScalarsEvent {
+  type: 'step';
+  t: string;
+  epoch: number;
+  /** Global optimisation step (1-based count of steps done since the run began) at the window's end. */
+  step: number;
+  /** Mean training loss over the window's images. */
+  loss: number;
+  /** Learning rate at the window's last step. */
+  lr: number;
+  /** Images trained per second over the window (data loading included). */
+  imagesPerSecond: number;
+  /** Mean loss per head, where the recipe has several heads (DeepCluster-v2's prototypes). */
+  headLosses?: number[];
+  /** Optimisation steps averaged into this event. */
+  steps: number;
+  /** Fraction of this epoch's training done at the window's end (0..1], when the loop knows it. */
+  epochFraction?: number;
+}
+
 /** One line of events.jsonl, and of the trainer's stdout stream. `t` is an ISO timestamp. */
 export type TrainerEvent =
   | { type: 'start'; t: string; runDir: string; epochs: number; startEpoch: number; engine: EngineInfo; images: number }
   | { type: 'phase'; t: string; epoch: number; phase: Phase; done?: number; total?: number }
-  | { type: 'epoch'; t: string; metrics: EpochMetrics }
+  /** `step` (here and in 'evaluation'): the last global step, stamped by the event log when the run records steps. */
+  | { type: 'epoch'; t: string; metrics: EpochMetrics; step?: number }
+  | StepScalarsEvent
   /** v2: the clustering of the untrained network's memory bank, before the first step (what training starts from). */
   | { type: 'initialClustering'; t: string; metrics: Omit<EpochMetrics, 'loss' | 'seconds'> }
   | { type: 'checkpoint'; t: string; epoch: number; path: string }
   | { type: 'warning'; t: string; message: string; file?: string }
   | { type: 'skipped'; t: string; count: number; listFile: string }
-  | { type: 'evaluation'; t: string; knnAccuracy?: number; k?: number; heldOut?: number; quality?: QualityReport }
+  | { type: 'evaluation'; t: string; knnAccuracy?: number; k?: number; heldOut?: number; quality?: QualityReport; step?: number }
   | { type: 'done'; t: string; epochs: number; runDir: string }
   | { type: 'stopped'; t: string; epoch: number; reason: string }
   | { type: 'error'; t: string; message: string };
@@ -66,5 +92,5 @@ export type TrainerEventType = TrainerEvent['type'];
 
 /** Every event type, for readers that must tell an event line from anything else. */
 export const TRAINER_EVENT_TYPES = [
-  'start', 'phase', 'epoch', 'initialClustering', 'checkpoint', 'warning', 'skipped', 'evaluation', 'done', 'stopped', 'error',
+  'start', 'phase', 'step', 'epoch', 'initialClustering', 'checkpoint', 'warning', 'skipped', 'evaluation', 'done', 'stopped', 'error',
 ] as const satisfies readonly TrainerEventType[];

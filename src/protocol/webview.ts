@@ -3,7 +3,7 @@
 // `response` of the same id (ok with a body, or an error), and may send `progress` for it before that.
 // Webviews never name files: they name epochs, clusters, layers and filters, and the host maps those to paths
 // inside the run folder it opened the panel for (src/extension/panels/validate.ts checks every field).
-import type { EpochMetrics, QualityReport } from './events';
+import type { EpochMetrics, Phase, QualityReport } from './events';
 
 export const VIEW_TYPES = {
   clusterGrid: 'deepcluster.clusterGrid',
@@ -148,14 +148,51 @@ export interface RunSeries {
   /** Per epoch, ascending (the last value of an epoch redone after a resume wins). */
   metrics: EpochMetrics[];
   live: boolean;
+  /** Where each entry of `metrics` was measured: the global step at its end (null when the run records no
+   * steps) and the Unix seconds of its 'epoch' event. Same length as `metrics`. */
+  epochAt?: { step: (number | null)[]; time: (number | null)[] };
+  /** Step-level scalars ('step' events), column by column, ascending by step; steps redone after a resume
+   * replace the earlier ones. */
+  steps?: StepColumns;
+  /** Unix seconds of the run's first event: the origin of the relative-time axis. */
+  startTime?: number;
+  /** Epochs the run will reach (its last 'start' event). */
+  epochs?: number;
+  /** The epoch in progress, from the 'phase' events after the last finished epoch (absent once it ended). */
+  current?: CurrentEpoch;
   /** The end-of-training quality report (labelled data only): pixels / untrained / trained network. */
   quality?: QualityReport;
   /** NMI vs labels of the clustering before the first step (v2 runs). */
   initialNmi?: number;
 }
 
+export interface CurrentEpoch {
+  epoch: number;
+  /** Each phase entered so far and when (Unix seconds), in order. */
+  phases: { phase: Phase; start: number }[];
+  /** Progress within the last phase. */
+  done?: number;
+  total?: number;
+}
+
+export interface StepColumns {
+  step: number[];
+  epoch: number[];
+  /** Unix seconds. */
+  time: number[];
+  loss: number[];
+  lr: number[];
+  imagesPerSecond: number[];
+  /** Fraction of the epoch's training done (null when the trainer did not say). */
+  epochFraction: (number | null)[];
+}
+
+/** The curves' x axis: global step, epochs done, time since the run began, wall-clock time. */
+export type CurvesXAxis = 'step' | 'epoch' | 'relative' | 'wall';
+
 export interface CurvesUiState {
   smoothing: number;
+  xAxis: CurvesXAxis;
   logY: Record<string, boolean>;
   hidden: string[];
 }

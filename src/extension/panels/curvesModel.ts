@@ -1,7 +1,8 @@
 // The curves panel's host side without vscode: the series of each run from events.jsonl, and the answers to
 // the webview's requests. The panel (curvesPanel.ts) adds live updates, pickers and save dialogs.
 import { basename } from 'node:path';
-import type { CurvesInit, CurvesRequest, CurvesResponses, CurvesUiState, RunSeries } from '../../protocol/webview';
+import type { TrainerEvent } from '../../protocol/events';
+import type { CurrentEpoch, CurvesInit, CurvesRequest, CurvesResponses, CurvesUiState, RunSeries, StepColumns } from '../../protocol/webview';
 import { epochMetrics, readEvents, readRun } from '../runFiles';
 
 export interface CurvesDeps {
@@ -13,14 +14,54 @@ export interface CurvesDeps {
 
 export function runSeries(runDir: string, live: boolean): RunSeries {
   const run = readRun(runDir);
-  const events = readEvents(runDir);
+  return { runId: run.id || basename(runDir), runDir, live, ...seriesFromEvents(readEvents(runDir)) };
+}
+
+/** The curves of one events.jsonl: epoch metrics with where they were measured, and the step columns. */
+export function seriesFromEvents(events: TrainerEvent[]): Pick<RunSeries, 'metrics' | 'epochAt' | 'steps' | 'startTime' | 'epochs' | 'current' | 'quality' | 'initialNmi'> {
+  const metrics = epochMetrics(events);
+  const at = new Map<number, { step: number | null; time: number }>();
+  const steps: StepColumns = { step: [], epoch: [], time: [], loss: [], lr: [], imagesPerSecond: [], epochFraction: [] };
+  const columns = Object.values(steps) as unknown[][];
+  let epochs: number | undefined;
+  let current: CurrentEpoch | undefined;
   let quality: RunSeries['quality'];
   let initialNmi: number | undefined;
   for (const e of events) {
     if (e.type === 'evaluation' && e.quality) quality = e.quality;
     if (e.type === 'initialClustering') initialNmi = e.metrics.nmiLabels;
+    if (e.type === 'start') (epochs = e.epochs), (current = undefined);
+    if (e.type === 'done' || e.type === 'stopped' || e.type === 'error') current = undefined;
+    if (e.type === 'phase') {
+      if (current?.epoch !== e.epoch) current = { epoch: e.epoch, phases: [] };
+      if (current.phases.at(-1)?.phase !== e.phase) current.phases.push({ phase: e.phase, start: Date.parse(e.t) / 1000 });
+      current.done = e.done;
+      current.total = e.total;
+    }
+    if (e.type === 'epoch' && current?.epoch === e.metrics.epoch) current = undefined;
+    if (e.type === 'epoch') at.set(e.metrics.epoch, { step: e.step ?? null, time: Date.parse(e.t) / 1000 });
+    if (e.type !== 'step') continue;
+    // A resumed run redoes the steps of its interrupted epoch: the later ones replace the earlier (as TensorBoard).
+    while (steps.step.length && steps.step[steps.step.length - 1]! >= e.step) for (const c of columns) c.pop();
+    steps.step.push(e.step);
+    steps.epoch.push(e.epoch);
+    steps.time.push(Date.parse(e.t) / 1000);
+    steps.loss.push(e.loss);
+    steps.lr.push(e.lr);
+    steps.imagesPerSecond.push(e.imagesPerSecond);
+    steps.epochFraction.push(e.epochFraction ?? null);
   }
-  return { runId: run.id || basename(runDir), runDir, metrics: epochMetrics(events), live, quality, initialNmi };
+  const first = events.find((e) => Number.isFinite(Date.parse(e.t)));
+  return {
+    metrics,
+    epochAt: { step: metrics.map((m) => at.get(m.epoch)?.step ?? null), time: metrics.map((m) => at.get(m.epoch)?.time ?? null) },
+    ...(steps.step.length ? { steps } : {}),
+    ...(first ? { startTime: Date.parse(first.t) / 1000 } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(current ? { current } : {}),
+    ...(quality ? { quality } : {}),
+    ...(initialNmi !== undefined ? { initialNmi } : {}),
+  };
 }
 
 export class CurvesModel {

@@ -1,12 +1,14 @@
 // events.jsonl: the append-only log of a run, one TrainerEvent per line. The trainer also mirrors each line to
 // stdout, which is how the extension follows a live run. A trainer killed mid-write leaves a torn last line;
-// readers skip it, and the next writer cuts it off before appending.
+// readers skip it, and the next writer cuts it off before appending. Every scalar event (step, epoch,
+// evaluation) also goes to the run's TensorBoard event file (tensorboard/writer.ts) as it is emitted.
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { RUN_FILES } from '../../protocol/run';
 import type { TrainerEvent, TrainerEventType } from '../../protocol/events';
 import { describeWriteError } from './atomic';
+import { TensorboardWriter } from './tensorboard/writer';
 
 /** A TrainerEvent without its timestamp (EventLog.emit stamps it). */
 export type TrainerEventInput = TrainerEvent extends infer E
@@ -30,6 +32,8 @@ const DURABLE: ReadonlySet<TrainerEventType> = new Set<TrainerEventType>([
 export interface EventLogOptions {
   /** Mirror every event as a JSON line: true for process.stdout, or any writable stream. */
   mirror?: boolean | NodeJS.WritableStream;
+  /** Also write <runDir>/tb/events.out.tfevents.* (default true). */
+  tensorboard?: boolean;
 }
 
 export class EventLog {
@@ -39,7 +43,12 @@ export class EventLog {
     private readonly mirror: NodeJS.WritableStream | undefined,
     /** Bytes of a torn last line cut off when the log was opened (0 when the file ended cleanly). */
     readonly repairedBytes: number,
+    /** The run's TensorBoard writer (undefined when disabled). */
+    readonly tensorboard: TensorboardWriter | undefined,
   ) {}
+
+  /** The last global step of a 'step' event, stamped into later epoch and evaluation events. */
+  private lastStep: number | undefined;
 
   /** Open (create or append to) <runDir>/events.jsonl, cutting off a torn last line left by a killed trainer. */
   static open(runDir: string, options: EventLogOptions = {}): EventLog {
@@ -52,12 +61,21 @@ export class EventLog {
       throw describeWriteError(err, file);
     }
     const mirror = options.mirror === true ? process.stdout : options.mirror || undefined;
-    return new EventLog(file, fd, mirror, repaired);
+    let tb: TensorboardWriter | undefined;
+    try {
+      tb = options.tensorboard === false ? undefined : TensorboardWriter.open(runDir);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    return new EventLog(file, fd, mirror, repaired, tb);
   }
 
   /** Append one event (stamped with the current time unless it has `t`). Epoch-level events are fsynced. */
   emit(input: TrainerEventInput): TrainerEvent {
     const event = { t: new Date().toISOString(), ...input } as TrainerEvent;
+    if (event.type === 'step') this.lastStep = event.step;
+    else if ((event.type === 'epoch' || event.type === 'evaluation') && event.step === undefined && this.lastStep !== undefined) event.step = this.lastStep;
     // `type` and `t` first in the line, for people reading the file.
     const { type, t, ...rest } = event as { type: string; t: string };
     const line = JSON.stringify({ type, t, ...rest }) + '\n';
@@ -68,11 +86,13 @@ export class EventLog {
     } catch (err) {
       throw describeWriteError(err, this.file);
     }
+    if (this.tensorboard?.write(event) && DURABLE.has(event.type)) this.tensorboard.sync();
     this.mirror?.write(line);
     return event;
   }
 
   close(): void {
+    this.tensorboard?.close();
     if (this.fd === undefined) return;
     fs.closeSync(this.fd);
     this.fd = undefined;

@@ -7,6 +7,7 @@ import type { EpochMetrics, Phase } from '../../protocol/events';
 import type { ConvNet } from '../model/types';
 import { Rng } from '../cluster';
 import { epochSeed } from './seeds';
+import type { StepRecord } from '../run/stepScalars';
 
 /** What the loop needs from the outside world; cli.ts wires the real pieces in. */
 export interface LoopDeps {
@@ -22,6 +23,8 @@ export interface LoopDeps {
   emitPhase: (epoch: number, phase: Phase, done?: number, total?: number) => void;
   emitEpoch: (metrics: EpochMetrics) => void;
   shouldStop: () => boolean;
+  /** Step-level scalars (a StepScalars): begin before an epoch's training, record each step, flush at its end. */
+  steps?: { begin(): void; record(r: StepRecord): unknown; flush(): unknown };
 }
 
 /** The dataset as the loop sees it: batches of normalised tensors by dataset index. */
@@ -121,6 +124,8 @@ export async function trainOnPseudoLabels(deps: LoopDeps, clustering: Clustering
   const batch = config.batchSize;
   let lossSum = 0;
   let seen = 0;
+  const stepsPerEpoch = Math.ceil(n / batch);
+  deps.steps?.begin();
   for (let start = 0; start < n; start += batch) {
     if (deps.shouldStop()) throw new StopRequested();
     const end = Math.min(start + batch, n);
@@ -131,7 +136,9 @@ export async function trainOnPseudoLabels(deps: LoopDeps, clustering: Clustering
     if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch}, batch ${start / batch}: loss is ${loss}`);
     lossSum += loss * (end - start);
     seen += end - start;
+    deps.steps?.record({ epoch, step: epoch * stepsPerEpoch + start / batch + 1, loss, lr: config.lr, images: end - start, epochFraction: end / n });
     deps.emitPhase(epoch, 'training', end, n);
   }
+  deps.steps?.flush();
   return lossSum / Math.max(1, seen);
 }

@@ -18,6 +18,7 @@ import { ari, clusterSizes, hungarianAccuracy, nmi, purity } from '../metrics';
 import { createModel } from '../model';
 import { latestCompleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../run/checkpoint';
 import { EventLog } from '../run/events';
+import { defaultStepOptions, StepScalars } from '../run/stepScalars';
 import { createRunDir, newRunManifest, readRunManifest, removePidFile, RunDirError, trainerLiveness, setRunStatus, updateRunManifest, writePidFile, writeSkipped } from '../run/runDir';
 import { centroidDistances, clusterExemplars, clusterFeatures, labelHistograms, type EpochClustering } from './clusteringPhase';
 import { runEpochs, StopRequested, type Clustering, type LoopDeps } from './loop';
@@ -104,6 +105,8 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
   }
 
   const lastPhase = new Map<string, number>();
+  // Step-level scalars (loss, lr, images/s) at a bounded rate, for the curves panel and TensorBoard.
+  const steps = new StepScalars(events, defaultStepOptions(config.epochs * Math.ceil(dataset.size / config.batchSize)));
   const emitPhase = (epoch: number, phase: Phase, done?: number, total?: number) => {
     // Throttle progress events to about one a second per phase; phase starts always go out.
     const key = `${epoch}:${phase}`;
@@ -136,12 +139,12 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
           await updateRunManifest(runDir, { epochsDone: startEpoch });
           startEvent(startEpoch);
         },
-        progress: { phase: emitPhase, shouldStop: () => stop },
+        progress: { phase: emitPhase, shouldStop: () => stop, steps },
         clusterMetrics: (assignments, prev, c) => clusterMetrics(assignments, prev, c, dataset),
         crashPoint: (epoch) => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename'),
       });
     } else {
-      await runPaperRecipe({ runDir, config, dataset, engine, model, checkpointDir, opts, emitPhase, emitEpoch, onCheckpoint, startEvent, shouldStop: () => stop });
+      await runPaperRecipe({ runDir, config, dataset, engine, model, checkpointDir, opts, emitPhase, emitEpoch, onCheckpoint, startEvent, shouldStop: () => stop, steps });
     }
     if (dataset.labels && !stop) await evaluateRun(runDir, model, dataset, config, events, opts, emitPhase);
     await setRunStatus(runDir, 'finished');
@@ -181,6 +184,7 @@ interface PaperRunContext {
   onCheckpoint: (epoch: number, dir: string) => Promise<void>;
   startEvent: (startEpoch: number) => void;
   shouldStop: () => boolean;
+  steps: LoopDeps['steps'];
 }
 
 /** The 2018 recipe: features -> PCA + k-means -> fresh top layer -> training, as the official main.py. */
@@ -255,6 +259,7 @@ async function runPaperRecipe(p: PaperRunContext): Promise<void> {
       emitPhase: p.emitPhase,
       emitEpoch: p.emitEpoch,
       shouldStop: p.shouldStop,
+      steps: p.steps,
     };
     await runEpochs(deps, startEpoch, previous);
   } finally {

@@ -15,6 +15,7 @@ import type { ConvNet } from '../../model/types';
 import type { ProjectionHead } from '../../model/projectionHead';
 import { StopRequested } from '../loop';
 import { epochSeed } from '../seeds';
+import type { StepRecord } from '../../run/stepScalars';
 import type { Sgd } from '../sgd';
 import { learningRate, type LrSchedule } from './lrSchedule';
 import { MemoryBank } from './memoryBank';
@@ -34,8 +35,8 @@ export interface V2Run {
 
 export interface V2Progress {
   phase(epoch: number, phase: Phase, done?: number, total?: number): void;
-  /** After every optimisation step: `step` counts steps since the run began (1-based), `images` is the batch. */
-  step?(s: { epoch: number; step: number; loss: number; lr: number; images: number; headLosses: number[]; epochFraction: number }): void;
+  /** Step-level scalars (a StepScalars): begun before an epoch's training, a record per step, flushed at its end. */
+  steps?: { begin(): void; record(r: StepRecord): unknown; flush(): unknown };
   shouldStop(): boolean;
 }
 
@@ -136,6 +137,7 @@ export async function train(run: V2Run, memory: MemoryBank, clustering: V2Cluste
   const augment = new Rng(epochSeed(config.seed, epoch, 'augment')).random;
   let lossSum = 0;
   run.progress.phase(epoch, 'training', 0, steps * batch);
+  run.progress.steps?.begin();
   for (let it = 0; it < steps; it++) {
     if (run.progress.shouldStop()) throw new StopRequested();
     const globalStep = epoch * steps + it;
@@ -149,8 +151,9 @@ export async function train(run: V2Run, memory: MemoryBank, clustering: V2Cluste
     if (!Number.isFinite(r.loss)) throw new Error(`training diverged at epoch ${epoch}, step ${it}: loss is ${r.loss} (lower --lr)`);
     memory.write(idx, r.bankEmbeddings);
     lossSum += r.loss;
-    run.progress.step?.({ epoch, step: globalStep + 1, loss: r.loss, lr, images: batch, headLosses: r.headLosses, epochFraction: (it + 1) / steps });
+    run.progress.steps?.record({ epoch, step: globalStep + 1, loss: r.loss, lr, images: batch, headLosses: r.headLosses, epochFraction: (it + 1) / steps });
     run.progress.phase(epoch, 'training', (it + 1) * batch, steps * batch);
   }
+  run.progress.steps?.flush();
   return lossSum / steps;
 }
