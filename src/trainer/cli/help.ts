@@ -15,7 +15,7 @@ const TEXT: Record<CommandName | 'main', string> = {
 Usage:
   deepcluster train [flags]          train on a dataset (no --data: the bundled Fashion-MNIST sample)
   deepcluster resume RUN             continue a stopped or killed run where its last checkpoint left it
-  deepcluster inspect CHECKPOINT|RUN summarise a run or one checkpoint (--json for the machine form)
+  deepcluster inspect CHECKPOINT|RUN summarise a run, one checkpoint or a PyTorch .pth.tar (--json for the machine form)
   deepcluster setup-gpu [--cpu]      install and verify @tensorflow/tfjs-node-gpu (or tfjs-node with --cpu)
   deepcluster visualize CHECKPOINT --layer conv3   filter images by gradient ascent and top-9 dataset images
   deepcluster thumbs CHECKPOINT --clusters 0-9     thumbnails of typical cluster images (or --indices 1,2,3)
@@ -58,10 +58,13 @@ Output:
 Continues RUN from its newest complete checkpoint with the same schedule (seeds included) an uninterrupted
 run would have followed. --backend runs the rest on another backend (${BACKENDS.join(' | ')}).
 `,
-  inspect: `Usage: deepcluster inspect CHECKPOINT|RUN [--json]
+  inspect: `Usage: deepcluster inspect CHECKPOINT|RUN|FILE.pth.tar [--json]
 
 Summarises a run folder (config, dataset, engine, status, per-epoch metrics, checkpoints) or one checkpoint
 folder (contents and sizes, cluster sizes, metrics). Reads only what is on disk. --json prints the machine form.
+A PyTorch checkpoint (.pth, .pth.tar, .pt; e.g. facebookresearch/deepcluster's released AlexNet / VGG16) shows
+its arch, k, Sobel, layers, parameters, epoch and optimizer state; it is read without Python, and a pickle that
+names anything but PyTorch's tensor and container types is refused.
 `,
   'setup-gpu': `Usage: deepcluster setup-gpu [--cpu]
 
