@@ -39,6 +39,14 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'embed': {
+      const { embed } = await import('./pretrained/embed');
+      const log = (line: string) => process.stderr.write(line + '\n');
+      const r = await embed(cmd, log);
+      const line = `wrote ${r.rows} x ${r.dim} float32 to ${r.out} and ${r.imagesTxt} (${r.imagesPerSecond.toFixed(1)} images/s, ${r.model})`;
+      process.stdout.write((cmd.json ? JSON.stringify(r) : line) + '\n');
+      return 0;
+    }
     case 'train':
     case 'resume': {
       const session = await import('./train/session');

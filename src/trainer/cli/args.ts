@@ -15,6 +15,7 @@ import type { TypicalBy } from '../../protocol/analysis';
 import { parseIndexList } from '../analyze/indexList';
 import { FEATURE_DIM, defaultsFor } from './defaults';
 import { COMMANDS, helpText, type CommandName } from './help';
+import { parseEmbed, type ParsedEmbed } from './pretrainedArgs';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -76,7 +77,7 @@ export interface ParsedThumbs {
   json: boolean;
   backend?: BackendRequest;
 }
-export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs;
+export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs | ParsedEmbed;
 
 export interface ParseOptions {
   /** Base for relative paths (default process.cwd()). */
@@ -158,6 +159,8 @@ export function parseArgs(argv: readonly string[], options: ParseOptions = {}): 
   }
   const cwd = options.cwd ?? process.cwd();
   switch (first) {
+    case 'embed':
+      return parseEmbed(rest, cwd);
     case 'train': {
       const { values, positionals } = readFlags('train', rest, TRAIN_FLAGS);
       if (values.has('help')) return { command: 'help', topic: 'train', text: helpText('train') };
@@ -278,7 +281,7 @@ function unknownCommand(s: string): UsageError {
  * Read flags with node's parseArgs in non-strict mode and check them ourselves, so every error is ours: one
  * line, naming the flag. Returns raw string values ('' for booleans), last occurrence wins.
  */
-function readFlags(command: CommandName, args: string[], specs: Record<string, FlagSpec>) {
+export function readFlags(command: CommandName, args: string[], specs: Record<string, FlagSpec>) {
   const options = Object.fromEntries(
     Object.entries(specs).map(([name, s]) => [name, { type: s.kind === 'bool' ? 'boolean' : 'string' } as const]),
   );
@@ -324,7 +327,7 @@ function readFlags(command: CommandName, args: string[], specs: Record<string, F
   return { values, positionals };
 }
 
-function noPositionals(command: CommandName, positionals: string[]): void {
+export function noPositionals(command: CommandName, positionals: string[]): void {
   if (positionals.length > 0) {
     throw new UsageError(`unexpected argument '${positionals[0]}' for \`deepcluster ${command}\` (flags start with --)`);
   }
@@ -336,7 +339,7 @@ function onePositional(command: CommandName, what: string, positionals: string[]
   return positionals[0]!;
 }
 
-function positiveInt(flag: string, value: string): number {
+export function positiveInt(flag: string, value: string): number {
   const n = /^\+?\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${flag} must be a positive integer, got '${value}'`);
   return n;

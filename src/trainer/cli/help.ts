@@ -3,7 +3,7 @@ import { ARCHS, BACKENDS, CLUSTERINGS, SAMPLERS } from '../../protocol/config';
 import { DEFAULT_ASCENT } from '../analyze/ascentParams';
 import { FEATURE_DIM, defaultsFor } from './defaults';
 
-export const COMMANDS = ['train', 'resume', 'inspect', 'setup-gpu', 'visualize', 'thumbs'] as const;
+export const COMMANDS = ['train', 'resume', 'inspect', 'setup-gpu', 'visualize', 'thumbs', 'embed'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const small = defaultsFor('smallvgg');
@@ -19,6 +19,7 @@ Usage:
   deepcluster setup-gpu [--cpu]      install and verify @tensorflow/tfjs-node-gpu (or tfjs-node with --cpu)
   deepcluster visualize CHECKPOINT --layer conv3   filter images by gradient ascent and top-9 dataset images
   deepcluster thumbs CHECKPOINT --clusters 0-9     thumbnails of typical cluster images (or --indices 1,2,3)
+  deepcluster embed --model CKPT|RUN --data DIR --out FILE.npy   features of every image as a NumPy array
   deepcluster help COMMAND           help for one command (also: deepcluster COMMAND --help)
 `,
   train: `Usage: deepcluster train [flags]
@@ -101,6 +102,20 @@ Writes PNG thumbnails of dataset images to <run>/thumbs/s<size>/<index>.png (mad
   --size N             thumbnail side in pixels (default 64)
   --backend NAME       ${BACKENDS.join(' | ')} (default auto)
   --json               progress and the index as JSON lines on stdout
+`,
+  embed: `Usage: deepcluster embed --model CKPT|RUN --data PATH --out FILE.npy [--batch-size 32] [--limit N]
+
+Writes every image's clustering features (fc7 before its ReLU, eval mode) as a float32 N x D NumPy .npy, rows
+in the dataset's order, and images.txt beside it naming each row's image (np.load(FILE) reads it).
+  --model CKPT|RUN     a PyTorch checkpoint (.pth, .pth.tar, .pt) of facebookresearch/deepcluster's AlexNet or
+                       VGG16 (ImageNet normalisation, its input size), or one of our runs or checkpoint folders
+  --data PATH          image folder, IDX file or CIFAR folder (grey images are repeated into RGB when needed)
+  --out FILE.npy       the array; images.txt goes in the same folder
+  --batch-size N       images per forward pass (default 32)
+  --limit N            only the first N images
+  --cache DIR          folder for the decoded-image cache
+  --backend NAME       ${BACKENDS.join(' | ')} (default auto)
+  --json               the result as one JSON line on stdout (progress goes to stderr)
 `,
 };
 
