@@ -47,6 +47,13 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write((cmd.json ? JSON.stringify(r) : line) + '\n');
       return 0;
     }
+    case 'cluster': {
+      const { clusterWithModel } = await import('./pretrained/cluster');
+      const log = (line: string) => (cmd.json ? process.stderr : process.stdout).write(line + '\n');
+      const r = await clusterWithModel(cmd, log);
+      log(`run written to ${r.runDir}: ${r.images} images in k=${r.k} clusters (features ${r.imagesPerSecond.toFixed(1)} images/s, k-means ${r.seconds.clustering.toFixed(1)} s)`);
+      return 0;
+    }
     case 'train':
     case 'resume': {
       const session = await import('./train/session');

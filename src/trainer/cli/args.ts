@@ -15,7 +15,7 @@ import type { TypicalBy } from '../../protocol/analysis';
 import { parseIndexList } from '../analyze/indexList';
 import { FEATURE_DIM, defaultsFor } from './defaults';
 import { COMMANDS, helpText, type CommandName } from './help';
-import { parseEmbed, type ParsedEmbed } from './pretrainedArgs';
+import { parseCluster, parseEmbed, type ParsedCluster, type ParsedEmbed } from './pretrainedArgs';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -77,7 +77,7 @@ export interface ParsedThumbs {
   json: boolean;
   backend?: BackendRequest;
 }
-export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs | ParsedEmbed;
+export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs | ParsedEmbed | ParsedCluster;
 
 export interface ParseOptions {
   /** Base for relative paths (default process.cwd()). */
@@ -161,6 +161,8 @@ export function parseArgs(argv: readonly string[], options: ParseOptions = {}): 
   switch (first) {
     case 'embed':
       return parseEmbed(rest, cwd);
+    case 'cluster':
+      return parseCluster(rest, cwd, options.now ?? new Date());
     case 'train': {
       const { values, positionals } = readFlags('train', rest, TRAIN_FLAGS);
       if (values.has('help')) return { command: 'help', topic: 'train', text: helpText('train') };

@@ -3,7 +3,7 @@ import { ARCHS, BACKENDS, CLUSTERINGS, SAMPLERS } from '../../protocol/config';
 import { DEFAULT_ASCENT } from '../analyze/ascentParams';
 import { FEATURE_DIM, defaultsFor } from './defaults';
 
-export const COMMANDS = ['train', 'resume', 'inspect', 'setup-gpu', 'visualize', 'thumbs', 'embed'] as const;
+export const COMMANDS = ['train', 'resume', 'inspect', 'setup-gpu', 'visualize', 'thumbs', 'embed', 'cluster'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const small = defaultsFor('smallvgg');
@@ -20,6 +20,7 @@ Usage:
   deepcluster visualize CHECKPOINT --layer conv3   filter images by gradient ascent and top-9 dataset images
   deepcluster thumbs CHECKPOINT --clusters 0-9     thumbnails of typical cluster images (or --indices 1,2,3)
   deepcluster embed --model CKPT|RUN --data DIR --out FILE.npy   features of every image as a NumPy array
+  deepcluster cluster --model CKPT|RUN --data DIR [--k N]   cluster images with a trained network, no training
   deepcluster help COMMAND           help for one command (also: deepcluster COMMAND --help)
 `,
   train: `Usage: deepcluster train [flags]
@@ -116,6 +117,25 @@ in the dataset's order, and images.txt beside it naming each row's image (np.loa
   --cache DIR          folder for the decoded-image cache
   --backend NAME       ${BACKENDS.join(' | ')} (default auto)
   --json               the result as one JSON line on stdout (progress goes to stderr)
+`,
+  cluster: `Usage: deepcluster cluster --model CKPT|RUN --data PATH [--k N] [--pca N] [--out DIR]
+
+Clusters a collection with a trained network and no training: features (fc7 before its ReLU), PCA-whitening
++ L2, k-means, as one DeepCluster epoch. Writes a normal run folder with one checkpoint (the network's weights
+without its old top layer, the assignments, centroids and exemplars), so the tree, the cluster grid, the
+exports, inspect, thumbs and visualize all open it.
+  --model CKPT|RUN     a PyTorch checkpoint (.pth, .pth.tar, .pt) of facebookresearch/deepcluster's AlexNet or
+                       VGG16 (ImageNet normalisation, its input size), or one of our runs or checkpoint folders
+  --data PATH          image folder (class subfolders = labels, used only for the metrics), IDX or CIFAR
+  --k N                clusters (default: one per 10 images, at most 100)
+  --pca N              PCA-whitening dimensions (default 256 for alexnet/vgg16, at most a quarter of the images)
+  --out DIR            run folder; must be new or empty. Default: ./runs/<timestamp>-pretrained
+  --batch-size N       images per forward pass (default 32)
+  --limit N            only the first N images
+  --seed N             k-means seed (default 31)
+  --cache DIR          folder for the decoded-image cache
+  --backend NAME       ${BACKENDS.join(' | ')} (default auto)
+  --json               stream events as JSON lines on stdout, as train does
 `,
 };
 

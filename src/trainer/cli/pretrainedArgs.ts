@@ -1,8 +1,8 @@
-// Flags of the commands that take a trained model as input: `embed` (and `cluster`). Same rules as args.ts:
+// Flags of the commands that take a trained model as input: `embed` and `cluster`. Same rules as args.ts:
 // every bad value is a one-line UsageError naming the flag.
 import * as path from 'node:path';
 import { BACKENDS, type BackendRequest } from '../../protocol/config';
-import { readFlags, noPositionals, positiveInt, UsageError } from './args';
+import { defaultOutDir, readFlags, noPositionals, positiveInt, UsageError } from './args';
 import { helpText } from './help';
 
 export interface ParsedEmbed {
@@ -52,6 +52,54 @@ export function parseEmbed(rest: string[], cwd: string): ParsedEmbed | { command
     limit: num('limit'),
     cacheDir: values.has('cache') ? path.resolve(cwd, values.get('cache')!) : undefined,
     backend: values.get('backend') as BackendRequest | undefined,
+    json: values.has('json'),
+  };
+}
+
+export interface ParsedCluster {
+  command: 'cluster';
+  model: string;
+  data: string;
+  out: string;
+  k?: number;
+  pca?: number;
+  batchSize: number;
+  limit?: number;
+  cacheDir?: string;
+  backend?: BackendRequest;
+  seed?: number;
+  json: boolean;
+}
+
+const CLUSTER_FLAGS = {
+  ...EMBED_FLAGS,
+  k: { kind: 'posint' },
+  pca: { kind: 'posint' },
+  seed: { kind: 'posint' },
+} as const;
+
+export function parseCluster(rest: string[], cwd: string, now: Date): ParsedCluster | { command: 'help'; topic: 'cluster'; text: string } {
+  const { values, positionals } = readFlags('cluster', rest, CLUSTER_FLAGS);
+  if (values.has('help')) return { command: 'help', topic: 'cluster', text: helpText('cluster') };
+  noPositionals('cluster', positionals);
+  for (const flag of ['model', 'data']) if (!values.has(flag)) throw new UsageError(`\`deepcluster cluster\` needs --${flag}`);
+  const num = (flag: string) => (values.has(flag) ? positiveInt(flag, values.get(flag)!) : undefined);
+  const k = num('k');
+  if (k !== undefined && k < 2) throw new UsageError(`--k must be at least 2, got ${k}`);
+  const out = values.get('out');
+  return {
+    command: 'cluster',
+    model: path.resolve(cwd, values.get('model')!),
+    data: path.resolve(cwd, values.get('data')!),
+    // runs/<timestamp>-pretrained, as train's runs/<timestamp>-<arch>
+    out: out ? path.resolve(cwd, out) : defaultOutDir('smallvgg', now, cwd).replace(/-smallvgg$/, '-pretrained'),
+    k,
+    pca: num('pca'),
+    batchSize: num('batch-size') ?? 32,
+    limit: num('limit'),
+    cacheDir: values.has('cache') ? path.resolve(cwd, values.get('cache')!) : undefined,
+    backend: values.get('backend') as BackendRequest | undefined,
+    seed: num('seed'),
     json: values.has('json'),
   };
 }
