@@ -94,3 +94,39 @@ test('unpickler: GLOBAL, STACK_GLOBAL and REDUCE on anything outside the allow-l
   const d = unpickle(new Uint8Array([0x80, 0x02, 0x7d, 0x4b, 0x07, 0x47, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0x73, 0x2e]), 0, opts);
   assert.deepEqual([...(d.value as Map<number, number>)], [[7, 1.5]]);
 });
+
+test('a legacy file shaped as PyTorch 0.3 on Python 2 wrote it (make_py2_fixture.py) reads as torch.load does', () => {
+  const want = JSON.parse(readFileSync(join(dir, 'py2-torch03.json'), 'utf8')) as {
+    epoch: number; arch: string; state_dict: typeof oracle; momentum: number[];
+  };
+  const ck = load('py2-torch03.pth.tar');
+  assert.equal(ck.format, 'legacy');
+  const root = ck.root as Map<string, unknown>;
+  assert.equal(root.get('epoch'), want.epoch);
+  assert.equal(root.get('arch'), want.arch);
+  const sd = findStateDict(ck);
+  assert.deepEqual([...sd.keys()], Object.keys(want.state_dict));
+  for (const [name, t] of sd) {
+    const w = want.state_dict[name]!;
+    assert.deepEqual(t.shape, w.shape, name);
+    assert.equal(t.storage.location, 'cuda:0');
+    assert.deepEqual(Array.from(tensorToFloat32(t, name)), w.values.map(Math.fround), name);
+  }
+  const state = (root.get('optimizer') as Map<string, Map<number, Map<string, unknown>>>).get('state')!;
+  assert.deepEqual([...state.keys()], [140093318372624]);
+  assert.deepEqual(Array.from(tensorToFloat32(state.get(140093318372624)!.get('momentum_buffer') as never)), want.momentum);
+});
+
+test('torch 0.3 tensor classes: torch.FloatTensor() then BUILD with (storage, offset, size, stride)', () => {
+  const storage = { kind: 'storage', dtype: 'float32', key: 's', numel: 4, location: 'cpu', bytes: new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer) };
+  // GLOBAL torch FloatTensor, EMPTY_TUPLE, REDUCE; MARK, pid 0 BINPERSID, 1, (2,), (1,), TUPLE; BUILD; STOP
+  const program = new Uint8Array([
+    0x80, 0x02, 0x63, ...new TextEncoder().encode('torch\nFloatTensor\n'), 0x29, 0x52,
+    0x28, 0x4b, 0x00, 0x51, 0x4b, 0x01, 0x4b, 0x02, 0x85, 0x4b, 0x01, 0x85, 0x74, 0x62, 0x2e,
+  ]);
+  const { value } = unpickle(program, 0, { resolveGlobal: resolveTorchGlobal, persistentLoad: () => storage });
+  assert.deepEqual(Array.from(tensorToFloat32(value as never)), [2, 3]);
+  // BUILD on an OrderedDict is accepted (a state_dict's _metadata); on a list it is an error
+  const list = new Uint8Array([0x80, 0x02, 0x5d, 0x7d, 0x62, 0x2e]);
+  assert.throws(() => unpickle(list, 0, { resolveGlobal: resolveTorchGlobal }), /BUILD on an object that takes no state/);
+});
