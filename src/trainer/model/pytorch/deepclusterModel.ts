@@ -1,6 +1,7 @@
 // A facebookresearch/deepcluster checkpoint ({'epoch', 'arch', 'state_dict', 'optimizer'}, or a bare state_dict)
 // -> which of our models it is (arch, k, Sobel, input channels and size) and the model itself with its weights.
 // The key mapping and the layout conversions are importPytorch.ts's.
+import * as path from 'node:path';
 import type { ArchName } from '../../../protocol/config';
 import type { ConvNet, LayerSummary, ModelOptions } from '../types';
 import { architectureSpec, featureSizes, minimumInputSize } from '../architectures';
@@ -10,7 +11,6 @@ import { importPytorchStateDict, pytorchKeyNames, type PytorchTensor } from '../
 import { PytorchCheckpointError } from './errors';
 import { isTorchTensor, numel, tensorToFloat32, type TorchTensor } from './tensor';
 import type { PytorchCheckpoint } from './readCheckpoint';
-import * as path from 'node:path';
 
 export interface PytorchModelInfo {
   file: string;

@@ -95,7 +95,8 @@ export class ZipArchive {
     if (e.method === 0) return raw;
     if (e.method !== 8) throw new ZipError(`${name} uses zip compression method ${e.method}; only stored and deflated are supported`);
     try {
-      const out = inflateRawSync(raw);
+      // Capped at the declared size, so a crafted entry cannot inflate without bound.
+      const out = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });
       if (out.length !== e.size) throw new ZipError(`${name} inflates to ${out.length} bytes, expected ${e.size}`);
       return out;
     } catch (err) {

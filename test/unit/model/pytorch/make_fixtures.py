@@ -4,6 +4,7 @@ tested without torch. Re-run with Debian's python3-torch: /usr/bin/python3 make_
   tiny-zip.pt, tiny-legacy.pth  {'epoch', 'arch', 'state_dict', 'optimizer'}: float32, float16, float64 (a
                                 transposed view), a DataParallel key, num_batches_tracked, a shared storage
   tiny.json                     the values torch reads back from tiny-legacy.pth (the test's oracle)
+  tiny-deflated.pt              tiny-zip.pt re-zipped with every entry deflated
   evil-zip.pt, evil-legacy.pth  a pickle whose __reduce__ would run a shell command in Python
 """
 import collections
@@ -40,3 +41,10 @@ class Evil:
 
 torch.save({'state_dict': Evil()}, os.path.join(out, 'evil-zip.pt'))
 torch.save({'state_dict': Evil()}, os.path.join(out, 'evil-legacy.pth'), _use_new_zipfile_serialization=False)
+
+# The same archive with every entry deflated (torch stores them; other zip tools may not).
+import zipfile
+with zipfile.ZipFile(os.path.join(out, 'tiny-zip.pt')) as src, \
+        zipfile.ZipFile(os.path.join(out, 'tiny-deflated.pt'), 'w', compression=zipfile.ZIP_DEFLATED) as dst:
+    for name in src.namelist():
+        dst.writestr(name, src.read(name))

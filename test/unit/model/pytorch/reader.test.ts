@@ -13,7 +13,7 @@ const dir = join(__dirname, '..', '..', '..', 'fixtures', 'pytorch');
 const oracle: Record<string, { shape: number[]; dtype: string; values: number[] }> = JSON.parse(readFileSync(join(dir, 'tiny.json'), 'utf8'));
 const load = (name: string, bytes?: Uint8Array) => parsePytorchCheckpoint(bytes ?? readFileSync(join(dir, name)), join(dir, name));
 
-for (const [file, format] of [['tiny-zip.pt', 'zip'], ['tiny-legacy.pth', 'legacy']] as const) {
+for (const [file, format] of [['tiny-zip.pt', 'zip'], ['tiny-deflated.pt', 'zip'], ['tiny-legacy.pth', 'legacy']] as const) {
   test(`${file}: every tensor equals what torch.load reads, converted to float32`, () => {
     const ck = load(file);
     assert.equal(ck.format, format);
@@ -76,6 +76,9 @@ test('not a checkpoint, corrupt bytes and a corrupted zip get one line naming th
   const zip = new Uint8Array(readFileSync(join(dir, 'tiny-zip.pt')));
   zip.fill(0, zip.length - 200); // wipes the central directory
   assert.throws(() => load('tiny-zip.pt', zip), /tiny-zip\.pt: no zip end-of-central-directory record/);
+  const deflated = new Uint8Array(readFileSync(join(dir, 'tiny-deflated.pt')));
+  for (let i = 50; i < 70; i++) deflated[i] ^= 0x5a; // inside data.pkl's compressed stream
+  assert.throws(() => load('tiny-deflated.pt', deflated), (e: Error) => /^tiny-deflated\.pt: /.test(e.message) && !e.message.includes('\n'));
 });
 
 test('unpickler: GLOBAL, STACK_GLOBAL and REDUCE on anything outside the allow-list are refused', () => {
