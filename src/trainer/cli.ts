@@ -46,6 +46,21 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'embed': {
+      const { embed } = await import('./pretrained/embed');
+      const log = (line: string) => process.stderr.write(line + '\n');
+      const r = await embed(cmd, log);
+      const line = `wrote ${r.rows} x ${r.dim} float32 to ${r.out} and ${r.imagesTxt} (${r.imagesPerSecond.toFixed(1)} images/s, ${r.model})`;
+      process.stdout.write((cmd.json ? JSON.stringify(r) : line) + '\n');
+      return 0;
+    }
+    case 'cluster': {
+      const { clusterWithModel } = await import('./pretrained/cluster');
+      const log = (line: string) => (cmd.json ? process.stderr : process.stdout).write(line + '\n');
+      const r = await clusterWithModel(cmd, log);
+      log(`run written to ${r.runDir}: ${r.images} images in k=${r.k} clusters (features ${r.imagesPerSecond.toFixed(1)} images/s, k-means ${r.seconds.clustering.toFixed(1)} s)`);
+      return 0;
+    }
     case 'train':
     case 'resume': {
       const session = await import('./train/session');
@@ -62,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
 function isExpected(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   if (e instanceof UsageError) return true;
-  return ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError'].includes(e.constructor.name) || /^(--|k-means|PCA)/.test(e.message);
+  return ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError'].includes(e.constructor.name) || /^(--|k-means|PCA)/.test(e.message);
 }
 
 // tfjs-core prints an advert for tfjs-node on stdout the first time a backend initialises; it would corrupt the

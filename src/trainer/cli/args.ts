@@ -17,6 +17,7 @@ import type { TypicalBy } from '../../protocol/analysis';
 import { parseIndexList } from '../analyze/indexList';
 import { FEATURE_DIM, defaultsForRecipe } from './defaults';
 import { COMMANDS, helpText, type CommandName } from './help';
+import { parseCluster, parseEmbed, type ParsedCluster, type ParsedEmbed } from './pretrainedArgs';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -86,7 +87,7 @@ export interface ParsedEval {
   json: boolean;
   backend?: BackendRequest;
 }
-export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs | ParsedEval;
+export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs | ParsedEval | ParsedEmbed | ParsedCluster;
 
 export interface ParseOptions {
   /** Base for relative paths (default process.cwd()). */
@@ -176,6 +177,10 @@ export function parseArgs(argv: readonly string[], options: ParseOptions = {}): 
   }
   const cwd = options.cwd ?? process.cwd();
   switch (first) {
+    case 'embed':
+      return parseEmbed(rest, cwd);
+    case 'cluster':
+      return parseCluster(rest, cwd, options.now ?? new Date());
     case 'train': {
       const { values, positionals } = readFlags('train', rest, TRAIN_FLAGS);
       if (values.has('help')) return { command: 'help', topic: 'train', text: helpText('train') };
@@ -310,7 +315,7 @@ function unknownCommand(s: string): UsageError {
  * Read flags with node's parseArgs in non-strict mode and check them ourselves, so every error is ours: one
  * line, naming the flag. Returns raw string values ('' for booleans), last occurrence wins.
  */
-function readFlags(command: CommandName, args: string[], specs: Record<string, FlagSpec>) {
+export function readFlags(command: CommandName, args: string[], specs: Record<string, FlagSpec>) {
   const options = Object.fromEntries(
     Object.entries(specs).map(([name, s]) => [name, { type: s.kind === 'bool' ? 'boolean' : 'string' } as const]),
   );
@@ -356,7 +361,7 @@ function readFlags(command: CommandName, args: string[], specs: Record<string, F
   return { values, positionals };
 }
 
-function noPositionals(command: CommandName, positionals: string[]): void {
+export function noPositionals(command: CommandName, positionals: string[]): void {
   if (positionals.length > 0) {
     throw new UsageError(`unexpected argument '${positionals[0]}' for \`deepcluster ${command}\` (flags start with --)`);
   }
@@ -368,7 +373,7 @@ function onePositional(command: CommandName, what: string, positionals: string[]
   return positionals[0]!;
 }
 
-function positiveInt(flag: string, value: string): number {
+export function positiveInt(flag: string, value: string): number {
   const n = /^\+?\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${flag} must be a positive integer, got '${value}'`);
   return n;

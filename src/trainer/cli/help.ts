@@ -3,7 +3,7 @@ import { ARCHS, BACKENDS, CLUSTERINGS, SAMPLERS } from '../../protocol/config';
 import { DEFAULT_ASCENT } from '../analyze/ascentParams';
 import { FEATURE_DIM, defaultsFor } from './defaults';
 
-export const COMMANDS = ['train', 'resume', 'inspect', 'eval', 'setup-gpu', 'visualize', 'thumbs'] as const;
+export const COMMANDS = ['train', 'resume', 'inspect', 'eval', 'setup-gpu', 'visualize', 'thumbs', 'embed', 'cluster'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const small = defaultsFor('smallvgg');
@@ -15,12 +15,14 @@ const TEXT: Record<CommandName | 'main', string> = {
 Usage:
   deepcluster train [flags]          train on a dataset (no --data: the bundled Fashion-MNIST sample)
   deepcluster resume RUN             continue a stopped or killed run where its last checkpoint left it
-  deepcluster inspect CHECKPOINT|RUN summarise a run or one checkpoint (--json for the machine form)
+  deepcluster inspect CHECKPOINT|RUN summarise a run, one checkpoint or a PyTorch .pth.tar (--json for the machine form)
   deepcluster eval CHECKPOINT|RUN    what training bought: kNN, k-means NMI and a linear probe for pixels,
                                      the untrained and the trained network (labelled data; --test DATA)
   deepcluster setup-gpu [--cpu]      install and verify @tensorflow/tfjs-node-gpu (or tfjs-node with --cpu)
   deepcluster visualize CHECKPOINT --layer conv3   filter images by gradient ascent and top-9 dataset images
   deepcluster thumbs CHECKPOINT --clusters 0-9     thumbnails of typical cluster images (or --indices 1,2,3)
+  deepcluster embed --model CKPT|RUN --data DIR --out FILE.npy   features of every image as a NumPy array
+  deepcluster cluster --model CKPT|RUN --data DIR [--k N]   cluster images with a trained network, no training
   deepcluster help COMMAND           help for one command (also: deepcluster COMMAND --help)
 `,
   train: `Usage: deepcluster train [flags]
@@ -72,10 +74,13 @@ clustering objective. The report is written to <run>/evaluations/<checkpoint>.js
 Continues RUN from its newest complete checkpoint with the same schedule (seeds included) an uninterrupted
 run would have followed. --backend runs the rest on another backend (${BACKENDS.join(' | ')}).
 `,
-  inspect: `Usage: deepcluster inspect CHECKPOINT|RUN [--json]
+  inspect: `Usage: deepcluster inspect CHECKPOINT|RUN|FILE.pth.tar [--json]
 
 Summarises a run folder (config, dataset, engine, status, per-epoch metrics, checkpoints) or one checkpoint
 folder (contents and sizes, cluster sizes, metrics). Reads only what is on disk. --json prints the machine form.
+A PyTorch checkpoint (.pth, .pth.tar, .pt; e.g. facebookresearch/deepcluster's released AlexNet / VGG16) shows
+its arch, k, Sobel, layers, parameters, epoch and optimizer state; it is read without Python, and a pickle that
+names anything but PyTorch's tensor and container types is refused.
 `,
   'setup-gpu': `Usage: deepcluster setup-gpu [--cpu]
 
@@ -112,6 +117,39 @@ Writes PNG thumbnails of dataset images to <run>/thumbs/s<size>/<index>.png (mad
   --size N             thumbnail side in pixels (default 64)
   --backend NAME       ${BACKENDS.join(' | ')} (default auto)
   --json               progress and the index as JSON lines on stdout
+`,
+  embed: `Usage: deepcluster embed --model CKPT|RUN --data PATH --out FILE.npy [--batch-size 32] [--limit N]
+
+Writes every image's clustering features (fc7 before its ReLU, eval mode) as a float32 N x D NumPy .npy, rows
+in the dataset's order, and images.txt beside it naming each row's image (np.load(FILE) reads it).
+  --model CKPT|RUN     a PyTorch checkpoint (.pth, .pth.tar, .pt) of facebookresearch/deepcluster's AlexNet or
+                       VGG16 (ImageNet normalisation, its input size), or one of our runs or checkpoint folders
+  --data PATH          image folder, IDX file or CIFAR folder (grey images are repeated into RGB when needed)
+  --out FILE.npy       the array; images.txt goes in the same folder
+  --batch-size N       images per forward pass (default 32)
+  --limit N            only the first N images
+  --cache DIR          folder for the decoded-image cache
+  --backend NAME       ${BACKENDS.join(' | ')} (default auto)
+  --json               the result as one JSON line on stdout (progress goes to stderr)
+`,
+  cluster: `Usage: deepcluster cluster --model CKPT|RUN --data PATH [--k N] [--pca N] [--out DIR]
+
+Clusters a collection with a trained network and no training: features (fc7 before its ReLU), PCA-whitening
++ L2, k-means, as one DeepCluster epoch. Writes a normal run folder with one checkpoint (the network's weights
+without its old top layer, the assignments, centroids and exemplars), so the tree, the cluster grid, the
+exports, inspect, thumbs and visualize all open it.
+  --model CKPT|RUN     a PyTorch checkpoint (.pth, .pth.tar, .pt) of facebookresearch/deepcluster's AlexNet or
+                       VGG16 (ImageNet normalisation, its input size), or one of our runs or checkpoint folders
+  --data PATH          image folder (class subfolders = labels, used only for the metrics), IDX or CIFAR
+  --k N                clusters (default: one per 10 images, at most 100)
+  --pca N              PCA-whitening dimensions (default 256 for alexnet/vgg16, at most a quarter of the images)
+  --out DIR            run folder; must be new or empty. Default: ./runs/<timestamp>-pretrained
+  --batch-size N       images per forward pass (default 32)
+  --limit N            only the first N images
+  --seed N             k-means seed (default 31)
+  --cache DIR          folder for the decoded-image cache
+  --backend NAME       ${BACKENDS.join(' | ')} (default auto)
+  --json               stream events as JSON lines on stdout, as train does
 `,
 };
 

@@ -16,6 +16,7 @@ import { readEvents } from '../run/events';
 import { readRunState, readSkipped, type PidInfo, type TrainerLiveness } from '../run/runDir';
 import { UsageError } from './args';
 import { formatQualityReport } from '../eval/formatQuality';
+import { formatPytorchReport, inspectPytorch, isPytorchCheckpointPath, type PytorchReport } from './inspectPytorch';
 
 export interface ClusterSizeSummary {
   k: number;
@@ -60,7 +61,7 @@ export interface RunReport {
   latestCheckpoint?: CheckpointReport;
 }
 
-export type InspectReport = RunReport | CheckpointReport;
+export type InspectReport = RunReport | CheckpointReport | PytorchReport;
 
 /** Print-ready text: the human summary, or the report as JSON when `json`. */
 export async function inspect(target: string, options: { json?: boolean } = {}): Promise<string> {
@@ -71,6 +72,7 @@ export async function inspect(target: string, options: { json?: boolean } = {}):
 /** Build the report for a run folder or a checkpoint folder. Throws a UsageError for anything else. */
 export async function inspectPath(target: string): Promise<InspectReport> {
   const dir = path.resolve(target);
+  if (isPytorchCheckpointPath(dir)) return inspectPytorch(dir);
   if (await exists(path.join(dir, RUN_FILES.manifest))) return inspectRun(dir);
   if (await exists(path.join(dir, RUN_FILES.checkpointManifest))) return inspectCheckpoint(dir);
   if (!(await exists(dir))) throw new UsageError(`${target} does not exist`);
@@ -171,6 +173,7 @@ export function clusterSizes(assignments: Int32Array, k: number): ClusterSizeSum
 // ---- human summary ----------------------------------------------------------------------------------------
 
 export function formatReport(report: InspectReport): string {
+  if (report.kind === 'pytorch') return formatPytorchReport(report);
   return (report.kind === 'run' ? formatRun(report) : formatCheckpoint(report, '')).join('\n') + '\n';
 }
 
