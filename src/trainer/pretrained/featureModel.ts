@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGENET, toTensorBatch, type Dataset, type Normalization } from '../data';
 import { createModel, type ConvNet, type ModelOptions } from '../model';
+import { isHeadWeight } from '../model/projectionHead';
 import { loadDeepClusterModel, readPytorchCheckpoint, PYTORCH_CHECKPOINT_PATTERN } from '../model/pytorch';
 import { loadCheckpoint } from '../run/checkpoint';
 import { locateCheckpoint, AnalysisError } from '../analyze/checkpointContext';
@@ -40,7 +41,8 @@ export async function loadFeatureModel(target: string): Promise<FeatureModel> {
   let net: ConvNet | undefined;
   try {
     net = createModel({ arch: loaded.arch, inputSize: options.inputSize, inputChannels: options.inputChannels, sobel: options.sobel, seed: options.seed ?? 0 });
-    net.loadWeights(weights);
+    // A v2 checkpoint also holds the projection head and prototypes: the features are the trunk's.
+    net.loadWeights(new Map([...weights].filter(([name]) => !isHeadWeight(name))));
   } catch (e) {
     net?.dispose();
     throw new AnalysisError(`checkpoint ${where.dir}: ${(e as Error).message}`);
