@@ -161,6 +161,7 @@ test('curves: step points within an epoch, x axis by step/epoch/relative/wall, t
   // 10^6 step points (built in the page: the transfer is not what is measured), downsampled per pixel column.
   const drawMs: number[] = [];
   for (let round = 0; round < 3; round++) {
+    const draws = Number(await p.page.evaluate(() => document.body.dataset.draws));
     await p.page.evaluate(([runDir, r]) => {
       const n = 1_000_000;
       const steps = { step: new Array(n), epoch: new Array(n), time: new Array(n), loss: new Array(n), lr: new Array(n), imagesPerSecond: new Array(n), epochFraction: new Array(n) };
@@ -175,8 +176,8 @@ test('curves: step points within an epoch, x axis by step/epoch/relative/wall, t
       }
       window.postMessage({ type: 'runSeries', run: { runId: 'c', runDir, live: true, metrics: [], steps, startTime: 1.7e9 } }, '*');
     }, [dir, round] as const);
-    await p.page.waitForFunction((r) => document.querySelector('[data-chart="loss"]')!.getAttribute('data-x-range') === '1,1000000' && document.body.dataset.round !== String(r), round);
-    await p.page.evaluate((r) => (document.body.dataset.round = String(r)), round);
+    await p.page.waitForFunction((n) => Number(document.body.dataset.draws) > n, draws, { timeout: 120_000 });
+    assert.equal(await attr('loss', 'data-x-range'), '1,1000000');
     drawMs.push(Number(await p.page.evaluate(() => document.body.dataset.drawMs)));
   }
   const width = await p.page.evaluate(() => (document.querySelector('[data-chart="loss"] canvas') as HTMLCanvasElement).width);

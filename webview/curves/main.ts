@@ -50,16 +50,30 @@ interface Line {
   raw: Float64Array;
   smooth: Float64Array;
 }
+/** points() per run data and axis: smoothing, zoom, log toggles and other runs' pushes reuse them (10^6 steps). */
+const pointsCache = new WeakMap<RunSeries, Map<string, { xs: Float64Array; ys: Float64Array }>>();
+function cachedPoints(run: RunSeries, metric: Metric): { xs: Float64Array; ys: Float64Array } {
+  let byKey = pointsCache.get(run);
+  if (!byKey) pointsCache.set(run, (byKey = new Map()));
+  const key = `${metric.key}:${ui.xAxis}`;
+  let p = byKey.get(key);
+  if (!p) byKey.set(key, (p = points(run, metric, ui.xAxis)));
+  return p;
+}
+
 function chartLines(c: ChartSpec): Line[] {
   const lines: Line[] = [];
   for (const metric of c.metrics)
     for (const run of runs) {
-      let { xs, ys } = points(run, metric, ui.xAxis);
+      let { xs, ys } = cachedPoints(run, metric);
       if (logOf(c)) {
+        // Into new arrays: the cached points stay whole.
+        const fx = new Float64Array(xs.length);
+        const fy = new Float64Array(ys.length);
         let k = 0;
-        for (let i = 0; i < ys.length; i++) if (ys[i]! > 0) (xs[k] = xs[i]!), (ys[k++] = ys[i]!);
-        xs = xs.subarray(0, k);
-        ys = ys.subarray(0, k);
+        for (let i = 0; i < ys.length; i++) if (ys[i]! > 0) (fx[k] = xs[i]!), (fy[k++] = ys[i]!);
+        xs = fx.subarray(0, k);
+        ys = fy.subarray(0, k);
       }
       lines.push({ run, metric, xs, raw: ys, smooth: c.smooth ? debiasedEmaDense(ys, ui.smoothing) : ys });
     }
@@ -174,6 +188,7 @@ function markDrawn(box: HTMLElement, u: uPlot): void {
 
 function setDrawMs(t0: number): void {
   document.body.dataset.drawMs = (performance.now() - t0).toFixed(1);
+  document.body.dataset.draws = String(Number(document.body.dataset.draws ?? 0) + 1);
   document.body.dataset.points = String(runs.reduce((n, r) => n + r.metrics.length + (r.steps?.step.length ?? 0), 0));
 }
 
