@@ -27,6 +27,13 @@ Usage:
 `,
   train: `Usage: deepcluster train [flags]
 
+Recipe:
+  --recipe NAME        v2: DeepCluster-v2 adapted to small data (projection head, memory bank, spherical k-means
+                       into frozen prototypes, multi-crop; learns on a few thousand images). paper: the exact
+                       2018 method (the official main.py loop; the fidelity reference). (default v2)
+                       Not given on the command line, batch size, k and (v2) epochs follow the dataset's size:
+                       v2 batch N/100 and paper N/40 (a power of two in 32-256), v2 k = N/40 per prototype set,
+                       v2 epochs 30000/N in 10-50. run.json records what was used.
 Data and output:
   --data PATH          IDX file (.gz or raw), CIFAR binary folder, or image folder (class subfolders = labels).
                        Default: the bundled Fashion-MNIST test split.
@@ -34,7 +41,7 @@ Data and output:
   --out DIR            run folder; must be new or empty. Default: ./runs/<timestamp>-<arch>
   --cache DIR          folder for the decoded-image cache
 Model:
-  --arch NAME          ${ARCHS.join(' | ')} (default smallvgg)
+  --arch NAME          ${ARCHS.join(' | ')} (default: resnet for v2, smallvgg for paper)
   --input-size N       square input in pixels (default: smallvgg ${small.inputSize} or the IDX data's size;
                        alexnet/vgg16 ${big.inputSize})
   --sobel, --no-sobel  frozen grayscale+Sobel layer before conv1 (default on)
