@@ -11,7 +11,8 @@ import {
   type ClusterExemplars,
   type LabelHistograms,
 } from '../protocol';
-import { readImageNames, readJson } from './runFiles';
+import { readImageNames } from '../runfolder/imageNames';
+import { readJson } from './runFiles';
 
 export interface MemberRef {
   /** Index of the image in the dataset order the trainer used. */

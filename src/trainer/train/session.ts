@@ -8,7 +8,7 @@ import type { EngineInfo } from '../../protocol/engine';
 import type { EpochMetrics, Phase } from '../../protocol/events';
 import { RUN_FILES } from '../../protocol/run';
 import { validateAgainstDataset } from '../cli/args';
-import { writeFileAtomic } from '../run/atomic';
+import { writeImageNames } from '../run/imageNames';
 import { imagesLists, officialSampler, Rng, uniformSampler } from '../cluster';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
@@ -104,7 +104,7 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
 
   await updateRunManifest(runDir, { status: 'running', engine, epochsDone: startEpoch });
   const names = join(runDir, RUN_FILES.images);
-  if (!existsSync(names)) await writeFileAtomic(names, Array.from({ length: dataset.size }, (_, i) => dataset.itemName(i)).join('\n') + '\n');
+  if (!existsSync(names)) await writeImageNames(names, dataset.size, (i) => dataset.itemName(i));
   if (dataset.skipped.length) {
     const listFile = await writeSkipped(runDir, dataset.skipped);
     events.emit({ type: 'skipped', count: dataset.skipped.length, listFile });
