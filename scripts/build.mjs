@@ -60,12 +60,12 @@ function ownsNothing(file) {
   }
 }
 
-// Native code stays outside: sharp requires `@img/sharp-<platform>/sharp.node` by a computed name (esbuild leaves
+// Native code stays outside (sharp's JS, @img/colour included, is bundled): sharp requires `@img/sharp-<platform>/sharp.node` by a computed name (esbuild leaves
 // that require alone), Dawn is loaded by path. tfjs-node(-gpu), optional, is required by path at run time.
 const nativeOutside = {
   name: 'native-outside',
   setup(b) {
-    b.onResolve({ filter: /^(@img\/|webgpu$|webgpu\/|@tensorflow\/tfjs-node)/ }, (args) => ({ path: args.path, external: true }));
+    b.onResolve({ filter: /^(@img\/sharp-|webgpu$|webgpu\/|@tensorflow\/tfjs-node)/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 // tfjs's backends register themselves when imported, but their package.json "sideEffects" lists omit the Node
