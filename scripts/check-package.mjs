@@ -48,7 +48,7 @@ function png(w, h, [r, g, b]) {
 function train(name, args) {
   const t = Date.now();
   const r = spawnSync(process.execPath, [cli, 'train', ...args, '--out', join(root, 'runs', name), '--cache', join(root, 'cache')], { encoding: 'utf8', timeout: 900_000 });
-  const engine = /^engine: .*$/m.exec(r.stderr)?.[0] ?? '(no engine line)';
+  const engine = /^engine: .*$/m.exec(r.stdout + r.stderr)?.[0] ?? '(no engine line)';
   say(`${name}: exit ${r.status} in ${((Date.now() - t) / 1000).toFixed(0)} s; ${engine}`);
   if (r.status !== 0) problems.push(`${name}: exit ${r.status}\n${r.stderr.split('\n').slice(-8).join('\n')}`);
   return engine;

@@ -5,7 +5,7 @@
 // same on a real .vsix.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -26,10 +26,10 @@ before(() => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function train(name: string, args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'dist', 'trainer', 'cli.js'), 'train', ...args, '--out', join(root, 'runs', name), '--cache', join(root, 'cache')], { encoding: 'utf8', timeout: 600_000 });
+function train(name: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(process.execPath, [join(root, 'dist', 'trainer', 'cli.js'), 'train', ...args, '--out', join(root, 'runs', name), '--cache', join(root, 'cache')], { encoding: 'utf8', timeout: 600_000, env });
   assert.equal(r.status, 0, r.stderr);
-  return /^engine: .*$/m.exec(r.stderr)?.[0] ?? '';
+  return /^engine: .*$/m.exec(r.stdout + r.stderr)?.[0] ?? '';
 }
 
 test('the bundle reaches no tfjs package: nothing of @tensorflow beside it', () => {
@@ -51,4 +51,25 @@ test('bundled trainer: --backend cpu finds its backend and trains', { timeout: 6
   // evaluation on a held-out 10% accepts).
   const engine = train('cpu', ['--backend', 'cpu', '--limit', '24', '--epochs', '1', '--k', '2', '--pca', '4', '--batch-size', '24', '--input-size', '8']);
   assert.match(engine, /^engine: cpu/, engine);
+});
+
+test('bundled trainer: a native package in the user folder gets the tfjs-core inside the bundle', { timeout: 600_000 }, () => {
+  // As in test/unit/engine/machine.test.ts: decoy copies of tfjs-core and -backend-cpu beside a stand-in for
+  // tfjs-node that registers "tensorflow" as the cpu kernels; loading a decoy throws.
+  const native = join(root, 'native', 'node_modules', '@tensorflow');
+  const pkg = (name: string, files: Record<string, string>) => {
+    mkdirSync(join(native, name, 'deps', 'lib'), { recursive: true });
+    writeFileSync(join(native, name, 'package.json'), JSON.stringify({ name: `@tensorflow/${name}`, version: '4.22.0', main: 'index.js' }));
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(native, name, f), text);
+  };
+  for (const decoy of ['tfjs-core', 'tfjs-backend-cpu']) pkg(decoy, { 'index.js': 'throw new Error("own copy of tfjs loaded: " + __filename);' });
+  pkg('tfjs-node', {
+    'deps/lib/libtensorflow.so.2': '',
+    'index.js': `const tf = require('@tensorflow/tfjs-core');
+      const { MathBackendCPU } = require('@tensorflow/tfjs-backend-cpu');
+      for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'tensorflow' });
+      tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);`,
+  });
+  const engine = train('native', ['--backend', 'tensorflow', '--limit', '24', '--epochs', '1', '--k', '2', '--pca', '4', '--batch-size', '24', '--input-size', '8'], { ...process.env, DEEPCLUSTER_NATIVE_DIR: join(root, 'native') });
+  assert.match(engine, /^engine: tensorflow \(tfjs-node\)/, engine);
 });
