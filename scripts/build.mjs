@@ -1,8 +1,12 @@
-// One esbuild bundle per target. npm packages stay external: the trainer needs their native and .wasm files
-// at their installed paths (tfjs-backend-wasm, sharp, webgpu's dawn.node).
+// One esbuild bundle per target: the extension host (extension.js, trainerHost.js) and the trainer (trainer/cli.js
+// and the worker it starts) each hold all their JavaScript, tfjs included. Outside the bundles stay only native
+// code and wasm: sharp's libvips binaries (@img/*, which sharp loads by package name), Dawn (the `webgpu`
+// package's dawn.node, see src/trainer/engine/dawnProbe.ts), and the tfjs .wasm files, copied beside the trainer.
 import { build } from 'esbuild';
 import asc from 'assemblyscript/asc';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const targets = [
   { in: 'src/trainer/cli.ts', out: 'trainer/cli' },
@@ -56,29 +60,48 @@ function ownsNothing(file) {
   }
 }
 
-// tfjs-core's deep ESM files (dist/register_all_gradients and what it imports) cannot be loaded by Node from
-// node_modules (extensionless imports), so they are bundled; every other package stays external.
-const tfjsCoreDeep = {
-  name: 'bundle-tfjs-core-deep-imports',
+// Native code stays outside (sharp's JS, @img/colour included, is bundled): sharp requires `@img/sharp-<platform>/sharp.node` by a computed name (esbuild leaves
+// that require alone), Dawn is loaded by path. tfjs-node(-gpu), optional, is required by path at run time.
+const nativeOutside = {
+  name: 'native-outside',
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('@tensorflow/tfjs-core/dist/')) return undefined;
-      if (args.importer.includes('/node_modules/@tensorflow/tfjs-core/dist/') && !args.path.startsWith('.')) return { path: args.path, external: true };
-      return { path: args.path, external: true };
+    b.onResolve({ filter: /^(@img\/sharp-|webgpu$|webgpu\/|@tensorflow\/tfjs-node)/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+// tfjs's backends register themselves when imported, but their package.json "sideEffects" lists omit the Node
+// bundle that "main" points to, so esbuild drops an import that binds nothing (`import '@tensorflow/tfjs-backend-cpu'`)
+// and `--backend cpu` would find no backend. Their modules are marked as having side effects.
+const tfjsSideEffects = {
+  name: 'tfjs-side-effects',
+  setup(b) {
+    b.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-wasm|backend-webgpu)(\/.*)?$/ }, async (args) => {
+      if (args.pluginData === 'tfjs-side-effects') return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'tfjs-side-effects' });
+      if (r.errors.length) return { errors: r.errors };
+      return { path: r.path, external: r.external, namespace: r.namespace, sideEffects: true };
     });
   },
 };
 await build({
-  plugins: [tfjsCoreDeep],
+  plugins: [nativeOutside, tfjsSideEffects],
   entryPoints: targets.filter((t) => existsSync(t.in)),
   outdir: 'dist',
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
+  external: ['vscode'],
   sourcemap: true,
   logLevel: 'warning',
 });
+
+// tfjs-backend-wasm's Emscripten glue, now inside the bundle, looks for its .wasm files in the bundle's folder.
+const require = createRequire(import.meta.url);
+const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+for (const out of ['dist/trainer', 'dist/bench']) {
+  mkdirSync(out, { recursive: true });
+  for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(out, f));
+}
 
 // The webview panels: one browser bundle per panel (its css next to it), everything bundled, no eval, so the
 // pages run under a nonce-only CSP. Output: dist/webview/<panel>.js and <panel>.css.

@@ -13,7 +13,8 @@ import {
   type QualityReport,
   RUN_FILES,
 } from '../protocol';
-import { readImageNames, readJson } from './runFiles';
+import { readImageNames } from '../runfolder/imageNames';
+import { readJson } from './runFiles';
 
 export interface MemberRef {
   /** Index of the image in the dataset order the trainer used. */

@@ -12,7 +12,7 @@ export function assignmentRows(view: CheckpointView): AssignmentRow[] {
 
 /** CSV with the image's name (file path for image folders, from the run's images.txt) when known. */
 export function toCsv(view: CheckpointView, names?: string[]): string {
-  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const quote = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = [names ? 'index,cluster,path' : 'index,cluster'];
   for (const r of assignmentRows(view)) lines.push(names ? `${r.index},${r.cluster},${quote(names[r.index] ?? '')}` : `${r.index},${r.cluster}`);
   return lines.join('\n') + '\n';

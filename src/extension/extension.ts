@@ -8,7 +8,9 @@ import { readCheckpoint } from './checkpointData';
 import { CHECKPOINT_VIEW_TYPE, CheckpointEditorProvider } from './checkpointEditor';
 import { registerPanels, targetOf } from './panels/panels';
 import { toCsv, toJson } from './exportAssignments';
-import { isRunDir, listCheckpoints, readImageNames, type RunSummary } from './runFiles';
+import { bytesOfName, displayName, fsPathOf, hasEscapedBytes } from '../runfolder/fileNames';
+import { readImageNames } from '../runfolder/imageNames';
+import { isRunDir, listCheckpoints, type RunSummary } from './runFiles';
 import { RunManager, trainerCommand, type ManagedRun, type TrainerLaunch } from './runManager';
 import { RunsTreeProvider } from './runsTree';
 import { runsRoots, setting } from './settings';
@@ -155,7 +157,10 @@ export function activate(context: vscode.ExtensionContext): void {
   register('deepcluster.refresh', () => tree.refresh());
   // Member images in the tree open in VS Code's image preview (only paths from the run's images.txt reach here).
   register('deepcluster.openImage', (path?: string) => {
-    if (typeof path === 'string' && existsSync(path)) return vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path));
+    if (typeof path !== 'string') return;
+    // VS Code opens files by string paths: a name holding bytes that are not UTF-8 cannot be named that way.
+    if (hasEscapedBytes(path)) return void vscode.window.showInformationMessage(`DeepCluster: VS Code cannot open ${displayName(path)}: its name is not valid UTF-8.`);
+    if (existsSync(fsPathOf(path))) return vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path));
   });
   register('deepcluster.openCheckpoint', (path?: string | TreeNode) => {
     const p = typeof path === 'string' ? path : path?.kind === 'checkpoint' ? path.ckpt.manifestPath : undefined;
@@ -180,7 +185,8 @@ export function activate(context: vscode.ExtensionContext): void {
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(view.dir, `assignments.${format.toLowerCase()}`)), filters: { [format]: [format.toLowerCase()] } });
     if (!target) return;
     const names = readImageNames(dirname(dirname(view.dir)));
-    writeFileSync(target.fsPath, format === 'CSV' ? toCsv(view, names) : toJson(view, names));
+    // CSV carries each name's own bytes (a name that is not UTF-8 still names its file); JSON escapes them.
+    writeFileSync(target.fsPath, format === 'CSV' ? bytesOfName(toCsv(view, names)) : toJson(view, names));
     void vscode.window.showInformationMessage(`Exported ${view.assignments?.length ?? 0} assignments to ${target.fsPath}`);
   });
 

@@ -27,17 +27,6 @@ export interface CheckpointRef {
   manifestPath: string;
 }
 
-/** images.txt: the name (file path, or <file>#<i>) of every dataset image, by index; undefined for older runs. */
-export function readImageNames(runDir: string): string[] | undefined {
-  try {
-    const lines = readFileSync(join(runDir, RUN_FILES.images), 'utf8').split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    return lines;
-  } catch {
-    return undefined;
-  }
-}
-
 export function readJson<T>(path: string): T | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;

@@ -1,5 +1,6 @@
 // The sidebar's model: runs -> checkpoints -> clusters -> member images, as plain data. The vscode TreeDataProvider
 // (runsTree.ts) only turns these specs into TreeItems, so the labels, icons and menus are unit-tested here.
+import { displayName } from '../runfolder/fileNames';
 import type { RunProgress } from './trainerEvents';
 import { describeProgress } from './trainerEvents';
 import type { CheckpointRef, RunSummary } from './runFiles';
@@ -89,9 +90,9 @@ export function memberSpec(ckpt: CheckpointRef, c: ClusterView, m: MemberRef, na
   const isFile = name !== undefined && !/#\d+$/.test(name);
   return {
     id: `member:${ckpt.dir}:${c.index}:${m.index}`,
-    label: isFile ? name.split(/[\\/]/).pop()! : `image ${m.index}`,
+    label: isFile ? displayName(name.split(/[\\/]/).pop()!) : `image ${m.index}`,
     description: m.distance !== undefined ? `distance ${m.distance.toFixed(3)}` : undefined,
-    tooltip: `Dataset image #${m.index} in cluster ${c.index}${name ? `\n${name}` : ''}`,
+    tooltip: `Dataset image #${m.index} in cluster ${c.index}${name ? `\n${displayName(name)}` : ''}`,
     ...(isFile ? { command: { id: 'deepcluster.openImage', args: [name] } } : {}),
     icon: 'file-media',
     contextValue: 'member',

@@ -6,7 +6,8 @@ import type { EpochMetrics } from './events';
  * The run directory: the contract between the trainer (its only writer) and everything that reads it.
  *   <run>/run.json                 RunManifest
  *   <run>/events.jsonl             TrainerEvent per line, append-only (a torn last line is tolerated)
- *   <run>/images.txt               line i names dataset image i (file path, or <file>#<i>)
+ *   <run>/images.txt               names of the dataset images by index (file path, or <file>#<i>): the format
+ *                                  and its one reader are in src/runfolder/imageNames.ts
  *   <run>/skipped.txt              files that could not be read, one "path<TAB>reason" per line
  *   <run>/trainer.pid              pid of a live trainer (removed on exit): lines pid, ISO start, host[, proc start]
  *   <run>/checkpoints/epoch-0007/  CheckpointManifest in checkpoint.json, plus the files it lists

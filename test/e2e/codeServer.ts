@@ -55,8 +55,9 @@ async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
 }
 
 /** The trainer's files that .vscodeignore must let through: without the worker or the SIMD modules training
- *  still works, only slower, so nothing else would notice them missing. */
-const TRAINER_FILES = ['cli.js', 'heapWorker.js', 'heapSimd.wasm', 'heapSimd.unshared.wasm'];
+ *  still works, only slower, so nothing else would notice them missing. tfjs's .wasm files sit beside the
+ *  bundled trainer (scripts/build.mjs). */
+const TRAINER_FILES = ['cli.js', 'heapWorker.js', 'heapSimd.wasm', 'heapSimd.unshared.wasm', 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
 
 function checkInstalledTrainer(extDir: string): void {
   const ext = readdirSync(extDir).find((d) => d.startsWith('deepcluster.'));

@@ -23,7 +23,7 @@ before(async () => {
   model = new GridModel({
     runDir,
     webviewUri: (dir) => `${served.origin}/run/${dir.slice(runDir.length + 1)}`,
-    save: async (name, content) => (saves.push({ name, content }), `/saved/${name}`),
+    save: async (name, content) => (saves.push({ name, content: content.toString() }), `/saved/${name}`),
     makeThumbs: async () => undefined,
   });
   ctx = await launch();

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { ClusterTypicalImages, TypicalBy } from '../../protocol/analysis';
 import type { GridEpoch, GridInit, GridRequest, GridResponses, GridUiState } from '../../protocol/webview';
 import { readCheckpoint, type CheckpointView } from '../checkpointData';
-import { readImageNames, readJson } from '../runFiles';
+import { bytesOfName } from '../../runfolder/fileNames';
+import { readImageNames } from '../../runfolder/imageNames';
+import { readJson } from '../runFiles';
 import { CARD_THUMBS, exportRows, followCluster, gridEpoch, memberPage, rowsToCsv, rowsToJson } from './clusterData';
 import { analysisDir, checkpointEpochs, checkpointManifestPath, guardPath, missingThumbs, readLabelHistograms, readManifest, thumbsDir } from './runPaths';
 
@@ -16,7 +18,7 @@ export interface GridDeps {
   /** The webview URL of a folder inside the panel's roots (asWebviewUri). */
   webviewUri(dir: string): string;
   /** Asks where to save, writes, returns the path (undefined: the user cancelled). */
-  save(defaultName: string, content: string): Promise<string | undefined>;
+  save(defaultName: string, content: string | Buffer): Promise<string | undefined>;
   /** Runs the trainer's `thumbs` command: typical images of every cluster (`by`), or thumbnails of `indices`. */
   makeThumbs(job: ThumbJob, progress: (done: number, total: number) => void): Promise<void>;
   /** The file path of dataset image `index` for exports (default: dataset path#index). */
@@ -119,7 +121,7 @@ export class GridModel {
         const clusters = req.clusters.filter((c) => c < v.manifest.k);
         const rows = exportRows(v, clusters, (i) => this.pathOf(i));
         const name = clusters.length === 1 ? `cluster-${clusters[0]}-epoch-${req.epoch}` : `clusters-epoch-${req.epoch}`;
-        const written = await this.deps.save(`${name}.${req.format}`, req.format === 'csv' ? rowsToCsv(rows) : rowsToJson(req.epoch, rows));
+        const written = await this.deps.save(`${name}.${req.format}`, req.format === 'csv' ? csvBytes(rowsToCsv(rows)) : rowsToJson(req.epoch, rows));
         return { written, rows: rows.length };
       }
       case 'thumbs': {
@@ -137,3 +139,6 @@ export class GridModel {
     }
   }
 }
+
+/** A CSV holds a file name's own bytes, so a name that is not UTF-8 still names its file (JSON escapes it). */
+const csvBytes = (csv: string): Buffer => bytesOfName(csv);

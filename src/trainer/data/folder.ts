@@ -1,6 +1,7 @@
 // Image folders, read recursively. Class subfolders give labels; a flat (or mixed) folder is unlabelled.
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
+import { fsPathOf, nameFromBytes } from '../../runfolder/fileNames';
 import { decodeImage, mapLimit } from './decode';
 import { hashStrings } from './fingerprint';
 import type { DecodeContext, Source, SourceChunk } from './source';
@@ -12,6 +13,7 @@ export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
 interface FileEntry {
+  /** Absolute path; bytes that are not UTF-8 are escaped (runfolder/fileNames.ts): open it through fsPathOf. */
   path: string;
   /** Path relative to the root, '/'-separated (the sort key, so the order is the same on every OS). */
   rel: string;
@@ -27,12 +29,13 @@ export async function listFiles(root: string): Promise<{ files: FileEntry[]; ski
   const skipped: SkippedFile[] = [];
   const visited = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
-    const real = await realpath(dir);
+    // As bytes: a name that is not UTF-8 read as a string comes back with U+FFFD and names no file.
+    const real = (await realpath(fsPathOf(dir), { encoding: 'buffer' })).toString('latin1');
     if (visited.has(real)) return; // a symlink loop
     visited.add(real);
     let names: string[];
     try {
-      names = await readdir(dir);
+      names = (await readdir(fsPathOf(dir), { encoding: 'buffer' })).map(nameFromBytes);
     } catch (err) {
       skipped.push({ path: dir, reason: `unreadable folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
       return;
@@ -40,7 +43,7 @@ export async function listFiles(root: string): Promise<{ files: FileEntry[]; ski
     for (const name of names.sort()) {
       if (name.startsWith('.')) continue; // .DS_Store, .git, editor files: not part of the collection
       const path = join(dir, name);
-      const st = await stat(path).catch(() => undefined); // follows symlinks; a dangling one is reported below
+      const st = await stat(fsPathOf(path)).catch(() => undefined); // follows symlinks; a dangling one is reported below
       if (!st) {
         skipped.push({ path, reason: 'unreadable (dangling link or vanished file)' });
       } else if (st.isDirectory()) {
@@ -93,7 +96,7 @@ async function readImage(f: FileEntry, size: number): Promise<{ rgb: Uint8Array;
   if (f.size > MAX_FILE_BYTES) return `file too large (${Math.round(f.size / 2 ** 20)} MiB)`;
   let bytes: Buffer;
   try {
-    bytes = await readFile(f.path);
+    bytes = await readFile(fsPathOf(f.path));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return code === 'EACCES' || code === 'EPERM' ? 'unreadable (permission denied)' : `unreadable (${code ?? (err as Error).message})`;

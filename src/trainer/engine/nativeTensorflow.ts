@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfCpu from '@tensorflow/tfjs-backend-cpu';
 
 export type NativeVariant = 'gpu' | 'cpu';
 
@@ -70,18 +71,28 @@ export function nativeProblem(pkg: NativePackage): string | undefined {
 
 // tfjs-node registers its backend on the @tensorflow/tfjs-core it resolves. A copy of its own (in the
 // user-level folder) would get the backend while the trainer's ops run on the trainer's copy, so every
-// request for the shared packages resolves to the trainer's instance.
-const SHARED_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu'];
+// request for the shared packages resolves to the trainer's instance. In the packaged trainer that instance
+// lives inside the bundle (no node_modules copy to resolve to), so the package names themselves are served
+// from the bundle's modules through Node's module cache; subpaths go to the project's copy when there is one.
+const SHARED_MODULES: Record<string, object> = { '@tensorflow/tfjs-core': tf, '@tensorflow/tfjs-backend-cpu': tfCpu };
+const SHARED_PACKAGES = Object.keys(SHARED_MODULES);
+const SHARED_KEY = 'deepcluster-shared:';
 let sharingInstalled = false;
 
 function shareTfjsCoreInstance(): void {
   if (sharingInstalled) return;
   sharingInstalled = true;
   type Resolver = (request: string, parent: unknown, isMain: boolean, options?: unknown) => string;
-  const mod = Module as unknown as { _resolveFilename: Resolver };
+  const mod = Module as unknown as { _resolveFilename: Resolver; _cache: Record<string, unknown> };
   const original = mod._resolveFilename;
   mod._resolveFilename = function (request, parent, isMain, options) {
-    if (SHARED_PACKAGES.some((p) => request === p || request.startsWith(`${p}/`))) {
+    const shared = SHARED_MODULES[request];
+    if (shared) {
+      const key = SHARED_KEY + request;
+      if (!mod._cache[key]) mod._cache[key] = Object.assign(new Module(key), { filename: key, loaded: true, exports: shared });
+      return key;
+    }
+    if (SHARED_PACKAGES.some((p) => request.startsWith(`${p}/`))) {
       try {
         return ownRequire.resolve(request);
       } catch {

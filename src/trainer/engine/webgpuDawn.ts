@@ -1,9 +1,7 @@
 // The webgpu backend in Node: Dawn (npm `webgpu`, which ships dawn.node) provides navigator.gpu, then
 // @tensorflow/tfjs-backend-webgpu runs on it. Works on any Vulkan/Metal/D3D12 device, without CUDA.
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { dawnNodePath, ensureRuntimeDir, probeDawnAdapter } from './dawnProbe';
 import { adapterName, isSoftwareAdapter, type AdapterDescription } from './softwareAdapter';
 
 export interface WebgpuAdapter {
@@ -23,14 +21,9 @@ let gpu: GpuLike | undefined;
 /** Puts Dawn's navigator.gpu (and the WebGPU globals tfjs expects) on globalThis, once. */
 export async function installDawn(): Promise<GpuLike> {
   if (gpu) return gpu;
-  // Vulkan loaders and Mesa want a writable runtime dir; headless machines and CI often have none.
-  if (!process.env.XDG_RUNTIME_DIR) {
-    const dir = join(tmpdir(), `deepcluster-xdg-${process.getuid?.() ?? 'user'}`);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    process.env.XDG_RUNTIME_DIR = dir;
-  }
-  // `webgpu` is ESM-only; a dynamic import stays an import() in esbuild's CJS bundle (packages are external).
-  const dawn = (await import('webgpu')) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
+  ensureRuntimeDir();
+  // dawn.node itself, as `webgpu`'s index.js loads it (that file is ESM-only and does nothing else).
+  const dawn = require(dawnNodePath()) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
   Object.assign(globalThis, dawn.globals);
   const created = dawn.create([]) as GpuLike;
   const g = globalThis as { navigator?: { gpu?: unknown } };
@@ -44,21 +37,13 @@ export async function installDawn(): Promise<GpuLike> {
   return created;
 }
 
-/** The adapter tfjs-backend-webgpu will get (it asks for high-performance too), or a reason there is none. */
+/**
+ * The adapter tfjs-backend-webgpu will get (it asks for high-performance too), or a one-line reason there is none.
+ * Asked in a child process (dawnProbe.ts), so Dawn's own warnings never reach the user's console and this process
+ * loads Dawn only when it activates webgpu.
+ */
 export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
-  const g = await installDawn();
-  const adapter = await g.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) {
-    throw new Error('no WebGPU adapter: Dawn found no Vulkan device (install a GPU driver, or Mesa\'s ' +
-      'mesa-vulkan-drivers >= 23 for the software one)');
-  }
-  const info: AdapterDescription = {
-    vendor: adapter.info.vendor,
-    architecture: adapter.info.architecture,
-    device: adapter.info.device,
-    description: adapter.info.description,
-    isFallbackAdapter: adapter.info.isFallbackAdapter ?? adapter.isFallbackAdapter,
-  };
+  const info = await probeDawnAdapter();
   return { name: adapterName(info), software: isSoftwareAdapter(info), info };
 }
 

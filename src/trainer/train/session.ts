@@ -9,7 +9,7 @@ import type { EpochMetrics, Phase } from '../../protocol/events';
 import { RUN_FILES } from '../../protocol/run';
 import { validateAgainstDataset } from '../cli/args';
 import { datasetSizeDefaults } from '../cli/defaults';
-import { writeFileAtomic } from '../run/atomic';
+import { writeImageNames } from '../run/imageNames';
 import { imagesLists, officialSampler, Rng, uniformSampler } from '../cluster';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
@@ -97,7 +97,7 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
   const model = createModel({ arch: config.arch, inputSize: config.inputSize, inputChannels: dataset.channels, sobel: config.sobel, seed: config.seed });
   await updateRunManifest(runDir, { status: 'running', engine });
   const names = join(runDir, RUN_FILES.images);
-  if (!existsSync(names)) await writeFileAtomic(names, Array.from({ length: dataset.size }, (_, i) => dataset.itemName(i)).join('\n') + '\n');
+  if (!existsSync(names)) await writeImageNames(names, dataset.size, (i) => dataset.itemName(i));
   if (dataset.skipped.length) {
     const listFile = await writeSkipped(runDir, dataset.skipped);
     events.emit({ type: 'skipped', count: dataset.skipped.length, listFile });

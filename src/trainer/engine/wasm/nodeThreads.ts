@@ -59,11 +59,26 @@ export function isWasmInitialised(): boolean {
   return 'wasm' in tf.engine().registry;
 }
 
+/** rollup's names for Node modules in tfjs-backend-wasm's Node bundle ("var require$$0 = require('fs');"), as
+ *  `source` writes them: tfjs's own file, or our esbuild bundle that inlines it (double quotes, indented). */
+export function requireAliases(source: string): Map<string, string> {
+  return new Map([...source.matchAll(/^\s*var (require\$\$\d+) = require\((["'])([^"']+)\2\);$/gm)].map((m) => [m[1]!, m[3]!]));
+}
+
+/** The text that defines the aliases: the running bundle when tfjs is inlined in it (the packaged extension
+ *  ships no tfjs-backend-wasm package), else the package's Node bundle (tests, tsx). */
+function aliasSource(): Map<string, string> {
+  const own = requireAliases(readFileSync(__filename, 'utf8'));
+  if (own.size) return own;
+  // A computed name: esbuild leaves this require.resolve alone, and it only runs outside the bundle.
+  const pkg = ['@tensorflow', 'tfjs-backend-wasm'].join('/');
+  return requireAliases(readFileSync(require.resolve(pkg), 'utf8'));
+}
+
 /** The factory's text refers to rollup's names for Node modules (require$$0 = fs, ...) that only exist inside
- *  tfjs's bundle; the factory file defines them, read from the bundle's own header. */
+ *  tfjs's bundle; the factory file defines them. */
 function factoryFileText(factory: string): string {
-  const bundle = readFileSync(require.resolve('@tensorflow/tfjs-backend-wasm'), 'utf8');
-  const aliases = new Map([...bundle.matchAll(/^var (require\$\$\d+) = require\('([^']+)'\);$/gm)].map((m) => [m[1], m[2]]));
+  const aliases = aliasSource();
   const lines = ['var commonjsGlobal = globalThis;'];
   for (const alias of new Set(factory.match(/require\$\$\d+/g) ?? [])) {
     const id = aliases.get(alias);
