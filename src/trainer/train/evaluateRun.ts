@@ -24,6 +24,12 @@ export async function evaluateRun(
   emitPhase(config.epochs - 1, 'evaluation');
   model.removeTopLayer();
   const split = heldOutSplit(dataset.labels!, 0.1, new Rng(epochSeed(config.seed, 0, 'holdout')).random);
+  const classes = new Set(dataset.labels!).size;
+  // kNN-20 needs 20 training images, k-means and the probe at least two classes.
+  if (split.train.length < 20 || classes < 2) {
+    opts.log(`no quality report: ${dataset.size} labelled image(s) in ${classes} class(es) are too few (it needs 2 classes and 23 images or more)`);
+    return;
+  }
   const pixels = dataset.inputSize * dataset.inputSize * dataset.channels <= 4096;
   const report = await qualityReport({ trained: model, data: dataset, split, splitName: 'a seeded 10% of this dataset', pixels });
   const trained = report.rows.find((r) => r.features === 'trained')!;
