@@ -5,6 +5,7 @@
 //   a linear probe (logistic regression on frozen features) trained on the training images, scored held out.
 // Labels are used only here, never in training.
 import type { QualityRow } from '../../protocol/events';
+import { AnalysisError } from '../analyze/errors';
 import { kmeans, pcaWhiten } from '../cluster';
 import { knnAccuracy, nmi } from '../metrics';
 import type { FeatureSet } from './featureSets';
@@ -43,6 +44,9 @@ export async function evaluateFeatureSet(f: FeatureSet, split: LabelledSplit, op
   };
   const train = pick(split.train);
   const test = pick(split.test);
+  if (train.n < 20 || test.n < 1 || classes < 2) {
+    throw new AnalysisError(`the quality report needs 20 training images, 1 held out and 2 classes; this data has ${train.n}, ${test.n} and ${classes}`);
+  }
   const t0 = performance.now();
   opts.onStep?.(`${f.name}: kNN-20`);
   const knn = await knnAccuracy({ data: train.features, n: train.n, d: f.d }, train.labels, { data: test.features, n: test.n, d: f.d }, test.labels, { k: 20 });
