@@ -32,7 +32,7 @@ const events = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.par
 const result = <T extends AnalysisEvent['type']>(ev: AnalysisEvent[], type: T) => ev.filter((e) => e.type === type) as Extract<AnalysisEvent, { type: T }>[];
 
 before(() => {
-  const r = cli('train', '--limit', '200', '--epochs', '1', '--k', '4', '--pca', '8', '--input-size', '16', '--batch-size', '64',
+  const r = cli('train', '--recipe', 'paper', '--limit', '200', '--epochs', '1', '--k', '4', '--pca', '8', '--input-size', '16', '--batch-size', '64',
     '--backend', 'wasm', '--out', run, '--cache', join(root, 'cache'));
   assert.equal(r.code, 0, r.stderr);
 });

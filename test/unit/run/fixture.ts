@@ -18,7 +18,7 @@ export function fakeDataset(images = 12): DatasetInfo {
 }
 
 export function fakeConfig(out: string) {
-  return (parseArgs(['train', '--k', '3', '--pca', '4', '--epochs', '2', '--out', out]) as ParsedTrain).config;
+  return (parseArgs(['train', '--recipe', 'paper', '--k', '3', '--pca', '4', '--epochs', '2', '--out', out]) as ParsedTrain).config;
 }
 
 export function fakeMetrics(epoch: number): EpochMetrics {
