@@ -9,8 +9,8 @@ import type { EngineInfo } from '../../protocol/engine';
 import { RUN_FILES, type RunManifest } from '../../protocol/run';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
-import { createModel, type ConvNet, type ModelOptions } from '../model';
-import { isHeadWeight } from '../model/projectionHead';
+import type { ConvNet } from '../model';
+import { netFromCheckpoint } from './checkpointNet';
 import { latestCompleteCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../run/checkpoint';
 import { readRunManifest } from '../run/runDir';
 
@@ -64,26 +64,14 @@ export async function openCheckpointContext(target: string, options: OpenContext
   // The engine first: loading a checkpoint creates tensors on the active backend.
   const engine = await initEngine(options.backend ?? 'auto', { log: options.log });
   const loaded = await loadCheckpoint(where.dir);
-  const { weights, optimizer, ...checkpoint } = loaded;
+  const { weights: _weights, optimizer, ...checkpoint } = loaded;
   if (optimizer) tf.dispose([...optimizer.state.values()]);
-  const modelOptions = loaded.modelOptions as unknown as ModelOptions;
-  let net: ConvNet | undefined;
-  try {
-    net = createModel({
-      arch: loaded.arch,
-      inputSize: modelOptions.inputSize ?? manifest.config.inputSize,
-      inputChannels: modelOptions.inputChannels ?? manifest.dataset.channels,
-      sobel: modelOptions.sobel ?? manifest.config.sobel,
-      seed: modelOptions.seed ?? manifest.config.seed,
-    });
-    // A v2 checkpoint also holds the projection head and prototypes: the network here is the trunk.
-    net.loadWeights(new Map([...weights].filter(([name]) => !isHeadWeight(name))));
-  } catch (e) {
-    net?.dispose();
-    throw new AnalysisError(`checkpoint ${where.dir}: ${(e as Error).message}`);
-  } finally {
-    tf.dispose([...weights.values()]);
-  }
+  const net = netFromCheckpoint(loaded, {
+    inputSize: manifest.config.inputSize,
+    inputChannels: manifest.dataset.channels,
+    sobel: manifest.config.sobel,
+    seed: manifest.config.seed,
+  });
   const config = manifest.config;
   let dataset: Dataset;
   try {

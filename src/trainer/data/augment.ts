@@ -95,22 +95,8 @@ export function shiftedCrop(image: Uint8Array, out: Uint8Array, size: number, ch
 
 /** Bilinear resize of `box` to size x size (half-pixel centres, as PIL and torch), optionally mirrored. */
 export function resizedCrop(image: Uint8Array, out: Uint8Array, size: number, channels: number, box: CropBox, flip: boolean): void {
-  const axis = (start: number, length: number) => {
-    const i0 = new Int32Array(size);
-    const i1 = new Int32Array(size);
-    const f = new Float32Array(size);
-    const step = length / size;
-    for (let o = 0; o < size; o++) {
-      const s = Math.min(Math.max((o + 0.5) * step - 0.5, 0), length - 1);
-      const lo = Math.floor(s);
-      i0[o] = start + lo;
-      i1[o] = start + Math.min(lo + 1, length - 1);
-      f[o] = s - lo;
-    }
-    return { i0, i1, f };
-  };
-  const ys = axis(box.top, box.height);
-  const xs = axis(box.left, box.width);
+  const ys = bilinearAxis(box.top, box.height, size);
+  const xs = bilinearAxis(box.left, box.width, size);
   // Per output column: byte offsets of the two source columns and the weight, mirrored when flipping.
   const x0 = new Int32Array(size);
   const x1 = new Int32Array(size);
@@ -140,4 +126,23 @@ export function resizedCrop(image: Uint8Array, out: Uint8Array, size: number, ch
       }
     }
   }
+}
+
+/**
+ * Bilinear sampling of `length` source pixels from `start` onto `outSize` outputs (half-pixel centres, as PIL and
+ * torch): per output, the two source indices and the weight of the second.
+ */
+export function bilinearAxis(start: number, length: number, outSize: number): { i0: Int32Array; i1: Int32Array; f: Float32Array } {
+  const i0 = new Int32Array(outSize);
+  const i1 = new Int32Array(outSize);
+  const f = new Float32Array(outSize);
+  const step = length / outSize;
+  for (let o = 0; o < outSize; o++) {
+    const s = Math.min(Math.max((o + 0.5) * step - 0.5, 0), length - 1);
+    const lo = Math.floor(s);
+    i0[o] = start + lo;
+    i1[o] = start + Math.min(lo + 1, length - 1);
+    f[o] = s - lo;
+  }
+  return { i0, i1, f };
 }

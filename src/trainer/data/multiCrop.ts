@@ -5,7 +5,7 @@
 // saturation jitter of strength `jitter`; with p 0.2 grayscale (RGB); with p 0.5 a Gaussian blur (only at 64 px
 // and more: at 28 px a blur erases what little detail there is).
 import * as tf from '@tensorflow/tfjs-core';
-import { randomResizedCropBox, type CropBox } from './augment';
+import { bilinearAxis, randomResizedCropBox, type CropBox } from './augment';
 import type { Normalization } from './types';
 
 export interface CropKind {
@@ -59,22 +59,8 @@ export function multiCropBatch(src: Uint8Array, n: number, size: number, channel
 
 /** Bilinear resize of `box` of a size x size uint8 image to out x out floats in [0, 1] (half-pixel centres). */
 export function resizeCrop(image: Uint8Array, size: number, channels: number, box: CropBox, out: Float32Array, outSize: number, flip: boolean): void {
-  const axis = (start: number, length: number) => {
-    const i0 = new Int32Array(outSize);
-    const i1 = new Int32Array(outSize);
-    const f = new Float32Array(outSize);
-    const step = length / outSize;
-    for (let o = 0; o < outSize; o++) {
-      const s = Math.min(Math.max((o + 0.5) * step - 0.5, 0), length - 1);
-      const lo = Math.floor(s);
-      i0[o] = start + lo;
-      i1[o] = start + Math.min(lo + 1, length - 1);
-      f[o] = s - lo;
-    }
-    return { i0, i1, f };
-  };
-  const ys = axis(box.top, box.height);
-  const xs = axis(box.left, box.width);
+  const ys = bilinearAxis(box.top, box.height, outSize);
+  const xs = bilinearAxis(box.left, box.width, outSize);
   const stride = size * channels;
   for (let y = 0; y < outSize; y++) {
     const r0 = ys.i0[y] * stride;

@@ -5,8 +5,8 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGENET, toTensorBatch, type Dataset, type Normalization } from '../data';
-import { createModel, type ConvNet, type ModelOptions } from '../model';
-import { isHeadWeight } from '../model/projectionHead';
+import type { ConvNet } from '../model';
+import { netFromCheckpoint } from '../analyze/checkpointNet';
 import { loadDeepClusterModel, readPytorchCheckpoint, PYTORCH_CHECKPOINT_PATTERN } from '../model/pytorch';
 import { loadCheckpoint } from '../run/checkpoint';
 import { locateCheckpoint, AnalysisError } from '../analyze/checkpointContext';
@@ -35,20 +35,9 @@ export async function loadFeatureModel(target: string): Promise<FeatureModel> {
   }
   const where = await locateCheckpoint(abs);
   const loaded = await loadCheckpoint(where.dir);
-  const { weights, optimizer } = loaded;
+  const { optimizer } = loaded;
   if (optimizer) tf.dispose([...optimizer.state.values()]);
-  const options = loaded.modelOptions as unknown as ModelOptions;
-  let net: ConvNet | undefined;
-  try {
-    net = createModel({ arch: loaded.arch, inputSize: options.inputSize, inputChannels: options.inputChannels, sobel: options.sobel, seed: options.seed ?? 0 });
-    // A v2 checkpoint also holds the projection head and prototypes: the features are the trunk's.
-    net.loadWeights(new Map([...weights].filter(([name]) => !isHeadWeight(name))));
-  } catch (e) {
-    net?.dispose();
-    throw new AnalysisError(`checkpoint ${where.dir}: ${(e as Error).message}`);
-  } finally {
-    tf.dispose([...weights.values()]);
-  }
+  const net = netFromCheckpoint(loaded);
   return { net, description: `${loaded.arch} from ${path.basename(where.runDir)}/${where.name}`, source: 'run', epoch: loaded.epoch };
 }
 
