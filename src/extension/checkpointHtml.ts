@@ -84,10 +84,17 @@ ${styleUri ? `<link rel="stylesheet" href="${esc(styleUri)}">` : ''}
     ['data', run?.dataset?.path ?? cfg?.data ?? 'bundled sample'],
     ['epochs planned', cfg?.epochs],
     ['batch size', cfg?.batchSize],
-    ['PCA dims', cfg?.pca],
-    ['Sobel', cfg?.sobel],
-    ['clustering', cfg?.clustering],
-    ['sampler', cfg?.sampler],
+    ...(cfg?.recipe === 'v2' && cfg.v2
+      ? ([
+          ['prototype sets', `${cfg.v2.heads} x ${cfg.k} (temperature ${cfg.v2.temperature})`],
+          ['crops', `2 large + ${cfg.v2.smallCrops} small`],
+        ] as [string, unknown][])
+      : ([
+          ['PCA dims', cfg?.pca],
+          ['Sobel', cfg?.sobel],
+          ['clustering', cfg?.clustering],
+          ['sampler', cfg?.sampler],
+        ] as [string, unknown][])),
     ['learning rate', cfg?.lr],
     ['seed', cfg?.seed],
   ])}</table></section>
