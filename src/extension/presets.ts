@@ -9,7 +9,8 @@ export interface TrainChoices {
   arch?: ArchName;
   /** Undefined: picked by the trainer from the dataset's size. */
   k?: number;
-  epochs: number;
+  /** Undefined: picked by the trainer from the dataset's size (v2) or the recipe's default. */
+  epochs?: number;
   /** Undefined: picked by the trainer from the dataset's size. */
   batchSize?: number;
   backend: BackendRequest;
@@ -45,7 +46,7 @@ export const PRESETS: Preset[] = [
       sobel: true,
       pca: b.arch === 'alexnet' || b.arch === 'vgg16' ? 256 : 64,
       k: Math.max(b.k ?? 100, 100),
-      epochs: Math.max(b.epochs, 15),
+      epochs: Math.max(b.epochs ?? 15, 15),
     }),
   },
 ];
@@ -54,7 +55,8 @@ export const PRESETS: Preset[] = [
 export function trainArgs(c: TrainChoices): string[] {
   const args = ['train'];
   if (c.data) args.push('--data', c.data);
-  args.push('--out', c.out, '--recipe', c.recipe, '--epochs', String(c.epochs), '--backend', c.backend);
+  args.push('--out', c.out, '--recipe', c.recipe, '--backend', c.backend);
+  if (c.epochs !== undefined) args.push('--epochs', String(c.epochs));
   if (c.arch !== undefined) args.push('--arch', c.arch);
   if (c.k !== undefined) args.push('--k', String(c.k));
   if (c.batchSize !== undefined) args.push('--batch-size', String(c.batchSize));

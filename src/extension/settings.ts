@@ -26,7 +26,7 @@ export function baseChoices(out: string, data: string | undefined): TrainChoices
     // 'auto' / 0: the trainer decides (the recipe's architecture; k and batch from the dataset's size).
     arch: orUndefined(setting<ArchName | 'auto'>('architecture', 'auto')),
     k: setting('k', 0) || undefined,
-    epochs: setting('epochs', 20),
+    epochs: setting('epochs', 0) || undefined,
     batchSize: setting('batchSize', 0) || undefined,
     backend: setting<BackendRequest>('backend', 'auto'),
     cacheDir: cache || undefined,

@@ -45,8 +45,8 @@ async function editAll(c: TrainChoices): Promise<TrainChoices | undefined> {
   if (!backend) return undefined;
   const k = await askNumber('k: number of clusters (empty: from the dataset\'s size)', c.k, true);
   if (k === null) return undefined;
-  const epochs = await askNumber('Epochs', c.epochs, false);
-  if (epochs === null || epochs === undefined) return undefined;
+  const epochs = await askNumber('Epochs (empty: from the dataset\'s size)', c.epochs, true);
+  if (epochs === null) return undefined;
   const batchSize = await askNumber('Batch size (empty: from the dataset\'s size)', c.batchSize, true);
   if (batchSize === null) return undefined;
   const limitText = await vscode.window.showInputBox({ title: 'Use only the first N images (empty: all)', value: c.limit ? String(c.limit) : '' });

@@ -66,10 +66,10 @@ test('trust gating: training commands are blocked in Restricted Mode, browsing i
 test('presets become the CLI contract\'s flags', () => {
   const base = { out: '/r/x', recipe: 'v2' as const, k: 10, epochs: 20, batchSize: 64, backend: 'auto' as const, cacheDir: '/c' };
   const quick = PRESETS.find((p) => p.id === 'quick')!.apply(base);
-  assert.deepEqual(trainArgs(quick), ['train', '--out', '/r/x', '--recipe', 'v2', '--epochs', '3', '--backend', 'auto', '--k', '10', '--batch-size', '64', '--limit', '3000', '--cache', '/c']);
-  // Unset k / batch size / architecture are left to the trainer (chosen from the dataset's size).
-  const auto = PRESETS.find((p) => p.id === 'standard')!.apply({ out: '/r/y', recipe: 'v2', epochs: 20, backend: 'auto' });
-  assert.deepEqual(trainArgs(auto), ['train', '--out', '/r/y', '--recipe', 'v2', '--epochs', '20', '--backend', 'auto']);
+  assert.deepEqual(trainArgs(quick), ['train', '--out', '/r/x', '--recipe', 'v2', '--backend', 'auto', '--epochs', '3', '--k', '10', '--batch-size', '64', '--limit', '3000', '--cache', '/c']);
+  // Unset epochs / k / batch size / architecture are left to the trainer (chosen from the dataset's size).
+  const auto = PRESETS.find((p) => p.id === 'standard')!.apply({ out: '/r/y', recipe: 'v2', backend: 'auto' });
+  assert.deepEqual(trainArgs(auto), ['train', '--out', '/r/y', '--recipe', 'v2', '--backend', 'auto']);
   const paper = PRESETS.find((p) => p.id === 'paper')!.apply({ ...base, data: '/d' });
   assert.deepEqual(trainArgs(paper).slice(0, 3), ['train', '--data', '/d']);
   for (const flag of ['--sobel', 'paper', 'smallvgg']) assert.ok(trainArgs(paper).includes(flag), flag);
