@@ -87,7 +87,8 @@ async function main(): Promise<void> {
   for (const recipe of values.recipes!.split(',')) {
     const out = join(outRoot, recipe);
     // The paper recipe with the peer's settings (shared/reference/peer-fashion-mnist.md); v2 with its defaults.
-    const flags = recipe === 'paper' ? ['--recipe', 'paper', '--k', '100', '--pca', '64', '--batch-size', '256', '--sampler', 'official'] : ['--recipe', recipe];
+    // Batch size: the dataset's size picks it (256 at 20 000 images, the peer's).
+    const flags = recipe === 'paper' ? ['--recipe', 'paper', '--k', '100', '--pca', '64', '--sampler', 'official'] : ['--recipe', recipe];
     const args = [cli, 'train', '--data', trainFile, '--limit', nTrain, '--epochs', epochs[recipe] ?? '10', '--backend', values.backend!, '--seed', '31', '--out', out, '--json', ...flags];
     console.log(`$ deepcluster ${args.slice(1).join(' ')}`);
     const r: RecipeResult = { recipe, command: `deepcluster ${args.slice(1).join(' ')}`, wallSeconds: 0, epochs: [], phaseSeconds: {}, evalSeconds: 0, device: '' };
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
   ];
   for (const r of results) {
     for (const row of r.report?.rows ?? []) {
-      if (row.features !== 'trained' && r !== results[0]) continue; // the baselines once, from the first recipe's eval
+      if (row.features === 'pixels' && r !== results[0]) continue; // pixels once; each recipe's own untrained network
       const arch = row.features === 'pixels' ? '' : ` (${r.recipe === 'paper' ? 'smallvgg' : 'resnet'})`;
       const name = row.features === 'trained' ? `${r.recipe}, ${r.epochs.length} epochs` : `${row.features}${arch}`;
       const per = r.epochs.length ? (k: string) => f((r.phaseSeconds[k] ?? 0) / r.epochs.length, 1) : () => '-';
