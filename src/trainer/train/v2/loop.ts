@@ -70,9 +70,14 @@ export async function runV2Epochs(
   onEpoch: (epoch: number, c: V2Clustering, loss: number, seconds: Partial<Record<Phase, number>>) => Promise<void>,
 ): Promise<void> {
   const memory = new MemoryBank(run.dataset.size, run.settings.embeddingDim);
-  await initMemory(run, memory, startEpoch);
-  let clustering = resumed ?? (await clusterMemory(run, memory, startEpoch - 1));
-  if (!resumed) onInitial(clustering);
+  // On resume the bank needs no filling: training visits every image each epoch, so every row is rewritten
+  // before the next clustering reads it.
+  let clustering = resumed;
+  if (!clustering) {
+    await initMemory(run, memory, startEpoch);
+    clustering = await clusterMemory(run, memory, startEpoch - 1);
+    onInitial(clustering);
+  }
   for (let epoch = startEpoch; epoch < run.config.epochs; epoch++) {
     const seconds: Partial<Record<Phase, number>> = {};
     let t0 = performance.now();

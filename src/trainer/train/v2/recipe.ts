@@ -3,8 +3,7 @@
 // and an event. The method itself is loop.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../../protocol/config';
-import { defaultV2Settings } from './settings';
-import type { EpochMetrics, Phase } from '../../../protocol/events';
+import type { EpochMetrics } from '../../../protocol/events';
 import type { Dataset } from '../../data';
 import { multiCropFor } from '../../data/multiCrop';
 import type { ConvNet } from '../../model/types';
@@ -14,6 +13,7 @@ import { centroidDistances, clusterExemplars, labelHistograms } from '../cluster
 import type { Clustering } from '../loop';
 import { namedParameters, Sgd } from '../sgd';
 import { runV2Epochs, stepsPerEpoch, type V2Clustering, type V2Progress } from './loop';
+import { defaultV2Settings } from './settings';
 
 /** The optimizer state also carries the other prototype sets' assignments, so `resume` trains on them. */
 const ASSIGNMENTS_PREFIX = 'assignments/';
@@ -35,7 +35,6 @@ export interface V2RecipeContext {
   log: (line: string) => void;
   crashPoint?: (epoch: number) => void | Promise<void>;
 }
-
 
 export async function runV2Recipe(ctx: V2RecipeContext): Promise<void> {
   const { config, dataset, model } = ctx;
@@ -150,4 +149,3 @@ function asClustering(c: V2Clustering, k: number): Clustering {
   };
 }
 
-export type { Phase };
