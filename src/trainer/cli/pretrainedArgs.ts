@@ -4,18 +4,12 @@ import * as path from 'node:path';
 import { BACKENDS, type BackendRequest } from '../../protocol/config';
 import { defaultOutDir, readFlags, noPositionals, positiveInt, UsageError } from './args';
 import { helpText } from './help';
+// Types only: parsing arguments loads no tfjs.
+import type { ClusterOptions } from '../pretrained/cluster';
+import type { EmbedOptions } from '../pretrained/embed';
 
-export interface ParsedEmbed {
-  command: 'embed';
-  model: string;
-  data: string;
-  out: string;
-  batchSize: number;
-  limit?: number;
-  cacheDir?: string;
-  backend?: BackendRequest;
-  json: boolean;
-}
+/** The command's own options (pretrained/embed.ts) plus --json. */
+export type ParsedEmbed = { command: 'embed'; json: boolean } & EmbedOptions;
 
 const EMBED_FLAGS = {
   model: { kind: 'path' },
@@ -56,20 +50,8 @@ export function parseEmbed(rest: string[], cwd: string): ParsedEmbed | { command
   };
 }
 
-export interface ParsedCluster {
-  command: 'cluster';
-  model: string;
-  data: string;
-  out: string;
-  k?: number;
-  pca?: number;
-  batchSize: number;
-  limit?: number;
-  cacheDir?: string;
-  backend?: BackendRequest;
-  seed?: number;
-  json: boolean;
-}
+/** The command's own options (pretrained/cluster.ts, --json included). */
+export type ParsedCluster = { command: 'cluster' } & ClusterOptions;
 
 const CLUSTER_FLAGS = {
   ...EMBED_FLAGS,

@@ -7,8 +7,9 @@
 //   grid keeps where a pattern is (top/bottom, left/right), which a single global pool throws away (untrained,
 //   kNN-20 on Fashion-MNIST: 0.65 with a global pool on 3 000 images, pixels 0.82; 0.78 with the grid on 5 000,
 //   pixels 0.80), and short runs start from what the untrained network already separates;
-// - widths 32-64-128 with one block per stage (8 weighted layers) cost ~36 M multiply-adds per 28 px image, 2.5x
-//   less than smallvgg's 89 M, which buys the extra crops of multi-crop within the same time.
+// - widths 32-64-128 with one block per stage (8 weighted layers): ~36 M multiply-adds per 28 px image by count,
+//   against smallvgg's 89 M; on wasm a training step costs ~1.5x less per crop than smallvgg's (the narrow convs
+//   run less efficiently), which pays for most of multi-crop's extra crops.
 // Inputs of 64 px and more get a stride-2 stem, so a 96 px image costs about what 48 px would.
 import type { LayerSummary, ModelOptions } from './types';
 import { convOutputSize, type ConvBlockSpec } from './architectures';

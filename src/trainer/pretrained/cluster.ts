@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../run/atomic';
 import { saveCheckpoint } from '../run/checkpoint';
 import { EventLog } from '../run/events';
 import { createRunDir, newRunManifest, setRunStatus, updateRunManifest, writeSkipped } from '../run/runDir';
-import { centroidDistances, clusterExemplars, clusterFeatures, labelHistograms } from '../train/clusteringPhase';
+import { clusterFeatures, clusteringCheckpointFields } from '../train/clusteringPhase';
 import { featureBatch, loadFeatureModel } from './featureModel';
 
 export interface ClusterOptions {
@@ -130,22 +130,12 @@ export async function clusterWithModel(o: ClusterOptions, log: (line: string) =>
           seconds: { epoch: tFeatures + tClustering, features: tFeatures, clustering: tClustering },
         };
         events.emit({ type: 'epoch', metrics });
-        const t = c.transform;
-        const matrix = new Float32Array(t.components.length);
-        for (let j = 0; j < t.outputDim; j++) for (let i = 0; i < t.inputDim; i++) matrix[j * t.inputDim + i] = t.components[j * t.inputDim + i]! * t.scales[j]!;
-        const distances = centroidDistances(c);
         const ref = await saveCheckpoint(o.out, {
           epoch: 0,
           arch,
           modelOptions: { ...net.options },
           weights: net.namedWeights(),
-          assignments: c.assignments,
-          k: c.k,
-          centroids: c.centroids ? { data: c.centroids, shape: [c.k, c.reducedDim ?? 0] } : undefined,
-          pca: { mean: { data: t.mean, shape: [t.inputDim] }, matrix: { data: matrix, shape: [t.outputDim, t.inputDim] } },
-          distances,
-          exemplars: clusterExemplars(c, distances),
-          labelHistograms: labels ? labelHistograms(c.assignments, c.k, labels, dataset.classNames) : undefined,
+          ...clusteringCheckpointFields(c, labels, dataset.classNames),
           metrics,
         });
         await updateRunManifest(o.out, { epochsDone: 1 });

@@ -2,6 +2,7 @@
 // then per-cluster exemplars (members nearest to the centroid in the clustering space) and label histograms.
 import type { TrainConfig } from '../../protocol/config';
 import type { ClusterExemplars, LabelHistograms } from '../../protocol/run';
+import type { CheckpointState } from '../run/checkpoint';
 import { kmeans, pcaWhiten, pic, type PcaTransform } from '../cluster';
 import type { Clustering } from './loop';
 import { epochSeed } from './seeds';
@@ -80,4 +81,25 @@ export function labelHistograms(assignments: Int32Array, k: number, labels: Int3
   const counts = Array.from({ length: k }, () => new Array<number>(nLabels).fill(0));
   assignments.forEach((a, i) => counts[a][labels[i]]++);
   return { classNames, counts };
+}
+
+/**
+ * What a checkpoint keeps of a PCA + k-means (or PIC) clustering: the assignments, the centroids, the whitening as
+ * one matrix (components scaled by their whitening factors, so x -> matrix (x - mean)), each image's distance to
+ * its centroid, exemplars and label histograms.
+ */
+export function clusteringCheckpointFields(c: EpochClustering, labels?: Int32Array, classNames?: string[]): Pick<CheckpointState, 'assignments' | 'k' | 'centroids' | 'pca' | 'distances' | 'exemplars' | 'labelHistograms'> {
+  const t = c.transform;
+  const matrix = new Float32Array(t.components.length);
+  for (let j = 0; j < t.outputDim; j++) for (let i = 0; i < t.inputDim; i++) matrix[j * t.inputDim + i] = t.components[j * t.inputDim + i]! * t.scales[j]!;
+  const distances = centroidDistances(c);
+  return {
+    assignments: c.assignments,
+    k: c.k,
+    centroids: c.centroids ? { data: c.centroids, shape: [c.k, c.reducedDim ?? 0] } : undefined,
+    pca: { mean: { data: t.mean, shape: [t.inputDim] }, matrix: { data: matrix, shape: [t.outputDim, t.inputDim] } },
+    distances,
+    exemplars: clusterExemplars(c, distances),
+    labelHistograms: labels ? labelHistograms(c.assignments, c.k, labels, classNames) : undefined,
+  };
 }

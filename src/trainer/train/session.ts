@@ -20,7 +20,7 @@ import { latestCompleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../run
 import { EventLog } from '../run/events';
 import { defaultStepOptions, StepScalars } from '../run/stepScalars';
 import { createRunDir, newRunManifest, readRunManifest, removePidFile, RunDirError, trainerLiveness, setRunStatus, updateRunManifest, writePidFile, writeSkipped } from '../run/runDir';
-import { centroidDistances, clusterExemplars, clusterFeatures, labelHistograms, type EpochClustering } from './clusteringPhase';
+import { clusterFeatures, clusteringCheckpointFields, type EpochClustering } from './clusteringPhase';
 import { runEpochs, StopRequested, type Clustering, type LoopDeps } from './loop';
 import { runV2Recipe } from './v2/recipe';
 import { evaluateRun } from './evaluateRun';
@@ -233,24 +233,14 @@ async function runPaperRecipe(p: PaperRunContext): Promise<void> {
       metrics: (assignments, prev, c) => clusterMetrics(assignments, prev, c, dataset),
       checkpoint: async (epoch, state) => {
         const c = state.clustering as EpochClustering;
-        const t = c.transform;
-        const matrix = new Float32Array(t.components.length);
-        for (let j = 0; j < t.outputDim; j++) for (let i = 0; i < t.inputDim; i++) matrix[j * t.inputDim + i] = t.components[j * t.inputDim + i] * t.scales[j];
         const optimizerState = body.exportState();
-        const distances = centroidDistances(c);
         const ref = await saveCheckpoint(runDir, {
           epoch,
           arch: config.arch,
           modelOptions: { ...model.options },
           weights: model.namedWeights(),
           optimizer: { state: optimizerState, config: { ...body.options } },
-          assignments: c.assignments,
-          k: c.k,
-          centroids: c.centroids ? { data: c.centroids, shape: [c.k, c.reducedDim ?? 0] } : undefined,
-          pca: { mean: { data: t.mean, shape: [t.inputDim] }, matrix: { data: matrix, shape: [t.outputDim, t.inputDim] } },
-          distances,
-          exemplars: clusterExemplars(c, distances),
-          labelHistograms: dataset.labels ? labelHistograms(c.assignments, c.k, dataset.labels, dataset.classNames) : undefined,
+          ...clusteringCheckpointFields(c, dataset.labels, dataset.classNames),
           metrics: state.metrics,
         }, { keep: config.keepCheckpoints, beforeRename: () => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename') }).finally(() => tf.dispose([...optimizerState.values()]));
         await p.onCheckpoint(epoch, ref.dir);

@@ -2,25 +2,13 @@
 // run ends: same assignments, same losses. Runs the built CLI (npm test builds first) on the bundled sample.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCli } from '../cliRunner';
 import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const CLI = join(__dirname, '..', '..', '..', 'dist', 'trainer', 'cli.js');
 const cache = mkdtempSync(join(tmpdir(), 'dc-cache-'));
 const ARGS = ['--recipe', 'paper', '--limit', '200', '--k', '8', '--pca', '16', '--epochs', '2', '--batch-size', '64', '--input-size', '16', '--backend', 'wasm', '--cache', cache];
-
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
 
 function epochResult(run: string, epoch: number) {
   const dir = join(run, 'checkpoints', `epoch-${String(epoch).padStart(4, '0')}`);

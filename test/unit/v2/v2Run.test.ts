@@ -3,27 +3,15 @@
 // mid-clustering followed by `resume` ends exactly where the uninterrupted run ends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCli } from '../cliRunner';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const CLI = join(__dirname, '..', '..', '..', 'dist', 'trainer', 'cli.js');
 const cache = mkdtempSync(join(tmpdir(), 'dc-cache-'));
 const ARGS = ['--recipe', 'v2', '--limit', '1000', '--epochs', '3', '--backend', 'wasm', '--cache', cache, '--json'];
 // Smaller for the kill-and-resume replays (three runs).
 const RESUME_ARGS = ['--recipe', 'v2', '--limit', '320', '--epochs', '2', '--backend', 'wasm', '--cache', cache, '--json'];
-
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
 
 const events = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 const last = (run: string) => {
