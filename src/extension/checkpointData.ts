@@ -1,20 +1,12 @@
 // One checkpoint as the tree, the inspector and the export see it, read from the files checkpoint.json lists
-// (src/protocol/run.ts: CHECKPOINT_FILES). Sync, plain Node, no tfjs: the extension never loads the weights.
+// through the run-folder library (src/runfolder/checkpoints.ts). Sync, no tfjs: the extension never loads weights.
 // Missing optional files (exemplars, label histograms) simply leave their parts undefined.
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import {
-  CHECKPOINT_FILES,
-  type CheckpointManifest,
-  type CheckpointMetrics,
-  type CheckpointRole,
-  type ClusterExemplars,
-  type LabelHistograms,
-  type QualityReport,
-  RUN_FILES,
-} from '../protocol';
+import { basename } from 'node:path';
+import type { CheckpointManifest, CheckpointMetrics, ClusterExemplars, LabelHistograms, QualityReport } from '../protocol';
+import { peekCheckpoint } from '../runfolder/checkpoints';
+import { readEvaluation } from '../runfolder/evaluations';
 import { readImageNames } from '../runfolder/imageNames';
-import { readJson } from './runFiles';
+import { runDirOfCheckpoint } from '../runfolder/layout';
 
 export interface MemberRef {
   /** Index of the image in the dataset order the trainer used. */
@@ -58,28 +50,6 @@ export interface CheckpointView {
   classNames?: string[];
   /** `deepcluster eval` (or the end of training on labelled data) for this checkpoint, when it ran. */
   quality?: QualityReport;
-}
-
-function fileOf(manifest: CheckpointManifest, dir: string, role: CheckpointRole): string | undefined {
-  const entry = manifest.files?.find((f) => f.role === role);
-  const p = join(dir, entry?.file ?? CHECKPOINT_FILES[role]);
-  return existsSync(p) ? p : undefined;
-}
-
-/** assignments.i32: little-endian int32, one per image. */
-export function readInt32File(path: string): Int32Array {
-  const buf = readFileSync(path);
-  const out = new Int32Array(buf.byteLength >> 2);
-  for (let i = 0; i < out.length; i++) out[i] = buf.readInt32LE(i * 4);
-  return out;
-}
-
-/** A little-endian float32 file (distances.f32). */
-export function readFloat32File(path: string): Float32Array {
-  const buf = readFileSync(path);
-  const out = new Float32Array(buf.byteLength >> 2);
-  for (let i = 0; i < out.length; i++) out[i] = buf.readFloatLE(i * 4);
-  return out;
 }
 
 /** Top label and purity of a cluster from its row of label counts. */
@@ -133,34 +103,29 @@ interface ModelJson {
 }
 
 export function readCheckpoint(manifestPath: string): CheckpointView | undefined {
-  const manifest = readJson<CheckpointManifest>(manifestPath);
-  if (!manifest || typeof manifest.epoch !== 'number') return undefined;
-  const dir = dirname(manifestPath);
-  const json = <T>(role: CheckpointRole) => {
-    const p = fileOf(manifest, dir, role);
-    return p ? readJson<T>(p) : undefined;
-  };
-  const assignmentsPath = fileOf(manifest, dir, 'assignments');
-  const assignments = assignmentsPath ? readInt32File(assignmentsPath) : undefined;
+  const ck = peekCheckpoint(manifestPath);
+  if (!ck) return undefined;
+  const { manifest, dir } = ck;
+  const runDir = runDirOfCheckpoint(dir);
+  const assignments = ck.array('assignments')?.data as Int32Array | undefined;
   let names: string[] | null | undefined;
-  const distancesPath = fileOf(manifest, dir, 'distances');
-  const distances = distancesPath ? readFloat32File(distancesPath) : undefined;
-  const hist = json<LabelHistograms>('labelHistograms');
-  const model = json<ModelJson>('model');
+  const distances = ck.array('distances')?.data as Float32Array | undefined;
+  const hist = ck.json<LabelHistograms>('labelHistograms');
+  const model = ck.json<ModelJson>('model');
   const layers = layersOf((model?.weightsManifest ?? []).flatMap((g) => g.weights));
   return {
     path: manifestPath,
     dir,
     manifest,
-    metrics: json<CheckpointMetrics>('metrics'),
+    metrics: ck.json<CheckpointMetrics>('metrics'),
     modelOptions: model?.modelTopology?.options,
     layers,
     totalParams: layers.reduce((s, l) => s + l.params, 0),
-    clusters: clustersOf(manifest.k, assignments, json<ClusterExemplars>('exemplars'), hist),
+    clusters: clustersOf(manifest.k, assignments, ck.json<ClusterExemplars>('exemplars'), hist),
     assignments,
     distances,
-    imageName: (index: number) => (names ??= readImageNames(dirname(dirname(dir))) ?? null)?.[index],
+    imageName: (index: number) => (names ??= readImageNames(runDir) ?? null)?.[index],
     classNames: hist?.classNames,
-    quality: readJson<QualityReport>(join(dirname(dirname(dir)), RUN_FILES.evaluations, `${basename(dir)}.json`)),
+    quality: readEvaluation(runDir, basename(dir)),
   };
 }

@@ -1,12 +1,12 @@
 // Read-only custom editor for checkpoints/epoch-NNNN/checkpoint.json: config, backend, metrics sparklines,
 // cluster-size histogram, architecture, and buttons into the panels.
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { RUN_FILES, type RunManifest } from '../protocol';
 import { readCheckpoint } from './checkpointData';
 import { renderInspector, esc } from './checkpointHtml';
-import { epochMetrics, readEvents, readJson } from './runFiles';
+import { epochMetrics, readEvents } from '../runfolder/events';
+import { runDirOfCheckpoint } from '../runfolder/layout';
+import { peekRunManifest } from '../runfolder/manifest';
 
 export const CHECKPOINT_VIEW_TYPE = 'deepcluster.checkpoint';
 
@@ -34,11 +34,11 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
         panel.webview.html = `<!DOCTYPE html><html><body><p>Not a readable DeepCluster checkpoint: ${esc(document.uri.fsPath)}</p></body></html>`;
         return;
       }
-      const runDir = dirname(dirname(view.dir)); // <run>/checkpoints/epoch-NNNN
-      const history = epochMetrics(readEvents(runDir)).filter((m) => m.epoch <= view.manifest.epoch);
+      const runDir = runDirOfCheckpoint(view.dir);
+      const history = epochMetrics(readEvents(runDir).events).filter((m) => m.epoch <= view.manifest.epoch);
       panel.webview.html = renderInspector({
         view,
-        run: readJson<RunManifest>(join(runDir, RUN_FILES.manifest)),
+        run: peekRunManifest(runDir),
         history,
         nonce,
         cspSource: panel.webview.cspSource,

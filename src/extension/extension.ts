@@ -2,7 +2,7 @@
 // the status bar and the commands. Thin on purpose: logic lives in the vscode-free modules next to it.
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { readCheckpoint } from './checkpointData';
 import { CHECKPOINT_VIEW_TYPE, CheckpointEditorProvider } from './checkpointEditor';
@@ -10,7 +10,10 @@ import { registerPanels, targetOf } from './panels/panels';
 import { toCsv, toJson } from './exportAssignments';
 import { bytesOfName, displayName, fsPathOf, hasEscapedBytes } from '../runfolder/fileNames';
 import { readImageNames } from '../runfolder/imageNames';
-import { isRunDir, listCheckpoints, type RunSummary } from './runFiles';
+import { listCheckpoints } from '../runfolder/checkpoints';
+import { runDirOfCheckpoint } from '../runfolder/layout';
+import { isRunDir } from '../runfolder/manifest';
+import type { RunSummary } from '../runfolder/runs';
 import { RunManager, trainerCommand, type ManagedRun, type TrainerLaunch } from './runManager';
 import { RunsTreeProvider } from './runsTree';
 import { runsRoots, setting } from './settings';
@@ -184,7 +187,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (!format) return;
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(view.dir, `assignments.${format.toLowerCase()}`)), filters: { [format]: [format.toLowerCase()] } });
     if (!target) return;
-    const names = readImageNames(dirname(dirname(view.dir)));
+    const names = readImageNames(runDirOfCheckpoint(view.dir));
     // CSV carries each name's own bytes (a name that is not UTF-8 still names its file); JSON escapes them.
     writeFileSync(target.fsPath, format === 'CSV' ? bytesOfName(toCsv(view, names)) : toJson(view, names));
     void vscode.window.showInformationMessage(`Exported ${view.assignments?.length ?? 0} assignments to ${target.fsPath}`);

@@ -6,11 +6,11 @@
 //   - stop = SIGTERM (the trainer checkpoints, then exits), SIGKILL after a timeout;
 //   - dispose() ends every trainer this instance spawned, so no orphans remain.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { RUN_FILES, type TrainerEvent } from '../protocol';
-import { isPidAlive, readPid } from './runFiles';
-import { applyEvent, emptyProgress, LineSplitter, parseTrainerEvent, type RunProgress } from './trainerEvents';
+import { resolve } from 'node:path';
+import type { TrainerEvent } from '../protocol';
+import { EventTail, LineSplitter, parseEventLine } from '../runfolder/events';
+import { pidLiveness, processExists, trainerLiveness } from '../runfolder/liveness';
+import { applyEvent, emptyProgress, type RunProgress } from './trainerEvents';
 
 export interface TrainerLaunch {
   /** The Node binary: process.execPath in VS Code (Electron), or a `node` on PATH when native backends need it. */
@@ -153,7 +153,7 @@ export class RunManager {
     if (!s) return;
     s.setEncoding('utf8');
     const handle = (line: string) => {
-      const e = events ? parseTrainerEvent(line) : undefined;
+      const e = events ? parseEventLine(line) : undefined;
       if (e) this.emitEvent(run, e);
       else for (const l of this.listeners.log) l(run, line, stream);
     };
@@ -171,12 +171,14 @@ export class RunManager {
    * Follows a trainer started by an earlier window (or a terminal): its pid file names a live process. Events come
    * from events.jsonl, read from `fromOffset` (0: replay everything). Returns undefined when nothing is alive.
    */
-  attach(runDir: string, alive: (pid: number) => boolean = isPidAlive): ManagedRun | undefined {
+  attach(runDir: string, exists: (pid: number) => boolean = processExists): ManagedRun | undefined {
     const key = resolve(runDir);
     const existing = this.runs.get(key);
     if (existing && !existing.exit) return existing;
-    const pid = readPid(key);
-    if (pid === undefined || !alive(pid)) return undefined;
+    const owner = trainerLiveness(key, exists);
+    if (owner.liveness !== 'alive' || !owner.pid) return undefined;
+    const info = owner.pid;
+    const pid = info.pid;
     let resolveExit!: (e: RunExit) => void;
     const run: ManagedRun = {
       runDir: key,
@@ -188,32 +190,14 @@ export class RunManager {
       stopRequested: false,
     };
     this.runs.set(key, run);
-    const eventsFile = join(key, RUN_FILES.events);
-    const split = new LineSplitter();
-    let offset = 0;
+    const tail = new EventTail(key);
     const readNew = () => {
-      let fd: number | undefined;
-      try {
-        const size = statSync(eventsFile).size;
-        if (size <= offset) return;
-        fd = openSync(eventsFile, 'r');
-        const buf = Buffer.alloc(size - offset);
-        readSync(fd, buf, 0, buf.length, offset);
-        offset = size;
-        for (const line of split.push(buf.toString('utf8'))) {
-          const e = parseTrainerEvent(line);
-          if (e) this.emitEvent(run, e);
-        }
-      } catch {
-        // not there yet, or rotated: try again next tick
-      } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
+      for (const e of tail.read()) this.emitEvent(run, e);
     };
     readNew();
     const timer = setInterval(() => {
       readNew();
-      if (!alive(pid)) {
+      if (pidLiveness(info, exists) !== 'alive') {
         clearInterval(timer);
         this.timers.delete(timer);
         readNew();

@@ -3,7 +3,8 @@
 import { statSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { readCheckpoint, type CheckpointView } from './checkpointData';
-import { listRuns, readRun, type CheckpointRef, type RunSummary } from './runFiles';
+import type { CheckpointRef } from '../runfolder/checkpoints';
+import { listRuns, readRun, type RunSummary } from '../runfolder/runs';
 import { childrenOf, specOf, type TreeNode } from './treeModel';
 import type { RunProgress } from './trainerEvents';
 

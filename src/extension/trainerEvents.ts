@@ -1,45 +1,6 @@
-// The trainer's --json stdout: one TrainerEvent per line. Chunks from a pipe split lines anywhere, and a trainer
-// may print non-JSON lines (warnings from native libraries), which belong in the log, not in the event stream.
-import { TRAINER_EVENT_TYPES, type Phase, type TrainerEvent } from '../protocol';
-
-const EVENT_TYPES = new Set<string>(TRAINER_EVENT_TYPES);
-
-/** Parses one line into a TrainerEvent, or undefined when it is not one (blank, plain text, unknown type). */
-export function parseTrainerEvent(line: string): TrainerEvent | undefined {
-  const s = line.trim();
-  if (!s.startsWith('{')) return undefined;
-  try {
-    const v = JSON.parse(s) as { type?: unknown };
-    return v && typeof v === 'object' && typeof v.type === 'string' && EVENT_TYPES.has(v.type) ? (v as TrainerEvent) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Splits a byte stream into lines, keeping an unfinished tail until the next chunk (or `end`). */
-export class LineSplitter {
-  private tail = '';
-  push(chunk: string): string[] {
-    const parts = (this.tail + chunk).split(/\r?\n/);
-    this.tail = parts.pop() ?? '';
-    return parts.filter((l) => l.length > 0);
-  }
-  end(): string[] {
-    const rest = this.tail;
-    this.tail = '';
-    return rest.length ? [rest] : [];
-  }
-}
-
-/** Tolerant reader of events.jsonl text: a torn last line (trainer killed mid-write) is skipped. */
-export function parseEventsText(text: string): TrainerEvent[] {
-  const out: TrainerEvent[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const e = parseTrainerEvent(line);
-    if (e) out.push(e);
-  }
-  return out;
-}
+// What the progress notification, the status bar and the tree show while a run trains, folded from its events
+// (parsed by src/runfolder/events.ts from the trainer's stdout or events.jsonl).
+import type { Phase, TrainerEvent } from '../protocol';
 
 /** What a progress notification shows while a run trains. Built from the events seen so far. */
 export interface RunProgress {

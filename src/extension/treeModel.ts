@@ -3,7 +3,8 @@
 import { displayName } from '../runfolder/fileNames';
 import type { RunProgress } from './trainerEvents';
 import { describeProgress } from './trainerEvents';
-import type { CheckpointRef, RunSummary } from './runFiles';
+import type { CheckpointRef } from '../runfolder/checkpoints';
+import type { RunSummary } from '../runfolder/runs';
 import type { CheckpointView, ClusterView, MemberRef } from './checkpointData';
 
 export type TreeNode =

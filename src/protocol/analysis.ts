@@ -6,21 +6,8 @@
 //   <run>/analysis/<checkpoint>/<layer>/top.json          TopActivations: top images of every filter of the layer
 //   <run>/analysis/<checkpoint>/typical-<by>.json         ClusterTypicalImages (thumbs --clusters)
 //   <run>/thumbs/s<size>/<index>.png                      thumbnail of dataset image <index> (run's dataset order)
-// Every file is written to a temp name and renamed, so readers and concurrent writers never see half a file.
+// The paths themselves: src/runfolder/layout.ts. Every file is written to a temp name and renamed, so readers and concurrent writers never see half a file.
 // Paths inside the JSON files are relative to the run directory, with '/' separators.
-
-export const ANALYSIS_DIR = 'analysis';
-export const THUMBS_DIR = 'thumbs';
-
-/** `filter-0003` (the stem of a filter's PNG and JSON). */
-export function filterFileStem(filter: number): string {
-  return `filter-${String(filter).padStart(4, '0')}`;
-}
-
-/** `thumbs/s64/123.png`, relative to the run directory. */
-export function thumbnailRelPath(size: number, index: number): string {
-  return `${THUMBS_DIR}/s${size}/${index}.png`;
-}
 
 /** Gradient-ascent settings in the official code's units (visu/gradient_ascent.py), before size scaling. */
 export interface AscentParams {

@@ -2,33 +2,7 @@ import type { ArchName, TrainConfig } from './config';
 import type { EngineInfo } from './engine';
 import type { EpochMetrics } from './events';
 
-/**
- * The run directory: the contract between the trainer (its only writer) and everything that reads it.
- *   <run>/run.json                 RunManifest
- *   <run>/events.jsonl             TrainerEvent per line, append-only (a torn last line is tolerated)
- *   <run>/images.txt               names of the dataset images by index (file path, or <file>#<i>): the format
- *                                  and its one reader are in src/runfolder/imageNames.ts
- *   <run>/skipped.txt              files that could not be read, one "path<TAB>reason" per line
- *   <run>/trainer.pid              pid of a live trainer (removed on exit): lines pid, ISO start, host[, proc start]
- *   <run>/checkpoints/epoch-0007/  CheckpointManifest in checkpoint.json, plus the files it lists
- *   <run>/checkpoints/.tmp-*       a checkpoint being written (or left by a killed trainer): never trusted
- *   <run>/latest                   text file: name of the newest complete checkpoint folder
- * Epoch numbers are 0-based: checkpoint epoch-0007 holds the state after epoch 7 finished (8 epochs done).
- */
-export const RUN_FILES = {
-  manifest: 'run.json',
-  events: 'events.jsonl',
-  skipped: 'skipped.txt',
-  pid: 'trainer.pid',
-  checkpoints: 'checkpoints',
-  latest: 'latest',
-  checkpointManifest: 'checkpoint.json',
-  /** Line i names dataset image i: its file path (image folders) or `<file>#<i>` (IDX, CIFAR). */
-  images: 'images.txt',
-  /** `deepcluster eval` reports, one per checkpoint: evaluations/epoch-0007.json (a QualityReport). */
-  evaluations: 'evaluations',
-} as const;
-
+/** The run directory's layout and its only readers and writers: src/runfolder/ (layout.ts). Types only here. */
 export type RunStatus = 'running' | 'stopped' | 'finished' | 'failed';
 /** What a reader concludes: run.json says `running` but no live trainer owns the folder -> `interrupted`. */
 export type EffectiveRunStatus = RunStatus | 'interrupted';
@@ -60,33 +34,10 @@ export interface RunManifest {
   message?: string;
 }
 
-export function checkpointDirName(epoch: number): string {
-  return `epoch-${String(epoch).padStart(4, '0')}`;
-}
-
-export function checkpointEpoch(name: string): number | undefined {
-  const m = /^epoch-(\d+)$/.exec(name);
-  return m ? Number(m[1]) : undefined;
-}
-
-/** Files inside a checkpoint folder. All binary arrays are little-endian. */
-export const CHECKPOINT_FILES = {
-  model: 'model.json',
-  weights: 'weights.bin',
-  optimizer: 'optimizer.json',
-  optimizerWeights: 'optimizer.bin',
-  assignments: 'assignments.i32',
-  /** float32 per image: distance to its cluster's centroid in the clustering space (nearest-first member lists). */
-  distances: 'distances.f32',
-  centroids: 'centroids.f32',
-  pcaMean: 'pca-mean.f32',
-  pcaMatrix: 'pca-matrix.f32',
-  exemplars: 'exemplars.json',
-  labelHistograms: 'label-histograms.json',
-  rng: 'rng.json',
-  metrics: 'metrics.json',
-} as const;
-export type CheckpointRole = keyof typeof CHECKPOINT_FILES;
+/** A file of a checkpoint folder by what it holds (the names: CHECKPOINT_FILES in src/runfolder/layout.ts). */
+export type CheckpointRole =
+  | 'model' | 'weights' | 'optimizer' | 'optimizerWeights' | 'assignments' | 'distances' | 'centroids'
+  | 'pcaMean' | 'pcaMatrix' | 'exemplars' | 'labelHistograms' | 'rng' | 'metrics';
 
 export const CHECKPOINT_VERSION = 1;
 

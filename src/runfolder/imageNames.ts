@@ -3,9 +3,9 @@
 // each line is a JSON string (newline, tab and quotes escaped; invalid bytes as the lone surrogates of
 // fileNames.ts, which JSON writes as \udcXX) under a header line. Files without the header (format 1, one plain
 // name per line) are still read. Plain Node, no tfjs: the extension, the panels and `inspect` read through here.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { RUN_FILES } from '../protocol/run';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic';
+import { RUN_FILES, runFile } from './layout';
 
 /** First line of a format-2 file. Format-1 names are absolute paths or `<file>#<i>`: none starts with '#'. */
 export const IMAGE_NAMES_HEADER = '#deepcluster-image-names 2';
@@ -39,7 +39,7 @@ export function parseImageNames(text: string, file: string = RUN_FILES.images): 
 
 /** images.txt of a run: every image's name by index; undefined when the run has none (older runs). */
 export function readImageNames(runDir: string): string[] | undefined {
-  const file = join(runDir, RUN_FILES.images);
+  const file = runFile(runDir, 'images');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -47,4 +47,10 @@ export function readImageNames(runDir: string): string[] | undefined {
     return undefined;
   }
   return parseImageNames(text, file);
+}
+
+/** Writes <run>/images.txt: the name of each of the `count` dataset images, by index (unless `keep` and it exists). */
+export async function writeImageNames(runDir: string, count: number, nameOf: (index: number) => string, keep = false): Promise<void> {
+  if (keep && existsSync(runFile(runDir, 'images'))) return;
+  await writeFileAtomic(runFile(runDir, 'images'), formatImageNames(Array.from({ length: count }, (_, i) => nameOf(i))));
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import sharp from 'sharp';
-import { filterFileStem } from '../../src/protocol/analysis';
+import { filterFileStem } from '../../src/runfolder/layout';
 import { FiltersModel } from '../../src/extension/panels/filtersModel';
 import type { HostMessage } from '../../src/protocol/webview';
 import { ARTIFACTS, haveChromium, launch, openPanel, respond, serve, type Served } from './harness';

@@ -1,10 +1,11 @@
 // A run folder in the trainer's format, made up but coherent: images with labels, k clusters per epoch that get
 // purer over the epochs, exemplars with distances, label histograms, epoch metrics, thumbnails as PNG files.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { EpochMetrics } from '../../src/protocol/events';
-import { checkpointDirName, type CheckpointManifest, type RunManifest } from '../../src/protocol/run';
+import type { CheckpointFileEntry, CheckpointManifest, CheckpointRole, RunManifest } from '../../src/protocol/run';
+import { CHECKPOINT_FILES, checkpointDirName } from '../../src/runfolder/layout';
 
 export const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
@@ -85,7 +86,7 @@ export async function writeFixtureRun(dir: string, o: FixtureOptions): Promise<s
       { name: 'conv3.weight', shape: [3, 3, 64, 128] }, { name: 'conv3.bias', shape: [128] },
       { name: 'top_layer.weight', shape: [256, o.k] }, { name: 'top_layer.bias', shape: [o.k] },
     ] }] }));
-    const cm: CheckpointManifest = { version: 1, epoch, created: '2026-11-01T10:00:00Z', arch: 'smallvgg', k: o.k, images: o.images, files: [] };
+    const cm: CheckpointManifest = { version: 1, epoch, created: '2026-11-01T10:00:00Z', arch: 'smallvgg', k: o.k, images: o.images, files: listedFiles(ck) };
     writeFileSync(join(ck, 'checkpoint.json'), JSON.stringify(cm));
     events.push(JSON.stringify({ type: 'epoch', t: `2026-11-01T10:${String(epoch).padStart(2, '0')}:00Z`, metrics }));
   }
@@ -109,4 +110,12 @@ export async function syntheticImage(label: number, seed: number): Promise<Buffe
       px[y * 28 + x] = r > 13 ? 0 : Math.round(128 + 110 * v);
     }
   return sharp(px, { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+}
+
+/** checkpoint.json's list of the files a checkpoint folder holds, with their sizes (what makes it complete). */
+export function listedFiles(checkpointDir: string): CheckpointFileEntry[] {
+  const roleOf = new Map(Object.entries(CHECKPOINT_FILES).map(([role, file]) => [file, role as CheckpointRole]));
+  return readdirSync(checkpointDir)
+    .filter((f) => roleOf.has(f))
+    .map((file) => ({ role: roleOf.get(file)!, file, bytes: statSync(join(checkpointDir, file)).size, ...(file.endsWith('.i32') ? { dtype: 'int32' as const } : {}) }));
 }

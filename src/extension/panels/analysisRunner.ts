@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AnalysisEvent } from '../../protocol/analysis';
 import { trainerCommand, type TrainerLaunch } from '../runManager';
-import { LineSplitter } from '../trainerEvents';
+import { LineSplitter } from '../../runfolder/events';
 
 export interface AnalysisRun {
   done: Promise<AnalysisEvent | undefined>;

@@ -3,7 +3,8 @@
 import { basename } from 'node:path';
 import type { TrainerEvent } from '../../protocol/events';
 import type { CurrentEpoch, CurvesInit, CurvesRequest, CurvesResponses, CurvesUiState, RunSeries, StepColumns } from '../../protocol/webview';
-import { epochMetrics, readEvents, readRun } from '../runFiles';
+import { epochMetrics, readEvents } from '../../runfolder/events';
+import { readRun } from '../../runfolder/runs';
 
 export interface CurvesDeps {
   /** Asks for another run folder to overlay (undefined: cancelled). */
@@ -14,7 +15,7 @@ export interface CurvesDeps {
 
 export function runSeries(runDir: string, live: boolean): RunSeries {
   const run = readRun(runDir);
-  return { runId: run.id || basename(runDir), runDir, live, ...seriesFromEvents(readEvents(runDir)) };
+  return { runId: run.id || basename(runDir), runDir, live, ...seriesFromEvents(readEvents(runDir).events) };
 }
 
 /** The curves of one events.jsonl: epoch metrics with where they were measured, and the step columns. */

@@ -2,13 +2,13 @@
 // `deepcluster visualize` (src/protocol/analysis.ts layout), and the on-demand computation through deps.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { filterFileStem, type FilterAscentResult, type TopActivations } from '../../protocol/analysis';
+import type { FilterAscentResult, TopActivations } from '../../protocol/analysis';
 import type { ConvLayer, FilterResult, FiltersInit, FiltersRequest, FiltersResponses, FiltersUiState } from '../../protocol/webview';
 import { readCheckpoint } from '../checkpointData';
-import { readJson } from '../runFiles';
+import { readJsonIfAny as readJson } from '../../runfolder/json';
+import { ANALYSIS_FILES, filterFileStem, layerAnalysisDir, thumbnailFile } from '../../runfolder/layout';
 import type { ThumbJob } from './gridModel';
-import { analysisDir, checkpointEpochs, checkpointManifestPath, guardPath, missingThumbs, readManifest, THUMB_SIZE } from './runPaths';
-import { thumbnailRelPath } from '../../protocol/analysis';
+import { checkpointEpochs, checkpointManifestPath, guardPath, missingThumbs, readManifest, THUMB_SIZE } from './runPaths';
 
 export interface FiltersDeps {
   runDir: string;
@@ -43,13 +43,13 @@ export class FiltersModel {
 
   private layerDir(epoch: number, layer: string): string {
     if (!this.layers(epoch).some((l) => l.name === layer)) throw new Error(`no conv layer ${layer} at epoch ${epoch}`);
-    return guardPath([this.deps.runDir], join(analysisDir(this.deps.runDir, epoch), layer));
+    return guardPath([this.deps.runDir], layerAnalysisDir(this.deps.runDir, epoch, layer));
   }
 
   /** What is cached for these filters; a filter without its image JSON is absent from the result. */
   cached(epoch: number, layer: string, from: number, to: number): FilterResult[] {
     const dir = this.layerDir(epoch, layer);
-    const top = readJson<TopActivations>(join(dir, 'top.json'));
+    const top = readJson<TopActivations>(join(dir, ANALYSIS_FILES.topActivations));
     const out: FilterResult[] = [];
     for (let f = from; f <= to; f++) {
       const meta = readJson<FilterAscentResult>(join(dir, `${filterFileStem(f)}.json`));
@@ -60,7 +60,7 @@ export class FiltersModel {
       out.push({
         filter: f,
         image: this.deps.webviewUri(guardPath([this.deps.runDir], png)),
-        top: indices.map((i) => this.deps.webviewUri(join(this.deps.runDir, thumbnailRelPath(THUMB_SIZE, i)))),
+        top: indices.map((i) => this.deps.webviewUri(thumbnailFile(this.deps.runDir, THUMB_SIZE, i))),
         activations: t?.scores.slice(0, 9),
       });
     }
@@ -106,7 +106,7 @@ export class FiltersModel {
           await this.deps.visualize({ epoch: req.epoch, layer: req.layer, from: req.from, to, requestId: req.requestId }, progress);
           results = this.cached(req.epoch, req.layer, req.from, to);
         }
-        const top = readJson<TopActivations>(join(this.layerDir(req.epoch, req.layer), 'top.json'));
+        const top = readJson<TopActivations>(join(this.layerDir(req.epoch, req.layer), ANALYSIS_FILES.topActivations));
         const indices = (top?.filters ?? []).filter((f) => f.filter >= req.from && f.filter <= to).flatMap((f) => f.indices.slice(0, 9));
         const missing = missingThumbs(this.deps.runDir, indices);
         if (missing.length) await this.deps.makeThumbs({ epoch: req.epoch, indices: missing }, progress);

@@ -6,9 +6,10 @@ import type { GridEpoch, GridInit, GridRequest, GridResponses, GridUiState } fro
 import { readCheckpoint, type CheckpointView } from '../checkpointData';
 import { bytesOfName } from '../../runfolder/fileNames';
 import { readImageNames } from '../../runfolder/imageNames';
-import { readJson } from '../runFiles';
+import { readJsonIfAny as readJson } from '../../runfolder/json';
+import { ANALYSIS_FILES, analysisDir } from '../../runfolder/layout';
 import { CARD_THUMBS, exportRows, followCluster, gridEpoch, memberPage, rowsToCsv, rowsToJson } from './clusterData';
-import { analysisDir, checkpointEpochs, checkpointManifestPath, guardPath, missingThumbs, readLabelHistograms, readManifest, thumbsDir } from './runPaths';
+import { checkpointEpochs, checkpointManifestPath, guardPath, missingThumbs, readLabelHistograms, readManifest, thumbsDir } from './runPaths';
 
 /** `by`: the typical images of clusters 0..k-1 (`thumbs --clusters`); `indices`: thumbnails of these images. */
 export type ThumbJob = { epoch: number; by: TypicalBy; k: number; perCluster: number } | { epoch: number; indices: number[] };
@@ -29,7 +30,7 @@ export interface GridDeps {
 export function activationExemplars(runDir: string, epoch: number): number[][] | undefined {
   let p: string;
   try {
-    p = guardPath([runDir], join(analysisDir(runDir, epoch), 'typical-activation.json'));
+    p = guardPath([runDir], join(analysisDir(runDir, epoch), ANALYSIS_FILES.typical('activation')));
   } catch {
     return undefined; // a link out of the run: ignored like a missing file
   }

@@ -5,9 +5,9 @@
 import { unwatchFile, watchFile, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { RUN_FILES, checkpointEpoch } from '../../protocol';
 import { VIEW_TYPES, type HostMessage, type PanelKind } from '../../protocol/webview';
-import { isRunDir } from '../runFiles';
+import { checkpointDir, checkpointEpoch, isCheckpointManifest, runDirOfCheckpoint, runFile } from '../../runfolder/layout';
+import { isRunDir } from '../../runfolder/manifest';
 import type { RunManager, TrainerLaunch } from '../runManager';
 import type { TreeNode } from '../treeModel';
 import { runAnalysis, type AnalysisRun } from './analysisRunner';
@@ -38,9 +38,9 @@ interface Target {
 /** checkpoint.json path, tree node or run folder -> run folder and epoch. */
 export function targetOf(arg: unknown): Target | undefined {
   const node = arg as TreeNode | undefined;
-  const fromCheckpointDir = (dir: string): Target => ({ runDir: dirname(dirname(dir)), epoch: checkpointEpoch(basename(dir)) });
+  const fromCheckpointDir = (dir: string): Target => ({ runDir: runDirOfCheckpoint(dir), epoch: checkpointEpoch(basename(dir)) });
   if (typeof arg === 'string') {
-    if (arg.endsWith(RUN_FILES.checkpointManifest)) return fromCheckpointDir(dirname(arg));
+    if (isCheckpointManifest(arg)) return fromCheckpointDir(dirname(arg));
     return isRunDir(arg) ? { runDir: arg } : undefined;
   }
   if (node?.kind === 'run') return { runDir: node.run.dir };
@@ -82,7 +82,7 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
       void vscode.window.showInformationMessage(`DeepCluster: exported ${basename(uri.fsPath)}`);
       return uri.fsPath;
     };
-    const checkpointDir = (epoch: number) => join(target.runDir, RUN_FILES.checkpoints, `epoch-${String(epoch).padStart(4, '0')}`);
+    const checkpointDirOf = (epoch: number) => checkpointDir(target.runDir, epoch);
     const analysis = async (args: string[], progress: (d: number, t: number, m?: string) => void, requestId?: number) => {
       const run = runAnalysis(services.launch, args, progress, log);
       if (requestId !== undefined) running.set(requestId, run);
@@ -93,7 +93,7 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
       }
     };
     const makeThumbs = async (job: ThumbJob, progress: (d: number, t: number) => void) => {
-      const base = ['thumbs', checkpointDir(job.epoch), '--size', String(THUMB_SIZE)];
+      const base = ['thumbs', checkpointDirOf(job.epoch), '--size', String(THUMB_SIZE)];
       if ('by' in job) return analysis([...base, '--clusters', `0-${job.k - 1}`, '--per-cluster', String(job.perCluster), '--by', job.by], progress);
       // One command line stays short: at most a few thousand indices, written as ranges, per trainer run.
       for (let i = 0; i < job.indices.length; i += 4000) await analysis([...base, '--indices', indexRanges(job.indices.slice(i, i + 4000))], progress);
@@ -112,7 +112,7 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
         runDir: target.runDir,
         webviewUri,
         makeThumbs,
-        visualize: (job, progress) => analysis(['visualize', checkpointDir(job.epoch), '--layer', job.layer, '--filters', `${job.from}-${job.to}`], progress, job.requestId),
+        visualize: (job, progress) => analysis(['visualize', checkpointDirOf(job.epoch), '--layer', job.layer, '--filters', `${job.from}-${job.to}`], progress, job.requestId),
         cancel: (id) => {
           const r = running.get(id);
           r?.cancel();
@@ -134,7 +134,7 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
         for (const d of dirs) {
           if (watched.has(d)) continue;
           watched.add(d);
-          const f = join(d, RUN_FILES.events);
+          const f = runFile(d, 'events');
           watchFile(f, { interval: 1000 }, () => pushRun(d));
           disposables.push({ dispose: () => unwatchFile(f) });
         }

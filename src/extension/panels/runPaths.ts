@@ -1,10 +1,11 @@
-// Where panel data lives inside a run folder, and the guard every path derived from a webview message passes:
-// it must resolve (symlinks included) inside one of the panel's roots (the extension, the run, the dataset).
+// The guard every path derived from a webview message passes: it must resolve (symlinks included) inside one of
+// the panel's roots (the extension, the run, the dataset). Where things live in a run: src/runfolder/.
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { CHECKPOINT_FILES, RUN_FILES, checkpointDirName, type LabelHistograms, type RunManifest } from '../../protocol';
-import { ANALYSIS_DIR, THUMBS_DIR, thumbnailRelPath } from '../../protocol/analysis';
-import { listCheckpoints, readJson } from '../runFiles';
+import type { LabelHistograms, RunManifest } from '../../protocol';
+import { listCheckpoints, peekCheckpoint } from '../../runfolder/checkpoints';
+import { checkpointFile, thumbnailFile, thumbsDir as runThumbsDir } from '../../runfolder/layout';
+import { peekRunManifest } from '../../runfolder/manifest';
 
 export class PathEscapeError extends Error {}
 
@@ -45,7 +46,7 @@ export function panelRoots(extensionDir: string, runDir: string): string[] {
 
 /** The dataset folder of a run (the file's folder for IDX/CIFAR files), when it still exists. */
 export function datasetRoot(runDir: string): string | undefined {
-  const m = readJson<RunManifest>(join(runDir, RUN_FILES.manifest));
+  const m = peekRunManifest(runDir);
   const p = m?.dataset?.path;
   if (!p || !existsSync(p)) return undefined;
   try {
@@ -68,31 +69,26 @@ export function checkpointManifestPath(runDir: string, epoch: number): string {
 }
 
 export function readLabelHistograms(checkpointDir: string): LabelHistograms | undefined {
-  return readJson<LabelHistograms>(join(checkpointDir, CHECKPOINT_FILES.labelHistograms));
+  return peekCheckpoint(checkpointFile(checkpointDir, 'manifest'))?.json<LabelHistograms>('labelHistograms');
 }
 
 /** Thumbnail side the panels ask the trainer for (pixels). */
 export const THUMB_SIZE = 64;
 
-/** Thumbnails the trainer's `thumbs` command writes: <run>/thumbs/s64/<index>.png (src/protocol/analysis.ts). */
+/** Thumbnails the trainer's `thumbs` command writes for the panels. */
 export function thumbsDir(runDir: string): string {
-  return join(runDir, THUMBS_DIR, `s${THUMB_SIZE}`);
+  return runThumbsDir(runDir, THUMB_SIZE);
 }
 
 /** Dataset indices among `indices` that have no thumbnail yet. */
 export function missingThumbs(runDir: string, indices: Iterable<number>): number[] {
   const out: number[] = [];
-  for (const i of new Set(indices)) if (!existsSync(join(runDir, thumbnailRelPath(THUMB_SIZE, i)))) out.push(i);
+  for (const i of new Set(indices)) if (!existsSync(thumbnailFile(runDir, THUMB_SIZE, i))) out.push(i);
   return out;
 }
 
-/** <run>/analysis/epoch-NNNN: what `visualize` and `thumbs --clusters` computed for one checkpoint. */
-export function analysisDir(runDir: string, epoch: number): string {
-  return join(runDir, ANALYSIS_DIR, checkpointDirName(epoch));
-}
-
 export function readManifest(runDir: string): RunManifest | undefined {
-  return readJson<RunManifest>(join(runDir, RUN_FILES.manifest));
+  return peekRunManifest(runDir);
 }
 
 export function readText(roots: readonly string[], p: string): string | undefined {

@@ -1,47 +1,29 @@
 // Everything an analysis needs from one checkpoint, opened read-only: the run's manifest, the network with the
 // checkpoint's weights (top layer included), the assignments and exemplars, and the run's dataset in the run's
 // order. Nothing here writes into the run, so it works while another process keeps training it.
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendRequest } from '../../protocol/config';
 import type { EngineInfo } from '../../protocol/engine';
-import { RUN_FILES, type RunManifest } from '../../protocol/run';
+import type { RunManifest } from '../../protocol/run';
+import { readRunManifest } from '../../runfolder/manifest';
+import { locateCheckpoint as locate, type CheckpointLocation } from '../../runfolder/runs';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
 import type { ConvNet } from '../model';
 import { netFromCheckpoint } from './checkpointNet';
-import { latestCompleteCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../run/checkpoint';
-import { readRunManifest } from '../run/runDir';
+import { loadCheckpoint, type LoadedCheckpoint } from '../run/checkpoint';
 
 import { AnalysisError } from './errors';
 
 export { AnalysisError };
 
-export interface CheckpointLocation {
-  runDir: string;
-  /** `epoch-0007` */
-  name: string;
-  dir: string;
-}
+export type { CheckpointLocation };
 
 /** A checkpoint folder, or a run folder (its newest complete checkpoint). */
 export async function locateCheckpoint(target: string): Promise<CheckpointLocation> {
-  const abs = path.resolve(target);
-  const has = (file: string) => fs.stat(path.join(abs, file)).then(() => true, () => false);
-  if (await has(RUN_FILES.checkpointManifest)) {
-    const runDir = path.dirname(path.dirname(abs));
-    if (!(await fs.stat(path.join(runDir, RUN_FILES.manifest)).then(() => true, () => false))) {
-      throw new AnalysisError(`${abs} is not inside a run folder (no ${RUN_FILES.manifest} in ${runDir})`);
-    }
-    return { runDir, name: path.basename(abs), dir: abs };
-  }
-  if (await has(RUN_FILES.manifest)) {
-    const ref = await latestCompleteCheckpoint(abs);
-    if (!ref) throw new AnalysisError(`run ${abs} has no complete checkpoint yet`);
-    return { runDir: abs, name: ref.name, dir: ref.dir };
-  }
-  throw new AnalysisError(`${abs} is neither a checkpoint folder (with ${RUN_FILES.checkpointManifest}) nor a run folder`);
+  const where = locate(target);
+  if ('error' in where) throw new AnalysisError(where.error);
+  return where;
 }
 
 export interface CheckpointContext extends CheckpointLocation {
@@ -60,7 +42,7 @@ export interface OpenContextOptions {
 
 export async function openCheckpointContext(target: string, options: OpenContextOptions = {}): Promise<CheckpointContext> {
   const where = await locateCheckpoint(target);
-  const manifest = await readRunManifest(where.runDir);
+  const manifest = readRunManifest(where.runDir);
   // The engine first: loading a checkpoint creates tensors on the active backend.
   const engine = await initEngine(options.backend ?? 'auto', { log: options.log });
   const loaded = await loadCheckpoint(where.dir);

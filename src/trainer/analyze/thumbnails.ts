@@ -4,8 +4,8 @@
 // two processes asking for the same thumbnail both end with one whole file.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { thumbnailRelPath } from '../../protocol/analysis';
-import { writeFileAtomic } from '../run/atomic';
+import { writeFileAtomic } from '../../runfolder/atomic';
+import { thumbnailFile, thumbnailRelPath } from '../../runfolder/layout';
 import { AnalysisError } from './errors';
 import { encodePng } from './png';
 
@@ -34,7 +34,7 @@ export async function ensureThumbnails(
     if (!Number.isInteger(i) || i < 0 || i >= data.size) throw new AnalysisError(`image index ${i} is out of range (the dataset has ${data.size} images)`);
   }
   const unique = [...new Set(indices)];
-  const file = (i: number) => path.join(runDir, ...thumbnailRelPath(size, i).split('/'));
+  const file = (i: number) => thumbnailFile(runDir, size, i);
   const missing: number[] = [];
   for (const i of unique) if (!(await exists(file(i)))) missing.push(i);
   if (missing.length) await fs.mkdir(path.dirname(file(missing[0])), { recursive: true });

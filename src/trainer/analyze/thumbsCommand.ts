@@ -5,14 +5,13 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
-  ANALYSIS_DIR,
-  thumbnailRelPath,
   type ClusterTypicalImages,
   type ThumbnailIndex,
   type TypicalBy,
 } from '../../protocol/analysis';
 import type { BackendRequest } from '../../protocol/config';
-import { writeJsonAtomic } from '../run/atomic';
+import { writeJsonAtomic } from '../../runfolder/atomic';
+import { ANALYSIS_FILES, analysisDir, thumbnailRelPath, thumbsDir } from '../../runfolder/layout';
 import { openCheckpointContext, type CheckpointContext } from './checkpointContext';
 import { AnalysisError } from './errors';
 import { ensureThumbnails } from './thumbnails';
@@ -54,13 +53,13 @@ export async function thumbs(req: ThumbsRequest, io: AnalysisIO): Promise<Thumbn
     const ranked = by === 'centroid' ? centroidRanking(ctx) : await activationRanking(ctx, perCluster, io);
     const all = typicalImages(ctx, by, size, ranked, perCluster);
     // The file covers every cluster; thumbnails exist for the clusters asked so far.
-    const file = path.join(ctx.runDir, ANALYSIS_DIR, ctx.name, `typical-${by}.json`);
+    const file = path.join(analysisDir(ctx.runDir, ctx.name), ANALYSIS_FILES.typical(by));
     await mkdir(path.dirname(file), { recursive: true }); // the first analysis of this checkpoint
     await writeJsonAtomic(file, all, { fsync: false });
     const asked = { ...all, clusters: req.clusters!.map((c) => all.clusters[c]) };
     await ensureThumbnails(ctx.runDir, ctx.dataset, asked.clusters.flatMap((c) => c.items.map((i) => i.index)), size, { onProgress: progress });
     io.emit({ type: 'result', command: 'thumbs', index: asked, file, seconds: (performance.now() - started) / 1000 });
-    io.log(`thumbnails of ${asked.clusters.length} cluster(s) (${by}) under ${path.join(ctx.runDir, 'thumbs', `s${size}`)}; index ${file}`);
+    io.log(`thumbnails of ${asked.clusters.length} cluster(s) (${by}) under ${thumbsDir(ctx.runDir, size)}; index ${file}`);
     return asked;
   } finally {
     await ctx.close();
@@ -76,7 +75,7 @@ function centroidRanking(ctx: CheckpointContext): UnitTop[] {
 
 /** Highest top-layer logit first; cached in <run>/analysis/<checkpoint>/top-layer.json. */
 async function activationRanking(ctx: CheckpointContext, perCluster: number, io: AnalysisIO): Promise<UnitTop[]> {
-  const file = path.join(ctx.runDir, ANALYSIS_DIR, ctx.name, 'top-layer.json');
+  const file = path.join(analysisDir(ctx.runDir, ctx.name), ANALYSIS_FILES.topLayer);
   const cached = await readJsonOrUndefined<{ count: number; images: number; units: UnitTop[] }>(file);
   if (cached && cached.count >= perCluster && cached.images === ctx.dataset.size) return cached.units;
   if (ctx.net.k !== ctx.checkpoint.k) {

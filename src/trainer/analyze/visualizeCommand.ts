@@ -4,15 +4,14 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import {
-  ANALYSIS_DIR,
-  filterFileStem,
   type AnalysisEvent,
   type AscentParams,
   type FilterAscentResult,
   type TopActivations,
 } from '../../protocol/analysis';
 import type { BackendRequest } from '../../protocol/config';
-import { writeFileAtomic, writeJsonAtomic } from '../run/atomic';
+import { writeFileAtomic, writeJsonAtomic } from '../../runfolder/atomic';
+import { ANALYSIS_FILES, analysisRelPath, filterFileStem, layerAnalysisDir } from '../../runfolder/layout';
 import { DEFAULT_ASCENT, stepLength } from './ascentParams';
 import { openCheckpointContext, type CheckpointContext } from './checkpointContext';
 import { deprocessImage } from './deprocess';
@@ -57,14 +56,14 @@ export async function visualize(req: VisualizeRequest, io: AnalysisIO): Promise<
     const filters = req.filters ?? Array.from({ length: channels }, (_, i) => i);
     const bad = filters.find((f) => f >= channels);
     if (bad !== undefined) throw new AnalysisError(`--filters: ${req.layer} has ${channels} filters (0-${channels - 1}), got ${bad}`);
-    const dir = path.join(ctx.runDir, ANALYSIS_DIR, ctx.name, req.layer);
+    const dir = layerAnalysisDir(ctx.runDir, ctx.name, req.layer);
     await fs.mkdir(dir, { recursive: true });
 
     const top = await ensureTopActivations(ctx, dir, req.layer, req.top ?? 9, io);
     const params: AscentParams = { ...DEFAULT_ASCENT, ...req.ascent };
     const results = await ensureFilterImages(ctx, dir, req.layer, filters, params, io);
     const seconds = (performance.now() - started) / 1000;
-    io.emit({ type: 'result', command: 'visualize', dir, layer: req.layer, filters: results, top: path.join(dir, 'top.json'), seconds });
+    io.emit({ type: 'result', command: 'visualize', dir, layer: req.layer, filters: results, top: path.join(dir, ANALYSIS_FILES.topActivations), seconds });
     io.log(`${req.layer} of ${ctx.name}: ${results.length} filter image(s) and top-${top.count} images in ${dir} (${seconds.toFixed(1)} s)`);
     return { dir, filters: results, top };
   } finally {
@@ -74,7 +73,7 @@ export async function visualize(req: VisualizeRequest, io: AnalysisIO): Promise<
 
 /** top.json, reused when it ranks at least `count` images per filter over the same dataset. */
 async function ensureTopActivations(ctx: CheckpointContext, dir: string, layer: string, count: number, io: AnalysisIO): Promise<TopActivations> {
-  const file = path.join(dir, 'top.json');
+  const file = path.join(dir, ANALYSIS_FILES.topActivations);
   const cached = await readJsonOrUndefined<TopActivations>(file);
   if (cached && cached.count >= count && cached.images === ctx.dataset.size) return cached;
   io.log(`ranking ${ctx.dataset.size} images by ${layer} activation`);
@@ -136,7 +135,7 @@ async function saveFilterImage(ctx: CheckpointContext, dir: string, layer: strin
   const result: FilterAscentResult = {
     layer,
     filter: img.filter,
-    image: [ANALYSIS_DIR, ctx.name, layer, `${stem}.png`].join('/'),
+    image: analysisRelPath(ctx.name, layer, `${stem}.png`),
     params,
     stepLength: stepLength(params.lr, s * s * c),
     activationStart: img.activationStart,

@@ -1,19 +1,17 @@
 // `deepcluster inspect CHECKPOINT|RUN`: what a run or a checkpoint holds, from disk only (no backend, no
 // tensors), as a human summary or as JSON.
+import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { EpochMetrics, TrainerEvent } from '../../protocol/events';
-import {
-  RUN_FILES,
-  type CheckpointManifest,
-  type CheckpointTopology,
-  type EffectiveRunStatus,
-  type RunManifest,
-} from '../../protocol/run';
-import { exists } from '../run/atomic';
-import { listCheckpoints, readArray, readLatestName, sumBytes, verifyCheckpoint } from '../run/checkpoint';
-import { readEvents } from '../run/events';
-import { readRunState, readSkipped, type PidInfo, type TrainerLiveness } from '../run/runDir';
+import type { CheckpointManifest, CheckpointRole, CheckpointTopology, EffectiveRunStatus, RunManifest } from '../../protocol/run';
+import { listCheckpointFolders, openCheckpoint, readLatestName, sumBytes, verifyCheckpoint } from '../../runfolder/checkpoints';
+import { epochMetrics, readEvents } from '../../runfolder/events';
+import { RUN_FILES, checkpointEpoch, checkpointFile } from '../../runfolder/layout';
+import type { PidInfo, TrainerLiveness } from '../../runfolder/liveness';
+import { isRunDir, readRunManifest } from '../../runfolder/manifest';
+import { readRun } from '../../runfolder/runs';
+import { readSkipped } from '../../runfolder/skipped';
 import { UsageError } from './args';
 import { formatQualityReport } from '../eval/formatQuality';
 import { formatPytorchReport, inspectPytorch, isPytorchCheckpointPath, type PytorchReport } from './inspectPytorch';
@@ -73,30 +71,30 @@ export async function inspect(target: string, options: { json?: boolean } = {}):
 export async function inspectPath(target: string): Promise<InspectReport> {
   const dir = path.resolve(target);
   if (isPytorchCheckpointPath(dir)) return inspectPytorch(dir);
-  if (await exists(path.join(dir, RUN_FILES.manifest))) return inspectRun(dir);
-  if (await exists(path.join(dir, RUN_FILES.checkpointManifest))) return inspectCheckpoint(dir);
-  if (!(await exists(dir))) throw new UsageError(`${target} does not exist`);
+  if (isRunDir(dir)) return inspectRun(dir);
+  if (existsSync(checkpointFile(dir, 'manifest'))) return inspectCheckpoint(dir);
+  if (!existsSync(dir)) throw new UsageError(`${target} does not exist`);
   // A checkpoint folder whose checkpoint.json never got written is still worth a report.
-  if (/^epoch-\d+$/.test(path.basename(dir))) return inspectCheckpoint(dir);
+  if (checkpointEpoch(path.basename(dir)) !== undefined) return inspectCheckpoint(dir);
   throw new UsageError(`${target} is neither a run folder (no run.json) nor a checkpoint (no checkpoint.json)`);
 }
 
 export async function inspectRun(dir: string): Promise<RunReport> {
-  const state = await readRunState(dir);
-  const log = await readEvents(dir);
-  const byEpoch = new Map<number, EpochMetrics>();
+  const manifest = readRunManifest(dir);
+  const run = readRun(dir);
+  const latest = run.checkpoints.at(-1);
+  const log = readEvents(dir);
   let warnings = 0;
   let lastError: string | undefined;
   let evaluation: RunReport['evaluation'];
   for (const e of log.events) {
-    if (e.type === 'epoch') byEpoch.set(e.metrics.epoch, e.metrics);
-    else if (e.type === 'warning') warnings++;
+    if (e.type === 'warning') warnings++;
     else if (e.type === 'error') lastError = e.message;
     else if (e.type === 'evaluation') evaluation = e;
   }
   const checkpoints: RunReport['checkpoints'] = [];
-  for (const c of await listCheckpoints(dir)) {
-    const check = await verifyCheckpoint(c.dir);
+  for (const c of listCheckpointFolders(dir).reverse()) {
+    const check = verifyCheckpoint(c.dir);
     checkpoints.push({
       name: c.name,
       epoch: c.epoch,
@@ -108,37 +106,34 @@ export async function inspectRun(dir: string): Promise<RunReport> {
   return {
     kind: 'run',
     path: dir,
-    manifest: state.manifest,
-    status: state.status,
-    liveness: state.liveness,
-    pid: state.pid,
+    manifest,
+    status: run.state === 'unknown' ? 'interrupted' : run.state,
+    liveness: run.liveness,
+    pid: run.pidInfo,
     events: { count: log.events.length, torn: log.torn, badLines: log.badLines, warnings, lastError },
-    epochs: [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch),
+    epochs: epochMetrics(log.events),
     evaluation,
-    skipped: (await readSkipped(dir)).length,
+    skipped: readSkipped(dir).length,
     checkpoints,
-    latest: await readLatestName(dir),
-    resumeFrom: state.latest?.name,
-    latestCheckpoint: state.latest ? await inspectCheckpoint(state.latest.dir) : undefined,
+    latest: readLatestName(dir),
+    resumeFrom: latest?.name,
+    latestCheckpoint: latest ? await inspectCheckpoint(latest.dir) : undefined,
   };
 }
 
 export async function inspectCheckpoint(dir: string): Promise<CheckpointReport> {
-  const check = await verifyCheckpoint(dir);
+  const check = verifyCheckpoint(dir);
   if (!check.complete) {
     return { kind: 'checkpoint', path: dir, complete: false, problem: check.reason, totalBytes: await folderBytes(dir) };
   }
-  const manifest = check.manifest;
-  const entry = (role: string) => manifest.files.find((f) => f.role === role);
-  const readJsonFile = async <T>(role: string): Promise<T | undefined> => {
-    const e = entry(role);
-    return e ? (JSON.parse(await fs.readFile(path.join(dir, e.file), 'utf8')) as T) : undefined;
-  };
+  const ck = openCheckpoint(dir);
+  const manifest = ck.manifest;
+  const readJsonFile = async <T>(role: CheckpointRole): Promise<T | undefined> => ck.json<T>(role);
   type WeightsJson = { modelTopology?: CheckpointTopology; config?: Record<string, unknown>; weightsManifest: { weights: { name: string; shape: number[]; dtype: string }[] }[] };
   const model = await readJsonFile<WeightsJson>('model');
   const list = (model?.weightsManifest ?? []).flatMap((g) => g.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype })));
   const optimizer = await readJsonFile<WeightsJson>('optimizer');
-  const assignments = await readArray(dir, entry('assignments'));
+  const assignments = ck.array('assignments');
   return {
     kind: 'checkpoint',
     path: dir,

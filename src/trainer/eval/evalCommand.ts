@@ -10,7 +10,7 @@ import type { QualityReport } from '../../protocol/events';
 import { openCheckpointContext, AnalysisError } from '../analyze/checkpointContext';
 import { Rng } from '../cluster';
 import { openDataset, toTensorBatch, type Dataset } from '../data';
-import { writeEvaluation } from '../run/runDir';
+import { writeEvaluation } from '../../runfolder/evaluations';
 import { epochSeed } from '../train/seeds';
 import { heldOutSplit, type LabelledSplit } from './qualityReport';
 import { formatQualityReport, qualityReport } from './report';

@@ -3,19 +3,18 @@
 // phase. It writes a normal run folder holding one checkpoint (epoch 0: the network's weights without its old
 // top layer, the assignments, centroids, PCA, exemplars, label histograms), so the tree, the cluster grid, the
 // exports, `inspect`, `thumbs` and `visualize` all open it.
-import { join } from 'node:path';
 import type { BackendRequest, TrainConfig } from '../../protocol/config';
 import type { EpochMetrics } from '../../protocol/events';
-import { RUN_FILES } from '../../protocol/run';
 import { UsageError } from '../cli/args';
 import { defaultsFor } from '../cli/defaults';
 import { openDataset } from '../data';
 import { initEngine } from '../engine';
 import { ari, clusterSizes, hungarianAccuracy, nmi, purity } from '../metrics';
-import { writeFileAtomic } from '../run/atomic';
+import { EventLog } from '../../runfolder/events';
+import { writeImageNames } from '../../runfolder/imageNames';
+import { createRunDir, newRunManifest, setRunStatus, updateRunManifest } from '../../runfolder/manifest';
+import { writeSkipped } from '../../runfolder/skipped';
 import { saveCheckpoint } from '../run/checkpoint';
-import { EventLog } from '../run/events';
-import { createRunDir, newRunManifest, setRunStatus, updateRunManifest, writeSkipped } from '../run/runDir';
 import { clusterFeatures, clusteringCheckpointFields } from '../train/clusteringPhase';
 import { featureBatch, loadFeatureModel } from './featureModel';
 
@@ -85,7 +84,7 @@ export async function clusterWithModel(o: ClusterOptions, log: (line: string) =>
       await createRunDir(o.out, newRunManifest({ config, dataset: dataset.info, engine, versions: { node: process.versions.node } }));
       const events = EventLog.open(o.out, o.json ? { mirror: true } : {});
       try {
-        await writeFileAtomic(join(o.out, RUN_FILES.images), Array.from({ length: n }, (_, i) => dataset.itemName(i)).join('\n') + '\n');
+        await writeImageNames(o.out, n, (i) => dataset.itemName(i));
         if (dataset.skipped.length) {
           const listFile = await writeSkipped(o.out, dataset.skipped);
           events.emit({ type: 'skipped', count: dataset.skipped.length, listFile });

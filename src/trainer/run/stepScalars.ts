@@ -13,7 +13,7 @@
 // rate is bounded both on fast GPUs (by steps) and for tiny batches (by time). The event carries the window's
 // image-weighted mean loss, the last lr and the window's images per second.
 import type { StepScalarsEvent } from '../../protocol/events';
-import type { TrainerEventInput } from './events';
+import type { TrainerEventInput } from '../../runfolder/events';
 
 export interface StepRecord {
   epoch: number;

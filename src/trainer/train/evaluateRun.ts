@@ -1,15 +1,15 @@
 // The end-of-training evaluation on labelled data: the quality report (pixels / untrained / trained network) on
 // a fixed, seeded 10% held-out split, as one `evaluation` event and a table in the log.
 import type { TrainConfig } from '../../protocol/config';
-import { checkpointDirName } from '../../protocol/run';
-import { writeEvaluation } from '../run/runDir';
+import { checkpointDirName } from '../../runfolder/layout';
+import { writeEvaluation } from '../../runfolder/evaluations';
 import type { Phase } from '../../protocol/events';
 import { Rng } from '../cluster';
 import type { Dataset } from '../data';
 import { formatQualityReport, qualityReport } from '../eval/report';
 import { heldOutSplit } from '../eval/qualityReport';
 import type { ConvNet } from '../model/types';
-import type { EventLog } from '../run/events';
+import type { EventLog } from '../../runfolder/events';
 import { epochSeed } from './seeds';
 
 export async function evaluateRun(

@@ -1,25 +1,26 @@
 // A training session: opens the data, picks the engine, creates (or re-opens) the run directory, builds the
 // model and optimizers, runs the epoch loop, and leaves the run directory in a state `resume` can trust.
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../protocol/config';
 import type { EngineInfo } from '../../protocol/engine';
 import type { EpochMetrics, Phase } from '../../protocol/events';
-import { RUN_FILES } from '../../protocol/run';
 import { validateAgainstDataset } from '../cli/args';
 import { datasetSizeDefaults } from '../cli/defaults';
-import { writeImageNames } from '../run/imageNames';
 import { imagesLists, officialSampler, Rng, uniformSampler } from '../cluster';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
 import { wasmMicroBatch } from '../engine/wasm';
 import { ari, clusterSizes, hungarianAccuracy, nmi, purity } from '../metrics';
 import { createModel } from '../model';
-import { latestCompleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../run/checkpoint';
-import { EventLog } from '../run/events';
+import { latestCompleteCheckpoint } from '../../runfolder/checkpoints';
+import { EventLog } from '../../runfolder/events';
+import { writeImageNames } from '../../runfolder/imageNames';
+import { removePidFile, trainerLiveness, writePidFile } from '../../runfolder/liveness';
+import { createRunDir, newRunManifest, readRunManifest, RunDirError, setRunStatus, updateRunManifest } from '../../runfolder/manifest';
+import { writeSkipped } from '../../runfolder/skipped';
+import { loadCheckpoint, saveCheckpoint } from '../run/checkpoint';
 import { defaultStepOptions, StepScalars } from '../run/stepScalars';
-import { createRunDir, newRunManifest, readRunManifest, removePidFile, RunDirError, trainerLiveness, setRunStatus, updateRunManifest, writePidFile, writeSkipped } from '../run/runDir';
 import { clusterFeatures, clusteringCheckpointFields, type EpochClustering } from './clusteringPhase';
 import { runEpochs, StopRequested, type Clustering, type LoopDeps } from './loop';
 import { runV2Recipe } from './v2/recipe';
@@ -52,8 +53,8 @@ export async function train(given: TrainConfig, opts: SessionOptions): Promise<s
 }
 
 export async function resume(runDir: string, opts: SessionOptions): Promise<string> {
-  const manifest = await readRunManifest(runDir);
-  const owner = await trainerLiveness(runDir);
+  const manifest = readRunManifest(runDir);
+  const owner = trainerLiveness(runDir);
   if (owner.liveness === 'alive') throw new RunDirError(`run ${runDir} is being trained by process ${owner.pid?.pid}; stop it first`);
   if (manifest.status === 'finished' && manifest.epochsDone >= manifest.config.epochs) {
     throw new RunDirError(`run ${runDir} already finished all ${manifest.config.epochs} epochs`);
@@ -96,8 +97,7 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
 
   const model = createModel({ arch: config.arch, inputSize: config.inputSize, inputChannels: dataset.channels, sobel: config.sobel, seed: config.seed });
   await updateRunManifest(runDir, { status: 'running', engine });
-  const names = join(runDir, RUN_FILES.images);
-  if (!existsSync(names)) await writeImageNames(names, dataset.size, (i) => dataset.itemName(i));
+  await writeImageNames(runDir, dataset.size, (i) => dataset.itemName(i), true);
   if (dataset.skipped.length) {
     const listFile = await writeSkipped(runDir, dataset.skipped);
     events.emit({ type: 'skipped', count: dataset.skipped.length, listFile });

@@ -4,8 +4,9 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { inspect, inspectPath, clusterSizes, type CheckpointReport, type RunReport } from '../../../src/trainer/cli/inspect';
 import { saveCheckpoint } from '../../../src/trainer/run/checkpoint';
-import { EventLog } from '../../../src/trainer/run/events';
-import { createRunDir, newRunManifest, updateRunManifest, writeSkipped } from '../../../src/trainer/run/runDir';
+import { EventLog } from '../../../src/runfolder/events';
+import { createRunDir, newRunManifest, updateRunManifest } from '../../../src/runfolder/manifest';
+import { writeSkipped } from '../../../src/runfolder/skipped';
 import { fakeConfig, fakeDataset, fakeMetrics, fakeState, tempDir } from '../run/fixture';
 
 /** A run killed during epoch 2: epochs 0 and 1 logged and checkpointed, a half checkpoint 2, a torn event. */

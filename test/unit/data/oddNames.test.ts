@@ -11,7 +11,7 @@ import { GridModel } from '../../../src/extension/panels/gridModel';
 import { bytesOfName, fsPathOf, nameFromBytes } from '../../../src/runfolder/fileNames';
 import { readImageNames } from '../../../src/runfolder/imageNames';
 import { openDataset } from '../../../src/trainer/data';
-import { writeImageNames } from '../../../src/trainer/run/imageNames';
+import { writeImageNames } from '../../../src/runfolder/imageNames';
 import { writeFixtureRun } from '../../webview/fixture';
 import { tempDir } from './fixtures';
 
@@ -69,7 +69,7 @@ test('odd file names: read, listed in images.txt, and the grid and tree exports 
     // The run writes images.txt from the dataset; the reader gives one name per image, each naming that image's file.
     const run = join(root, 'run');
     await writeFixtureRun(run, { images: ds.size, k: 3, epochs: 1, thumbs: 0 });
-    await writeImageNames(join(run, 'images.txt'), ds.size, (i) => ds.itemName(i));
+    await writeImageNames(run, ds.size, (i) => ds.itemName(i));
     const names = readImageNames(run)!;
     assert.equal(names.length, ds.size);
     const onDisk = new Set(NAMES.map((n) => Buffer.concat([dir, Buffer.from('/'), n]).toString('hex')));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { isPidAlive } from '../../../src/extension/runFiles';
+import { processExists as isPidAlive } from '../../../src/runfolder/liveness';
 import { RunManager, trainerCommand } from '../../../src/extension/runManager';
 import type { TrainerEvent } from '../../../src/protocol';
 import { builtHost, FAKE_TRAINER, FIXTURES, tempDir, waitFor } from './helpers';

@@ -7,6 +7,7 @@ import { RunsTreeProvider } from '../../../src/extension/runsTree';
 import { blockedReason } from '../../../src/extension/trust';
 import { trainArgs, PRESETS } from '../../../src/extension/presets';
 import { applyEvent, emptyProgress } from '../../../src/extension/trainerEvents';
+import { listedFiles } from '../../webview/fixture';
 import { tempDir } from './helpers';
 
 function fixtureRun(root: string): string {
@@ -18,7 +19,8 @@ function fixtureRun(root: string): string {
   [1, 1, 0].forEach((c, i) => a.writeInt32LE(c, i * 4));
   writeFileSync(join(ck, 'assignments.i32'), a);
   writeFileSync(join(ck, 'label-histograms.json'), JSON.stringify({ classNames: ['shirt', 'shoe'], counts: [[1, 0], [0, 2]] }));
-  writeFileSync(join(ck, 'checkpoint.json'), JSON.stringify({ version: 1, epoch: 1, created: 'x', arch: 'smallvgg', k: 2, images: 3, files: [] }));
+  writeFileSync(join(ck, 'model.json'), '{}');
+  writeFileSync(join(ck, 'checkpoint.json'), JSON.stringify({ version: 1, epoch: 1, created: 'x', arch: 'smallvgg', k: 2, images: 3, files: listedFiles(ck) }));
   return dir;
 }
 

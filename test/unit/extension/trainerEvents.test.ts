@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TrainerEvent } from '../../../src/protocol';
-import { applyEvent, describeProgress, emptyProgress, etaSeconds, LineSplitter, parseEventsText, parseTrainerEvent } from '../../../src/extension/trainerEvents';
+import { applyEvent, describeProgress, emptyProgress, etaSeconds } from '../../../src/extension/trainerEvents';
+import { LineSplitter, parseEventLine as parseTrainerEvent, parseEvents } from '../../../src/runfolder/events';
 
 const t0 = '2026-01-01T00:00:00.000Z';
 const at = (s: number) => new Date(Date.parse(t0) + s * 1000).toISOString();
@@ -26,9 +27,9 @@ test('LineSplitter joins lines split across chunks and keeps the unfinished tail
   assert.deepEqual(s.end(), []);
 });
 
-test('parseEventsText skips a torn last line', () => {
+test('parseEvents skips a torn last line', () => {
   const text = '{"type":"stopped","t":"x","epoch":1,"reason":"r"}\n{"type":"epoch","t":"x","metr';
-  const ev = parseEventsText(text);
+  const ev = parseEvents(text).events;
   assert.equal(ev.length, 1);
   assert.equal(ev[0]!.type, 'stopped');
 });

@@ -7,13 +7,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
+import { parseImageNames } from '../../../src/runfolder/imageNames';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../../src/trainer/engine';
 import { createModel } from '../../../src/trainer/model';
 import { openDataset } from '../../../src/trainer/data';
 import { saveCheckpoint } from '../../../src/trainer/run/checkpoint';
-import { createRunDir, newRunManifest } from '../../../src/trainer/run/runDir';
+import { createRunDir, newRunManifest } from '../../../src/runfolder/manifest';
 import { embed } from '../../../src/trainer/pretrained/embed';
 import { npyHeader } from '../../../src/trainer/pretrained/npy';
 import { fakeConfig, fakeDataset, fakeState, tempDir } from '../run/fixture';
@@ -88,7 +89,7 @@ for (const grey of [false, true]) {
     // The reference: the same model, all images in one batch through the dataset's own eval view.
     const ds = await openDataset({ path: data, inputSize: SIZE, cacheDir });
     assert.equal(ds.channels, grey ? 1 : 3);
-    const lines = readFileSync(path.join(path.dirname(out), 'images.txt'), 'utf8').trimEnd().split('\n');
+    const lines = parseImageNames(readFileSync(path.join(path.dirname(out), 'images.txt'), 'utf8'));
     assert.deepEqual(lines, Array.from({ length: n }, (_, i) => ds.itemName(i)));
     const { loadFeatureModel } = await import('../../../src/trainer/pretrained/featureModel');
     const model = await loadFeatureModel(runDir);

@@ -3,15 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import {
-  CheckpointError,
-  latestCompleteCheckpoint,
-  listCheckpoints,
-  loadCheckpoint,
-  readLatestName,
-  saveCheckpoint,
-  verifyCheckpoint,
-} from '../../../src/trainer/run/checkpoint';
+import { CheckpointError, latestCompleteCheckpoint, listCheckpointFolders, readLatestName, verifyCheckpoint } from '../../../src/runfolder/checkpoints';
+import { loadCheckpoint, saveCheckpoint } from '../../../src/trainer/run/checkpoint';
 import { fakeState, tempDir } from './fixture';
 
 test('save then load gives back every part, in the TF.js weights format', async () => {
@@ -109,7 +102,7 @@ test('saving an epoch again replaces its folder; keep prunes older checkpoints',
   assert.deepEqual(await fs.readdir(path.join(run, 'checkpoints')), ['epoch-0000']);
 
   for (let e = 1; e <= 4; e++) await saveCheckpoint(run, fakeState(e), { keep: e === 4 ? 2 : undefined });
-  assert.deepEqual((await listCheckpoints(run)).map((c) => c.name), ['epoch-0004', 'epoch-0003']);
+  assert.deepEqual(listCheckpointFolders(run).reverse().map((c) => c.name), ['epoch-0004', 'epoch-0003']);
 });
 
 test('a checkpoint of another format version is refused', async () => {

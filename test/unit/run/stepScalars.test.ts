@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StepScalarsEvent } from '../../../src/protocol/events';
-import { EventLog, readEvents, type TrainerEventInput } from '../../../src/trainer/run/events';
+import { EventLog, readEvents, type TrainerEventInput } from '../../../src/runfolder/events';
 import { defaultStepOptions, everyStepsFor, StepScalars } from '../../../src/trainer/run/stepScalars';
 import { tempDir } from './fixture';
 

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TrainerEvent } from '../../../src/protocol/events';
-import { EventLog, readEvents } from '../../../src/trainer/run/events';
+import { EventLog, readEvents } from '../../../src/runfolder/events';
 import { StepScalars } from '../../../src/trainer/run/stepScalars';
-import { crc32c, maskedCrc32c } from '../../../src/trainer/run/tensorboard/crc32c';
+import { crc32c, maskedCrc32c } from '../../../src/runfolder/tensorboard/crc32c';
 import { crc32cBitwise, mask, readEventFile, type ReadEvent } from './tfeventsReader';
-import { fakeMetrics, tempDir } from './fixture';
+import { fakeMetrics, tempDir } from '../run/fixture';
 
 const tbFiles = (dir: string) => fs.readdirSync(path.join(dir, 'tb')).filter((f) => f.startsWith('events.out.tfevents.')).sort().map((f) => path.join(dir, 'tb', f));
 

@@ -3,10 +3,8 @@
 // readers skip it, and the next writer cuts it off before appending. Every scalar event (step, epoch,
 // evaluation) also goes to the run's TensorBoard event file (tensorboard/writer.ts) as it is emitted.
 import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
-import { RUN_FILES } from '../../protocol/run';
-import type { TrainerEvent, TrainerEventType } from '../../protocol/events';
+import { TRAINER_EVENT_TYPES, type EpochMetrics, type TrainerEvent, type TrainerEventType } from '../protocol/events';
+import { runFile } from './layout';
 import { describeWriteError } from './atomic';
 import { TensorboardWriter } from './tensorboard/writer';
 
@@ -52,7 +50,7 @@ export class EventLog {
 
   /** Open (create or append to) <runDir>/events.jsonl, cutting off a torn last line left by a killed trainer. */
   static open(runDir: string, options: EventLogOptions = {}): EventLog {
-    const file = path.join(runDir, RUN_FILES.events);
+    const file = runFile(runDir, 'events');
     const repaired = cutTornTail(file);
     let fd: number;
     try {
@@ -163,26 +161,86 @@ export function parseEvents(text: string): ReadEventsResult {
   return { events, torn, badLines };
 }
 
-function parseEventLine(line: string): TrainerEvent | undefined {
+const EVENT_TYPES: ReadonlySet<string> = new Set<string>(TRAINER_EVENT_TYPES);
+
+/**
+ * One line as a TrainerEvent, or undefined when it is not one (blank, plain text, another JSON, unknown type).
+ * The same parser reads events.jsonl and the trainer's --json stdout, where native libraries may print warnings.
+ */
+export function parseEventLine(line: string): TrainerEvent | undefined {
+  const s = line.trim();
+  if (!s.startsWith('{')) return undefined;
   try {
-    const value = JSON.parse(line) as unknown;
-    if (value && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string') {
-      return value as TrainerEvent;
-    }
+    const value = JSON.parse(s) as { type?: unknown };
+    return value && typeof value === 'object' && typeof value.type === 'string' && EVENT_TYPES.has(value.type) ? (value as TrainerEvent) : undefined;
   } catch {
-    // fall through
+    return undefined;
   }
-  return undefined;
 }
 
-/** Read a run's events (path of events.jsonl or of the run folder). A missing file reads as no events. */
-export async function readEvents(fileOrRunDir: string): Promise<ReadEventsResult> {
-  let file = fileOrRunDir;
+/** A run's events (the run folder, or the path of an events file). A missing file reads as no events. */
+export function readEvents(runDirOrFile: string): ReadEventsResult {
+  let file = runDirOrFile;
   try {
-    if ((await fsp.stat(file)).isDirectory()) file = path.join(file, RUN_FILES.events);
-    return parseEvents(await fsp.readFile(file, 'utf8'));
+    if (fs.statSync(file).isDirectory()) file = runFile(file, 'events');
+    return parseEvents(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], torn: false, badLines: [] };
     throw err;
+  }
+}
+
+/** Per-epoch metrics (the last value wins when an epoch was redone after a resume), by epoch. */
+export function epochMetrics(events: readonly TrainerEvent[]): EpochMetrics[] {
+  const byEpoch = new Map<number, EpochMetrics>();
+  for (const e of events) if (e.type === 'epoch') byEpoch.set(e.metrics.epoch, e.metrics);
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+}
+
+/** Splits a byte stream (the trainer's stdout) into lines, keeping an unfinished tail until the next chunk. */
+export class LineSplitter {
+  private tail = '';
+  push(chunk: string): string[] {
+    const parts = (this.tail + chunk).split(/\r?\n/);
+    this.tail = parts.pop() ?? '';
+    return parts.filter((l) => l.length > 0);
+  }
+  end(): string[] {
+    const rest = this.tail;
+    this.tail = '';
+    return rest.length ? [rest] : [];
+  }
+}
+
+/** Follows a run's events.jsonl as a live trainer appends to it: each read() returns the events added since. */
+export class EventTail {
+  private readonly file: string;
+  private readonly split = new LineSplitter();
+  private offset = 0;
+
+  constructor(runDir: string) {
+    this.file = runFile(runDir, 'events');
+  }
+
+  read(): TrainerEvent[] {
+    const out: TrainerEvent[] = [];
+    let fd: number | undefined;
+    try {
+      const size = fs.statSync(this.file).size;
+      if (size <= this.offset) return out;
+      fd = fs.openSync(this.file, 'r');
+      const buf = Buffer.alloc(size - this.offset);
+      fs.readSync(fd, buf, 0, buf.length, this.offset);
+      this.offset = size;
+      for (const line of this.split.push(buf.toString('utf8'))) {
+        const e = parseEventLine(line);
+        if (e) out.push(e);
+      }
+    } catch {
+      // not there yet: try again next time
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+    return out;
   }
 }

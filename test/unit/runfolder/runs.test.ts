@@ -2,9 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { listCheckpoints, listRuns, readRun, epochMetrics, readEvents } from '../../../src/extension/runFiles';
+import { listCheckpoints } from '../../../src/runfolder/checkpoints';
+import { epochMetrics, readEvents } from '../../../src/runfolder/events';
+import { listRuns, readRun } from '../../../src/runfolder/runs';
 import { readCheckpoint, labelStats } from '../../../src/extension/checkpointData';
-import { tempDir } from './helpers';
+import { tempDir } from '../extension/helpers';
 
 function makeRun(root: string, name: string, status: string, opts: { pid?: number; ckpts?: number[]; epochs?: number } = {}): string {
   const dir = join(root, name);
@@ -14,7 +16,8 @@ function makeRun(root: string, name: string, status: string, opts: { pid?: numbe
   for (const e of opts.ckpts ?? []) {
     const c = join(dir, 'checkpoints', `epoch-${String(e).padStart(4, '0')}`);
     mkdirSync(c, { recursive: true });
-    writeFileSync(join(c, 'checkpoint.json'), JSON.stringify({ epoch: e }));
+    writeFileSync(join(c, 'model.json'), '{}');
+    writeFileSync(join(c, 'checkpoint.json'), JSON.stringify({ version: 1, epoch: e, files: [{ role: 'model', file: 'model.json', bytes: 2 }] }));
   }
   return dir;
 }
@@ -40,11 +43,15 @@ test('listRuns finds runs, newest first, and derives running / interrupted from 
   assert.deepEqual(listRuns(join(root, 'missing')), []);
 });
 
-test('listCheckpoints skips a checkpoint still being written and sorts by epoch', (t) => {
+test('listCheckpoints skips a checkpoint still being written or torn, and sorts by epoch', (t) => {
   const root = tempDir(t);
   const dir = makeRun(root, 'r', 'stopped', { ckpts: [10, 2] });
   mkdirSync(join(dir, 'checkpoints', 'epoch-0011')); // no checkpoint.json yet
   mkdirSync(join(dir, 'checkpoints', 'epoch-0012.tmp'));
+  const torn = join(dir, 'checkpoints', 'epoch-0013');
+  mkdirSync(torn);
+  writeFileSync(join(torn, 'checkpoint.json'), JSON.stringify({ version: 1, epoch: 13, files: [{ role: 'model', file: 'model.json', bytes: 99 }] }));
+  writeFileSync(join(torn, 'model.json'), '{}');
   assert.deepEqual(listCheckpoints(dir).map((c) => c.epoch), [2, 10]);
   assert.equal(readRun(dir).state, 'stopped');
 });
@@ -53,7 +60,7 @@ test('events.jsonl with a torn last line still yields the epochs, last value per
   const dir = tempDir(t);
   const ev = (epoch: number, loss: number) => JSON.stringify({ type: 'epoch', t: 'x', metrics: { epoch, loss, clusters: { k: 1, empty: 0, largest: 1, smallest: 1 }, seconds: { epoch: 1 } } });
   writeFileSync(join(dir, 'events.jsonl'), [ev(0, 3), ev(1, 2.5), ev(1, 2.4), '{"type":"epo'].join('\n'));
-  const m = epochMetrics(readEvents(dir));
+  const m = epochMetrics(readEvents(dir).events);
   assert.deepEqual(m.map((x) => [x.epoch, x.loss]), [[0, 3], [1, 2.4]]);
 });
 

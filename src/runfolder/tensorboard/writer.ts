@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { TrainerEvent } from '../../../protocol/events';
+import type { TrainerEvent } from '../../protocol/events';
 import { describeWriteError } from '../atomic';
 import { encodeEvent } from './eventProto';
 import { scalarsOf } from './scalars';

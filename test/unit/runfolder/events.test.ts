@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { EventLog, parseEvents, readEvents } from '../../../src/trainer/run/events';
-import { fakeMetrics, tempDir } from './fixture';
+import { EventLog, parseEvents, readEvents } from '../../../src/runfolder/events';
+import { fakeMetrics, tempDir } from '../run/fixture';
 
 test('EventLog appends JSON lines, stamps t, and mirrors the same lines', async () => {
   const dir = await tempDir();

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { RunWriteError, describeWriteError, writeFileAtomic, writeJsonAtomic } from '../../../src/trainer/run/atomic';
-import { tempDir } from './fixture';
+import { RunWriteError, describeWriteError, writeFileAtomic, writeJsonAtomic } from '../../../src/runfolder/atomic';
+import { tempDir } from '../run/fixture';
 
 test('writeFileAtomic replaces the content and leaves no temp file', async () => {
   const dir = await tempDir();

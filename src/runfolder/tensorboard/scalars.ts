@@ -1,6 +1,6 @@
 // Which TensorBoard scalars a TrainerEvent becomes, and at which step. Epoch metrics sit at the global step of
 // the epoch's end when the run records steps (the event log stamps it), else at the epoch index.
-import type { EpochMetrics, Phase, TrainerEvent } from '../../../protocol/events';
+import type { EpochMetrics, Phase, TrainerEvent } from '../../protocol/events';
 import type { Scalar } from './eventProto';
 
 export interface TaggedScalars {

@@ -3,23 +3,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import {
-  RunDirError,
-  createRunDir,
-  findRuns,
-  newRunManifest,
-  readPidFile,
-  readRunManifest,
-  readRunState,
-  readSkipped,
-  removePidFile,
-  setRunStatus,
-  trainerLiveness,
-  updateRunManifest,
-  writePidFile,
-  writeSkipped,
-} from '../../../src/trainer/run/runDir';
-import { fakeConfig, fakeDataset, tempDir } from './fixture';
+import { readPidFile, removePidFile, trainerLiveness, writePidFile } from '../../../src/runfolder/liveness';
+import { RunDirError, createRunDir, newRunManifest, readRunManifest, setRunStatus, updateRunManifest } from '../../../src/runfolder/manifest';
+import { findRuns, readRun } from '../../../src/runfolder/runs';
+import { readSkipped, writeSkipped } from '../../../src/runfolder/skipped';
+import { fakeConfig, fakeDataset, tempDir } from '../run/fixture';
 
 async function newRun(dir: string) {
   const manifest = newRunManifest({ config: fakeConfig(dir), dataset: fakeDataset() });
@@ -85,30 +73,41 @@ test('pid file: alive for this process, stale for a process that is gone; runnin
   assert.equal(info.pid, process.pid);
   assert.equal((await readPidFile(dir))!.pid, process.pid);
   assert.equal((await trainerLiveness(dir)).liveness, 'alive');
-  assert.equal((await readRunState(dir)).status, 'running');
+  assert.equal(readRun(dir).state, 'running');
 
   const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
   const text = await fs.readFile(path.join(dir, 'trainer.pid'), 'utf8');
   await fs.writeFile(path.join(dir, 'trainer.pid'), text.replace(/^\d+/, String(gone)));
   assert.equal((await trainerLiveness(dir)).liveness, 'stale');
-  const state = await readRunState(dir);
-  assert.equal(state.status, 'interrupted');
-  assert.equal(state.pid!.pid, gone);
+  const state = readRun(dir);
+  assert.equal(state.state, 'interrupted');
+  assert.equal(state.pidInfo!.pid, gone);
 
   await removePidFile(dir);
   assert.equal((await trainerLiveness(dir)).liveness, 'none');
 });
 
-test('skipped.txt round trip, tabs and newlines in names flattened', async () => {
+test('skipped.txt round-trips any name: tab, newline, quotes, invalid UTF-8 bytes', async () => {
   const dir = path.join(await tempDir(), 'r');
   await newRun(dir);
-  await writeSkipped(dir, [
+  const skipped = [
     { path: '/d/a.png', reason: 'zero bytes' },
     { path: '/d/b\tc.jpg', reason: 'corrupt JPEG\nmarker' },
-  ]);
-  assert.deepEqual(await readSkipped(dir), [
+    { path: '/d/line\nbreak "q".png', reason: 'not an image' },
+    { path: '/d/latin1-\udce9.png', reason: 'truncated' },
+  ];
+  await writeSkipped(dir, skipped);
+  assert.deepEqual(readSkipped(dir), skipped);
+  assert.equal((await fs.readFile(path.join(dir, 'skipped.txt'), 'utf8')).split('\n').length, skipped.length + 2);
+});
+
+test('skipped.txt of format 1 (name<TAB>reason) is still read', async () => {
+  const dir = path.join(await tempDir(), 'r');
+  await newRun(dir);
+  await fs.writeFile(path.join(dir, 'skipped.txt'), '/d/a.png\tzero bytes\n/d/b c.jpg\tcorrupt\n');
+  assert.deepEqual(readSkipped(dir), [
     { path: '/d/a.png', reason: 'zero bytes' },
-    { path: '/d/b c.jpg', reason: 'corrupt JPEG marker' },
+    { path: '/d/b c.jpg', reason: 'corrupt' },
   ]);
 });
 
