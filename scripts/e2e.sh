@@ -10,4 +10,8 @@ echo "e2e: rig ready ($(( $(date +%s) - t )) s)"
 t=$(date +%s)
 npm run --silent package >/dev/null
 echo "e2e: deepcluster.vsix packaged ($(( $(date +%s) - t )) s)"
+# The package on its own, outside VS Code: size and file limits, threaded wasm, Dawn and --backend cpu from it.
+t=$(date +%s)
+node scripts/check-package.mjs deepcluster.vsix
+echo "e2e: package checked ($(( $(date +%s) - t )) s)"
 exec node --import tsx test/e2e/scenario.ts "$RIG" deepcluster.vsix

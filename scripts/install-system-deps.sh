@@ -9,7 +9,8 @@ want_test=0; [ "${1:-}" = "--test" ] && want_test=1
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(ca-certificates)
 if [ "$want_test" = 1 ]; then
-  pkgs+=(dataset-fashion-mnist python3-torch python3-faiss python3-sklearn python3-numpy chromium)
+  # binutils: `strip` for Dawn when the e2e packs the .vsix (scripts/package.mjs).
+  pkgs+=(dataset-fashion-mnist python3-torch python3-faiss python3-sklearn python3-numpy chromium binutils)
 fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

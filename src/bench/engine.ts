@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../trainer/engine';
 import { createModel } from '../trainer/model';
 import { pythonWith } from './python';
-import { wasmMicroBatch } from '../trainer/engine/wasm';
+import { wasmMicroBatch } from '../trainer/train/microBatch';
 import { bodyOptimizer, topOptimizer } from '../trainer/train/sgd';
 import { trainStep } from '../trainer/train/step';
 import type { ArchName, BackendName } from '../protocol/config';

@@ -15,16 +15,12 @@ import {
 } from '../../protocol/config';
 import type { TypicalBy } from '../../protocol/analysis';
 import { parseIndexList } from '../analyze/indexList';
-import { FEATURE_DIM, defaultsForRecipe } from './defaults';
+import { FEATURE_DIM, defaultsForRecipe } from '../train/defaults';
+import { UsageError } from '../usageError';
 import { COMMANDS, helpText, type CommandName } from './help';
 import { parseCluster, parseEmbed, type ParsedCluster, type ParsedEmbed } from './pretrainedArgs';
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 export interface ParsedTrain {
   command: 'train';
@@ -278,18 +274,6 @@ function positiveNumber(flag: string, value: string): number {
   const n = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : NaN;
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} must be a positive number, got '${value}'`);
   return n;
-}
-
-/**
- * Checks that need the dataset (run by the loop once it is opened): an empty dataset, and --k larger than the
- * number of images. Throws UsageError.
- */
-export function validateAgainstDataset(config: TrainConfig, images: number): void {
-  const where = config.data ?? 'the bundled sample';
-  if (images === 0) throw new UsageError(`${config.data ? `the dataset ${config.data}` : where} holds no readable images`);
-  if (config.k > images) {
-    throw new UsageError(`--k ${config.k} is larger than the number of images (${images}) in ${where}`);
-  }
 }
 
 /** ./runs/<timestamp>-<arch> with a local timestamp like 20250131-142500. */

@@ -1,7 +1,7 @@
 // Help text of `deepcluster` and each command. Defaults are printed from defaults.ts so they never drift.
 import { ARCHS, BACKENDS, CLUSTERINGS, SAMPLERS } from '../../protocol/config';
 import { DEFAULT_ASCENT } from '../analyze/ascentParams';
-import { FEATURE_DIM, defaultsFor } from './defaults';
+import { FEATURE_DIM, defaultsFor } from '../train/defaults';
 
 export const COMMANDS = ['train', 'resume', 'inspect', 'eval', 'setup-gpu', 'visualize', 'thumbs', 'embed', 'cluster'] as const;
 export type CommandName = (typeof COMMANDS)[number];

@@ -1,5 +1,5 @@
 // The clustering phase of a DeepCluster epoch: PCA whitening + L2, k-means (or PIC), pseudo-labels, sampler.
-export { pcaWhiten, fitPca, applyPca, type PcaTransform, type PcaResult } from './pca';
+export { pcaWhiten, fitPca, applyPca, whiteningMatrix, type PcaTransform, type PcaResult } from './pca';
 export { kmeans, initialCentroids, type KmeansOptions, type KmeansResult } from './kmeans';
 export { pic, type PicOptions, type PicResult } from './pic';
 export { knnGraph, type KnnGraph } from './knn-graph';

@@ -110,3 +110,13 @@ async function covariance(features: FeatureMatrix, mean: Float64Array): Promise<
   for (let i = 0; i < cov.length; i++) cov[i] /= n;
   return cov;
 }
+
+/**
+ * The whitening as one matrix (components scaled by their whitening factors, outputDim x inputDim), so that
+ * x -> matrix (x - mean): what a checkpoint stores and what `embed`/`cluster --model` apply.
+ */
+export function whiteningMatrix(t: PcaTransform): Float32Array {
+  const matrix = new Float32Array(t.components.length);
+  for (let j = 0; j < t.outputDim; j++) for (let i = 0; i < t.inputDim; i++) matrix[j * t.inputDim + i] = t.components[j * t.inputDim + i]! * t.scales[j]!;
+  return matrix;
+}

@@ -4,15 +4,20 @@
 // intercept in-process. The child's stderr is captured instead, and the trainer loads Dawn itself only when it
 // will use the adapter. The answer comes back in our words. DEEPCLUSTER_DEBUG_DAWN=1 lets Dawn's own text through.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AdapterDescription } from './softwareAdapter';
 
-/** dawn.node of this platform inside the `webgpu` package (what its index.js loads). */
+/**
+ * dawn.node of this platform: the packaged extension's stripped copy (dist/native/, next to the bundle, written by
+ * scripts/package.mjs), else the one inside the `webgpu` package (what its index.js loads).
+ */
 export function dawnNodePath(): string {
-  const arch = process.platform === 'darwin' ? 'universal' : process.arch;
-  return join(dirname(require.resolve('webgpu/package.json')), 'dist', `${process.platform}-${arch}.dawn.node`);
+  const name = `${process.platform}-${process.platform === 'darwin' ? 'universal' : process.arch}.dawn.node`;
+  const packaged = join(__dirname, '..', 'native', name);
+  if (existsSync(packaged)) return packaged;
+  return join(dirname(require.resolve('webgpu/package.json')), 'dist', name);
 }
 
 /** Vulkan loaders and Mesa want a writable runtime dir; headless machines and CI often have none. */

@@ -11,7 +11,7 @@ import { openCheckpointContext, AnalysisError } from '../analyze/checkpointConte
 import { Rng } from '../cluster';
 import { openDataset, toTensorBatch, type Dataset } from '../data';
 import { writeEvaluation } from '../../runfolder/evaluations';
-import { epochSeed } from '../train/seeds';
+import { epochSeed } from '../seeds';
 import { heldOutSplit, type LabelledSplit } from './qualityReport';
 import { formatQualityReport, qualityReport } from './report';
 import type { EvalData } from './featureSets';

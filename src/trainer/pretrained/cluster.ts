@@ -5,8 +5,8 @@
 // exports, `inspect`, `thumbs` and `visualize` all open it.
 import type { BackendRequest, TrainConfig } from '../../protocol/config';
 import type { EpochMetrics } from '../../protocol/events';
-import { UsageError } from '../cli/args';
-import { defaultsFor } from '../cli/defaults';
+import { UsageError } from '../usageError';
+import { defaultsFor } from '../train/defaults';
 import { openDataset } from '../data';
 import { initEngine } from '../engine';
 import { ari, clusterSizes, hungarianAccuracy, nmi, purity } from '../metrics';

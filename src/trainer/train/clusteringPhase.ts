@@ -3,14 +3,26 @@
 import type { TrainConfig } from '../../protocol/config';
 import type { ClusterExemplars, LabelHistograms } from '../../protocol/run';
 import type { CheckpointState } from '../run/checkpoint';
-import { kmeans, pcaWhiten, pic, type PcaTransform } from '../cluster';
-import type { Clustering } from './loop';
-import { epochSeed } from './seeds';
+import { kmeans, pcaWhiten, pic, whiteningMatrix, type PcaTransform } from '../cluster';
+import { epochSeed } from '../seeds';
+
+/** One epoch's clustering, whichever the method. */
+export interface Clustering {
+  assignments: Int32Array;
+  /** Number of clusters including empty ones (the top layer's size). */
+  k: number;
+  objective?: number;
+  centroids?: Float32Array;
+  /** The features in the clustering space (after PCA-whitening and L2 normalisation: N x reducedDim). */
+  reduced?: Float32Array;
+  reducedDim?: number;
+}
 
 export interface EpochClustering extends Clustering {
   transform: PcaTransform;
 }
 
+/** deepcluster.cluster of the official code: PCA-whitening to config.pca dims + L2, then k-means (or PIC). */
 export async function clusterFeatures(config: TrainConfig, features: Float32Array, n: number, d: number, epoch: number): Promise<EpochClustering> {
   const whitened = await pcaWhiten({ data: features, n, d }, config.pca);
   const x = whitened.features;
@@ -90,8 +102,7 @@ export function labelHistograms(assignments: Int32Array, k: number, labels: Int3
  */
 export function clusteringCheckpointFields(c: EpochClustering, labels?: Int32Array, classNames?: string[]): Pick<CheckpointState, 'assignments' | 'k' | 'centroids' | 'pca' | 'distances' | 'exemplars' | 'labelHistograms'> {
   const t = c.transform;
-  const matrix = new Float32Array(t.components.length);
-  for (let j = 0; j < t.outputDim; j++) for (let i = 0; i < t.inputDim; i++) matrix[j * t.inputDim + i] = t.components[j * t.inputDim + i]! * t.scales[j]!;
+  const matrix = whiteningMatrix(t);
   const distances = centroidDistances(c);
   return {
     assignments: c.assignments,

@@ -10,7 +10,7 @@ import { formatQualityReport, qualityReport } from '../eval/report';
 import { heldOutSplit } from '../eval/qualityReport';
 import type { ConvNet } from '../model/types';
 import type { EventLog } from '../../runfolder/events';
-import { epochSeed } from './seeds';
+import { epochSeed } from '../seeds';
 
 export async function evaluateRun(
   runDir: string,

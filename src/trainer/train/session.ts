@@ -5,13 +5,10 @@ import { join } from 'node:path';
 import type { TrainConfig } from '../../protocol/config';
 import type { EngineInfo } from '../../protocol/engine';
 import type { EpochMetrics, Phase } from '../../protocol/events';
-import { validateAgainstDataset } from '../cli/args';
-import { datasetSizeDefaults } from '../cli/defaults';
-import { imagesLists, officialSampler, Rng, uniformSampler } from '../cluster';
+import { datasetSizeDefaults } from './defaults';
+import { validateAgainstDataset } from './validateConfig';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
-import { wasmMicroBatch } from '../engine/wasm';
-import { ari, clusterSizes, hungarianAccuracy, nmi, purity } from '../metrics';
 import { createModel } from '../model';
 import { latestCompleteCheckpoint } from '../../runfolder/checkpoints';
 import { EventLog } from '../../runfolder/events';
@@ -19,17 +16,12 @@ import { writeImageNames } from '../../runfolder/imageNames';
 import { removePidFile, trainerLiveness, writePidFile } from '../../runfolder/liveness';
 import { createRunDir, newRunManifest, readRunManifest, RunDirError, setRunStatus, updateRunManifest } from '../../runfolder/manifest';
 import { writeSkipped } from '../../runfolder/skipped';
-import { loadCheckpoint, saveCheckpoint } from '../run/checkpoint';
 import { defaultStepOptions, StepScalars } from '../run/stepScalars';
-import { clusterFeatures, clusteringCheckpointFields, type EpochClustering } from './clusteringPhase';
-import { runEpochs, StopRequested, type Clustering, type LoopDeps } from './loop';
+import { StopRequested } from './stop';
+import { runPaperRecipe } from './paper/recipe';
 import { runV2Recipe } from './v2/recipe';
 import { evaluateRun } from './evaluateRun';
-import type { ConvNet } from '../model/types';
 import { crashIfRequested } from './faults';
-import { epochSeed } from './seeds';
-import { bodyOptimizer, topOptimizer, type Sgd } from './sgd';
-import { trainStep } from './step';
 
 export interface SessionOptions {
   /** Mirror events as JSON lines on stdout (for the extension). */
@@ -117,34 +109,28 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
     }
     crashIfRequested(epoch, phase, { done });
   };
-  const emitEpoch = (m: EpochMetrics) => {
+  const onEpoch = async (epoch: number, checkpointDir: string, m: EpochMetrics) => {
+    await updateRunManifest(runDir, { epochsDone: epoch + 1 });
+    events.emit({ type: 'checkpoint', epoch, path: checkpointDir });
     events.emit({ type: 'epoch', metrics: m });
     opts.log(formatEpoch(m, config.epochs));
   };
-  const onCheckpoint = async (epoch: number, dir: string) => {
-    await updateRunManifest(runDir, { epochsDone: epoch + 1 });
-    events.emit({ type: 'checkpoint', epoch, path: dir });
-  };
-  const startEvent = (startEpoch: number) => {
+  const onStart = async (startEpoch: number) => {
+    await updateRunManifest(runDir, { epochsDone: startEpoch });
     events.emit({ type: 'start', runDir, epochs: config.epochs, startEpoch, engine, images: dataset.size });
     opts.log(`backend ${engine.backend} on ${engine.device}; ${dataset.size} images; epochs ${startEpoch}..${config.epochs - 1}`);
+  };
+  const recipe = {
+    runDir, config, dataset, model, checkpointDir, onStart, onEpoch, log: opts.log,
+    progress: { phase: emitPhase, shouldStop: () => stop, steps },
+    crashPoint: (epoch: number) => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename'),
   };
 
   try {
     if ((config.recipe ?? 'paper') === 'v2') {
-      await runV2Recipe({
-        runDir, config, dataset, model, checkpointDir, log: opts.log, emitEpoch, onCheckpoint,
-        emitInitial: (metrics) => events.emit({ type: 'initialClustering', metrics }),
-        onStart: async (startEpoch) => {
-          await updateRunManifest(runDir, { epochsDone: startEpoch });
-          startEvent(startEpoch);
-        },
-        progress: { phase: emitPhase, shouldStop: () => stop, steps },
-        clusterMetrics: (assignments, prev, c) => clusterMetrics(assignments, prev, c, dataset),
-        crashPoint: (epoch) => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename'),
-      });
+      await runV2Recipe({ ...recipe, onInitial: (metrics) => events.emit({ type: 'initialClustering', metrics }) });
     } else {
-      await runPaperRecipe({ runDir, config, dataset, engine, model, checkpointDir, opts, emitPhase, emitEpoch, onCheckpoint, startEvent, shouldStop: () => stop, steps });
+      await runPaperRecipe({ ...recipe, engine });
     }
     if (dataset.labels && !stop) await evaluateRun(runDir, model, dataset, config, events, opts, emitPhase);
     await setRunStatus(runDir, 'finished');
@@ -169,107 +155,6 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
     model.dispose();
   }
   return runDir;
-}
-
-interface PaperRunContext {
-  runDir: string;
-  config: TrainConfig;
-  dataset: Dataset;
-  engine: EngineInfo;
-  model: ConvNet;
-  checkpointDir?: string;
-  opts: SessionOptions;
-  emitPhase: LoopDeps['emitPhase'];
-  emitEpoch: LoopDeps['emitEpoch'];
-  onCheckpoint: (epoch: number, dir: string) => Promise<void>;
-  startEvent: (startEpoch: number) => void;
-  shouldStop: () => boolean;
-  steps: LoopDeps['steps'];
-}
-
-/** The 2018 recipe: features -> PCA + k-means -> fresh top layer -> training, as the official main.py. */
-async function runPaperRecipe(p: PaperRunContext): Promise<void> {
-  const { runDir, config, dataset, engine, model, opts } = p;
-  const body = bodyOptimizer(model, { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay });
-  let top: Sgd | undefined;
-  let startEpoch = 0;
-  let previous: Int32Array | undefined;
-  try {
-    if (p.checkpointDir) {
-      const ck = await loadCheckpoint(p.checkpointDir);
-      const weights = new Map([...ck.weights].filter(([name]) => !name.startsWith('top.')));
-      model.loadWeights(weights);
-      if (ck.optimizer) body.importState(ck.optimizer.state);
-      tf.dispose([...ck.weights.values(), ...(ck.optimizer ? [...ck.optimizer.state.values()] : [])]);
-      previous = ck.assignments;
-      startEpoch = ck.epoch + 1;
-      opts.log(`resuming ${runDir} after epoch ${ck.epoch} (${p.checkpointDir})`);
-    }
-    await updateRunManifest(runDir, { epochsDone: startEpoch });
-    p.startEvent(startEpoch);
-    // The wasm heap is capped at 4 GiB: split large batches into micro-batches that fit (gradients accumulate;
-    // BatchNorm statistics then come from each micro-batch).
-    const microBatch = config.microBatch ?? (engine.backend === 'wasm' ? wasmMicroBatch(model.summary(), config.batchSize) : undefined);
-    if (microBatch && microBatch < config.batchSize) opts.log(`batch ${config.batchSize} runs as micro-batches of ${microBatch}`);
-    const deps: LoopDeps = {
-      config,
-      model,
-      data: {
-        size: dataset.size,
-        evalBatch: (idx) => dataset.evalBatch(idx),
-        trainBatch: (idx, random) => dataset.trainBatch(idx, random),
-      },
-      cluster: (f, n, d, epoch) => clusterFeatures(config, f, n, d, epoch),
-      sample: (assignments, k, epoch) => {
-        const lists = imagesLists(assignments, k);
-        const random = new Rng(epochSeed(config.seed, epoch, 'sampler')).random;
-        return (config.sampler === 'official' ? officialSampler : uniformSampler)(lists, dataset.size, random);
-      },
-      step: (x, y) => trainStep(model, x, y, { body, top: top! }, { microBatch }),
-      newTopOptimizer: () => {
-        top?.dispose();
-        top = topOptimizer(model, { lr: config.lr, weightDecay: config.weightDecay });
-      },
-      metrics: (assignments, prev, c) => clusterMetrics(assignments, prev, c, dataset),
-      checkpoint: async (epoch, state) => {
-        const c = state.clustering as EpochClustering;
-        const optimizerState = body.exportState();
-        const ref = await saveCheckpoint(runDir, {
-          epoch,
-          arch: config.arch,
-          modelOptions: { ...model.options },
-          weights: model.namedWeights(),
-          optimizer: { state: optimizerState, config: { ...body.options } },
-          ...clusteringCheckpointFields(c, dataset.labels, dataset.classNames),
-          metrics: state.metrics,
-        }, { keep: config.keepCheckpoints, beforeRename: () => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename') }).finally(() => tf.dispose([...optimizerState.values()]));
-        await p.onCheckpoint(epoch, ref.dir);
-        return ref.dir;
-      },
-      emitPhase: p.emitPhase,
-      emitEpoch: p.emitEpoch,
-      shouldStop: p.shouldStop,
-      steps: p.steps,
-    };
-    await runEpochs(deps, startEpoch, previous);
-  } finally {
-    body.dispose();
-    top?.dispose();
-  }
-}
-
-function clusterMetrics(assignments: Int32Array, previous: Int32Array | undefined, c: Clustering, dataset: Dataset): Omit<EpochMetrics, 'epoch' | 'loss' | 'seconds'> {
-  const labels = dataset.labels;
-  return {
-    clusteringObjective: c.objective,
-    nmiPrev: previous ? nmi(assignments, previous, 'geometric') : undefined,
-    nmiLabels: labels ? nmi(assignments, labels, 'geometric') : undefined,
-    nmiLabelsArithmetic: labels ? nmi(assignments, labels, 'arithmetic') : undefined,
-    ari: labels ? ari(assignments, labels) : undefined,
-    accuracy: labels ? hungarianAccuracy(assignments, labels) : undefined,
-    purity: labels ? purity(assignments, labels) : undefined,
-    clusters: clusterSizes(assignments, c.k),
-  };
 }
 
 function formatEpoch(m: EpochMetrics, epochs: number): string {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { UsageError, parseArgs, validateAgainstDataset, type ParsedTrain } from '../../../src/trainer/cli/args';
+import { UsageError, parseArgs, type ParsedTrain } from '../../../src/trainer/cli/args';
+import { validateAgainstDataset } from '../../../src/trainer/train/validateConfig';
 
 const now = new Date(2025, 0, 31, 14, 25, 7);
 const train = (...args: string[]) => parseArgs(['train', ...args], { cwd: '/home/u/proj', now }) as ParsedTrain;
@@ -33,7 +34,7 @@ test('train defaults: the v2 recipe on the small ResNet; --recipe paper follows 
 });
 
 test('settings not given follow the dataset size; given ones stay', async () => {
-  const { datasetSizeDefaults } = await import('../../../src/trainer/cli/defaults');
+  const { datasetSizeDefaults } = await import('../../../src/trainer/train/defaults');
   const v = train().config;
   const small = datasetSizeDefaults(v, 3000, new Set());
   assert.deepEqual([small.batchSize, small.lr, small.k, small.epochs], [32, 0.025, 75, 10]);

@@ -2,4 +2,3 @@ export { registerWasmGradientKernels, wasmGradientKernelConfigs } from './regist
 export { conv2DBackpropFilter } from './conv2dBackpropFilter';
 export { conv2DBackpropInput } from './conv2dBackpropInput';
 export { installWasmHeapGuard, WasmHeapExhausted, WASM_HEAP_MAX_BYTES } from './heapGuard';
-export { wasmMicroBatch, stepMemoryEstimate, WASM_STEP_BUDGET_BYTES } from './microBatch';

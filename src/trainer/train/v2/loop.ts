@@ -1,43 +1,45 @@
 // The DeepCluster-v2 epoch loop, read top to bottom like swav's main_deepclusterv2.py:
 //   init_memory (once) -> for each epoch: train (assignments from the last clustering; the memory bank is
 //   refreshed as images are visited) -> cluster_memory (spherical k-means per prototype set, centroids copied
-//   into the frozen prototypes) -> checkpoint.
+//   into the frozen prototypes) -> NMI against the previous clustering -> save the checkpoint.
 // swav clusters at the start of an epoch; clustering at the end of the previous one is the same computation on
-// the same bank, and it lets each checkpoint hold the clusters of its own network.
+// the same bank, and it lets each checkpoint hold the clusters of its own network. Setup and resume: recipe.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig, V2Settings } from '../../../protocol/config';
-import type { Phase } from '../../../protocol/events';
+import type { EpochMetrics } from '../../../protocol/events';
 import { Rng } from '../../cluster/rng';
 import { sphericalKmeans } from '../../cluster/sphericalKmeans';
 import type { Dataset } from '../../data';
 import { multiCropBatch, type MultiCropOptions } from '../../data/multiCrop';
 import type { ConvNet } from '../../model/types';
 import type { ProjectionHead } from '../../model/projectionHead';
-import { StopRequested } from '../loop';
-import { epochSeed } from '../seeds';
-import type { StepRecord } from '../../run/stepScalars';
+import { clusterMetrics, type ClusterMetrics } from '../clusterMetrics';
+import { phaseTimer, type LoopProgress } from '../progress';
+import { epochSeed } from '../../seeds';
 import type { Sgd } from '../sgd';
+import { StopRequested } from '../stop';
+import { firstSet, saveV2Checkpoint } from './checkpoint';
 import { learningRate, type LrSchedule } from './lrSchedule';
 import { MemoryBank } from './memoryBank';
 import { v2TrainStep } from './step';
 
 export interface V2Run {
+  runDir: string;
   config: TrainConfig;
   settings: V2Settings;
   model: ConvNet;
   head: ProjectionHead;
   optimizer: Sgd;
   schedule: LrSchedule;
-  dataset: Pick<Dataset, 'size' | 'inputSize' | 'channels' | 'normalization' | 'readBatch'>;
+  dataset: Pick<Dataset, 'size' | 'inputSize' | 'channels' | 'normalization' | 'readBatch' | 'labels' | 'classNames'>;
   crops: MultiCropOptions;
-  progress: V2Progress;
-}
-
-export interface V2Progress {
-  phase(epoch: number, phase: Phase, done?: number, total?: number): void;
-  /** Step-level scalars (a StepScalars): begun before an epoch's training, a record per step, flushed at its end. */
-  steps?: { begin(): void; record(r: StepRecord): unknown; flush(): unknown };
-  shouldStop(): boolean;
+  progress: LoopProgress;
+  /** The clustering of the freshly filled bank, before any training (epoch startEpoch - 1). */
+  onInitial(metrics: ClusterMetrics): void;
+  /** After each epoch's checkpoint is complete: the session records both (run.json, events, the log). */
+  onEpoch(epoch: number, checkpointDir: string, metrics: EpochMetrics): Promise<void>;
+  /** Fault injection for tests, before a checkpoint folder is renamed into place. */
+  crashPoint?(epoch: number): void | Promise<void>;
 }
 
 /** One clustering of the memory bank: per prototype set, the assignments and unit centroids. */
@@ -60,33 +62,31 @@ export function stepsPerEpoch(size: number, batchSize: number): number {
 
 /**
  * Runs epochs [startEpoch, epochs). `resumed` is the clustering a checkpoint saved (its prototypes are already in
- * the head); without it the first clustering comes from the freshly filled bank and goes to `onInitial`.
+ * the head); without it the first clustering comes from the freshly filled bank.
  */
-export async function runV2Epochs(
-  run: V2Run,
-  startEpoch: number,
-  resumed: V2Clustering | undefined,
-  onInitial: (c: V2Clustering) => void,
-  onEpoch: (epoch: number, c: V2Clustering, loss: number, seconds: Partial<Record<Phase, number>>) => Promise<void>,
-): Promise<void> {
-  const memory = new MemoryBank(run.dataset.size, run.settings.embeddingDim);
+export async function runV2Epochs(run: V2Run, startEpoch: number, resumed: V2Clustering | undefined): Promise<void> {
+  const { config, dataset } = run;
+  const memory = new MemoryBank(dataset.size, run.settings.embeddingDim);
   // On resume the bank needs no filling: training visits every image each epoch, so every row is rewritten
   // before the next clustering reads it.
   let clustering = resumed;
   if (!clustering) {
     await initMemory(run, memory, startEpoch);
     clustering = await clusterMemory(run, memory, startEpoch - 1);
-    onInitial(clustering);
+    const first = firstSet(clustering, config.k);
+    run.onInitial(clusterMetrics(first.assignments, config.k, undefined, dataset.labels, first.objective));
   }
-  for (let epoch = startEpoch; epoch < run.config.epochs; epoch++) {
-    const seconds: Partial<Record<Phase, number>> = {};
-    let t0 = performance.now();
-    const loss = await train(run, memory, clustering, epoch);
-    seconds.training = (performance.now() - t0) / 1000;
-    t0 = performance.now();
-    clustering = await clusterMemory(run, memory, epoch);
-    seconds.clustering = (performance.now() - t0) / 1000;
-    await onEpoch(epoch, clustering, loss, seconds);
+  let previous = clustering.assignments[0];
+  for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+    const timer = phaseTimer(run.progress, epoch);
+    const loss = await timer.time('training', () => train(run, memory, clustering!, epoch), false);
+    clustering = await timer.time('clustering', () => clusterMemory(run, memory, epoch), false);
+    const first = firstSet(clustering, config.k);
+    const metrics: EpochMetrics = { epoch, loss, ...clusterMetrics(first.assignments, config.k, previous, dataset.labels, first.objective), seconds: { ...timer.seconds, epoch: timer.elapsed() } };
+    const c = clustering;
+    const checkpointDir = await timer.time('checkpoint', () => saveV2Checkpoint(run, epoch, c, metrics));
+    await run.onEpoch(epoch, checkpointDir, { ...metrics, seconds: { ...timer.seconds, epoch: timer.elapsed() } });
+    previous = clustering.assignments[0];
   }
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LayerSummary } from '../../../src/trainer/model/types';
-import { stepMemoryEstimate, wasmMicroBatch } from '../../../src/trainer/engine/wasm/microBatch';
+import { stepMemoryEstimate, wasmMicroBatch } from '../../../src/trainer/train/microBatch';
 
 const row = (outputShape: number[], params = 0): LayerSummary => ({ name: 'l', kind: 'conv', outputShape, params, trainable: true });
 

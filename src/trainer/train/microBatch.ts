@@ -1,4 +1,5 @@
-// The largest micro-batch that keeps a training step inside the wasm backend's 4 GiB heap.
+// The largest micro-batch that keeps a training step inside the wasm backend's 4 GiB heap (a training decision
+// from the model's layer sizes; the heap itself is engine/wasm's).
 //
 // Calibrated with `profile-step` since BatchNorm became fused kernels (it used to cost ~5x the activations): a
 // full step peaks at ~2.8x the forward activations (every layer output stays alive until backward, plus
@@ -6,7 +7,7 @@
 // (estimate 1556); AlexNet 224 px, batch 64: 3012 MiB (estimate 2728, its fc weights dominate). Fusing the conv
 // bias and ReLU into the BatchNorm kernels later brought the smallvgg step to 783 MiB: the factor is conservative
 // now. Parameters cost ~5x their size (weights, momentum, gradients, their accumulators, transposed copies).
-import type { LayerSummary } from '../../model/types';
+import type { LayerSummary } from '../model/types';
 
 /** Bytes of tensors we allow a step to hold: the 4 GiB ceiling minus room for XNNPACK's own buffers. */
 export const WASM_STEP_BUDGET_BYTES = 2.5 * 2 ** 30;
