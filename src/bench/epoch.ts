@@ -3,6 +3,8 @@
 // 2. k-means alone on that epoch's PCA-whitened features (20 000 x 64, k = 100, 20 iterations): ours on the
 //    backend, ml-kmeans, and faiss (Debian python3-faiss, 2 threads) when importable, in the same command.
 import * as tf from '@tensorflow/tfjs-core';
+import { openCheckpoint } from '../runfolder/checkpoints';
+import { checkpointDir } from '../runfolder/layout';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
     console.log(`$ node ${args.join(' ')}`);
     const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) throw new Error(`trainer exited with ${r.status}`);
-    m = JSON.parse(readFileSync(join(out, 'checkpoints', 'epoch-0000', 'metrics.json'), 'utf8')) as EpochMetrics;
+    m = openCheckpoint(checkpointDir(out, 0)).json<EpochMetrics>('metrics')!;
     console.log('\n| phase | ours s | peer s (epoch 0) | ratio |\n|---|---|---|---|');
     for (const phase of ['features', 'clustering', 'training', 'epoch'] as const) {
       const ours = m.seconds[phase] ?? NaN;

@@ -1,17 +1,11 @@
 // Entry the extension spawns instead of the trainer CLI itself: `node trainerHost.js CLI ARGS...`.
 // It makes the trainer follow its parent: if the extension host dies without deactivating (window killed, crash),
 // the trainer gets SIGTERM (so it writes a clean checkpoint and exits) instead of training on as an orphan.
-// Kept tiny and dependency-free; it must not install a SIGTERM handler of its own (that would disable the default).
-const parentPid = process.ppid;
+// Kept tiny; it must not install a SIGTERM handler of its own (that would disable the default).
+import { processExists } from '../runfolder/liveness';
 
-function parentAlive(): boolean {
-  try {
-    process.kill(parentPid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const parentPid = process.ppid;
+const parentAlive = () => processExists(parentPid);
 
 setInterval(() => {
   // On Unix an orphan is re-parented (ppid changes); on Windows ppid stays, so also probe the original pid.

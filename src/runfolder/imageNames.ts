@@ -4,6 +4,7 @@
 // fileNames.ts, which JSON writes as \udcXX) under a header line. Files without the header (format 1, one plain
 // name per line) are still read. Plain Node, no tfjs: the extension, the panels and `inspect` read through here.
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic';
 import { RUN_FILES, runFile } from './layout';
 
@@ -47,6 +48,13 @@ export function readImageNames(runDir: string): string[] | undefined {
     return undefined;
   }
   return parseImageNames(text, file);
+}
+
+/** images.txt beside another output file (`embed`'s .npy), in the same format as a run's. */
+export async function writeImageNamesBeside(outFile: string, names: readonly string[]): Promise<string> {
+  const file = join(dirname(outFile), RUN_FILES.images);
+  await writeFileAtomic(file, formatImageNames(names));
+  return file;
 }
 
 /** Writes <run>/images.txt: the name of each of the `count` dataset images, by index (unless `keep` and it exists). */

@@ -3,6 +3,7 @@
 // 28x28 grey, 3 KiB for 32x32 RGB, 147 KiB for 224x224 RGB). Written to a temp file and renamed, so a killed
 // process never leaves a cache that a later open would trust.
 import { constants } from 'node:fs';
+import { processExists } from '../../runfolder/liveness';
 import { access, mkdir, open, readFile, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -58,16 +59,7 @@ async function removeStaleTemps(stem: string): Promise<void> {
   const names = await readdir(dirname(stem)).catch(() => [] as string[]);
   for (const name of names) {
     const m = name.startsWith(prefix) ? /\.(u8|json)\.tmp-(\d+)/.exec(name.slice(prefix.length)) : null;
-    if (m && !isAlive(Number(m[2]))) await rm(join(dirname(stem), name), { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (m && !processExists(Number(m[2]))) await rm(join(dirname(stem), name), { force: true });
   }
 }
 

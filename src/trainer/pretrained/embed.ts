@@ -8,7 +8,7 @@ import { openDataset } from '../data';
 import { initEngine } from '../engine';
 import { featureBatch, loadFeatureModel } from './featureModel';
 import { NpyWriter } from './npy';
-import { formatImageNames } from '../../runfolder/imageNames';
+import { writeImageNamesBeside } from '../../runfolder/imageNames';
 
 export interface EmbedOptions {
   model: string;
@@ -64,9 +64,8 @@ export async function embed(o: EmbedOptions, log: (line: string) => void): Promi
         throw e;
       }
       const seconds = (performance.now() - t0) / 1000;
-      const imagesTxt = path.join(path.dirname(o.out), 'images.txt');
       // The run folder's images.txt format: one JSON string per line, so that any file name survives.
-      await fs.writeFile(imagesTxt, formatImageNames(Array.from({ length: n }, (_, i) => dataset.itemName(i))));
+      const imagesTxt = await writeImageNamesBeside(o.out, Array.from({ length: n }, (_, i) => dataset.itemName(i)));
       return { out: o.out, imagesTxt, rows: n, dim: d, seconds, imagesPerSecond: n / seconds, model: model.description };
     } finally {
       await dataset.close();
