@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { openCheckpoint } from '../runfolder/checkpoints';
 import { checkpointDir } from '../runfolder/layout';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EpochMetrics } from '../protocol/events';
