@@ -3,9 +3,9 @@
 // assign (squared L2 by matMul: ||c||^2 - 2 x.c, argmin) -> means -> empty-cluster splitting,
 // then a final assignment against the final centroids (faiss index.search).
 import * as tf from '@tensorflow/tfjs-core';
-import { faissRandPerm } from './faiss-random';
+import { faissRandPerm } from './faissRandom';
 import { chunkRows, type FeatureMatrix, type HostMatrix, rowsTensor, shapeOf, toHost } from './features';
-import { splitEmptyClusters } from './split-clusters';
+import { splitEmptyClusters } from './splitClusters';
 
 export interface KmeansOptions {
   /** faiss niter; DeepCluster uses 20. */

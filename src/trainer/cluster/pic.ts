@@ -1,8 +1,8 @@
 // Power Iteration Clustering, the official alternative to k-means (deepcluster.md 3; clustering.py PIC).
 // The number of clusters comes out of the data.
 import type { FeatureMatrix } from './features';
-import { knnGraph } from './knn-graph';
-import { imagesLists } from './pseudo-labels';
+import { knnGraph } from './knnGraph';
+import { imagesLists } from './pseudoLabels';
 
 export interface PicOptions {
   sigma?: number;

@@ -2,7 +2,7 @@
 export { nmi, type NmiNormaliser } from './nmi';
 export { ari } from './ari';
 export { hungarianAccuracy, purity } from './accuracy';
-export { clusterSizes, type ClusterSizes } from './cluster-sizes';
-export { knnAccuracy, type KnnOptions } from './knn-accuracy';
+export { clusterSizes, type ClusterSizes } from './clusterSizes';
+export { knnAccuracy, type KnnOptions } from './knnAccuracy';
 export { maxWeightMatching } from './hungarian';
 export { contingency, type Contingency } from './contingency';

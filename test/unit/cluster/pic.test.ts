@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { pic } from '../../../src/trainer/cluster/pic';
-import { knnGraph } from '../../../src/trainer/cluster/knn-graph';
+import { knnGraph } from '../../../src/trainer/cluster/knnGraph';
 import { nmi } from '../../../src/trainer/metrics';
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/cluster/pic-official.json', import.meta.url), 'utf8'));

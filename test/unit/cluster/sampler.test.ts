@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imagesLists, assignmentsFromLists } from '../../../src/trainer/cluster/pseudo-labels';
+import { imagesLists, assignmentsFromLists } from '../../../src/trainer/cluster/pseudoLabels';
 import { officialSampler, uniformSampler } from '../../../src/trainer/cluster/sampler';
 import { Rng, shuffle } from '../../../src/trainer/cluster/rng';
 

@@ -1,6 +1,6 @@
 // faiss's empty-cluster splitting (Clustering.cpp split_clusters; deepcluster.md 1.4 (c)), reproduced exactly:
 // this is how the paper's "reassign an empty cluster to a perturbed copy of a random non-empty one" is done.
-import { Mt19937 } from './faiss-random';
+import { Mt19937 } from './faissRandom';
 
 const EPS = 1 / 1024;
 
