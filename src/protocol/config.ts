@@ -5,7 +5,8 @@ export type BackendRequest = (typeof BACKENDS)[number];
 /** A backend that actually runs (what `auto` resolves to). `tensorflow` is tfjs-node or tfjs-node-gpu. */
 export type BackendName = Exclude<BackendRequest, 'auto'>;
 
-export const ARCHS = ['resnet', 'smallvgg', 'alexnet', 'vgg16'] as const;
+/** `resnet50`: DeepCluster-v2's released ResNet-50 (swav), for its checkpoints and fine-tuning at 224 px. */
+export const ARCHS = ['resnet', 'smallvgg', 'alexnet', 'vgg16', 'resnet50'] as const;
 export type ArchName = (typeof ARCHS)[number];
 
 export const CLUSTERINGS = ['kmeans', 'pic'] as const;
