@@ -69,6 +69,11 @@ export interface TrainConfig {
   microBatch?: number;
   /** Cache folder for decoded images. */
   cacheDir?: string;
+  /**
+   * `--init`: the checkpoint the run's weights started from (a PyTorch .pth/.pth.tar/.pt, or one of our checkpoint
+   * folders); absent when they started random.
+   */
+  init?: string;
   /** Keep only the newest N checkpoints (an AlexNet checkpoint is ~470 MB); default: every epoch's. */
   keepCheckpoints?: number;
 }

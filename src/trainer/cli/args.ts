@@ -125,6 +125,7 @@ const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'micro-batch': { kind: 'posint', key: 'microBatch' },
   cache: { kind: 'path', key: 'cacheDir' },
   'keep-checkpoints': { kind: 'posint', key: 'keepCheckpoints' },
+  init: { kind: 'path', key: 'init' },
   json: { kind: 'bool' },
   help: { kind: 'bool' },
 };

@@ -45,11 +45,14 @@ Model:
   --input-size N       square input in pixels (default: smallvgg ${small.inputSize} or the IDX data's size;
                        alexnet/vgg16 ${big.inputSize})
   --sobel, --no-sobel  frozen grayscale+Sobel layer before conv1 (default on)
+  --init CKPT          start from pretrained weights: a PyTorch .pth/.pth.tar/.pt (DeepCluster AlexNet/VGG16,
+                       DeepCluster-v2 ResNet-50) or one of our runs/checkpoints. It sets --arch and --sobel (and
+                       AlexNet/VGG16's input size); the top layer / prototypes are re-created for --k
 Clustering:
   --clustering NAME    ${CLUSTERINGS.join(' | ')} (default ${small.clustering})
   --k N                clusters, at least 2 (default smallvgg ${small.k}, alexnet/vgg16 ${big.k})
   --pca N              PCA-whitening dimensions, at most the feature size (smallvgg ${FEATURE_DIM.smallvgg},
-                       others ${FEATURE_DIM.alexnet}) (default smallvgg ${small.pca}, alexnet/vgg16 ${big.pca})
+                       resnet50 ${FEATURE_DIM.resnet50}, alexnet/vgg16 ${FEATURE_DIM.alexnet}) (default smallvgg ${small.pca}, alexnet/vgg16 ${big.pca})
   --sampler NAME       ${SAMPLERS.join(' | ')}: uniform over clusters as the paper intends, or the official
                        code's sampler with its index bug (default ${small.sampler})
 Training:

@@ -7,8 +7,9 @@ import type { TrainConfig } from '../../protocol/config';
 import type { EngineInfo } from '../../protocol/engine';
 import type { EpochMetrics, Phase } from '../../protocol/events';
 import { RUN_FILES } from '../../protocol/run';
-import { validateAgainstDataset } from '../cli/args';
-import { datasetSizeDefaults } from '../cli/defaults';
+import { UsageError, validateAgainstDataset } from '../cli/args';
+import { datasetSizeDefaults, FEATURE_DIM } from '../cli/defaults';
+import { applyInitWeights, configForInit, disposeInit, readInitWeights, type InitWeights } from './initFrom';
 import { writeImageNames } from '../run/imageNames';
 import { imagesLists, officialSampler, Rng, uniformSampler } from '../cluster';
 import { openDataset, type Dataset } from '../data';
@@ -42,13 +43,26 @@ export interface SessionOptions {
 }
 
 export async function train(given: TrainConfig, opts: SessionOptions): Promise<string> {
-  const dataset = await openData(given, opts);
-  const config = datasetSizeDefaults(given, dataset.size, opts.explicit ?? new Set());
-  validateAgainstDataset(config, dataset.size);
-  const engine = await initEngine(config.backend, { log: opts.log });
-  const manifest = newRunManifest({ config, dataset: dataset.info, engine, versions: versions() });
-  await createRunDir(config.out, manifest);
-  return run(config.out, config, dataset, engine, opts, undefined);
+  // --init: the checkpoint decides the architecture (and with it the defaults) before the data is read; its
+  // weights become tensors, so the engine comes first.
+  const early = given.init ? await initEngine(given.backend, { log: opts.log }) : undefined;
+  const init = given.init ? await readInitWeights(given.init) : undefined;
+  try {
+    const chosen = init ? configForInit(given, init, opts.explicit ?? new Set()) : given;
+    if (init) {
+      opts.log(`starting from ${init.description}`);
+      if (chosen.pca > FEATURE_DIM[chosen.arch]) throw new UsageError(`--pca ${chosen.pca} is larger than the feature size of ${chosen.arch} (${FEATURE_DIM[chosen.arch]})`);
+    }
+    const dataset = await openData(chosen, opts);
+    const config = datasetSizeDefaults(chosen, dataset.size, opts.explicit ?? new Set());
+    validateAgainstDataset(config, dataset.size);
+    const engine = early ?? (await initEngine(config.backend, { log: opts.log }));
+    const manifest = newRunManifest({ config, dataset: dataset.info, engine, versions: versions() });
+    await createRunDir(config.out, manifest);
+    return await run(config.out, config, dataset, engine, opts, undefined, init);
+  } finally {
+    if (init) disposeInit(init);
+  }
 }
 
 export async function resume(runDir: string, opts: SessionOptions): Promise<string> {
@@ -82,7 +96,15 @@ async function openData(config: TrainConfig, opts: SessionOptions): Promise<Data
   });
 }
 
-async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine: EngineInfo, opts: SessionOptions, checkpointDir: string | undefined): Promise<string> {
+async function run(
+  runDir: string,
+  config: TrainConfig,
+  dataset: Dataset,
+  engine: EngineInfo,
+  opts: SessionOptions,
+  checkpointDir: string | undefined,
+  init?: InitWeights,
+): Promise<string> {
   const events = EventLog.open(runDir, opts.json ? { mirror: true } : {});
   await writePidFile(runDir);
   let stop = false;
@@ -95,6 +117,15 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
   process.on('SIGTERM', onSignal);
 
   const model = createModel({ arch: config.arch, inputSize: config.inputSize, inputChannels: dataset.channels, sobel: config.sobel, seed: config.seed });
+  // A fresh run's pretrained weights (on resume the checkpoint holds newer ones).
+  if (init && !checkpointDir) {
+    try {
+      applyInitWeights(model, init);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
   await updateRunManifest(runDir, { status: 'running', engine });
   const names = join(runDir, RUN_FILES.images);
   if (!existsSync(names)) await writeImageNames(names, dataset.size, (i) => dataset.itemName(i));
@@ -133,7 +164,7 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
   try {
     if ((config.recipe ?? 'paper') === 'v2') {
       await runV2Recipe({
-        runDir, config, dataset, model, checkpointDir, log: opts.log, emitEpoch, onCheckpoint,
+        runDir, config, dataset, model, checkpointDir, log: opts.log, emitEpoch, onCheckpoint, init: checkpointDir ? undefined : init,
         emitInitial: (metrics) => events.emit({ type: 'initialClustering', metrics }),
         onStart: async (startEpoch) => {
           await updateRunManifest(runDir, { epochsDone: startEpoch });

@@ -14,6 +14,7 @@ import type { Clustering } from '../loop';
 import { namedParameters, Sgd } from '../sgd';
 import { runV2Epochs, stepsPerEpoch, type V2Clustering, type V2Progress } from './loop';
 import { defaultV2Settings } from './settings';
+import { initHeadWeights, type InitWeights } from '../initFrom';
 
 /** The optimizer state also carries the other prototype sets' assignments, so `resume` trains on them. */
 const ASSIGNMENTS_PREFIX = 'assignments/';
@@ -34,6 +35,8 @@ export interface V2RecipeContext {
   emitInitial: (m: Omit<EpochMetrics, 'loss' | 'seconds'>) => void;
   log: (line: string) => void;
   crashPoint?: (epoch: number) => void | Promise<void>;
+  /** `--init` weights of a fresh run: their projection head is loaded when its sizes match. */
+  init?: InitWeights;
 }
 
 export async function runV2Recipe(ctx: V2RecipeContext): Promise<void> {
@@ -46,6 +49,13 @@ export async function runV2Recipe(ctx: V2RecipeContext): Promise<void> {
     prototypes: Array.from({ length: settings.heads }, () => config.k),
     seed: config.seed,
   });
+  if (ctx.init) {
+    // The prototypes stay zero: the first clustering fills them for this run's k.
+    const current = head.namedWeights();
+    const { weights, reason } = initHeadWeights(ctx.init, new Map([...current].map(([n, v]) => [n, v.shape])));
+    if (weights) head.loadWeights(new Map([...current, ...weights]));
+    ctx.log(weights ? `projection head from ${ctx.init.description}; prototypes re-created for k ${config.k}` : `new projection head: ${reason}`);
+  }
   const params = namedParameters(model, 'body');
   for (const v of head.variables()) params.set([...head.namedWeights()].find(([, w]) => w === v)![0], v);
   const optimizer = new Sgd(params, { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay });
