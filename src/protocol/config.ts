@@ -5,7 +5,8 @@ export type BackendRequest = (typeof BACKENDS)[number];
 /** A backend that actually runs (what `auto` resolves to). `tensorflow` is tfjs-node or tfjs-node-gpu. */
 export type BackendName = Exclude<BackendRequest, 'auto'>;
 
-export const ARCHS = ['resnet', 'smallvgg', 'alexnet', 'vgg16'] as const;
+/** `resnet50`: DeepCluster-v2's released ResNet-50 (swav), for its checkpoints and fine-tuning at 224 px. */
+export const ARCHS = ['resnet', 'smallvgg', 'alexnet', 'vgg16', 'resnet50'] as const;
 export type ArchName = (typeof ARCHS)[number];
 
 export const CLUSTERINGS = ['kmeans', 'pic'] as const;
@@ -68,6 +69,11 @@ export interface TrainConfig {
   microBatch?: number;
   /** Cache folder for decoded images. */
   cacheDir?: string;
+  /**
+   * `--init`: the checkpoint the run's weights started from (a PyTorch .pth/.pth.tar/.pt, or one of our checkpoint
+   * folders); absent when they started random.
+   */
+  init?: string;
   /** Keep only the newest N checkpoints (an AlexNet checkpoint is ~470 MB); default: every epoch's. */
   keepCheckpoints?: number;
 }

@@ -30,6 +30,8 @@ export interface RunManifest {
   engine?: EngineInfo;
   epochsDone: number;
   versions: Record<string, string>;
+  /** `deepcluster import-official`: the official code's experiment folder this run was read from. */
+  importedFrom?: string;
   /** Why the run failed or stopped (one line), when it did. */
   message?: string;
 }

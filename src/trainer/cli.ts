@@ -61,6 +61,13 @@ async function main(argv: string[]): Promise<number> {
       log(`run written to ${r.runDir}: ${r.images} images in k=${r.k} clusters (features ${r.imagesPerSecond.toFixed(1)} images/s, k-means ${r.seconds.clustering.toFixed(1)} s)`);
       return 0;
     }
+    case 'import-official': {
+      const { importOfficial } = await import('./importOfficial/importOfficial');
+      const log = (line: string) => (cmd.json ? process.stderr : process.stdout).write(line + '\n');
+      const r = await importOfficial(cmd, log);
+      log(`run written to ${r.runDir}: ${r.epochs} epochs of ${r.images} images, weights for epoch(s) ${r.withWeights.join(', ') || 'none'}`);
+      return 0;
+    }
     case 'train':
     case 'resume': {
       const session = await import('./train/session');
@@ -77,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
 function isExpected(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   if (e instanceof UsageError) return true;
-  return ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError'].includes(e.constructor.name) || /^(--|k-means|PCA)/.test(e.message);
+  return ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError', 'OfficialRunError'].includes(e.constructor.name) || /^(--|k-means|PCA)/.test(e.message);
 }
 
 // tfjs-core prints an advert for tfjs-node on stdout the first time a backend initialises; it would corrupt the

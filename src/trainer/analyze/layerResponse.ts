@@ -8,6 +8,7 @@ import { architectureSpec, type ConvBlockSpec } from '../model/architectures';
 import { BN_EPSILON, type BatchNormVariables } from '../model/batchNorm';
 import { conv2d, type ConvVariables } from '../model/layers';
 import { sobel } from '../model/sobel';
+import { isResNetArch } from '../model/resnetSpec';
 
 export interface LayerResponse {
   /** Conv output before BatchNorm, [n, h, w, C]. */
@@ -26,7 +27,7 @@ export interface LayerResponseFn {
 export function layerResponseFn(net: ConvNet, layer: string): LayerResponseFn {
   const names = net.convLayerNames();
   if (!names.includes(layer)) throw new Error(`unknown conv layer "${layer}"; valid: ${names.join(', ')}`);
-  if (net.options.arch === 'resnet') return residualResponseFn(net, layer);
+  if (isResNetArch(net.options.arch)) return residualResponseFn(net, layer);
   const w = net.namedWeights();
   const get = <R extends tf.Rank>(name: string) => w.get(name) as tf.Variable<R>;
   const sobelFilter = w.get('sobel.weight') as tf.Tensor4D | undefined;

@@ -83,7 +83,16 @@ export interface ParsedEval {
   json: boolean;
   backend?: BackendRequest;
 }
-export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs | ParsedEval | ParsedEmbed | ParsedCluster;
+export interface ParsedImportOfficial {
+  command: 'import-official';
+  exp: string;
+  data: string;
+  out: string;
+  json: boolean;
+}
+export type ParsedCommand =
+  | ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs | ParsedEval | ParsedEmbed | ParsedCluster
+  | ParsedImportOfficial;
 
 export interface ParseOptions {
   /** Base for relative paths (default process.cwd()). */
@@ -121,6 +130,7 @@ const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'micro-batch': { kind: 'posint', key: 'microBatch' },
   cache: { kind: 'path', key: 'cacheDir' },
   'keep-checkpoints': { kind: 'posint', key: 'keepCheckpoints' },
+  init: { kind: 'path', key: 'init' },
   json: { kind: 'bool' },
   help: { kind: 'bool' },
 };
@@ -129,6 +139,7 @@ const RESUME_FLAGS: Record<string, FlagSpec> = {
   backend: { kind: 'enum', values: BACKENDS },
   help: { kind: 'bool' },
 };
+const IMPORT_OFFICIAL_FLAGS: Record<string, FlagSpec> = { data: { kind: 'path' }, out: { kind: 'path' }, json: { kind: 'bool' }, help: { kind: 'bool' } };
 const INSPECT_FLAGS: Record<string, FlagSpec> = { json: { kind: 'bool' }, help: { kind: 'bool' } };
 const SETUP_GPU_FLAGS: Record<string, FlagSpec> = { cpu: { kind: 'bool' }, help: { kind: 'bool' } };
 const VISUALIZE_FLAGS: Record<string, FlagSpec> = {
@@ -177,6 +188,21 @@ export function parseArgs(argv: readonly string[], options: ParseOptions = {}): 
       return parseEmbed(rest, cwd);
     case 'cluster':
       return parseCluster(rest, cwd, options.now ?? new Date());
+    case 'import-official': {
+      const { values, positionals } = readFlags('import-official', rest, IMPORT_OFFICIAL_FLAGS);
+      if (values.has('help')) return { command: 'help', topic: 'import-official', text: helpText('import-official') };
+      const exp = onePositional('import-official', 'EXP_DIR (the official main.py --exp folder)', positionals);
+      if (!values.has('data')) throw new UsageError('`deepcluster import-official` needs --data (the image folder the run was trained on)');
+      const out = values.get('out');
+      const now = options.now ?? new Date();
+      return {
+        command: 'import-official',
+        exp: path.resolve(cwd, exp),
+        data: path.resolve(cwd, values.get('data')!),
+        out: out ? path.resolve(cwd, out) : defaultOutDir('smallvgg', now, cwd).replace(/-smallvgg$/, '-imported'),
+        json: values.has('json'),
+      };
+    }
     case 'train': {
       const { values, positionals } = readFlags('train', rest, TRAIN_FLAGS);
       if (values.has('help')) return { command: 'help', topic: 'train', text: helpText('train') };

@@ -3,7 +3,7 @@ import { ARCHS, BACKENDS, CLUSTERINGS, SAMPLERS } from '../../protocol/config';
 import { DEFAULT_ASCENT } from '../analyze/ascentParams';
 import { FEATURE_DIM, defaultsFor } from '../train/defaults';
 
-export const COMMANDS = ['train', 'resume', 'inspect', 'eval', 'setup-gpu', 'visualize', 'thumbs', 'embed', 'cluster'] as const;
+export const COMMANDS = ['train', 'resume', 'inspect', 'eval', 'setup-gpu', 'visualize', 'thumbs', 'embed', 'cluster', 'import-official'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const small = defaultsFor('smallvgg');
@@ -23,7 +23,19 @@ Usage:
   deepcluster thumbs CHECKPOINT --clusters 0-9     thumbnails of typical cluster images (or --indices 1,2,3)
   deepcluster embed --model CKPT|RUN --data DIR --out FILE.npy   features of every image as a NumPy array
   deepcluster cluster --model CKPT|RUN --data DIR [--k N]   cluster images with a trained network, no training
+  deepcluster import-official EXP_DIR --data DIR   a run of the official PyTorch code as one of our runs
   deepcluster help COMMAND           help for one command (also: deepcluster COMMAND --help)
+`,
+  'import-official': `Usage: deepcluster import-official EXP_DIR --data IMAGEFOLDER [--out DIR] [--json]
+
+Reads a run of facebookresearch/deepcluster's main.py (trained anywhere, e.g. with PyTorch on a GPU cluster):
+EXP_DIR/clusters (per epoch, k lists of image indices in torchvision ImageFolder order), EXP_DIR/checkpoint.pth.tar
+and EXP_DIR/checkpoints/checkpoint_*.pth.tar, and writes one of our run folders: per epoch a checkpoint with the
+assignments, label histograms (from IMAGEFOLDER's class folders) and metrics (NMI(t, t-1), NMI/ARI/accuracy against
+the labels), and the network's weights for the epochs the folder holds weights of. IMAGEFOLDER must be the folder the
+run was trained on. Nothing is executed from the pickles (see inspect).
+  --out DIR     run folder; must be new or empty (default: ./runs/<timestamp>-imported)
+  --json        stream events as JSON lines on stdout
 `,
   train: `Usage: deepcluster train [flags]
 
@@ -45,11 +57,14 @@ Model:
   --input-size N       square input in pixels (default: smallvgg ${small.inputSize} or the IDX data's size;
                        alexnet/vgg16 ${big.inputSize})
   --sobel, --no-sobel  frozen grayscale+Sobel layer before conv1 (default on)
+  --init CKPT          start from pretrained weights: a PyTorch .pth/.pth.tar/.pt (DeepCluster AlexNet/VGG16,
+                       DeepCluster-v2 ResNet-50) or one of our runs/checkpoints. It sets --arch and --sobel (and
+                       AlexNet/VGG16's input size); the top layer / prototypes are re-created for --k
 Clustering:
   --clustering NAME    ${CLUSTERINGS.join(' | ')} (default ${small.clustering})
   --k N                clusters, at least 2 (default smallvgg ${small.k}, alexnet/vgg16 ${big.k})
   --pca N              PCA-whitening dimensions, at most the feature size (smallvgg ${FEATURE_DIM.smallvgg},
-                       others ${FEATURE_DIM.alexnet}) (default smallvgg ${small.pca}, alexnet/vgg16 ${big.pca})
+                       resnet50 ${FEATURE_DIM.resnet50}, alexnet/vgg16 ${FEATURE_DIM.alexnet}) (default smallvgg ${small.pca}, alexnet/vgg16 ${big.pca})
   --sampler NAME       ${SAMPLERS.join(' | ')}: uniform over clusters as the paper intends, or the official
                        code's sampler with its index bug (default ${small.sampler})
 Training:

@@ -1,7 +1,8 @@
-// Models: the v2 recipe's small ResNet (28-96 px), smallvgg (28-64 px), DeepCluster's AlexNet-BN and VGG16-BN (224 px), with an optional frozen Sobel front.
+// Models: the v2 recipe's small ResNet (28-96 px), DeepCluster-v2's ResNet-50 (224 px), smallvgg (28-64 px), DeepCluster's AlexNet-BN and VGG16-BN (224 px), with an optional frozen Sobel front.
 import type { ConvNet, ModelOptions } from './types';
 import { DeepClusterConvNet } from './convNet';
-import { SmallResNet } from './resnet';
+import { ResNet } from './resnet';
+import { isResNetArch } from './resnetSpec';
 
 export type { ConvNet, LayerSummary, ModelOptions } from './types';
 export { architectureSpec, minimumInputSize } from './architectures';
@@ -11,5 +12,5 @@ export { SOBEL_KERNELS } from './sobel';
 
 /** Builds and initialises a model; throws a one-line error when the input size does not fit the architecture. */
 export function createModel(options: ModelOptions): ConvNet {
-  return options.arch === 'resnet' ? new SmallResNet(options) : new DeepClusterConvNet(options);
+  return isResNetArch(options.arch) ? new ResNet(options) : new DeepClusterConvNet(options);
 }

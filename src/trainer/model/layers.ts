@@ -52,11 +52,18 @@ export function conv2dWithoutBias(x: tf.Tensor4D, spec: ConvBlockSpec, v: ConvVa
  * the filter and bias (w * s, (b - mean) * s + beta with s = gamma / sqrt(var + eps)), so the feature pass makes
  * one backend call per block (XNNPACK applies bias and ReLU in the convolution) instead of four full-size passes.
  */
-export function convBnReluEval(x: tf.Tensor4D, spec: ConvBlockSpec, v: ConvVariables, bn: BatchNormVariables, eps: number): tf.Tensor4D {
+export function convBnReluEval(
+  x: tf.Tensor4D,
+  spec: ConvBlockSpec,
+  v: ConvVariables,
+  bn: BatchNormVariables,
+  eps: number,
+  activation: 'relu' | 'linear' = 'relu',
+): tf.Tensor4D {
   const scale = tf.mul(bn.gamma, tf.rsqrt(tf.add(bn.runningVar, eps)));
   const filter = tf.mul(v.weight, scale) as tf.Tensor4D;
   const bias = tf.add(tf.mul(tf.sub(v.bias, bn.runningMean), scale), bn.beta);
-  return tf.fused.conv2d({ x, filter, strides: spec.stride, pad: convPadding(spec), bias, activation: 'relu' });
+  return tf.fused.conv2d({ x, filter, strides: spec.stride, pad: convPadding(spec), bias, activation });
 }
 
 export function dense(x: tf.Tensor2D, v: DenseVariables): tf.Tensor2D {

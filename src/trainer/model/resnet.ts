@@ -1,15 +1,15 @@
-// The v2 recipe's small ResNet (resnetSpec.ts says why this shape) as a ConvNet: [Sobel] -> stem -> basic blocks
-// -> global average pooling -> [ReLU -> top layer]. The trunk's pooled output is the feature (featureDim 128).
+// The ResNets of resnetSpec.ts (the v2 recipe's small one, and ResNet-50) as a ConvNet: [Sobel] -> stem -> [max
+// pool] -> residual blocks -> average pooling -> [ReLU -> top layer]. The trunk's pooled output is the feature.
 // Same conventions as DeepClusterConvNet: NHWC, PyTorch BatchNorm semantics, weights under stable names.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConvNet, LayerSummary, ModelOptions } from './types';
 import type { ConvBlockSpec } from './architectures';
 import { BN_EPSILON, createBatchNorm, updateRunningStatistics, type BatchNormVariables } from './batchNorm';
 import { batchNormTrain } from '../engine/ops/batchNorm';
-import { conv2dWithoutBias, createConv, createDense, dense, type ConvVariables, type DenseVariables } from './layers';
+import { conv2dWithoutBias, convBnReluEval, createConv, createDense, dense, type ConvVariables, type DenseVariables } from './layers';
 import { tensorSeed } from './init';
 import { sobel, sobelFilter } from './sobel';
-import { resnetBlocks, resnetSpec, summarizeResNet, type ResNetBlock } from './resnetSpec';
+import { resnetBlocks, resnetBnName, resnetSpec, summarizeResNet, type ResNetArch, type ResNetBlock } from './resnetSpec';
 
 interface ConvUnit {
   spec: ConvBlockSpec;
@@ -19,35 +19,45 @@ interface ConvUnit {
   bnName: string;
 }
 
-export class SmallResNet implements ConvNet {
+export class ResNet implements ConvNet {
   readonly options: ModelOptions;
   readonly featureDim: number;
   private readonly sobelFilter: tf.Variable<tf.Rank.R4> | null;
   private readonly units = new Map<string, ConvUnit>();
   private readonly stem: ConvUnit;
-  private readonly blocks: { spec: ResNetBlock; a: ConvUnit; b: ConvUnit; down?: ConvUnit }[] = [];
+  private readonly blocks: { spec: ResNetBlock; convs: ConvUnit[]; down?: ConvUnit }[] = [];
   private top: DenseVariables | null = null;
   private readonly poolGrid: number;
+  private readonly stemPool: boolean;
 
   constructor(options: ModelOptions) {
     this.options = { ...options };
-    if (!Number.isInteger(options.inputSize) || options.inputSize < 8) throw new Error(`resnet needs an input of at least 8 px, got ${options.inputSize}`);
+    const arch = options.arch as ResNetArch;
+    // ResNet-50's stem, pool and three stride-2 stages shrink the input 32x: below 32 px the last map is empty.
+    const minimum = arch === 'resnet50' ? 32 : 8;
+    if (!Number.isInteger(options.inputSize) || options.inputSize < minimum) throw new Error(`${arch} needs an input of at least ${minimum} px, got ${options.inputSize}`);
     if (!Number.isInteger(options.inputChannels) || options.inputChannels < 1) {
-      throw new Error(`resnet: input channels must be a positive integer, got ${options.inputChannels}`);
+      throw new Error(`${arch}: input channels must be a positive integer, got ${options.inputChannels}`);
     }
-    const spec = resnetSpec(options.inputSize);
+    const spec = resnetSpec(arch, options.inputSize);
     this.featureDim = spec.featureDim;
     this.poolGrid = spec.poolGrid;
+    this.stemPool = spec.stemPool;
     this.sobelFilter = options.sobel ? tf.variable(sobelFilter(), false) : null;
     const unit = (s: ConvBlockSpec, inChannels: number): ConvUnit => {
-      const bnName = s.name.startsWith('down') ? `downbn${s.name.slice(4)}` : `bn${s.name.slice(4)}`;
-      const u = { spec: s, conv: createConv(s, inChannels, tensorSeed(options.seed, `${s.name}.weight`)), bn: createBatchNorm(s.filters), bnName };
+      const u = { spec: s, conv: createConv(s, inChannels, tensorSeed(options.seed, `${s.name}.weight`)), bn: createBatchNorm(s.filters), bnName: resnetBnName(s.name) };
       this.units.set(s.name, u);
       return u;
     };
     this.stem = unit(spec.stem, options.sobel ? 2 : options.inputChannels);
     for (const b of resnetBlocks(spec)) {
-      this.blocks.push({ spec: b, a: unit(b.a, b.inChannels), b: unit(b.b, b.a.filters), down: b.down ? unit(b.down, b.inChannels) : undefined });
+      let inC = b.inChannels;
+      const convs = b.convs.map((c) => {
+        const u = unit(c, inC);
+        inC = c.filters;
+        return u;
+      });
+      this.blocks.push({ spec: b, convs, down: b.down ? unit(b.down, b.inChannels) : undefined });
     }
   }
 
@@ -89,9 +99,9 @@ export class SmallResNet implements ConvNet {
     return tf.tidy(() => this.forward(x, false, layer) as tf.Tensor4D);
   }
 
-  /** The main-path convs; a block's second conv stands for the block's output (after the residual and ReLU). */
+  /** The main-path convs; a block's last conv stands for the block's output (after the residual and ReLU). */
   convLayerNames(): string[] {
-    return [this.stem.spec.name, ...this.blocks.flatMap((b) => [b.a.spec.name, b.b.spec.name])];
+    return [this.stem.spec.name, ...this.blocks.flatMap((b) => b.convs.map((u) => u.spec.name))];
   }
 
   setDropoutSeed(): void {
@@ -132,7 +142,7 @@ export class SmallResNet implements ConvNet {
     for (const [name, t] of weights) {
       if (name.startsWith('top.')) continue;
       const v = current.get(name);
-      if (!v) throw new Error(`loadWeights: unknown weight "${name}" for resnet${this.sobelFilter ? '' : ' without Sobel'}`);
+      if (!v) throw new Error(`loadWeights: unknown weight "${name}" for ${this.options.arch}${this.sobelFilter ? '' : ' without Sobel'}`);
       if (!tf.util.arraysEqual(t.shape, v.shape)) throw new Error(`loadWeights: ${name} has shape [${t.shape}], expected [${v.shape}]`);
     }
     const missing = [...current.keys()].filter((n) => !n.startsWith('sobel.') && !n.startsWith('top.') && !weights.has(n));
@@ -153,19 +163,17 @@ export class SmallResNet implements ConvNet {
     this.top = null;
   }
 
-  /** conv -> BatchNorm (batch statistics in training, running ones in eval) -> optional ReLU. */
+  /**
+   * conv -> BatchNorm (batch statistics in training, running ones in eval) -> optional ReLU. Eval mode is one
+   * fused convolution with the BatchNorm folded in (ResNet-50's feature pass is 53 of them).
+   */
   private convBn(x: tf.Tensor4D, u: ConvUnit, training: boolean, relu: boolean): tf.Tensor4D {
+    if (!training) return convBnReluEval(x, u.spec, u.conv, u.bn, BN_EPSILON, relu ? 'relu' : 'linear');
     const c = conv2dWithoutBias(x, u.spec, u.conv);
-    if (training) {
-      const { y, mean, variance } = batchNormTrain(c, u.bn.gamma, u.bn.beta, BN_EPSILON, { bias: u.conv.bias, relu });
-      const [n, h, w] = c.shape;
-      updateRunningStatistics(u.bn, mean, variance, n * h * w);
-      return y;
-    }
-    const scale = tf.mul(u.bn.gamma, tf.rsqrt(tf.add(u.bn.runningVar, BN_EPSILON)));
-    const shift = tf.add(tf.mul(tf.sub(u.conv.bias, u.bn.runningMean), scale), u.bn.beta);
-    const y = tf.add(tf.mul(c, scale), shift) as tf.Tensor4D;
-    return relu ? tf.relu(y) : y;
+    const { y, mean, variance } = batchNormTrain(c, u.bn.gamma, u.bn.beta, BN_EPSILON, { bias: u.conv.bias, relu });
+    const [n, h, w] = c.shape;
+    updateRunningStatistics(u.bn, mean, variance, n * h * w);
+    return y;
   }
 
   /** The trunk up to the pooled feature, or up to the named conv's activation. */
@@ -173,13 +181,18 @@ export class SmallResNet implements ConvNet {
     let h: tf.Tensor4D = this.sobelFilter ? sobel(x, this.sobelFilter) : x;
     h = this.convBn(h, this.stem, training, true);
     if (until === this.stem.spec.name) return h;
+    // Max pool 3x3 / 2 with PyTorch's padding 1: after a ReLU, zeros pad as -infinity would.
+    if (this.stemPool) h = tf.maxPool(tf.pad(h, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 2, 'valid');
     for (const block of this.blocks) {
-      const a = this.convBn(h, block.a, training, true);
-      if (until === block.a.spec.name) return a;
-      const b = this.convBn(a, block.b, training, false);
+      let y = h;
+      const last = block.convs.length - 1;
+      for (const [i, u] of block.convs.entries()) {
+        y = this.convBn(y, u, training, i < last);
+        if (i < last && until === u.spec.name) return y;
+      }
       const shortcut = block.down ? this.convBn(h, block.down, training, false) : h;
-      h = tf.relu(tf.add(b, shortcut)) as tf.Tensor4D;
-      if (until === block.b.spec.name) return h;
+      h = tf.relu(tf.add(y, shortcut)) as tf.Tensor4D;
+      if (until === block.convs[last]!.spec.name) return h;
     }
     return adaptiveAvgPool(h, this.poolGrid);
   }
@@ -187,7 +200,7 @@ export class SmallResNet implements ConvNet {
   private checkInput(x: tf.Tensor4D, fullSize: boolean): void {
     const { inputSize: s, inputChannels: c } = this.options;
     if (x.rank !== 4 || x.shape[3] !== c || (fullSize && (x.shape[1] !== s || x.shape[2] !== s))) {
-      throw new Error(`resnet: expected input [n, ${s}, ${s}, ${c}] (NHWC), got [${x.shape}]`);
+      throw new Error(`${this.options.arch}: expected input [n, ${s}, ${s}, ${c}] (NHWC), got [${x.shape}]`);
     }
   }
 }

@@ -1,7 +1,7 @@
 // Layer table of a model (what the checkpoint inspector shows), computed from the architecture data alone.
 import type { LayerSummary, ModelOptions } from './types';
 import { architectureSpec, checkInputSize, featureSizes } from './architectures';
-import { summarizeResNet } from './resnetSpec';
+import { isResNetArch, summarizeResNet } from './resnetSpec';
 
 /** The number of channels conv1 sees: 2 Sobel gradients, or the image's own channels. */
 export function conv1InputChannels(options: Pick<ModelOptions, 'sobel' | 'inputChannels'>): number {
@@ -14,7 +14,7 @@ export function conv1InputChannels(options: Pick<ModelOptions, 'sobel' | 'inputC
  * as in PyTorch's `parameters()`). `k` > 0 adds the top layer (with the ReLU on fc7 before it).
  */
 export function summarizeModel(options: ModelOptions, k = 0): LayerSummary[] {
-  if (options.arch === 'resnet') return summarizeResNet(options, k);
+  if (isResNetArch(options.arch)) return summarizeResNet(options, k);
   const spec = architectureSpec(options.arch);
   checkInputSize(spec, options.inputSize);
   const r = featureSizes(spec, options.inputSize);

@@ -4,7 +4,7 @@ import type { ArchName, RecipeName, TrainConfig } from '../../protocol/config';
 import { defaultV2Settings } from '../train/v2/settings';
 
 /** Size of fc7, the features that are clustered: the ceiling for --pca. */
-export const FEATURE_DIM: Record<ArchName, number> = { resnet: 512, smallvgg: 512, alexnet: 4096, vgg16: 4096 };
+export const FEATURE_DIM: Record<ArchName, number> = { resnet: 512, smallvgg: 512, alexnet: 4096, vgg16: 4096, resnet50: 2048 };
 
 /** The official code's seed (main.py `--seed` default 31); the peer run used it too. */
 export const DEFAULT_SEED = 31;
@@ -48,7 +48,9 @@ export function defaultsFor(arch: ArchName): TrainDefaults {
   }
   return {
     ...common,
-    // alexnet / vgg16: the official ImageNet settings (main.sh): k 10 000, PCA 256, 224 px crops. `--epochs`
+    // ResNet-50 (DeepCluster-v2's) has no Sobel front: its colour augmentations do that job.
+    ...(arch === 'resnet50' ? { sobel: false } : {}),
+    // alexnet / vgg16 / resnet50: the official ImageNet settings (main.sh): k 10 000, PCA 256, 224 px crops. `--epochs`
     // defaults to 200 in main.py; the paper's Table 1 used 500 (deepcluster#32).
     k: 10000,
     pca: 256,

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { TrainConfig } from '../../protocol/config';
 import type { EngineInfo } from '../../protocol/engine';
 import type { EpochMetrics, Phase } from '../../protocol/events';
-import { datasetSizeDefaults } from './defaults';
+import { UsageError } from '../usageError';
+import { datasetSizeDefaults, FEATURE_DIM } from './defaults';
+import { applyInitWeights, configForInit, disposeInit, readInitWeights, type InitWeights } from './initFrom';
 import { validateAgainstDataset } from './validateConfig';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
@@ -35,13 +37,26 @@ export interface SessionOptions {
 }
 
 export async function train(given: TrainConfig, opts: SessionOptions): Promise<string> {
-  const dataset = await openData(given, opts);
-  const config = datasetSizeDefaults(given, dataset.size, opts.explicit ?? new Set());
-  validateAgainstDataset(config, dataset.size);
-  const engine = await initEngine(config.backend, { log: opts.log });
-  const manifest = newRunManifest({ config, dataset: dataset.info, engine, versions: versions() });
-  await createRunDir(config.out, manifest);
-  return run(config.out, config, dataset, engine, opts, undefined);
+  // --init: the checkpoint decides the architecture (and with it the defaults) before the data is read; its
+  // weights become tensors, so the engine comes first.
+  const early = given.init ? await initEngine(given.backend, { log: opts.log }) : undefined;
+  const init = given.init ? await readInitWeights(given.init) : undefined;
+  try {
+    const chosen = init ? configForInit(given, init, opts.explicit ?? new Set()) : given;
+    if (init) {
+      opts.log(`starting from ${init.description}`);
+      if (chosen.pca > FEATURE_DIM[chosen.arch]) throw new UsageError(`--pca ${chosen.pca} is larger than the feature size of ${chosen.arch} (${FEATURE_DIM[chosen.arch]})`);
+    }
+    const dataset = await openData(chosen, opts);
+    const config = datasetSizeDefaults(chosen, dataset.size, opts.explicit ?? new Set());
+    validateAgainstDataset(config, dataset.size);
+    const engine = early ?? (await initEngine(config.backend, { log: opts.log }));
+    const manifest = newRunManifest({ config, dataset: dataset.info, engine, versions: versions() });
+    await createRunDir(config.out, manifest);
+    return await run(config.out, config, dataset, engine, opts, undefined, init);
+  } finally {
+    if (init) disposeInit(init);
+  }
 }
 
 export async function resume(runDir: string, opts: SessionOptions): Promise<string> {
@@ -75,7 +90,15 @@ async function openData(config: TrainConfig, opts: SessionOptions): Promise<Data
   });
 }
 
-async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine: EngineInfo, opts: SessionOptions, checkpointDir: string | undefined): Promise<string> {
+async function run(
+  runDir: string,
+  config: TrainConfig,
+  dataset: Dataset,
+  engine: EngineInfo,
+  opts: SessionOptions,
+  checkpointDir: string | undefined,
+  init?: InitWeights,
+): Promise<string> {
   const events = EventLog.open(runDir, opts.json ? { mirror: true } : {});
   await writePidFile(runDir);
   let stop = false;
@@ -88,6 +111,15 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
   process.on('SIGTERM', onSignal);
 
   const model = createModel({ arch: config.arch, inputSize: config.inputSize, inputChannels: dataset.channels, sobel: config.sobel, seed: config.seed });
+  // A fresh run's pretrained weights (on resume the checkpoint holds newer ones).
+  if (init && !checkpointDir) {
+    try {
+      applyInitWeights(model, init);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
   await updateRunManifest(runDir, { status: 'running', engine });
   await writeImageNames(runDir, dataset.size, (i) => dataset.itemName(i), true);
   if (dataset.skipped.length) {
@@ -128,7 +160,7 @@ async function run(runDir: string, config: TrainConfig, dataset: Dataset, engine
 
   try {
     if ((config.recipe ?? 'paper') === 'v2') {
-      await runV2Recipe({ ...recipe, onInitial: (metrics) => events.emit({ type: 'initialClustering', metrics }) });
+      await runV2Recipe({ ...recipe, init: checkpointDir ? undefined : init, onInitial: (metrics) => events.emit({ type: 'initialClustering', metrics }) });
     } else {
       await runPaperRecipe({ ...recipe, engine });
     }

@@ -73,7 +73,7 @@ test('every train flag lands in the config, paths resolved against cwd', () => {
 test('each bad value is a one-line error naming the flag', () => {
   const cases: [string[], RegExp][] = [
     [['--bogus'], /^unknown flag --bogus for `deepcluster train`/],
-    [['--arch', 'resnet50'], /^--arch: unknown arch 'resnet50'; valid: resnet, smallvgg, alexnet, vgg16$/],
+    [['--arch', 'resnet101'], /^--arch: unknown arch 'resnet101'; valid: resnet, smallvgg, alexnet, vgg16, resnet50$/],
     [['--recipe', 'v3'], /^--recipe: unknown recipe 'v3'; valid: v2, paper$/],
     [['--backend', 'cuda'], /^--backend: unknown backend 'cuda'; valid: auto, tensorflow, webgpu, wasm, cpu$/],
     [['--clustering', 'dbscan'], /^--clustering: .*valid: kmeans, pic$/],

@@ -1,6 +1,7 @@
-// A facebookresearch/deepcluster checkpoint ({'epoch', 'arch', 'state_dict', 'optimizer'}, or a bare state_dict)
-// -> which of our models it is (arch, k, Sobel, input channels and size) and the model itself with its weights.
-// The key mapping and the layout conversions are importPytorch.ts's.
+// A facebookresearch/deepcluster checkpoint ({'epoch', 'arch', 'state_dict', 'optimizer'}, or a bare state_dict),
+// or a DeepCluster-v2 ResNet-50 from facebookresearch/swav (resnet50Model.ts) -> which of our models it is (arch,
+// k, Sobel, input channels and size, the v2 head) and the model itself with its weights. The key mappings and the
+// layout conversions are importPytorch.ts's and importPytorchResNet.ts's.
 import * as path from 'node:path';
 import type { ArchName } from '../../../protocol/config';
 import type { ConvNet, LayerSummary, ModelOptions } from '../types';
@@ -8,6 +9,9 @@ import { architectureSpec, featureSizes, minimumInputSize } from '../architectur
 import { summarizeModel } from '../summary';
 import { createModel } from '../index';
 import { importPytorchStateDict, pytorchKeyNames, type PytorchTensor } from '../importPytorch';
+import { importResNet50StateDict } from '../importPytorchResNet';
+import { ProjectionHead, isHeadWeight } from '../projectionHead';
+import { describeResNet50, isResNet50, type PytorchHeadInfo } from './resnet50Model';
 import { PytorchCheckpointError } from './errors';
 import { isTorchTensor, numel, tensorToFloat32, type TorchTensor } from './tensor';
 import type { PytorchCheckpoint } from './readCheckpoint';
@@ -17,8 +21,10 @@ export interface PytorchModelInfo {
   format: PytorchCheckpoint['format'];
   bytes: number;
   options: ModelOptions;
-  /** Clusters of the top layer (top_layer.bias), 0 without one. */
+  /** Clusters of the top layer (top_layer.bias), or of DeepCluster-v2's first prototype set; 0 without one. */
   k: number;
+  /** DeepCluster-v2's projection head and prototype sets, when the file has them. */
+  head?: PytorchHeadInfo;
   /** What the file's 'arch' field says, when it has one. */
   archField?: string;
   epoch?: number;
@@ -76,16 +82,13 @@ function inferInputSize(ck: PytorchCheckpoint, arch: ArchName, channels: number,
   fail(ck, `no input size gives ${arch} a ${side}x${side} map before fc6`);
 }
 
-/** Reads what the checkpoint is without converting any tensor. */
-export function describeDeepClusterCheckpoint(ck: PytorchCheckpoint): PytorchModelInfo {
-  const sd = findStateDict(ck);
-  const byKey = new Map<string, TorchTensor>();
-  for (const [k, t] of sd) byKey.set(stripModule(k), t);
+/** The 2018 release's AlexNet / VGG16 (and our smallvgg): arch, k and Sobel from the features.N / top_layer keys. */
+function describeFeaturesNet(ck: PytorchCheckpoint, sd: Map<string, TorchTensor>, byKey: Map<string, TorchTensor>, archField: unknown): { options: ModelOptions; k: number } {
   const convs = [...byKey].filter(([k, t]) => /^features\.\d+\.weight$/.test(k) && t.shape.length === 4).map(([, t]) => t);
-  const root = ck.root as Map<unknown, unknown>;
-  const archField = sd === root ? undefined : root.get('arch');
   const arch = inferArch(convs);
-  if (!arch) fail(ck, `not a DeepCluster AlexNet or VGG16 state_dict (${convs.length} conv layers under features.N; keys like ${[...sd.keys()].slice(0, 3).join(', ')})`);
+  if (!arch) {
+    fail(ck, `not a DeepCluster AlexNet, VGG16 or ResNet-50 state_dict (${convs.length} conv layers under features.N, no conv1/layer4; keys like ${[...sd.keys()].slice(0, 3).join(', ')})`);
+  }
   if (typeof archField === 'string' && !archField.toLowerCase().startsWith(arch === 'smallvgg' ? 'smallvgg' : arch)) {
     fail(ck, `its 'arch' says ${archField} but its layers are ${arch}'s`);
   }
@@ -98,7 +101,17 @@ export function describeDeepClusterCheckpoint(ck: PytorchCheckpoint): PytorchMod
   const lastConv = convs[convs.length - 1]!;
   const options: ModelOptions = { arch, inputSize: inferInputSize(ck, arch, lastConv.shape[0]!, fc6.shape[1]!), inputChannels, sobel, seed: 0 };
   const top = byKey.get('top_layer.bias');
-  const k = top ? top.shape[0]! : 0;
+  return { options, k: top ? top.shape[0]! : 0 };
+}
+
+/** Reads what the checkpoint is without converting any tensor. */
+export function describeDeepClusterCheckpoint(ck: PytorchCheckpoint): PytorchModelInfo {
+  const sd = findStateDict(ck);
+  const byKey = new Map<string, TorchTensor>();
+  for (const [k, t] of sd) byKey.set(stripModule(k), t);
+  const root = ck.root as Map<unknown, unknown>;
+  const archField = sd === root ? undefined : root.get('arch');
+  const { options, k, head } = isResNet50(byKey) ? describeResNet50(byKey, (m) => fail(ck, m)) : { ...describeFeaturesNet(ck, sd, byKey, archField), head: undefined };
   const tensors = [...sd].map(([name, t]) => ({ name, shape: t.shape, dtype: t.storage?.dtype ?? '?' }));
   const isParam = (k: string) => !/(running_mean|running_var|num_batches_tracked)$/.test(k) && !k.startsWith('sobel.');
   const params = [...byKey].filter(([key]) => isParam(key)).reduce((s, [, t]) => s + numel(t.shape), 0);
@@ -110,6 +123,7 @@ export function describeDeepClusterCheckpoint(ck: PytorchCheckpoint): PytorchMod
     bytes: ck.bytes,
     options,
     k,
+    head,
     archField: typeof archField === 'string' ? archField : undefined,
     epoch: typeof epoch === 'number' ? epoch : undefined,
     dataParallel: [...sd.keys()].some((key) => /(^|\.)module\./.test(key)),
@@ -117,7 +131,8 @@ export function describeDeepClusterCheckpoint(ck: PytorchCheckpoint): PytorchMod
     topKeys: sd === root ? [] : [...root.keys()].map(String),
     tensors,
     params,
-    layers: summarizeModel(options, k),
+    // A ResNet-50's k is its prototypes', not a top layer's.
+    layers: summarizeModel(options, head ? 0 : k),
   };
 }
 
@@ -151,21 +166,39 @@ export function stateDictFloat32(ck: PytorchCheckpoint): Map<string, PytorchTens
   return out;
 }
 
-/** Builds our model with the checkpoint's weights (top layer included when the file has one). */
-export function loadDeepClusterModel(ck: PytorchCheckpoint): { model: ConvNet; info: PytorchModelInfo } {
-  const info = describeDeepClusterCheckpoint(ck);
-  const model = createModel(info.options);
+/**
+ * Builds our model with the checkpoint's weights (top layer included when the file has one), at `inputSize` when
+ * given and the architecture allows any (ResNet-50). With `withHead`, a DeepCluster-v2 file's projection head and
+ * prototypes come back as a ProjectionHead when it has the MLP; the caller disposes it.
+ */
+export function loadDeepClusterModel(
+  ck: PytorchCheckpoint,
+  opts: { inputSize?: number; withHead?: boolean } = {},
+): { model: ConvNet; info: PytorchModelInfo; head?: ProjectionHead } {
+  const described = describeDeepClusterCheckpoint(ck);
+  const resnet50 = described.options.arch === 'resnet50';
+  const info = resnet50 && opts.inputSize ? { ...described, options: { ...described.options, inputSize: opts.inputSize } } : described;
+  let model: ConvNet | undefined;
+  let head: ProjectionHead | undefined;
   try {
-    const weights = importPytorchStateDict(info.options, stateDictFloat32(ck));
+    model = createModel(info.options);
+    const sd = stateDictFloat32(ck);
+    const weights = resnet50 ? importResNet50StateDict(info.options, sd) : importPytorchStateDict(info.options, sd);
     try {
-      model.loadWeights(weights);
+      model.loadWeights(new Map([...weights].filter(([name]) => !isHeadWeight(name))));
+      const h = info.head;
+      if (opts.withHead && h?.hiddenDim) {
+        head = new ProjectionHead({ inputDim: model.featureDim, hiddenDim: h.hiddenDim, outputDim: h.outputDim, prototypes: h.prototypes, seed: 0 });
+        head.loadWeights(weights);
+      }
     } finally {
       for (const t of weights.values()) t.dispose();
     }
   } catch (e) {
-    model.dispose();
+    model?.dispose();
+    head?.dispose();
     if (e instanceof PytorchCheckpointError) throw e;
     fail(ck, (e as Error).message);
   }
-  return { model, info };
+  return { model, info, head };
 }

@@ -10,6 +10,7 @@ import { namedParameters, Sgd } from '../sgd';
 import { restoreV2Checkpoint } from './checkpoint';
 import { runV2Epochs, stepsPerEpoch, type V2Clustering, type V2Run } from './loop';
 import { defaultV2Settings } from './settings';
+import { initHeadWeights, type InitWeights } from '../initFrom';
 
 export interface V2RecipeContext extends Pick<V2Run, 'runDir' | 'progress' | 'onEpoch' | 'crashPoint'> {
   config: TrainConfig;
@@ -22,6 +23,8 @@ export interface V2RecipeContext extends Pick<V2Run, 'runDir' | 'progress' | 'on
   /** The clustering before any training, as epoch startEpoch - 1. */
   onInitial(metrics: ClusterMetrics & { epoch: number }): void;
   log(line: string): void;
+  /** `--init` weights of a fresh run: their projection head is loaded when its sizes match. */
+  init?: InitWeights;
 }
 
 export async function runV2Recipe(ctx: V2RecipeContext): Promise<void> {
@@ -34,6 +37,13 @@ export async function runV2Recipe(ctx: V2RecipeContext): Promise<void> {
     prototypes: Array.from({ length: settings.heads }, () => config.k),
     seed: config.seed,
   });
+  if (ctx.init) {
+    // The prototypes stay zero: the first clustering fills them for this run's k.
+    const current = head.namedWeights();
+    const { weights, reason } = initHeadWeights(ctx.init, new Map([...current].map(([n, v]) => [n, v.shape])));
+    if (weights) head.loadWeights(new Map([...current, ...weights]));
+    ctx.log(weights ? `projection head from ${ctx.init.description}; prototypes re-created for k ${config.k}` : `new projection head: ${reason}`);
+  }
   const params = namedParameters(model, 'body');
   for (const v of head.variables()) params.set([...head.namedWeights()].find(([, w]) => w === v)![0], v);
   const optimizer = new Sgd(params, { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay });

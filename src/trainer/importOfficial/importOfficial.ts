@@ -1,0 +1,123 @@
+// `deepcluster import-official EXP_DIR --data IMAGEFOLDER`: a run trained elsewhere with the official code
+// (facebookresearch/deepcluster main.py, e.g. on a GPU cluster) becomes one of our run folders, so the tree, the
+// grid's epoch slider, NMI(t, t-1) and the label metrics work on it. Per epoch of the `clusters` log: one
+// checkpoint with that epoch's assignments, label histograms and metrics, and the network's weights where the
+// experiment folder holds them (officialCheckpoints.ts). Nothing is recomputed: no features, so no distances or
+// exemplars (the grid orders members by index).
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainConfig } from '../../protocol/config';
+import type { EpochMetrics } from '../../protocol/events';
+import { RUN_FILES, type DatasetInfo } from '../../protocol/run';
+import { defaultsForRecipe } from '../cli/defaults';
+import { folderSource } from '../data/folder';
+import { initEngine } from '../engine';
+import { ari, clusterSizes, hungarianAccuracy, nmi, purity } from '../metrics';
+import { loadDeepClusterModel, readPytorchCheckpoint, describeDeepClusterCheckpoint } from '../model/pytorch';
+import type { ModelOptions } from '../model';
+import { saveCheckpoint } from '../run/checkpoint';
+import { EventLog } from '../run/events';
+import { writeImageNames } from '../run/imageNames';
+import { createRunDir, newRunManifest, setRunStatus, updateRunManifest } from '../run/runDir';
+import { labelHistograms } from '../train/clusteringPhase';
+import { OfficialRunError, readClustersPickle } from './clustersPickle';
+import { imageFolderOrder } from './imageFolderOrder';
+import { officialCheckpoints } from './officialCheckpoints';
+
+export { OfficialRunError };
+
+export interface ImportOfficialOptions {
+  exp: string;
+  data: string;
+  out: string;
+  json: boolean;
+}
+
+export interface ImportOfficialResult {
+  runDir: string;
+  epochs: number;
+  images: number;
+  /** Epochs whose checkpoint holds the network's weights. */
+  withWeights: number[];
+}
+
+export async function importOfficial(o: ImportOfficialOptions, log: (line: string) => void): Promise<ImportOfficialResult> {
+  const clusters = await readClustersPickle(path.join(o.exp, 'clusters'));
+  const order = await imageFolderOrder(o.data);
+  if (order.paths.length !== clusters.images) {
+    throw new OfficialRunError(
+      `${o.exp}/clusters indexes ${clusters.images} images but ${o.data} holds ${order.paths.length} in torchvision ImageFolder order (class folders, sorted); is it the folder the run was trained on?`,
+    );
+  }
+  // Weights are only converted and written, never run: the plain-JS backend starts fastest.
+  await initEngine('cpu', { log: () => undefined });
+  const sources = await officialCheckpoints(o.exp);
+  if (sources.size === 0) throw new OfficialRunError(`${o.exp}: no checkpoint.pth.tar or checkpoints/checkpoint_*.pth.tar`);
+  const first = [...sources.values()].sort((a, b) => b.epoch - a.epoch)[0]!;
+  const options: ModelOptions = describeDeepClusterCheckpoint(await readPytorchCheckpoint(first.file)).options;
+  const E = clusters.epochs.length;
+  const labelled = order.classNames.length >= 2;
+  const labels = labelled ? order.labels : undefined;
+  const source = await folderSource(o.data);
+  const dataset: DatasetInfo = {
+    path: o.data, kind: 'folder', images: order.paths.length, fingerprint: source.fingerprint, labelled,
+    classNames: labelled ? order.classNames : undefined, channels: 3, skipped: 0,
+  };
+  const config: TrainConfig = {
+    ...defaultsForRecipe('paper', options.arch), data: o.data, out: o.out, k: clusters.k[0]!, epochs: E,
+    inputSize: options.inputSize, sobel: options.sobel,
+  };
+  await createRunDir(o.out, newRunManifest({ config, dataset, versions: { node: process.versions.node } }));
+  await updateRunManifest(o.out, { importedFrom: path.resolve(o.exp) });
+  await writeImageNames(path.join(o.out, RUN_FILES.images), order.paths.length, (i) => order.paths[i]!);
+  const events = EventLog.open(o.out, o.json ? { mirror: true } : {});
+  const withWeights: number[] = [];
+  try {
+    for (let e = 0; e < E; e++) {
+      const a = clusters.epochs[e]!;
+      const k = clusters.k[e]!;
+      const prev = e > 0 ? clusters.epochs[e - 1] : undefined;
+      const metrics: EpochMetrics = {
+        epoch: e,
+        loss: NaN, // the official code logs no loss in its folder: written as null, shown as '-'
+        nmiPrev: prev ? nmi(a, prev, 'geometric') : undefined,
+        nmiLabels: labels ? nmi(a, labels, 'geometric') : undefined,
+        nmiLabelsArithmetic: labels ? nmi(a, labels, 'arithmetic') : undefined,
+        ari: labels ? ari(a, labels) : undefined,
+        accuracy: labels ? hungarianAccuracy(a, labels) : undefined,
+        purity: labels ? purity(a, labels) : undefined,
+        clusters: clusterSizes(a, k),
+        seconds: { epoch: 0 },
+      };
+      const src = sources.get(e);
+      let weights = new Map<string, tf.Tensor>();
+      let dispose = () => undefined as void;
+      if (src) {
+        const { model } = loadDeepClusterModel(await readPytorchCheckpoint(src.file));
+        weights = model.namedWeights();
+        dispose = () => model.dispose();
+        withWeights.push(e);
+      }
+      try {
+        const ref = await saveCheckpoint(o.out, {
+          epoch: e, arch: options.arch, modelOptions: { ...options }, weights, assignments: a, k,
+          labelHistograms: labels ? labelHistograms(a, k, labels, order.classNames) : undefined, metrics,
+        });
+        events.emit({ type: 'epoch', metrics });
+        events.emit({ type: 'checkpoint', epoch: e, path: ref.dir });
+        await updateRunManifest(o.out, { epochsDone: e + 1 });
+        log(`epoch ${e}: k ${k}, NMI(t,t-1) ${metrics.nmiPrev?.toFixed(3) ?? '-'}, NMI(labels) ${metrics.nmiLabels?.toFixed(3) ?? '-'}${src ? `, weights from ${path.relative(o.exp, src.file)}` : ''}`);
+      } finally {
+        dispose();
+      }
+    }
+    await setRunStatus(o.out, 'finished', `imported from ${path.resolve(o.exp)} (official DeepCluster run)`);
+    events.emit({ type: 'done', epochs: E, runDir: o.out });
+  } catch (err) {
+    await setRunStatus(o.out, 'failed', err instanceof Error ? err.message : String(err)).catch(() => undefined);
+    throw err;
+  } finally {
+    events.close();
+  }
+  return { runDir: o.out, epochs: E, images: order.paths.length, withWeights };
+}
