@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadCheckpoint } from '../../../src/trainer/run/checkpoint';
-import { readRunManifest } from '../../../src/trainer/run/runDir';
+import { readRunManifest } from '../../../src/runfolder/manifest';
 import { readImageNames } from '../../../src/runfolder/imageNames';
 import { imageFolderOrder } from '../../../src/trainer/importOfficial/imageFolderOrder';
 import { nmi } from '../../../src/trainer/metrics';

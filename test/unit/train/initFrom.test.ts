@@ -16,7 +16,7 @@ import { parseArgs, UsageError, type ParsedTrain } from '../../../src/trainer/cl
 import { applyInitWeights, configForInit, type InitWeights } from '../../../src/trainer/train/initFrom';
 import { convertConvWeight } from '../../../src/trainer/model/importPytorch';
 import { loadCheckpoint } from '../../../src/trainer/run/checkpoint';
-import { readRunManifest } from '../../../src/trainer/run/runDir';
+import { readRunManifest } from '../../../src/runfolder/manifest';
 import { runCli } from '../cliRunner';
 import { tempDir } from '../run/fixture';
 
