@@ -12,7 +12,7 @@ import type { PidInfo, TrainerLiveness } from '../../runfolder/liveness';
 import { isRunDir, readRunManifest } from '../../runfolder/manifest';
 import { readRun } from '../../runfolder/runs';
 import { readSkipped } from '../../runfolder/skipped';
-import { UsageError } from './args';
+import { UsageError } from '../usageError';
 import { formatQualityReport } from '../eval/formatQuality';
 import { formatPytorchReport, inspectPytorch, isPytorchCheckpointPath, type PytorchReport } from './inspectPytorch';
 

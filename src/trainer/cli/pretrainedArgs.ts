@@ -2,7 +2,8 @@
 // every bad value is a one-line UsageError naming the flag.
 import * as path from 'node:path';
 import { BACKENDS, type BackendRequest } from '../../protocol/config';
-import { defaultOutDir, readFlags, noPositionals, positiveInt, UsageError } from './args';
+import { UsageError } from '../usageError';
+import { defaultOutDir, readFlags, noPositionals, positiveInt } from './flags';
 import { helpText } from './help';
 // Types only: parsing arguments loads no tfjs.
 import type { ClusterOptions } from '../pretrained/cluster';

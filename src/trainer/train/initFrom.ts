@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../protocol/config';
-import { UsageError } from '../cli/args';
+import { UsageError } from '../usageError';
 import { defaultsForRecipe } from './defaults';
 import type { ConvNet, ModelOptions } from '../model';
 import { isResNetArch } from '../model/resnetSpec';
