@@ -1,5 +1,6 @@
 // `deepcluster inspect CHECKPOINT|RUN`: what a run or a checkpoint holds, from disk only (no backend, no
 // tensors), as a human summary or as JSON.
+import { clusterSizeSummary, type ClusterSizeSummary } from '../metrics/clusterSizes';
 import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -15,15 +16,6 @@ import { readSkipped } from '../../runfolder/skipped';
 import { UsageError } from '../usageError';
 import { formatQualityReport } from '../eval/formatQuality';
 import { formatPytorchReport, inspectPytorch, isPytorchCheckpointPath, type PytorchReport } from './inspectPytorch';
-
-export interface ClusterSizeSummary {
-  k: number;
-  images: number;
-  empty: number;
-  smallest: number;
-  largest: number;
-  median: number;
-}
 
 export interface CheckpointReport {
   kind: 'checkpoint';
@@ -145,23 +137,8 @@ export async function inspectCheckpoint(dir: string): Promise<CheckpointReport> 
     optimizer: optimizer
       ? { tensors: optimizer.weightsManifest.reduce((s, g) => s + g.weights.length, 0), config: optimizer.config ?? {} }
       : undefined,
-    clusterSizes: assignments ? clusterSizes(assignments.data as Int32Array, manifest.k) : undefined,
+    clusterSizes: assignments ? clusterSizeSummary(assignments.data, manifest.k) : undefined,
     metrics: await readJsonFile<EpochMetrics>('metrics'),
-  };
-}
-
-/** Empty / smallest / largest / median cluster size of an assignment into k clusters. */
-export function clusterSizes(assignments: Int32Array, k: number): ClusterSizeSummary {
-  const sizes = new Array<number>(k).fill(0);
-  for (const c of assignments) if (c >= 0 && c < k) sizes[c]!++;
-  const sorted = [...sizes].sort((a, b) => a - b);
-  return {
-    k,
-    images: assignments.length,
-    empty: sizes.filter((s) => s === 0).length,
-    smallest: sorted[0] ?? 0,
-    largest: sorted[sorted.length - 1] ?? 0,
-    median: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : 0,
   };
 }
 

@@ -12,7 +12,7 @@ import type { DatasetInfo } from '../../protocol/run';
 import { defaultsForRecipe } from '../train/defaults';
 import { folderSource } from '../data/folder';
 import { initEngine } from '../engine';
-import { ari, clusterSizes, hungarianAccuracy, nmi, purity } from '../metrics';
+import { clusterMetrics } from '../metrics';
 import { loadDeepClusterModel, readPytorchCheckpoint, describeDeepClusterCheckpoint } from '../model/pytorch';
 import type { ModelOptions } from '../model';
 import { saveCheckpoint } from '../run/checkpoint';
@@ -80,13 +80,7 @@ export async function importOfficial(o: ImportOfficialOptions, log: (line: strin
       const metrics: EpochMetrics = {
         epoch: e,
         loss: NaN, // the official code logs no loss in its folder: written as null, shown as '-'
-        nmiPrev: prev ? nmi(a, prev, 'geometric') : undefined,
-        nmiLabels: labels ? nmi(a, labels, 'geometric') : undefined,
-        nmiLabelsArithmetic: labels ? nmi(a, labels, 'arithmetic') : undefined,
-        ari: labels ? ari(a, labels) : undefined,
-        accuracy: labels ? hungarianAccuracy(a, labels) : undefined,
-        purity: labels ? purity(a, labels) : undefined,
-        clusters: clusterSizes(a, k),
+        ...clusterMetrics(a, k, prev, labels),
         seconds: { epoch: 0 },
       };
       const src = sources.get(e);

@@ -1,4 +1,4 @@
-// Cluster size summary logged every epoch (EpochMetrics.clusters).
+// Cluster sizes: the summary logged every epoch (EpochMetrics.clusters) and the one `inspect` shows.
 
 export interface ClusterSizes {
   k: number;
@@ -21,4 +21,18 @@ export function clusterSizes(assignments: ArrayLike<number>, k: number): Cluster
     largest = Math.max(largest, c);
   }
   return { k, empty, largest, smallest: Number.isFinite(smallest) ? smallest : 0 };
+}
+
+/** What `inspect` shows of an assignment: clusterSizes plus the image count and the median cluster size. */
+export interface ClusterSizeSummary extends ClusterSizes {
+  images: number;
+  /** Median size over all k clusters (empty ones count as 0). */
+  median: number;
+}
+
+export function clusterSizeSummary(assignments: ArrayLike<number>, k: number): ClusterSizeSummary {
+  const counts = new Int32Array(k);
+  for (let i = 0; i < assignments.length; i++) counts[assignments[i]]++;
+  const sorted = Array.from(counts).sort((a, b) => a - b);
+  return { ...clusterSizes(assignments, k), images: assignments.length, median: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : 0 };
 }

@@ -2,7 +2,8 @@
 export { nmi, type NmiNormaliser } from './nmi';
 export { ari } from './ari';
 export { hungarianAccuracy, purity } from './accuracy';
-export { clusterSizes, type ClusterSizes } from './clusterSizes';
+export { clusterSizes, clusterSizeSummary, type ClusterSizes, type ClusterSizeSummary } from './clusterSizes';
+export { clusterMetrics, type ClusterMetrics } from './clusterMetrics';
 export { knnAccuracy, type KnnOptions } from './knnAccuracy';
 export { maxWeightMatching } from './hungarian';
 export { contingency, type Contingency } from './contingency';

@@ -9,7 +9,7 @@ import { UsageError } from '../usageError';
 import { defaultsFor } from '../train/defaults';
 import { openDataset } from '../data';
 import { initEngine } from '../engine';
-import { ari, clusterSizes, hungarianAccuracy, nmi, purity } from '../metrics';
+import { clusterMetrics } from '../metrics';
 import { EventLog } from '../../runfolder/events';
 import { writeImageNames } from '../../runfolder/imageNames';
 import { createRunDir, newRunManifest, setRunStatus, updateRunManifest } from '../../runfolder/manifest';
@@ -119,13 +119,7 @@ export async function clusterWithModel(o: ClusterOptions, log: (line: string) =>
         const metrics: EpochMetrics = {
           epoch: 0,
           loss: NaN, // no training: written as null, shown as '-'
-          clusteringObjective: c.objective,
-          nmiLabels: labels ? nmi(c.assignments, labels, 'geometric') : undefined,
-          nmiLabelsArithmetic: labels ? nmi(c.assignments, labels, 'arithmetic') : undefined,
-          ari: labels ? ari(c.assignments, labels) : undefined,
-          accuracy: labels ? hungarianAccuracy(c.assignments, labels) : undefined,
-          purity: labels ? purity(c.assignments, labels) : undefined,
-          clusters: clusterSizes(c.assignments, c.k),
+          ...clusterMetrics(c.assignments, c.k, undefined, labels, c.objective),
           seconds: { epoch: tFeatures + tClustering, features: tFeatures, clustering: tClustering },
         };
         events.emit({ type: 'epoch', metrics });

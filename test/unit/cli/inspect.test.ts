@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { inspect, inspectPath, clusterSizes, type CheckpointReport, type RunReport } from '../../../src/trainer/cli/inspect';
+import { inspect, inspectPath, type CheckpointReport, type RunReport } from '../../../src/trainer/cli/inspect';
+import { clusterSizeSummary as clusterSizes } from '../../../src/trainer/metrics/clusterSizes';
 import { saveCheckpoint } from '../../../src/trainer/run/checkpoint';
 import { EventLog } from '../../../src/runfolder/events';
 import { createRunDir, newRunManifest, updateRunManifest } from '../../../src/runfolder/manifest';
@@ -96,6 +97,6 @@ test('inspect CHECKPOINT: files with sizes, weights, and refusal of non-runs', a
   await assert.rejects(inspectPath(path.join(dir, 'nope')), { message: /does not exist$/ });
 });
 
-test('clusterSizes counts empty clusters', () => {
-  assert.deepEqual(clusterSizes(Int32Array.from([0, 0, 3, 3, 3]), 5), { k: 5, images: 5, empty: 3, smallest: 0, largest: 3, median: 0 });
+test('clusterSizeSummary counts empty clusters; smallest is the smallest non-empty one, as every epoch logs it', () => {
+  assert.deepEqual(clusterSizes(Int32Array.from([0, 0, 3, 3, 3]), 5), { k: 5, images: 5, empty: 3, smallest: 2, largest: 3, median: 0 });
 });

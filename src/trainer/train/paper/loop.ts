@@ -10,7 +10,7 @@ import { imagesLists, officialSampler, Rng, uniformSampler } from '../../cluster
 import type { Dataset } from '../../data';
 import type { ConvNet } from '../../model/types';
 import { saveCheckpoint } from '../../run/checkpoint';
-import { clusterMetrics } from '../clusterMetrics';
+import { clusterMetrics } from '../../metrics/clusterMetrics';
 import { clusterFeatures, clusteringCheckpointFields, type EpochClustering } from '../clusteringPhase';
 import { phaseTimer, type LoopProgress } from '../progress';
 import { epochSeed } from '../../seeds';

@@ -13,7 +13,7 @@ import type { Dataset } from '../../data';
 import { multiCropBatch, type MultiCropOptions } from '../../data/multiCrop';
 import type { ConvNet } from '../../model/types';
 import type { ProjectionHead } from '../../model/projectionHead';
-import { clusterMetrics, type ClusterMetrics } from '../clusterMetrics';
+import { clusterMetrics, type ClusterMetrics } from '../../metrics/clusterMetrics';
 import { phaseTimer, type LoopProgress } from '../progress';
 import { epochSeed } from '../../seeds';
 import type { Sgd } from '../sgd';

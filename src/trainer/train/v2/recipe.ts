@@ -5,7 +5,7 @@ import type { Dataset } from '../../data';
 import { multiCropFor } from '../../data/multiCrop';
 import type { ConvNet } from '../../model/types';
 import { ProjectionHead } from '../../model/projectionHead';
-import type { ClusterMetrics } from '../clusterMetrics';
+import type { ClusterMetrics } from '../../metrics/clusterMetrics';
 import { namedParameters, Sgd } from '../sgd';
 import { restoreV2Checkpoint } from './checkpoint';
 import { runV2Epochs, stepsPerEpoch, type V2Clustering, type V2Run } from './loop';

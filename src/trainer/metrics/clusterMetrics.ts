@@ -1,7 +1,10 @@
 // What is measured of each clustering, whichever the recipe: NMI against the previous epoch's clustering (the
 // paper's stability curve), and against the labels when the dataset has them, with ARI, accuracy and purity.
 import type { EpochMetrics } from '../../protocol/events';
-import { ari, clusterSizes, hungarianAccuracy, nmi, purity } from '../metrics';
+import { hungarianAccuracy, purity } from './accuracy';
+import { ari } from './ari';
+import { clusterSizes } from './clusterSizes';
+import { nmi } from './nmi';
 
 export type ClusterMetrics = Omit<EpochMetrics, 'epoch' | 'loss' | 'seconds'>;
 
