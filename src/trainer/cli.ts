@@ -84,7 +84,9 @@ async function main(argv: string[]): Promise<number> {
 function isExpected(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   if (e instanceof UsageError) return true;
-  return ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError', 'OfficialRunError'].includes(e.constructor.name) || /^(--|k-means|PCA)/.test(e.message);
+  // By name as well: a bundle may rename a class, not an explicit `name`.
+  const known = ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError', 'OfficialRunError', 'WasmHeapExhausted'];
+  return known.includes(e.constructor.name) || known.includes(e.name) || /^(--|k-means|PCA)/.test(e.message);
 }
 
 // tfjs-core prints an advert for tfjs-node on stdout the first time a backend initialises; it would corrupt the

@@ -14,7 +14,9 @@ interface WasmModuleLike {
   __heapGuard?: boolean;
 }
 
-export class WasmHeapExhausted extends Error {}
+export class WasmHeapExhausted extends Error {
+  override name = 'WasmHeapExhausted';
+}
 
 /** Installs the guard on the initialised wasm backend; returns false when that backend is not initialised. */
 export function installWasmHeapGuard(): boolean {
@@ -30,7 +32,7 @@ export function installWasmHeapGuard(): boolean {
       throw new WasmHeapExhausted(
         `wasm heap exhausted: cannot allocate ${(bytes / 2 ** 20).toFixed(0)} MiB with ` +
           `${(module.HEAPU8.length / 2 ** 20).toFixed(0)} MiB in use (the wasm backend's limit is 4 GiB); ` +
-          'use a smaller micro-batch',
+          'use a smaller --batch-size or --input-size (--micro-batch with --recipe paper), or a GPU backend',
       );
     }
     return ptr;
