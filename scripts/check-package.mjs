@@ -15,6 +15,7 @@ import { deflateSync } from 'node:zlib';
 const vsix = resolve(process.argv[2] ?? 'deepcluster.vsix');
 const root = mkdtempSync(join(tmpdir(), 'dc-vsix-'));
 const problems = [];
+let cli; // the packaged trainer, once unpacked
 const say = (line) => console.log(`check-package: ${line}`);
 
 /** A w x h RGB PNG of one colour (zlib from Node; no image library needed here). */
@@ -67,7 +68,7 @@ try {
   if (!files.some((f) => /^dist\/native\/.*dawn\.node$/.test(f))) problems.push('no Dawn in dist/native/');
   const js = files.filter((f) => f.startsWith('node_modules') && /\.[cm]?js$/.test(f));
   if (js.length) problems.push(`JavaScript left in node_modules (should be bundled): ${js.join(', ')}`);
-  var cli = join(ext, 'dist', 'trainer', 'cli.js');
+  cli = join(ext, 'dist', 'trainer', 'cli.js');
 
   const threads = availableParallelism();
   const wasm = train('wasm', ['--backend', 'wasm', '--limit', '200', '--epochs', '1', '--k', '5']);

@@ -12,7 +12,7 @@ function arg(name: string, fallback: string): string {
 
 /** C = H diag(lambda) H with H a product of 4 random Householder reflections: eigenvalues known exactly. */
 function knownSpectrum(dim: number, a: number): { c: Float64Array; lambda: Float64Array } {
-  const lambda = Float64Array.from({ length: dim }, (_, m) => Math.pow(m + 1, -a));
+  const lambda = Float64Array.from({ length: dim }, (_, m) => (m + 1) ** -a);
   const c = new Float64Array(dim * dim);
   for (let i = 0; i < dim; i++) c[i * dim + i] = lambda[i];
   let seed = 7;

@@ -43,7 +43,10 @@ async function main(): Promise<void> {
         if (!line.trim()) continue;
         const e = JSON.parse(line) as TrainerEvent;
         if (e.type === 'start') device = `${e.engine.backend} on ${e.engine.device}`;
-        if (e.type === 'epoch') epochs.push(e.metrics), printRow(e.metrics);
+        if (e.type === 'epoch') {
+          epochs.push(e.metrics);
+          printRow(e.metrics);
+        }
         if (e.type === 'evaluation') knn = e.knnAccuracy;
       }
     });

@@ -78,7 +78,7 @@ export function clustersOf(k: number, assignments: Int32Array | undefined, exemp
   }
   return sizes.map((size, index) => {
     const ex = exemplars?.clusters[index];
-    const m = ex && ex.indices.length ? ex.indices.map((i, j) => ({ index: i, distance: ex.distances[j] })) : members[index]!;
+    const m = ex?.indices.length ? ex.indices.map((i, j) => ({ index: i, distance: ex.distances[j] })) : members[index]!;
     const s = assignments ? size : (hist?.counts[index]?.reduce((a, b) => a + b, 0) ?? m.length);
     return { index, size: s, members: m, ...labelStats(hist?.counts[index], hist?.classNames, s) };
   });

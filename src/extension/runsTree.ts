@@ -29,7 +29,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode> {
     const seen = new Set<string>();
     const out: RunSummary[] = [];
     for (const r of [...this.roots().flatMap((root) => listRuns(root)), ...this.extraRuns().map((d) => readRun(d))]) {
-      if (!seen.has(r.dir)) out.push(r), seen.add(r.dir);
+      if (seen.has(r.dir)) continue;
+        out.push(r);
+        seen.add(r.dir);
     }
     return (this.runs = out);
   }

@@ -23,5 +23,3 @@ if (!cli) {
 }
 process.argv.splice(1, 1); // the CLI sees argv as if it had been started directly: [node, cli, ...args]
 require(cli);
-
-export {}; // a module, so its names stay out of the global (DOM) scope

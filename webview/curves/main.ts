@@ -71,7 +71,11 @@ function chartLines(c: ChartSpec): Line[] {
         const fx = new Float64Array(xs.length);
         const fy = new Float64Array(ys.length);
         let k = 0;
-        for (let i = 0; i < ys.length; i++) if (ys[i]! > 0) (fx[k] = xs[i]!), (fy[k++] = ys[i]!);
+        for (let i = 0; i < ys.length; i++) {
+          if (!(ys[i]! > 0)) continue;
+          fx[k] = xs[i]!;
+          fy[k++] = ys[i]!;
+        }
         xs = fx.subarray(0, k);
         ys = fy.subarray(0, k);
       }
@@ -132,7 +136,12 @@ function chartOptions(c: ChartSpec, width: number, lines: Line[], onZoom: (u: uP
       sync: { key: 'dc-curves' },
       drag: { x: true, y: false },
       // Double-click: back to the whole range, downsampled afresh (uPlot alone would fit the zoomed data).
-      bind: { dblclick: (u) => () => (onReset(u), null) },
+      bind: {
+        dblclick: (u) => () => {
+          onReset(u);
+          return null;
+        },
+      },
     },
     legend: { live: true },
     hooks: {
@@ -171,7 +180,11 @@ interface Drawn {
 function extent(lines: Line[]): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const l of lines) if (l.xs.length) (lo = Math.min(lo, l.xs[0]!)), (hi = Math.max(hi, l.xs[l.xs.length - 1]!));
+  for (const l of lines) {
+    if (!l.xs.length) continue;
+    lo = Math.min(lo, l.xs[0]!);
+    hi = Math.max(hi, l.xs[l.xs.length - 1]!);
+  }
   return [lo, hi];
 }
 let drawn: Drawn[] = [];
@@ -421,7 +434,10 @@ onPush((m) => {
   renderQuality();
   refreshData();
 });
-onThemeChange(() => (buildCharts(), renderTimeline(Date.now() / 1000)));
+onThemeChange(() => {
+  buildCharts();
+  renderTimeline(Date.now() / 1000);
+});
 let resizeFrame = 0;
 new ResizeObserver(() => {
   cancelAnimationFrame(resizeFrame);

@@ -52,7 +52,7 @@ export function timelineRows(r: RunSeries, now: number, rows = 8): TimelineRow[]
     return { epoch: m.epoch, live: false, segments, total: segments.reduce((a, s) => a + s.seconds, 0) };
   });
   const c = r.current;
-  if (c && c.phases.length) {
+  if (c?.phases.length) {
     const segments = c.phases.map((p, i) => ({ phase: p.phase, seconds: Math.max(0, (c.phases[i + 1]?.start ?? (r.live ? now : p.start)) - p.start) }));
     out.push({ epoch: c.epoch, live: r.live, segments, total: segments.reduce((a, s) => a + s.seconds, 0) });
     if (out.length > rows) out.shift();

@@ -10,11 +10,11 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 type Push = Exclude<HostMessage, { type: 'response' } | { type: 'progress' }>;
-type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const api = acquireVsCodeApi();
 let nextId = 1;
-const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void; progress?: (done: number, total: number, message?: string) => void }>();
+const pending = new Map<number, { resolve: (v: never) => void; reject: (e: Error) => void; progress?: (done: number, total: number, message?: string) => void }>();
 const pushListeners: ((m: Push) => void)[] = [];
 
 window.addEventListener('message', (ev: MessageEvent) => {
@@ -24,7 +24,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
     const p = pending.get(m.requestId);
     if (!p) return;
     pending.delete(m.requestId);
-    if (m.ok) p.resolve(m.body);
+    if (m.ok) p.resolve(m.body as never); // the body of this request's own response type
     else p.reject(new Error(m.error));
   } else if (m.type === 'progress') pending.get(m.requestId)?.progress?.(m.done, m.total, m.message);
   else for (const l of pushListeners) l(m);

@@ -31,7 +31,10 @@ export function seriesFromEvents(events: TrainerEvent[]): Pick<RunSeries, 'metri
   for (const e of events) {
     if (e.type === 'evaluation' && e.quality) quality = e.quality;
     if (e.type === 'initialClustering') initialNmi = e.metrics.nmiLabels;
-    if (e.type === 'start') (epochs = e.epochs), (current = undefined);
+    if (e.type === 'start') {
+      epochs = e.epochs;
+      current = undefined;
+    }
     if (e.type === 'done' || e.type === 'stopped' || e.type === 'error') current = undefined;
     if (e.type === 'phase') {
       if (current?.epoch !== e.epoch) current = { epoch: e.epoch, phases: [] };

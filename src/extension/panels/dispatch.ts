@@ -13,7 +13,7 @@ export interface DispatchHooks {
 }
 
 export async function dispatch(kind: PanelKind, raw: unknown, handle: Handler, hooks: DispatchHooks): Promise<void> {
-  let msg;
+  let msg: ReturnType<typeof validateMessage>;
   try {
     msg = validateMessage(kind, raw);
   } catch (e) {

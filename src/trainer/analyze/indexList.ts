@@ -11,7 +11,11 @@ export function parseIndexList(text: string): number[] {
     const b = m[2] === undefined ? a : Number(m[2]);
     if (b < a) throw new Error(`range ${a}-${b} runs backwards`);
     if (b - a > 1_000_000) throw new Error(`range ${a}-${b} is too long`);
-    for (let i = a; i <= b; i++) if (!seen.has(i)) seen.add(i), out.push(i);
+    for (let i = a; i <= b; i++) {
+      if (seen.has(i)) continue;
+      seen.add(i);
+      out.push(i);
+    }
   }
   return out;
 }

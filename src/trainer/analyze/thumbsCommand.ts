@@ -4,10 +4,10 @@
 // cluster's unit in the top layer (one forward pass over the dataset, cached per checkpoint).
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import {
-  type ClusterTypicalImages,
-  type ThumbnailIndex,
-  type TypicalBy,
+import type {
+  ClusterTypicalImages,
+  ThumbnailIndex,
+  TypicalBy,
 } from '../../protocol/analysis';
 import type { BackendRequest } from '../../protocol/config';
 import { writeJsonAtomic } from '../../runfolder/atomic';

@@ -3,11 +3,11 @@
 // <run>/analysis/<checkpoint>/<layer>/. Filters whose image was made with the same settings are skipped.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import {
-  type AnalysisEvent,
-  type AscentParams,
-  type FilterAscentResult,
-  type TopActivations,
+import type {
+  AnalysisEvent,
+  AscentParams,
+  FilterAscentResult,
+  TopActivations,
 } from '../../protocol/analysis';
 import type { BackendRequest } from '../../protocol/config';
 import { writeFileAtomic, writeJsonAtomic } from '../../runfolder/atomic';

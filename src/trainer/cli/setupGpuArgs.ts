@@ -9,7 +9,7 @@ export interface ParsedSetupGpu {
 
 const SETUP_GPU_FLAGS: Record<string, FlagSpec> = { cpu: { kind: 'bool' }, help: { kind: 'bool' } };
 
-export function parseSetupGpu(rest: string[], ctx: ParseContext): ParsedSetupGpu | ParsedHelp {
+export function parseSetupGpu(rest: string[], _ctx: ParseContext): ParsedSetupGpu | ParsedHelp {
   const { values, positionals } = readFlags('setup-gpu', rest, SETUP_GPU_FLAGS);
   const help = helpIfAsked('setup-gpu', values);
   if (help) return help;

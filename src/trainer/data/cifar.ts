@@ -34,7 +34,7 @@ export async function findCifar(path: string, isDir: boolean): Promise<CifarLayo
     if (await stat(join(path, sub)).then((s) => s.isDirectory(), () => false)) return findCifar(join(path, sub), true);
   }
   const names = await readdir(path);
-  const batches = names.filter((n) => /^data_batch_\d+\.bin$/.test(n)).sort((a, b) => parseInt(a.slice(11)) - parseInt(b.slice(11)));
+  const batches = names.filter((n) => /^data_batch_\d+\.bin$/.test(n)).sort((a, b) => Number.parseInt(a.slice(11), 10) - Number.parseInt(b.slice(11), 10));
   if (batches.length) return { files: batches.map((n) => join(path, n)), labelBytes: 1, namesFile: join(path, 'batches.meta.txt') };
   if (names.includes('train.bin')) return { files: [join(path, 'train.bin')], labelBytes: 2, namesFile: join(path, 'fine_label_names.txt') };
   if (names.includes('test_batch.bin')) return { files: [join(path, 'test_batch.bin')], labelBytes: 1, namesFile: join(path, 'batches.meta.txt') };

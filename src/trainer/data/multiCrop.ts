@@ -81,7 +81,7 @@ export function resizeCrop(image: Uint8Array, size: number, channels: number, bo
   }
 }
 
-const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 
 /** Colour jitter (p 0.8), grayscale (p 0.2, RGB), blur (p 0.5, >= 64 px) on one [0, 1] image, in place. */
 function distort(img: Float32Array, size: number, channels: number, strength: number, random: () => number): void {

@@ -101,7 +101,7 @@ async function buildCache(source: Source, stem: string, size: number, limit: num
       await writer.append(chunk.pixels);
       if (chunk.labels) for (let i = 0; i < chunk.count; i++) labels.push(chunk.labels[i]);
       if (chunk.paths) paths.push(...chunk.paths);
-      allGrey &&= chunk.grey !== undefined && chunk.grey.every(Boolean);
+      allGrey &&= chunk.grey?.every(Boolean) === true;
       count += chunk.count;
     }
     if (count === 0) {

@@ -63,7 +63,7 @@ async function probeTensorflow(): Promise<BackendOffer> {
 }
 
 async function probeWebgpu(): Promise<BackendOffer> {
-  let adapter;
+  let adapter: Awaited<ReturnType<typeof findWebgpuAdapter>>;
   try {
     adapter = await findWebgpuAdapter();
   } catch (err) {

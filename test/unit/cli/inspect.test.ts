@@ -59,7 +59,7 @@ test('inspect RUN --json: status, epochs from events, checkpoints, cluster sizes
 test('inspect RUN: human summary with a metrics table', async () => {
   const dir = await makeRun();
   const text = await inspect(dir);
-  assert.match(text, /^Run run-a  /);
+  assert.match(text, /^Run run-a {2}/);
   assert.match(text, /status\s+interrupted/);
   assert.match(text, /epochs\s+2 of 2 done/);
   assert.match(text, /config\s+recipe paper: smallvgg 28px, sobel on, kmeans k=3 pca=4, sampler uniform, batch 256, lr 0.05, seed 31/);
@@ -70,7 +70,7 @@ test('inspect RUN: human summary with a metrics table', async () => {
   assert.match(text, /\n\s+0\s+2\.000\s+10\.0\s+-\s+0\.400\s+0\.300\s+0\.500\s+0\s+1\.5\n/);
   assert.match(text, /\n\s+1\s+1\.500\s+9\.0\s+0\.610\s+0\.500\s/);
   assert.match(text, /epoch-0002\s+100 B\s+INCOMPLETE: checkpoint\.json is missing/);
-  assert.match(text, /epoch-0001\s+[\d.]+ KiB\s+complete  <- resume from here/);
+  assert.match(text, /epoch-0001\s+[\d.]+ KiB\s+complete {2}<- resume from here/);
   assert.match(text, /clusters\s+k=3 over 12 images: 0 empty, smallest 3, median 4, largest 5/);
 });
 

@@ -46,7 +46,7 @@ test('randomized subspace iteration agrees with the exact EVD on the leading eig
   const basis = topEigenpairs(a, dim, dim, { exact: true }).vectors;
   const c = new Float64Array(dim * dim);
   for (let m = 0; m < dim; m++) {
-    const s = Math.pow(0.9, m);
+    const s = 0.9 ** m;
     for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) c[i * dim + j] += s * basis[m * dim + i] * basis[m * dim + j];
   }
   const exact = topEigenpairs(c, dim, 16, { exact: true });

@@ -8,7 +8,7 @@ import { Rng, shuffle } from '../../../src/trainer/cluster/rng';
 function skewedAssignments(): { assignments: Int32Array; k: number } {
   const k = 100;
   const n = 20000;
-  const weights = Array.from({ length: k }, (_, c) => Math.pow(c + 1, 1.5));
+  const weights = Array.from({ length: k }, (_, c) => (c + 1) ** 1.5);
   const total = weights.reduce((a, b) => a + b, 0);
   const a: number[] = [];
   weights.forEach((w, c) => {

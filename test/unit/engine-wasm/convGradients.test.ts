@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
+import type * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import { setFilterGradientChunkFloats } from '../../../src/trainer/engine/wasm/conv2dBackpropFilter';
 import { heapSimdActive, setHeapSimd } from '../../../src/trainer/engine/wasm/heapPool';
 import { randomValues, relativeMaxError, useBackend } from './backends';

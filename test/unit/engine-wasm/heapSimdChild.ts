@@ -106,7 +106,6 @@ async function main(): Promise<void> {
   const simdParts: Record<string, { main: number; workers: number }> = {};
   const all = [40, 64, 37].flatMap((c) => Object.entries(cases(c)).map(([name, run]) => [`${name} c${c}`, run] as const));
   for (const [name, run] of [...all, ...Object.entries(filterGradientCases()), ...Object.entries(maxPoolCases())]) {
-    {
       for (const threads of [1, 2]) {
         setHeapLoopThreads(threads);
         setHeapSimd(false);
@@ -119,7 +118,6 @@ async function main(): Promise<void> {
         diffs[key] = Math.max(...js.map((v, i) => relativeMaxError(fast[i], v)));
         if (oracle[name]) diffs[`${key} vs float64 oracle`] = relativeMaxError(fast[0], oracle[name]);
       }
-    }
   }
   process.stdout.write(`${JSON.stringify({ threads: started.threads, ready, simd, diffs, simdParts })}\n`);
 }

@@ -104,7 +104,7 @@ async function trainLosses(): Promise<number[]> {
 after(() => releaseEngine());
 
 test('webgpu on Dawn trains a small BN convnet and matches wasm', { timeout: 120_000 }, async (t) => {
-  let adapter;
+  let adapter: Awaited<ReturnType<typeof findWebgpuAdapter>>;
   try {
     adapter = await findWebgpuAdapter();
   } catch (err) {

@@ -71,8 +71,14 @@ export class ZipArchive {
         const len = v.getUint16(e + 2, true);
         if (id === 0x0001) {
           let q = e + 4;
-          if (size === 0xffffffff) (size = u64(v, q)), (q += 8);
-          if (compressedSize === 0xffffffff) (compressedSize = u64(v, q)), (q += 8);
+          if (size === 0xffffffff) {
+            size = u64(v, q);
+            q += 8;
+          }
+          if (compressedSize === 0xffffffff) {
+            compressedSize = u64(v, q);
+            q += 8;
+          }
           if (headerOffset === 0xffffffff) headerOffset = u64(v, q);
         }
         e += 4 + len;
