@@ -19,6 +19,8 @@ import { RunsTreeProvider } from './runsTree';
 import { runsRoots, setting } from './settings';
 import { describeProgress } from './trainerEvents';
 import { pickChoices, pickData, showProgress, startTraining } from './trainFlow';
+import { PYTORCH_VIEW_TYPE, PytorchEditorProvider } from './pytorchEditor';
+import { registerPretrainedCommands } from './pretrainedCommands';
 import type { TreeNode } from './treeModel';
 import { blockedReason } from './trust';
 
@@ -194,6 +196,8 @@ export function activate(context: vscode.ExtensionContext): void {
   });
 
   register('deepcluster.setupGpu', () => setupGpu(launch, output));
+  registerPretrainedCommands({ context, manager: mgr, runsRoot: () => roots()[0]!, output, register, onStarted: () => (updateStatus(), refreshSoon()) });
+  context.subscriptions.push(vscode.window.registerCustomEditorProvider(PYTORCH_VIEW_TYPE, new PytorchEditorProvider(context.extensionUri, launch), { supportsMultipleEditorsPerDocument: true }));
   context.subscriptions.push(vscode.window.registerCustomEditorProvider(CHECKPOINT_VIEW_TYPE, new CheckpointEditorProvider(context.extensionUri), { supportsMultipleEditorsPerDocument: true }));
   // The webview panels (cluster grid, filters, curves): commands and serializers.
   const pickRunDir = async () => (await runDirOf(undefined, () => true, 'show'));

@@ -11,6 +11,7 @@ export const TRUSTED_COMMANDS = new Set([
   'deepcluster.trainSample',
   'deepcluster.resume',
   'deepcluster.setupGpu',
+  'deepcluster.clusterWithPretrained',
 ]);
 
 /** Undefined when the command may run; else the explanation to show. */

@@ -3,3 +3,4 @@ export * from './engine';
 export * from './events';
 export * from './run';
 export * from './analysis';
+export type { PytorchReportJson } from './pytorch';

@@ -53,8 +53,8 @@ export async function importOfficial(o: ImportOfficialOptions, log: (line: strin
   await initEngine('cpu', { log: () => undefined });
   const sources = await officialCheckpoints(o.exp);
   if (sources.size === 0) throw new OfficialRunError(`${o.exp}: no checkpoint.pth.tar or checkpoints/checkpoint_*.pth.tar`);
-  const first = [...sources.values()].sort((a, b) => b.epoch - a.epoch)[0]!;
-  const options: ModelOptions = describeDeepClusterCheckpoint(await readPytorchCheckpoint(first.file)).options;
+  const newest = [...sources.values()].sort((a, b) => b.epoch - a.epoch)[0]!;
+  const options: ModelOptions = describeDeepClusterCheckpoint(await readPytorchCheckpoint(newest.file)).options;
   const E = clusters.epochs.length;
   const labelled = order.classNames.length >= 2;
   const labels = labelled ? order.labels : undefined;

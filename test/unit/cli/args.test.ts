@@ -140,3 +140,16 @@ test('validateAgainstDataset: --k larger than the images, empty dataset', () => 
   assert.throws(() => validateAgainstDataset(c, 49), { message: /^--k 50 is larger than the number of images \(49\) in \/d\/x$/ });
   assert.throws(() => validateAgainstDataset(train().config, 0), { message: /^the bundled sample holds no readable images$/ });
 });
+
+test('import-official EXP_DIR --data DIR: paths resolved, default out; a missing --data or EXP_DIR is one line', () => {
+  assert.deepEqual(parseArgs(['import-official', 'exp', '--data', 'imgs', '--json'], { cwd: '/p', now }), {
+    command: 'import-official', exp: '/p/exp', data: '/p/imgs', out: '/p/runs/20250131-142507-imported', json: true,
+  });
+  assert.equal((parseArgs(['import-official', '/e', '--data', '/d', '--out', 'o'], { cwd: '/p' }) as { out: string }).out, '/p/o');
+  assert.throws(() => parseArgs(['import-official', 'exp']), { message: /^`deepcluster import-official` needs --data \(the image folder the run was trained on\)$/ });
+  assert.throws(() => parseArgs(['import-official', '--data', 'd']), { message: /^`deepcluster import-official` needs EXP_DIR/ });
+  assert.throws(() => parseArgs(['import-official', 'e', '--data', 'd', '--k', '3']), { message: /^unknown flag --k for `deepcluster import-official`/ });
+  const h = parseArgs(['import-official', '--help']);
+  assert.ok(h.command === 'help' && h.text.includes('torchvision ImageFolder order'));
+  assert.equal((parseArgs(['train', '--init', 'm.pth'], { cwd: '/p' }) as ParsedTrain).config.init, '/p/m.pth');
+});

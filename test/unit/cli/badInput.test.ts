@@ -52,7 +52,7 @@ test('--pca larger than the feature size', () => {
 });
 
 test('unknown architecture and backend list the valid ones', () => {
-  assertOneLineError(cli('train', '--arch', 'resnet18'), /--arch.*smallvgg.*alexnet.*vgg16.*resnet50/);
+  assertOneLineError(cli('train', '--arch', 'resnet101'), /--arch.*smallvgg.*alexnet.*vgg16.*resnet50/);
   assertOneLineError(cli('train', '--backend', 'cuda'), /--backend.*auto.*tensorflow.*webgpu.*wasm.*cpu/);
 });
 

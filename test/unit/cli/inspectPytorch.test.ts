@@ -40,7 +40,7 @@ test('inspect a DeepCluster AlexNet checkpoint made by torch: arch, k, Sobel, ep
 test('inspect a state_dict that is not a DeepCluster model: listed, with the reason', async () => {
   const report = JSON.parse(await inspect(join(fixtures, 'tiny-legacy.pth'), { json: true })) as PytorchReport;
   assert.equal(report.model, undefined);
-  assert.match(report.notOurs!, /not a DeepCluster AlexNet or VGG16 state_dict \(0 conv layers under features\.N/);
+  assert.match(report.notOurs!, /not a DeepCluster AlexNet, VGG16 or ResNet-50 state_dict \(0 conv layers under features\.N, no conv1\/layer4/);
   assert.equal(report.tensors.length, 6);
   assert.deepEqual(report.tensors[1], { name: 'features.module.0.bias', shape: [3], dtype: 'float16' });
 });
