@@ -13,9 +13,11 @@ import { writeImageNames } from '../run/imageNames';
 import { imagesLists, officialSampler, Rng, uniformSampler } from '../cluster';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
+import { webgpuBindingLimit, WebgpuError } from '../engine/webgpuGuard';
+import { webgpuFitProblem } from '../engine/webgpuLimits';
 import { wasmMicroBatch } from '../engine/wasm';
 import { ari, clusterSizes, hungarianAccuracy, nmi, purity } from '../metrics';
-import { createModel } from '../model';
+import { createModel, summarizeAny } from '../model';
 import { latestCompleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../run/checkpoint';
 import { EventLog } from '../run/events';
 import { defaultStepOptions, StepScalars } from '../run/stepScalars';
@@ -46,6 +48,7 @@ export async function train(given: TrainConfig, opts: SessionOptions): Promise<s
   const config = datasetSizeDefaults(given, dataset.size, opts.explicit ?? new Set());
   validateAgainstDataset(config, dataset.size);
   const engine = await initEngine(config.backend, { log: opts.log });
+  refuseWhatWebgpuCannotBind(config, dataset.channels);
   const manifest = newRunManifest({ config, dataset: dataset.info, engine, versions: versions() });
   await createRunDir(config.out, manifest);
   return run(config.out, config, dataset, engine, opts, undefined);
@@ -64,8 +67,18 @@ export async function resume(runDir: string, opts: SessionOptions): Promise<stri
     throw new Error(`the dataset at ${dataset.info.path} changed since run ${runDir} started (fingerprint ${dataset.info.fingerprint} != ${manifest.dataset.fingerprint})`);
   }
   const engine = await initEngine(config.backend, { log: opts.log });
+  refuseWhatWebgpuCannotBind(config, dataset.channels);
   const ckpt = await latestCompleteCheckpoint(runDir, { clean: true }).catch(() => undefined);
   return run(runDir, config, dataset, engine, opts, ckpt?.dir);
+}
+
+/** On webgpu, a weight or activation over the adapter's binding limit is refused before any weight exists. */
+function refuseWhatWebgpuCannotBind(config: TrainConfig, channels: number): void {
+  const limit = webgpuBindingLimit();
+  if (limit === undefined) return;
+  const rows = summarizeAny({ arch: config.arch, inputSize: config.inputSize, inputChannels: channels, sobel: config.sobel, seed: config.seed });
+  const problem = webgpuFitProblem(config.arch, rows, config.microBatch ?? config.batchSize, limit);
+  if (problem) throw new WebgpuError(problem);
 }
 
 async function openData(config: TrainConfig, opts: SessionOptions): Promise<Dataset> {
