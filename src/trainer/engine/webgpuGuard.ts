@@ -80,7 +80,12 @@ export function checkBindings(program: ProgramLike, inputs: { shape: number[] }[
 }
 
 /** Wraps the active webgpu backend; called once per backend instance, after tf.setBackend('webgpu'). */
+const guarded = new WeakSet<object>();
+
 export function installWebgpuGuard(backend: BackendLike): void {
+  // setBackend('webgpu') again (auto measuring, then choosing it) returns the same, already guarded instance.
+  if (guarded.has(backend)) return;
+  guarded.add(backend);
   const device = backend.device;
   const g: Guard = { device, limit: device.limits.maxStorageBufferBindingSize };
   guard = g;

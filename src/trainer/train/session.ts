@@ -15,6 +15,7 @@ import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
 import { webgpuBindingLimit, WebgpuError } from '../engine/webgpuGuard';
 import { webgpuFitProblem } from '../engine/webgpuLimits';
+import { trainingStepMeasurement } from './measureStep';
 import { wasmMicroBatch } from '../engine/wasm';
 import { ari, clusterSizes, hungarianAccuracy, nmi, purity } from '../metrics';
 import { createModel, summarizeAny } from '../model';
@@ -47,7 +48,7 @@ export async function train(given: TrainConfig, opts: SessionOptions): Promise<s
   const dataset = await openData(given, opts);
   const config = datasetSizeDefaults(given, dataset.size, opts.explicit ?? new Set());
   validateAgainstDataset(config, dataset.size);
-  const engine = await initEngine(config.backend, { log: opts.log });
+  const engine = await initEngine(config.backend, { log: opts.log, measure: autoMeasurement(config, dataset.channels) });
   refuseWhatWebgpuCannotBind(config, dataset.channels);
   const manifest = newRunManifest({ config, dataset: dataset.info, engine, versions: versions() });
   await createRunDir(config.out, manifest);
@@ -66,10 +67,15 @@ export async function resume(runDir: string, opts: SessionOptions): Promise<stri
   if (dataset.info.fingerprint !== manifest.dataset.fingerprint) {
     throw new Error(`the dataset at ${dataset.info.path} changed since run ${runDir} started (fingerprint ${dataset.info.fingerprint} != ${manifest.dataset.fingerprint})`);
   }
-  const engine = await initEngine(config.backend, { log: opts.log });
+  const engine = await initEngine(config.backend, { log: opts.log, measure: autoMeasurement(config, dataset.channels) });
   refuseWhatWebgpuCannotBind(config, dataset.channels);
   const ckpt = await latestCompleteCheckpoint(runDir, { clean: true }).catch(() => undefined);
   return run(runDir, config, dataset, engine, opts, ckpt?.dir);
+}
+
+/** `auto` times the run's own training step on each backend that loads (measureStep.ts); a named one is obeyed. */
+function autoMeasurement(config: TrainConfig, channels: number) {
+  return config.backend === 'auto' ? trainingStepMeasurement(config, channels) : undefined;
 }
 
 /** On webgpu, a weight or activation over the adapter's binding limit is refused before any weight exists. */
