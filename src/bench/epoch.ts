@@ -5,7 +5,6 @@
 // 2. k-means alone on that epoch's PCA-whitened features (20 000 x 64, k = 100, 20 iterations): ours on the
 //    backend, ml-kmeans, and faiss (Debian python3-faiss, 2 threads) when importable, in the same command.
 import * as tf from '@tensorflow/tfjs-core';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +16,7 @@ import { defaultFullDataset } from '../trainer/data/sample';
 import { initEngine } from '../trainer/engine';
 import { createModel } from '../trainer/model';
 import { benchKmeans } from './epoch-kmeans';
+import { trainOneEpoch } from './epochRun';
 import { runOfficialEpoch, sameMachineTable, type OfficialRun } from './officialEpoch';
 import { PEER, PEER_EPOCH_SECONDS, PEER_FLAGS, PEER_IMAGES } from './peer';
 
@@ -44,11 +44,9 @@ async function main(): Promise<void> {
   if (!values['kmeans-only']) {
     // The uniform sampler, as the official re-creation: the sampler's kind does not change the work of an epoch.
     const flags = PEER_FLAGS.map((f, i) => (PEER_FLAGS[i - 1] === '--sampler' ? 'uniform' : f));
-    const args = [join(root, 'dist', 'trainer', 'cli.js'), 'train', '--data', data, '--limit', values.images!, '--epochs', '1', '--backend', values.backend!, '--out', out, ...flags];
-    console.log(`$ node ${args.join(' ')}`);
-    const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0) throw new Error(`trainer exited with ${r.status}`);
-    m = JSON.parse(readFileSync(join(out, 'checkpoints', 'epoch-0000', 'metrics.json'), 'utf8')) as EpochMetrics;
+    const args = ['--data', data, '--limit', values.images!, '--backend', values.backend!, ...flags];
+    console.log(`$ node dist/trainer/cli.js train ${args.join(' ')} --epochs 1 --out ${out}`);
+    m = await trainOneEpoch(join(root, 'dist', 'trainer', 'cli.js'), out, args, { echo: true });
     console.log('\n| phase | ours s | peer s (epoch 0) | ratio |\n|---|---|---|---|');
     for (const phase of ['features', 'clustering', 'training', 'epoch'] as const) {
       const ours = m.seconds[phase] ?? NaN;

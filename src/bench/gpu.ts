@@ -6,8 +6,7 @@
 // --short: small shapes, a few minutes even on lavapipe (software Vulkan), which it then allows; CI runs it.
 // Every item is timed on its own: a failure (a refused binding, a Dawn error, a missing package) is recorded in
 // one line and the rest goes on; items past the time budget are skipped with a note.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +20,7 @@ import { findWebgpuAdapter } from '../trainer/engine/webgpuDawn';
 import { createModel } from '../trainer/model';
 import { bodyOptimizer, topOptimizer } from '../trainer/train/sgd';
 import { trainStep } from '../trainer/train/step';
+import { trainOneEpoch } from './epochRun';
 import { timeIt } from './timing';
 
 const { values } = parseArgs({
@@ -115,25 +115,13 @@ async function timeKmeans() {
   return { ms: Math.round(performance.now() - t), objective: r.finalObjective };
 }
 
-/** One paper-recipe epoch through the CLI; killed once its metrics are written (the quality report is not timed). */
+/** One paper-recipe epoch of the bundled sample through the CLI (epochRun.ts stops it once the epoch is written). */
 async function timeEpoch(backend: BackendName): Promise<{ seconds: EpochMetrics['seconds'] }> {
   const dir = mkdtempSync(join(tmpdir(), 'dc-bench-gpu-'));
-  const cli = join(__dirname, '..', 'trainer', 'cli.js');
-  const args = [cli, 'train', '--recipe', 'paper', '--arch', 'smallvgg', '--epochs', '1', '--backend', backend, '--out', join(dir, 'run'), '--cache', join(dir, 'cache'), ...(plan.epochImages ? ['--limit', String(plan.epochImages)] : [])];
-  const metrics = join(dir, 'run', 'checkpoints', 'epoch-0000', 'metrics.json');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const args = ['--recipe', 'paper', '--arch', 'smallvgg', '--backend', backend, '--cache', join(dir, 'cache'), ...(plan.epochImages ? ['--limit', String(plan.epochImages)] : [])];
   try {
-    const code = await new Promise<number | null>((done) => {
-      const poll = setInterval(() => {
-        if (existsSync(metrics)) child.kill('SIGKILL');
-        if (overBudget()) child.kill('SIGKILL');
-      }, 250);
-      child.on('close', (c) => (clearInterval(poll), done(c)));
-    });
-    if (!existsSync(metrics)) throw new Error(`train exited ${code ?? 'killed'} without an epoch: ${stderr.trim().split('\n').pop() ?? ''}`);
-    return { seconds: (JSON.parse(readFileSync(metrics, 'utf8')) as EpochMetrics).seconds };
+    const m = await trainOneEpoch(join(__dirname, '..', 'trainer', 'cli.js'), join(dir, 'run'), args, { stopEarly: overBudget });
+    return { seconds: m.seconds };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

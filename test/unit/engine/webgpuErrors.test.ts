@@ -3,6 +3,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { initEngine, releaseEngine } from '../../../src/trainer/engine';
 import { findWebgpuAdapter } from '../../../src/trainer/engine/webgpuDawn';
 import { checkBindings, describeGpuError, webgpuChecked, WebgpuError, webgpuFailure } from '../../../src/trainer/engine/webgpuGuard';
@@ -94,4 +98,31 @@ test('an error outside any step (uncapturederror) stops the next dispatch', { ti
   assert.ok(webgpuFailure(), 'the uncaptured error was recorded');
   assert.throws(() => tf.mul(tf.ones([4096]), 2), (e: Error) => e instanceof WebgpuError && /validation error.*Buffer usages must not be 0/.test(e.message));
   releaseEngine();
+});
+
+test('train --arch alexnet at 224 px on a 128 MiB adapter is refused before training, in one line', { timeout: 120_000 }, async (t) => {
+  let adapter;
+  try {
+    adapter = await findWebgpuAdapter();
+  } catch (err) {
+    t.skip(`no Vulkan/WebGPU adapter here: ${(err as Error).message}`);
+    return;
+  }
+  const out = mkdtempSync(join(tmpdir(), 'dc-refuse-'));
+  try {
+    const cli = join(__dirname, '..', '..', '..', 'dist', 'trainer', 'cli.js');
+    const args = [cli, 'train', '--recipe', 'paper', '--arch', 'alexnet', '--input-size', '224', '--backend', 'webgpu', '--limit', '24', '--k', '4', '--epochs', '1', '--batch-size', '4', '--out', join(out, 'run'), '--cache', join(out, 'cache')];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 110_000 });
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('deepcluster:'));
+    if (/llvmpipe|lavapipe/.test(adapter.name)) {
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], /^deepcluster: alexnet's fc6 weight \(9216 x 4096\) is 144\.0 MiB, over this adapter's maxStorageBufferBindingSize of 128\.0 MiB: webgpu cannot bind it here/);
+      assert.doesNotMatch(r.stdout, /epoch 1\/1/, 'nothing was trained');
+    } else {
+      t.diagnostic(`adapter ${adapter.name}: exit ${r.status}, ${lines[0] ?? 'trained'}`);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
