@@ -1,6 +1,7 @@
 // Engine benchmark: forward and training-step time of smallvgg (1x32x32, batch 256) and alexnet (3x224x224,
 // batch 32) on every available TF.js backend, and the same models in PyTorch on CPU with the same thread count.
 // Usage: npm run bench:engine -- [--json FILE] [--backends wasm,webgpu,cpu] [--iters 3] [--models smallvgg,alexnet]
+//        [--allow-software] (time webgpu on a software adapter too)
 // Warm-up (1 forward, 1 step), then the median of --iters. cpu (the pure-JS oracle, ~100 s a step) runs only when
 // listed, forward only, one iteration.
 import { timeIt } from './timing';
@@ -10,6 +11,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../trainer/engine';
+import { findWebgpuAdapter } from '../trainer/engine/webgpuDawn';
 import { createModel } from '../trainer/model';
 import { pythonWith } from './python';
 import { wasmMicroBatch } from '../trainer/train/microBatch';
@@ -98,6 +100,15 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   let wasmThreads = 1;
   for (const backend of backends) {
+    // A software adapter (lavapipe, SwiftShader) takes over 20 minutes here; like `auto`, only when asked.
+    if (backend === 'webgpu' && !process.argv.includes('--allow-software')) {
+      const adapter = await findWebgpuAdapter().catch(() => undefined);
+      if (adapter?.software) {
+        notes.push(`webgpu: skipped: software adapter (${adapter.name}); add --allow-software to time it`);
+        console.log(`webgpu: skipped: software adapter (${adapter.name}); add --allow-software to time it`);
+        continue;
+      }
+    }
     let engine;
     try {
       engine = await initEngine(backend, threadsArg ? { threads: threadsArg } : {});

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import { RUN_FILES, checkpointDirName } from '../protocol';
+import { checkpointDir, checkpointFile } from '../runfolder/layout';
 import { downloadFile, DownloadError } from './download/download';
 import { RELEASED_MODELS } from './download/releasedModels';
 import { runName } from './presets';
@@ -65,7 +65,7 @@ export function registerPretrainedCommands(d: PretrainedDeps): void {
     showProgress(d.manager, run, `DeepCluster: clustering ${basename(data)} with ${basename(model)}`);
     d.onStarted();
     const exit = await run.exited;
-    const manifest = join(out, RUN_FILES.checkpoints, checkpointDirName(0), RUN_FILES.checkpointManifest);
+    const manifest = checkpointFile(checkpointDir(out, 0), 'manifest');
     if (exit.code === 0 && existsSync(manifest)) {
       const a = await vscode.window.showInformationMessage(`DeepCluster: clustered ${basename(data)} into run ${basename(out)}.`, 'Open Cluster Grid');
       if (a) await vscode.commands.executeCommand('deepcluster.showClusterGrid', manifest);

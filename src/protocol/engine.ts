@@ -6,6 +6,16 @@ export interface SkippedBackend {
   reason: string;
 }
 
+/** One backend's measured training-step time, as `auto` compared them. */
+export interface MeasuredBackend {
+  backend: BackendName;
+  device: string;
+  /** Milliseconds per training step of the configured model and batch. */
+  msPerStep: number;
+  /** Taken from the per-machine cache rather than measured in this run. */
+  cached: boolean;
+}
+
 /** What the engine picked, reported in run.json and as the first event. */
 export interface EngineInfo {
   backend: BackendName;
@@ -17,4 +27,6 @@ export interface EngineInfo {
   software: boolean;
   threads?: number;
   skipped: SkippedBackend[];
+  /** `auto` with more than one candidate: every candidate's step time, fastest first. */
+  measured?: MeasuredBackend[];
 }

@@ -85,7 +85,7 @@ function isExpected(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   if (e instanceof UsageError) return true;
   // By name as well: a bundle may rename a class, not an explicit `name`.
-  const known = ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError', 'OfficialRunError', 'WasmHeapExhausted'];
+  const known = ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError', 'OfficialRunError', 'WasmHeapExhausted', 'WebgpuError'];
   return known.includes(e.constructor.name) || known.includes(e.name) || /^(--|k-means|PCA)/.test(e.message);
 }
 

@@ -1,8 +1,9 @@
 // Choosing the tfjs backend: `auto` walks from the fastest kind of device to the one that always works;
 // an explicit request gets exactly that backend or an error that says why not. Never a silent fallback.
 import type { BackendName, BackendRequest } from '../../protocol/config';
-import type { EngineInfo, SkippedBackend } from '../../protocol/engine';
+import type { EngineInfo, MeasuredBackend, SkippedBackend } from '../../protocol/engine';
 import { BackendUnavailable, reasonOf } from './backendUnavailable';
+import { cachedStepTime, describeMeasured, stepTime, type StepMeasurement } from './measuredChoice';
 import type { BackendOffer, EngineProbes } from './offers';
 
 export interface EngineOptions {
@@ -10,6 +11,8 @@ export interface EngineOptions {
   threads?: number;
   /** Let `auto` train on a software adapter (lavapipe, SwiftShader). An explicit `webgpu` always may. */
   allowSoftware?: boolean;
+  /** `auto` only: time training steps on every candidate and take the fastest (else the preference order). */
+  measure?: StepMeasurement;
   log?: (line: string) => void;
 }
 
@@ -56,6 +59,7 @@ async function selectAuto(probes: EngineProbes, opts: EngineOptions): Promise<En
     skipped.push({ backend, reason });
     opts.log?.(`engine: skipped ${backend}: ${reason}`);
   };
+  const candidates: BackendOffer[] = [];
   for (const backend of AUTO_ORDER) {
     let offer: BackendOffer;
     try {
@@ -69,6 +73,10 @@ async function selectAuto(probes: EngineProbes, opts: EngineOptions): Promise<En
       skip(backend, `only a software adapter (${offer.device}): too slow to train; ask for it with --backend webgpu`);
       continue;
     }
+    if (opts.measure) {
+      candidates.push(offer);
+      continue;
+    }
     try {
       const info = await start(offer, opts.threads);
       for (const b of ALL) if (b !== backend && !skipped.some((s) => s.backend === b)) {
@@ -80,13 +88,69 @@ async function selectAuto(probes: EngineProbes, opts: EngineOptions): Promise<En
       skip(backend, `failed to start on ${offer.device}: ${reasonOf(err)}`);
     }
   }
+  if (opts.measure && candidates.length > 0) {
+    const chosen = await fastest(candidates, opts.measure, opts, skip);
+    if (chosen) {
+      for (const b of ALL) if (b !== chosen.info.backend && !skipped.some((s) => s.backend === b)) {
+        const m = chosen.measured.find((x) => x.backend === b);
+        skipped.push({ backend: b, reason: b === 'cpu' ? CPU_SKIPPED : `slower here (${m?.msPerStep} ms a step)` });
+      }
+      return { ...chosen.info, skipped, ...(chosen.measured.length > 1 ? { measured: chosen.measured } : {}) };
+    }
+  }
   skip('cpu', CPU_SKIPPED);
   throw new Error(`No backend can train here: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
+}
+
+/**
+ * Starts each candidate in turn (unless its time is cached), times the configured training step on it, and leaves
+ * the fastest active; the others are released. A candidate that fails to start or to train is skipped with why.
+ */
+async function fastest(
+  candidates: BackendOffer[],
+  measure: StepMeasurement,
+  opts: EngineOptions,
+  skip: (backend: BackendName, reason: string) => void,
+): Promise<{ info: Omit<EngineInfo, 'skipped'>; measured: MeasuredBackend[] } | undefined> {
+  const measured: MeasuredBackend[] = [];
+  const failed = new Set<BackendOffer>();
+  let active: BackendOffer | undefined;
+  for (const offer of candidates) {
+    try {
+      const cached = candidates.length > 1 ? cachedStepTime(measure, offer.backend, offer.device) : undefined;
+      if (cached) {
+        measured.push(cached);
+        continue;
+      }
+      await start(offer, opts.threads);
+      active = offer;
+      // A single candidate needs no timing: there is nothing to compare it with.
+      if (candidates.length > 1) measured.push(await stepTime(measure, offer.backend, offer.device));
+    } catch (err) {
+      if (active === offer) active = undefined;
+      failed.add(offer);
+      offer.release?.();
+      skip(offer.backend, `could not train ${measure.workload} on ${offer.device}: ${reasonOf(err).split('\n')[0]}`);
+    }
+  }
+  measured.sort((a, b) => a.msPerStep - b.msPerStep);
+  const best = candidates.length === 1 && active ? active : candidates.find((c) => c.backend === measured[0]?.backend);
+  if (!best) return undefined;
+  for (const c of candidates) if (c !== best && !failed.has(c)) c.release?.();
+  try {
+    const info = await start(best, opts.threads);
+    return { info, measured };
+  } catch (err) {
+    best.release?.();
+    skip(best.backend, `failed to start on ${best.device}: ${reasonOf(err)}`);
+    return undefined;
+  }
 }
 
 /** Sets the global tfjs backend for `request` using `probes`, and says what it chose and why. */
 export async function selectBackend(request: BackendRequest, probes: EngineProbes, opts: EngineOptions = {}): Promise<EngineInfo> {
   const info = request === 'auto' ? await selectAuto(probes, opts) : await selectExplicit(request, probes, opts);
-  opts.log?.(`engine: ${info.backend} (${info.provider}) on ${info.device}`);
+  const times = info.measured ? `; measured a training step: ${describeMeasured(info.measured)}` : '';
+  opts.log?.(`engine: ${info.backend} (${info.provider}) on ${info.device}${times}`);
   return info;
 }

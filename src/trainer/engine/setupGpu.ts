@@ -79,6 +79,21 @@ export function gpuFromTensorflowLog(stderr: string): string | undefined {
   return /Created device \S*GPU:0 .*?name: ([^,]+),/.exec(stderr)?.[1]?.trim();
 }
 
+/**
+ * What to do instead of a download that cannot work. tfjs-node-gpu 4.22 is the last release and pins libtensorflow
+ * 2.9.1 (CUDA 11.2, cuDNN 8.1; tensorflow/tfjs#8362, #8187); current drivers and distributions ship CUDA 12, so the
+ * usual NVIDIA machine lacks the CUDA 11 runtime. webgpu (Vulkan) needs only the driver.
+ */
+export function cudaAdvice(cuda: CudaStatus): string {
+  const webgpu = 'Alternative without CUDA: --backend webgpu (Dawn on the Vulkan driver; `auto` measures it against wasm).';
+  if (!cuda.driver) return `Install the NVIDIA driver, CUDA 11.x and cuDNN 8, or run setup-gpu --cpu for tfjs-node. ${webgpu}`;
+  const cuda12 = cuda.newer?.length
+    ? 'This machine has CUDA 12 (the version current NVIDIA drivers ship), and no tfjs-node-gpu release supports it: '
+    : 'tfjs-node-gpu\'s last release is built against CUDA 11.2 / cuDNN 8.1 and no release supports CUDA 12: ';
+  return `${cuda12}install the CUDA 11 runtime and cuDNN 8 beside it (e.g. NVIDIA's cuda-cudart-11-8 and ` +
+    `libcudnn8 packages, or their folders on LD_LIBRARY_PATH) and rerun setup-gpu; nothing was downloaded. ${webgpu}`;
+}
+
 export async function setupGpu(opts: SetupGpuOptions): Promise<SetupGpuResult> {
   const run = opts.run ?? runCommand;
   const cuda = (opts.cuda ?? cudaStatus)();
@@ -95,10 +110,7 @@ export async function setupGpu(opts: SetupGpuOptions): Promise<SetupGpuResult> {
   // Checked before the ~400 MB download: without a driver and CUDA 11 libraries tfjs-node-gpu only runs on the CPU.
   if (variant === 'gpu') {
     const problem = cudaProblem(cuda);
-    if (problem) {
-      return fail(`${pkg} cannot use a GPU here: ${problem}. Install the NVIDIA driver, CUDA 11.x and cuDNN 8 ` +
-        '(or put their folders on LD_LIBRARY_PATH), or run setup-gpu --variant cpu for tfjs-node, or use --backend webgpu.');
-    }
+    if (problem) return fail(`${pkg} cannot use a GPU here: ${problem}. ${cudaAdvice(cuda)}`);
   }
 
   mkdirSync(dir, { recursive: true });

@@ -35,6 +35,9 @@ export function findSharedLibrary(
   return cache.has(name) ? name : undefined;
 }
 
+/** CUDA 12 / cuDNN 9 runtimes: what current NVIDIA stacks install, and what libtensorflow 2.9 cannot load. */
+export const NEWER_CUDA_LIBRARIES = ['libcudart.so.12', 'libcudnn.so.9'] as const;
+
 export interface CudaStatus {
   /** The NVIDIA kernel driver is loaded (or at least libcuda is installed). */
   driver: boolean;
@@ -42,25 +45,36 @@ export interface CudaStatus {
   gpuName?: string;
   /** CUDA_LIBRARIES the dynamic linker cannot find. */
   missing: string[];
+  /** NEWER_CUDA_LIBRARIES it can find: the common case of a CUDA 12 machine without the CUDA 11 runtime. */
+  newer?: string[];
 }
 
-export function cudaStatus(env: NodeJS.ProcessEnv = process.env): CudaStatus {
-  const cache = linkerCacheLibraries();
+/**
+ * What the dynamic linker would find. `cache` is `ldconfig -p`'s names (tests pass a fake listing); `exists`
+ * checks a path on LD_LIBRARY_PATH.
+ */
+export function cudaStatus(
+  env: NodeJS.ProcessEnv = process.env,
+  cache: Set<string> = linkerCacheLibraries(),
+  probeSmi = true,
+): CudaStatus {
   const driver = existsSync('/proc/driver/nvidia/version') || findSharedLibrary('libcuda.so.1', env, cache) !== undefined;
   const missing = CUDA_LIBRARIES.filter((lib) => findSharedLibrary(lib, env, cache) === undefined);
+  const newer = NEWER_CUDA_LIBRARIES.filter((lib) => findSharedLibrary(lib, env, cache) !== undefined);
   let gpuName: string | undefined;
-  if (driver) {
+  if (driver && probeSmi) {
     const r = spawnSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', timeout: 10000 });
     if (r.status === 0) gpuName = r.stdout.split('\n')[0].trim() || undefined;
   }
-  return { driver, gpuName, missing };
+  return { driver, gpuName, missing, newer };
 }
 
 /** Why tfjs-node-gpu cannot use a GPU here, or undefined when the driver and CUDA 11 libraries are all present. */
 export function cudaProblem(status: CudaStatus): string | undefined {
   if (!status.driver) return 'no NVIDIA driver found (/proc/driver/nvidia/version and libcuda.so.1 are absent)';
   if (status.missing.length > 0) {
-    return `${status.missing.join(' and ')} not found by the dynamic linker (ldconfig -p, LD_LIBRARY_PATH): ` +
+    const found = status.newer?.length ? ` (found ${status.newer.join(' and ')}: CUDA 12 / cuDNN 9, which its libtensorflow 2.9 cannot load)` : '';
+    return `${status.missing.join(' and ')} not found by the dynamic linker (ldconfig -p, LD_LIBRARY_PATH)${found}: ` +
       'tfjs-node-gpu 4.22 needs CUDA 11.x and cuDNN 8';
   }
   return undefined;

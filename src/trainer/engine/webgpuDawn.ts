@@ -3,6 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dawnNodePath, ensureRuntimeDir, probeDawnAdapter } from './dawnProbe';
 import { adapterName, isSoftwareAdapter, type AdapterDescription } from './softwareAdapter';
+import { installWebgpuGuard, removeWebgpuGuard } from './webgpuGuard';
+import { avoidSplitKTransposeB } from './webgpuMatMulFix';
 
 export interface WebgpuAdapter {
   name: string;
@@ -51,7 +53,9 @@ export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
 export async function activateWebgpu(): Promise<void> {
   await installDawn();
   await import('@tensorflow/tfjs-backend-webgpu');
+  avoidSplitKTransposeB();
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs-backend-webgpu failed to initialise on Dawn');
+  installWebgpuGuard(tf.backend() as unknown as Parameters<typeof installWebgpuGuard>[0]);
 }
 
 /**
@@ -59,6 +63,7 @@ export async function activateWebgpu(): Promise<void> {
  * (https://issues.chromium.org/issues/387965810), so drop tfjs's webgpu backend and navigator.gpu.
  */
 export function releaseWebgpu(): void {
+  removeWebgpuGuard();
   const factory = tf.findBackendFactory('webgpu');
   if (factory) {
     // The backend's dispose() leaves its GPUDevice alive, and a live device keeps the event loop alive.

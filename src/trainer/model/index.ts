@@ -1,8 +1,9 @@
 // Models: the v2 recipe's small ResNet (28-96 px), DeepCluster-v2's ResNet-50 (224 px), smallvgg (28-64 px), DeepCluster's AlexNet-BN and VGG16-BN (224 px), with an optional frozen Sobel front.
-import type { ConvNet, ModelOptions } from './types';
+import type { ConvNet, LayerSummary, ModelOptions } from './types';
 import { DeepClusterConvNet } from './convNet';
 import { ResNet } from './resnet';
-import { isResNetArch } from './resnetSpec';
+import { isResNetArch, summarizeResNet } from './resnetSpec';
+import { summarizeModel } from './summary';
 
 export type { ConvNet, LayerSummary, ModelOptions } from './types';
 export { architectureSpec, minimumInputSize } from './architectures';
@@ -13,4 +14,9 @@ export { SOBEL_KERNELS } from './sobel';
 /** Builds and initialises a model; throws a one-line error when the input size does not fit the architecture. */
 export function createModel(options: ModelOptions): ConvNet {
   return isResNetArch(options.arch) ? new ResNet(options) : new DeepClusterConvNet(options);
+}
+
+/** The layer table of the model createModel would build, without allocating any weight. */
+export function summarizeAny(options: ModelOptions): LayerSummary[] {
+  return isResNetArch(options.arch) ? summarizeResNet(options) : summarizeModel(options);
 }

@@ -11,7 +11,10 @@ import { applyInitWeights, configForInit, disposeInit, readInitWeights, type Ini
 import { validateAgainstDataset } from './validateConfig';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
-import { createModel } from '../model';
+import { webgpuBindingLimit, WebgpuError } from '../engine/webgpuGuard';
+import { webgpuFitProblem } from '../engine/webgpuLimits';
+import { trainingStepMeasurement } from './measureStep';
+import { createModel, summarizeAny } from '../model';
 import { latestCompleteCheckpoint } from '../../runfolder/checkpoints';
 import { EventLog } from '../../runfolder/events';
 import { writeImageNames } from '../../runfolder/imageNames';
@@ -50,7 +53,8 @@ export async function train(given: TrainConfig, opts: SessionOptions): Promise<s
     const dataset = await openData(chosen, opts);
     const config = datasetSizeDefaults(chosen, dataset.size, opts.explicit ?? new Set());
     validateAgainstDataset(config, dataset.size);
-    const engine = early ?? (await initEngine(config.backend, { log: opts.log }));
+    const engine = early ?? (await initEngine(config.backend, { log: opts.log, measure: autoMeasurement(config, dataset.channels) }));
+    refuseWhatWebgpuCannotBind(config, dataset.channels);
     const manifest = newRunManifest({ config, dataset: dataset.info, engine, versions: versions() });
     await createRunDir(config.out, manifest);
     return await run(config.out, config, dataset, engine, opts, undefined, init);
@@ -71,9 +75,24 @@ export async function resume(runDir: string, opts: SessionOptions): Promise<stri
   if (dataset.info.fingerprint !== manifest.dataset.fingerprint) {
     throw new Error(`the dataset at ${dataset.info.path} changed since run ${runDir} started (fingerprint ${dataset.info.fingerprint} != ${manifest.dataset.fingerprint})`);
   }
-  const engine = await initEngine(config.backend, { log: opts.log });
+  const engine = await initEngine(config.backend, { log: opts.log, measure: autoMeasurement(config, dataset.channels) });
+  refuseWhatWebgpuCannotBind(config, dataset.channels);
   const ckpt = await latestCompleteCheckpoint(runDir, { clean: true }).catch(() => undefined);
   return run(runDir, config, dataset, engine, opts, ckpt?.dir);
+}
+
+/** `auto` times the run's own training step on each backend that loads (measureStep.ts); a named one is obeyed. */
+function autoMeasurement(config: TrainConfig, channels: number) {
+  return config.backend === 'auto' ? trainingStepMeasurement(config, channels) : undefined;
+}
+
+/** On webgpu, a weight or activation over the adapter's binding limit is refused before any weight exists. */
+function refuseWhatWebgpuCannotBind(config: TrainConfig, channels: number): void {
+  const limit = webgpuBindingLimit();
+  if (limit === undefined) return;
+  const rows = summarizeAny({ arch: config.arch, inputSize: config.inputSize, inputChannels: channels, sobel: config.sobel, seed: config.seed });
+  const problem = webgpuFitProblem(config.arch, rows, config.microBatch ?? config.batchSize, limit);
+  if (problem) throw new WebgpuError(problem);
 }
 
 async function openData(config: TrainConfig, opts: SessionOptions): Promise<Dataset> {

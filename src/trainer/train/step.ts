@@ -7,6 +7,7 @@
 // done once per slice) come from each micro-batch rather than from the whole batch. Dropout masks are drawn per
 // slice, which does not change their distribution.
 import * as tf from '@tensorflow/tfjs-core';
+import { webgpuChecked } from '../engine/webgpuGuard';
 import type { ConvNet } from '../model/types';
 import type { Sgd } from './sgd';
 
@@ -33,12 +34,23 @@ export function summedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf
  * Runs forward + backward on `x` (NHWC, normalised) against `labels` (int cluster ids) and applies both
  * optimizers. Returns the batch's mean cross-entropy (before the update).
  */
-export async function trainStep(
+export function trainStep(
   model: ConvNet,
   x: tf.Tensor4D,
   labels: tf.Tensor1D,
   optimizers: Optimizers,
   options: StepOptions = {},
+): Promise<number> {
+  // On webgpu a Dawn error inside the step aborts it (one line naming the op) instead of returning garbage.
+  return webgpuChecked('training step', () => uncheckedTrainStep(model, x, labels, optimizers, options));
+}
+
+async function uncheckedTrainStep(
+  model: ConvNet,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  optimizers: Optimizers,
+  options: StepOptions,
 ): Promise<number> {
   const n = x.shape[0];
   if (labels.shape[0] !== n) throw new Error(`trainStep: ${n} images but ${labels.shape[0]} labels`);

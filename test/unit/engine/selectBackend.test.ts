@@ -1,5 +1,8 @@
 // Backend choice with fake probes: what `auto` picks and skips, and the errors of explicit requests.
 import { test } from 'node:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { BackendName } from '../../../src/protocol/config';
 import { BackendUnavailable } from '../../../src/trainer/engine/backendUnavailable';
@@ -127,4 +130,72 @@ test('EngineInfo carries the device and thread count the backend reports once ru
     backend: 'wasm', device: 'CPU, wasm SIMD, 1 thread', provider: 'wasm', software: true, threads: 1,
     skipped: ['tensorflow', 'webgpu', 'cpu'].map((b) => ({ backend: b, reason: 'not requested (--backend wasm)' })),
   });
+});
+
+// `auto` by measurement: fake step times per backend, a temporary cache file.
+function measurement(ms: Partial<Record<BackendName, number | Error>>, cacheFile?: string) {
+  const timed: BackendName[] = [];
+  return {
+    timed,
+    measure: {
+      workload: 'alexnet 224x224x3 batch 32',
+      machine: 'test machine',
+      cacheFile,
+      async time(backend: BackendName) {
+        timed.push(backend);
+        const v = ms[backend];
+        if (v instanceof Error) throw v;
+        return v ?? 1;
+      },
+    },
+  };
+}
+
+test('auto with a measurement times every backend that loads and takes the fastest, printing the times', async () => {
+  const machine = fakeMachine({ tensorflow: { provider: 'tfjs-node', device: 'CPU, libtensorflow' }, webgpu: { device: 'NVIDIA H200 (Vulkan)' }, wasm: {}, cpu: CPU });
+  const { measure, timed } = measurement({ tensorflow: 1200, webgpu: 950.4, wasm: 800 });
+  const lines: string[] = [];
+  const info = await selectBackend('auto', machine.probes, { measure, log: (l) => lines.push(l) });
+  assert.equal(info.backend, 'wasm', 'wasm was fastest, preference order notwithstanding');
+  assert.deepEqual(timed, ['tensorflow', 'webgpu', 'wasm']);
+  assert.deepEqual(info.measured!.map((m) => [m.backend, m.msPerStep, m.cached]), [['wasm', 800, false], ['webgpu', 950, false], ['tensorflow', 1200, false]]);
+  assert.deepEqual(machine.activated, ['tensorflow', 'webgpu', 'wasm', 'wasm'], 'the winner is (re)activated last');
+  assert.deepEqual(machine.released.sort(), ['tensorflow', 'webgpu']);
+  assert.equal(lines.at(-1), 'engine: wasm (wasm) on fake wasm; measured a training step: wasm 800 ms, webgpu 950 ms, tensorflow 1200 ms');
+  assert.match(info.skipped.find((s) => s.backend === 'webgpu')!.reason, /slower here \(950 ms a step\)/);
+});
+
+test('measured times are cached per machine, device and workload; a named backend is obeyed unmeasured', async () => {
+  const cacheFile = join(mkdtempSync(join(tmpdir(), 'dc-measure-')), 'backend-step-times.json');
+  const spec = { webgpu: { device: 'NVIDIA H200 (Vulkan)' }, wasm: {}, cpu: CPU } as const;
+  const first = measurement({ webgpu: 90, wasm: 800 }, cacheFile);
+  assert.equal((await selectBackend('auto', fakeMachine(spec).probes, { measure: first.measure })).backend, 'webgpu');
+  const again = measurement({ webgpu: 5000, wasm: 1 }, cacheFile);
+  const machine = fakeMachine(spec);
+  const info = await selectBackend('auto', machine.probes, { measure: again.measure });
+  assert.equal(info.backend, 'webgpu');
+  assert.deepEqual(again.timed, [], 'nothing measured twice');
+  assert.deepEqual(machine.activated, ['webgpu'], 'cached candidates are not even started');
+  assert.ok(info.measured!.every((m) => m.cached));
+  const otherBatch = measurement({ webgpu: 5000, wasm: 1 }, cacheFile);
+  otherBatch.measure.workload = 'alexnet 224x224x3 batch 64';
+  assert.equal((await selectBackend('auto', fakeMachine(spec).probes, { measure: otherBatch.measure })).backend, 'wasm');
+  const named = measurement({ webgpu: 1, wasm: 1 });
+  assert.equal((await selectBackend('wasm', fakeMachine(spec).probes, { measure: named.measure })).backend, 'wasm');
+  assert.deepEqual(named.timed, []);
+});
+
+test('measuring skips software adapters, and a backend that cannot train the model is skipped with why', async () => {
+  const machine = fakeMachine({ tensorflow: 'not installed', webgpu: { device: 'llvmpipe', software: true }, wasm: {}, cpu: CPU });
+  const { measure, timed } = measurement({ webgpu: 1, wasm: 800 });
+  const info = await selectBackend('auto', machine.probes, { measure });
+  assert.equal(info.backend, 'wasm');
+  assert.deepEqual(timed, [], 'a single candidate is not timed');
+  assert.equal(info.measured, undefined);
+  const gpu = fakeMachine({ webgpu: { device: 'Intel UHD 620' }, wasm: {}, cpu: CPU });
+  const m2 = measurement({ webgpu: new Error("alexnet's fc6 weight (9216 x 4096) is 144.0 MiB, over this adapter's maxStorageBufferBindingSize"), wasm: 800 });
+  const info2 = await selectBackend('auto', gpu.probes, { measure: m2.measure });
+  assert.equal(info2.backend, 'wasm');
+  assert.match(info2.skipped.find((s) => s.backend === 'webgpu')!.reason, /^could not train alexnet 224x224x3 batch 32 on Intel UHD 620: alexnet's fc6 weight/);
+  assert.deepEqual(gpu.released, ['webgpu']);
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandResult, CommandRunner } from '../../../src/trainer/engine/commandRunner';
 import { gpuFromTensorflowLog, setupGpu } from '../../../src/trainer/engine/setupGpu';
-import type { CudaStatus } from '../../../src/trainer/engine/sharedLibraries';
+import { cudaProblem, cudaStatus, type CudaStatus } from '../../../src/trainer/engine/sharedLibraries';
 
 // What `npm install @tensorflow/tfjs-node@4.22.0` printed on this offline machine (trimmed).
 const OFFLINE_NPM = `npm error code 1
@@ -111,4 +111,33 @@ test('tfjs-node-gpu that finds no GPU, or computes garbage, is not accepted', as
 test('gpuFromTensorflowLog reads the device name', () => {
   assert.equal(gpuFromTensorflowLog(H100_LOG), 'NVIDIA H100 80GB HBM3');
   assert.equal(gpuFromTensorflowLog('no devices'), undefined);
+});
+
+// A fake `ldconfig -p` listing (names only): the dynamic linker's view of three kinds of NVIDIA machine.
+const listing = (...names: string[]) => new Set(names);
+const noLdPath = { LD_LIBRARY_PATH: '' } as NodeJS.ProcessEnv;
+
+test('cudaStatus reads the library listing: CUDA 12 only, CUDA 11 + cuDNN 8, nothing', () => {
+  const cuda12 = cudaStatus(noLdPath, listing('libcuda.so.1', 'libcudart.so.12', 'libcudnn.so.9'), false);
+  assert.deepEqual(cuda12, { driver: true, gpuName: undefined, missing: ['libcudart.so.11.0', 'libcudnn.so.8'], newer: ['libcudart.so.12', 'libcudnn.so.9'] });
+  assert.match(cudaProblem(cuda12)!, /found libcudart\.so\.12 and libcudnn\.so\.9: CUDA 12 \/ cuDNN 9, which its libtensorflow 2\.9 cannot load/);
+  const cuda11 = cudaStatus(noLdPath, listing('libcuda.so.1', 'libcudart.so.11.0', 'libcudnn.so.8', 'libcudart.so.12'), false);
+  assert.deepEqual(cuda11.missing, []);
+  assert.equal(cudaProblem(cuda11), undefined);
+  const bare = cudaStatus(noLdPath, listing('libc.so.6'), false);
+  assert.deepEqual(bare.missing, ['libcudart.so.11.0', 'libcudnn.so.8']);
+  assert.deepEqual(bare.newer, []);
+});
+
+test('setup-gpu on a CUDA 12 machine explains the situation and webgpu, and downloads nothing', async () => {
+  const { run, calls } = fakeRunner([]);
+  const lines: string[] = [];
+  const cuda = () => cudaStatus(noLdPath, listing('libcuda.so.1', 'libcudart.so.12', 'libcudnn.so.9'), false);
+  const r = await setupGpu({ variant: 'gpu', dir: tempDir(), log: (l) => lines.push(l), run, cuda });
+  assert.equal(r.ok, false);
+  assert.equal(calls.length, 0, 'no npm install was started');
+  assert.match(r.message, /This machine has CUDA 12 .* no tfjs-node-gpu release supports it/);
+  assert.match(r.message, /nothing was downloaded/);
+  assert.match(r.message, /--backend webgpu/);
+  assert.equal(lines.length, 1);
 });

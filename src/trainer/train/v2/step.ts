@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MultiCropBatch } from '../../data/multiCrop';
 import type { ConvNet } from '../../model/types';
 import type { ProjectionHead } from '../../model/projectionHead';
+import { webgpuChecked } from '../../engine/webgpuGuard';
 import type { Sgd } from '../sgd';
 
 export interface V2StepResult {
@@ -27,7 +28,19 @@ export function prototypeCrossEntropy(scores: tf.Tensor2D, targets: tf.Tensor1D,
   });
 }
 
-export async function v2TrainStep(
+export function v2TrainStep(
+  model: ConvNet,
+  head: ProjectionHead,
+  crops: MultiCropBatch,
+  targets: Int32Array[],
+  optimizer: Sgd,
+  temperature: number,
+): Promise<V2StepResult> {
+  // On webgpu a Dawn error inside the step aborts it (one line naming the op) instead of returning garbage.
+  return webgpuChecked('v2 training step', () => uncheckedV2Step(model, head, crops, targets, optimizer, temperature));
+}
+
+async function uncheckedV2Step(
   model: ConvNet,
   head: ProjectionHead,
   crops: MultiCropBatch,
