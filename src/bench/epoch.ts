@@ -4,8 +4,9 @@
 //    images, same threads: the same-machine ratio per phase. Both use the uniform-per-cluster sampler.
 // 2. k-means alone on that epoch's PCA-whitened features (20 000 x 64, k = 100, 20 iterations): ours on the
 //    backend, ml-kmeans, and faiss (Debian python3-faiss, 2 threads) when importable, in the same command.
+import { readRunManifest } from '../runfolder/manifest';
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -55,8 +56,7 @@ async function main(): Promise<void> {
     console.log(`whole epoch against the peer's mean epoch (${PEER_EPOCH_SECONDS.toFixed(1)} s): ${(m.seconds.epoch / PEER_EPOCH_SECONDS).toFixed(2)}x`);
     console.log('(the peer ran on another CPU: not a same-machine ratio)');
 
-    const manifest = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { engine?: { threads?: number } };
-    const threads = manifest.engine?.threads ?? availableParallelism();
+    const threads = readRunManifest(out).engine?.threads ?? availableParallelism();
     const flag = (name: string) => Number(flags[flags.indexOf(name) + 1]);
     console.log(`\nThe official epoch on this machine (${values.images} images, ${threads} threads; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
     official = runOfficialEpoch(data, Number(values.images), threads, { k: flag('--k'), pca: flag('--pca'), batch: flag('--batch-size'), seed: flag('--seed') });

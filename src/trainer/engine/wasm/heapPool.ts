@@ -21,8 +21,11 @@ export { Loop } from './heapLoops';
 /** Below this many elements a loop is not worth a round trip. */
 const MIN_PARALLEL = 1 << 16;
 const MAX_ARGS = 32;
-/** A part takes milliseconds; this long means the worker is gone. */
-const WORKER_TIMEOUT_MS = 60_000;
+/**
+ * A part takes milliseconds; this long means the worker is gone. Generous: on a machine loaded ~5x over its cores
+ * (the test suite beside three other jobs on 2 cores) a worker once went unscheduled for over 60 s.
+ */
+const WORKER_TIMEOUT_MS = 300_000;
 
 class HeapPool {
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(4 * CTRL.size));
