@@ -2,6 +2,8 @@
 // Train on a generated image folder from the palette, then look at the result everywhere the extension shows it.
 // Usage (npm run test:e2e does all of it): node --import tsx test/e2e/scenario.ts RIG_DIR EXT.vsix
 // A failing step saves NN-failure.png, copies the logs into test/e2e/artifacts/ and prints their tails.
+import { readRunManifest } from '../../src/runfolder/manifest';
+import { readSkipped } from '../../src/runfolder/skipped';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -288,12 +290,13 @@ async function main(): Promise<boolean> {
     });
 
     await step('the run lists the corrupt and the empty file as skipped', async () => {
-      const skipped = readFileSync(join(runDir, 'skipped.txt'), 'utf8').trim().split('\n');
+      const skipped = readSkipped(runDir);
+      const listed = skipped.map((s) => `${s.path}\t${s.reason}`).join('\n');
       const want = [join(ws, 'images', 'coat', 'corrupt.png'), join(ws, 'images', 'bag', 'empty.png')];
-      for (const w of want) if (!skipped.some((l) => l.split('\t')[0] === w)) throw new Error(`skipped.txt lacks ${w}:\n${skipped.join('\n')}`);
-      if (skipped.length !== 2) throw new Error(`skipped.txt lists ${skipped.length} files, expected 2:\n${skipped.join('\n')}`);
-      const manifest = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
-      return `${skipped.map((l) => l.split('\t').map((x) => basename(x)).join(': ')).join('; ')}; run.json dataset: ${JSON.stringify(manifest.dataset?.images)} images`;
+      for (const w of want) if (!skipped.some((s) => s.path === w)) throw new Error(`skipped.txt lacks ${w}:\n${listed}`);
+      if (skipped.length !== 2) throw new Error(`skipped.txt lists ${skipped.length} files, expected 2:\n${listed}`);
+      const manifest = readRunManifest(runDir);
+      return `${skipped.map((s) => `${basename(s.path)}: ${s.reason}`).join('; ')}; run.json dataset: ${JSON.stringify(manifest.dataset?.images)} images`;
     });
     ok = true;
   } catch (e) {
