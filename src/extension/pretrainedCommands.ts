@@ -20,7 +20,7 @@ export interface PretrainedDeps {
   manager: RunManager;
   runsRoot: () => string;
   output: vscode.LogOutputChannel;
-  register: (id: string, fn: (...args: any[]) => unknown) => void;
+  register: (id: string, fn: (...args: never[]) => unknown) => void;
   onStarted: () => void;
 }
 
