@@ -20,11 +20,13 @@ export interface PretrainedDeps {
   manager: RunManager;
   runsRoot: () => string;
   output: vscode.LogOutputChannel;
-  register: (id: string, fn: (...args: any[]) => unknown) => void;
+  register: (id: string, fn: (...args: never[]) => unknown) => void;
   onStarted: () => void;
 }
 
 const modelsDir = (context: vscode.ExtensionContext) => join(context.globalStorageUri.fsPath, 'models');
+/** File dialogs start in the workspace, not in the folder of whatever editor is active. */
+const workspaceFolder = () => vscode.workspace.workspaceFolders?.[0]?.uri;
 
 /** Downloaded released models first, then "Browse…". */
 async function pickModel(context: vscode.ExtensionContext): Promise<string | undefined> {
@@ -40,7 +42,7 @@ async function pickModel(context: vscode.ExtensionContext): Promise<string | und
   if (!pick) return undefined;
   if (pick.value === 'download') return (await vscode.commands.executeCommand<string | undefined>(DOWNLOAD_MODEL, { quiet: true })) ?? undefined;
   if (pick.value !== 'browse') return pick.value;
-  const uris = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, filters: { 'PyTorch checkpoint': ['pth', 'pt', 'tar'] }, openLabel: 'Use this model' });
+  const uris = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, defaultUri: workspaceFolder(), filters: { 'PyTorch checkpoint': ['pth', 'pt', 'tar'] }, openLabel: 'Use this model' });
   return uris?.[0]?.fsPath;
 }
 
@@ -48,7 +50,7 @@ export function registerPretrainedCommands(d: PretrainedDeps): void {
   d.register(CLUSTER_WITH_PRETRAINED, async (arg?: vscode.Uri | string) => {
     const model = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : await pickModel(d.context);
     if (!model) return;
-    const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: true, openLabel: 'Cluster these images', title: 'Images to cluster (a folder; class subfolders give labels)' });
+    const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: true, defaultUri: workspaceFolder(), openLabel: 'Cluster these images', title: 'Images to cluster (a folder; class subfolders give labels)' });
     const data = folder?.[0]?.fsPath;
     if (!data) return;
     const kText = await vscode.window.showInputBox({

@@ -2,11 +2,12 @@
 // Train on a generated image folder from the palette, then look at the result everywhere the extension shows it.
 // Usage (npm run test:e2e does all of it): node --import tsx test/e2e/scenario.ts RIG_DIR EXT.vsix
 // A failing step saves NN-failure.png, copies the logs into test/e2e/artifacts/ and prints their tails.
-import { readRunManifest } from '../../src/runfolder/manifest';
-import { readSkipped } from '../../src/runfolder/skipped';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { readRunManifest } from '../../src/runfolder/manifest';
+import { readSkipped } from '../../src/runfolder/skipped';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { logFiles, processesMentioning, startCodeServer, stopCodeServer, type CodeServer } from './codeServer';
 import { makeImageFolder } from './makeDataset';
@@ -68,7 +69,7 @@ const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(
 /** The run folder the extension created under the workspace's runs folder. */
 function runDirOf(ws: string): string {
   const root = join(ws, '.deepcluster', 'runs');
-  const runs = existsSync(root) ? readdirSync(root) : [];
+  const runs = existsSync(root) ? readdirSync(root).filter((r) => !r.includes('-pretrained-')) : [];
   if (runs.length !== 1) throw new Error(`expected one run in ${root}, found ${runs.length}`);
   return join(root, runs[0]!);
 }
@@ -297,6 +298,47 @@ async function main(): Promise<boolean> {
       if (skipped.length !== 2) throw new Error(`skipped.txt lists ${skipped.length} files, expected 2:\n${listed}`);
       const manifest = readRunManifest(runDir);
       return `${skipped.map((s) => `${basename(s.path)}: ${s.reason}`).join('; ')}; run.json dataset: ${JSON.stringify(manifest.dataset?.images)} images`;
+    });
+    await step('Cluster Images with a Pretrained Model: an AlexNet checkpoint made here, then the grid', async () => {
+      // The official AlexNet-BN + Sobel written by torch.save (test/unit/model/pytorch/official_checkpoint.py), at
+      // 63 px so the feature pass takes seconds on wasm; without python3-torch the step says so and passes nothing.
+      const python = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+      if (!python) return 'SKIPPED: python3 with torch is not importable, so no checkpoint could be made';
+      const models = join(ws, 'models');
+      mkdirSync(models, { recursive: true });
+      const maker = resolve(__dirname, '..', 'unit', 'model', 'pytorch', 'official_checkpoint.py');
+      const made = spawnSync(python, [maker, 'alexnet', '63', '1', 'legacy', '1', '0', '0', '1', '20', join(models, 'alexnet.pth.tar'), runTmp], { encoding: 'utf8' });
+      if (made.status !== 0) throw new Error(`official_checkpoint.py failed: ${made.stderr}`);
+      await runCommand(p, 'DeepCluster: Cluster Images with a Pretrained Model…');
+      await pickQuickItem(p, /pretrained model/, /Choose a checkpoint file/);
+      await chooseInFileDialog(p, ws, join(models, 'alexnet.pth.tar'), 'Use this model');
+      await chooseInFileDialog(p, ws, join(ws, 'images'), 'Cluster these images');
+      await waitUntil(async () => /Number of clusters k/.test(await p.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '')), 15_000, 'the k input box');
+      await p.keyboard.type('5');
+      await p.keyboard.press('Enter');
+      const done = notification(p, /clustered images into run/);
+      const failed = errorNotification(p);
+      await waitUntil(async () => (await done.isVisible()) || (await failed.isVisible()), TRAIN_TIMEOUT_MS, 'the clustering to finish', 1000);
+      if (await failed.isVisible()) throw new Error(`error notification: ${await failed.innerText()}`);
+      const run = readdirSync(join(ws, '.deepcluster', 'runs')).find((r) => r.includes('-pretrained-'));
+      if (!run) throw new Error('no -pretrained- run folder');
+      const manifest = readRunManifest(join(ws, '.deepcluster', 'runs', run));
+      if (manifest.status !== 'finished' || manifest.config.arch !== 'alexnet' || manifest.config.k !== 5) throw new Error(`run.json: ${JSON.stringify({ status: manifest.status, arch: manifest.config.arch, k: manifest.config.k })}`);
+      await done.locator('.monaco-button', { hasText: 'Open Cluster Grid' }).click();
+      // The grid of this run: the one whose document holds exactly k = 5 cards (the trained run's has 10).
+      let cards = 0;
+      await waitUntil(
+        async () => {
+          for (const f of p.frames()) {
+            const n = await f.locator('.card .csize').count().catch(() => 0);
+            if (n === 5) return !!(cards = n);
+          }
+          return false;
+        },
+        90_000,
+        'a cluster grid with 5 cards',
+      );
+      return `${run}: ${manifest.dataset.images} images, alexnet+Sobel from alexnet.pth.tar, grid with ${cards} cards`;
     });
     ok = true;
   } catch (e) {

@@ -54,7 +54,7 @@ export async function readInitWeights(file: string): Promise<InitWeights> {
       head?.dispose();
     }
   }
-  let where;
+  let where: Awaited<ReturnType<typeof locateCheckpoint>>;
   try {
     where = await locateCheckpoint(abs);
   } catch (e) {
