@@ -15,15 +15,25 @@ export async function trainOneEpoch(cli: string, runDir: string, args: string[],
     stderr += b.toString();
     if (opts.echo) process.stderr.write(b);
   });
+  let stopped = false;
   const code = await new Promise<number | null>((done) => {
     const poll = setInterval(() => {
-      if (written() || opts.stopEarly?.()) child.kill('SIGKILL');
+      if (written()) child.kill('SIGKILL');
+      else if (opts.stopEarly?.()) {
+        stopped = true;
+        child.kill('SIGKILL');
+      }
     }, 250);
     child.on('close', (c) => {
       clearInterval(poll);
       done(c);
     });
   });
-  if (!written()) throw new Error(`train exited ${code ?? 'killed'} without an epoch: ${stderr.trim().split('\n').pop() ?? ''}`);
+  if (!written()) {
+    if (stopped) throw new Error('stopped before the epoch ended: past the time budget');
+    // Dawn's own "Warning: ..." lines are not the trainer's reason.
+    const last = stderr.split('\n').filter((l) => l.trim() && !l.startsWith('Warning:')).pop() ?? '';
+    throw new Error(`train exited ${code ?? 'killed'} without an epoch: ${last}`);
+  }
   return openCheckpoint(first).json<EpochMetrics>('metrics')!;
 }

@@ -36,8 +36,9 @@ interface Plan {
   models: { model: ArchName; batch: number; size: number; channels: number }[];
   iters: number;
   kmeans: { n: number; d: number; k: number; iterations: number };
-  /** Images of the bundled sample for the epoch (undefined: all 10 000). */
+  /** Images of the bundled sample for the epoch (undefined: all 10 000), and flags that fit so few. */
   epochImages?: number;
+  epochFlags?: string[];
   budgetMs: number;
 }
 
@@ -51,7 +52,8 @@ const SHORT: Plan = {
   models: [{ model: 'smallvgg', batch: 8, size: 28, channels: 1 }, { model: 'alexnet', batch: 2, size: 63, channels: 3 }],
   iters: 1,
   kmeans: { n: 5000, d: 64, k: 50, iterations: 5 },
-  epochImages: 200,
+  epochImages: 64,
+  epochFlags: ['--k', '8', '--pca', '8'],
   budgetMs: 6 * 60_000,
 };
 
@@ -118,7 +120,7 @@ async function timeKmeans() {
 /** One paper-recipe epoch of the bundled sample through the CLI (epochRun.ts stops it once the epoch is written). */
 async function timeEpoch(backend: BackendName): Promise<{ seconds: EpochMetrics['seconds'] }> {
   const dir = mkdtempSync(join(tmpdir(), 'dc-bench-gpu-'));
-  const args = ['--recipe', 'paper', '--arch', 'smallvgg', '--backend', backend, '--cache', join(dir, 'cache'), ...(plan.epochImages ? ['--limit', String(plan.epochImages)] : [])];
+  const args = ['--recipe', 'paper', '--arch', 'smallvgg', '--backend', backend, '--cache', join(dir, 'cache'), ...(plan.epochImages ? ['--limit', String(plan.epochImages)] : []), ...(plan.epochFlags ?? [])];
   try {
     const m = await trainOneEpoch(join(__dirname, '..', 'trainer', 'cli.js'), join(dir, 'run'), args, { stopEarly: overBudget });
     return { seconds: m.seconds };

@@ -53,7 +53,7 @@ export async function train(given: TrainConfig, opts: SessionOptions): Promise<s
     const dataset = await openData(chosen, opts);
     const config = datasetSizeDefaults(chosen, dataset.size, opts.explicit ?? new Set());
     validateAgainstDataset(config, dataset.size);
-    const engine = early ?? (await initEngine(config.backend, { log: opts.log, measure: autoMeasurement(config, dataset.channels) }));
+    const engine = early ?? (await initEngine(config.backend, autoEngineOptions(config, dataset.channels, opts.log)));
     refuseWhatWebgpuCannotBind(config, dataset.channels);
     const manifest = newRunManifest({ config, dataset: dataset.info, engine, versions: versions() });
     await createRunDir(config.out, manifest);
@@ -75,15 +75,19 @@ export async function resume(runDir: string, opts: SessionOptions): Promise<stri
   if (dataset.info.fingerprint !== manifest.dataset.fingerprint) {
     throw new Error(`the dataset at ${dataset.info.path} changed since run ${runDir} started (fingerprint ${dataset.info.fingerprint} != ${manifest.dataset.fingerprint})`);
   }
-  const engine = await initEngine(config.backend, { log: opts.log, measure: autoMeasurement(config, dataset.channels) });
+  const engine = await initEngine(config.backend, autoEngineOptions(config, dataset.channels, opts.log));
   refuseWhatWebgpuCannotBind(config, dataset.channels);
   const ckpt = await latestCompleteCheckpoint(runDir, { clean: true }).catch(() => undefined);
   return run(runDir, config, dataset, engine, opts, ckpt?.dir);
 }
 
-/** `auto` times the run's own training step on each backend that loads (measureStep.ts); a named one is obeyed. */
-function autoMeasurement(config: TrainConfig, channels: number) {
-  return config.backend === 'auto' ? trainingStepMeasurement(config, channels) : undefined;
+/**
+ * `auto` times the run's own training step on each backend that loads (measureStep.ts); a named one is obeyed.
+ * DEEPCLUSTER_AUTO_SOFTWARE=1 lets a software adapter compete (so machines without a GPU can exercise it).
+ */
+function autoEngineOptions(config: TrainConfig, channels: number, log: (line: string) => void) {
+  if (config.backend !== 'auto') return { log };
+  return { log, measure: trainingStepMeasurement(config, channels), allowSoftware: process.env.DEEPCLUSTER_AUTO_SOFTWARE === '1' };
 }
 
 /** On webgpu, a weight or activation over the adapter's binding limit is refused before any weight exists. */
