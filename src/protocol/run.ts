@@ -13,6 +13,8 @@ import type { EpochMetrics } from './events';
  *   <run>/checkpoints/epoch-0007/  CheckpointManifest in checkpoint.json, plus the files it lists
  *   <run>/checkpoints/.tmp-*       a checkpoint being written (or left by a killed trainer): never trusted
  *   <run>/latest                   text file: name of the newest complete checkpoint folder
+ *   <run>/maps/epoch-0007-umap.json  EmbeddingMapFile: 2-D layout of every image (`deepcluster map`), a cache
+ *   <run>/curation.json            the user's cluster names, merges, junk marks and moves (never the trainer's)
  * Epoch numbers are 0-based: checkpoint epoch-0007 holds the state after epoch 7 finished (8 epochs done).
  */
 export const RUN_FILES = {
@@ -27,6 +29,10 @@ export const RUN_FILES = {
   images: 'images.txt',
   /** `deepcluster eval` reports, one per checkpoint: evaluations/epoch-0007.json (a QualityReport). */
   evaluations: 'evaluations',
+  /** `deepcluster map` caches: maps/epoch-0007-umap.json (src/protocol/embeddingMap.ts). */
+  maps: 'maps',
+  /** The user's curation decisions (src/protocol/curation.ts); written by the extension and `deepcluster curate`. */
+  curation: 'curation.json',
 } as const;
 
 export type RunStatus = 'running' | 'stopped' | 'finished' | 'failed';

@@ -18,6 +18,7 @@ import { parseIndexList } from '../analyze/indexList';
 import { FEATURE_DIM, defaultsForRecipe } from './defaults';
 import { COMMANDS, helpText, type CommandName } from './help';
 import { parseCluster, parseEmbed, type ParsedCluster, type ParsedEmbed } from './pretrainedArgs';
+import { parseMap, type ParsedMap } from './mapArgs';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -87,7 +88,7 @@ export interface ParsedEval {
   json: boolean;
   backend?: BackendRequest;
 }
-export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs | ParsedEval | ParsedEmbed | ParsedCluster;
+export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs | ParsedEval | ParsedEmbed | ParsedCluster | ParsedMap;
 
 export interface ParseOptions {
   /** Base for relative paths (default process.cwd()). */
@@ -181,6 +182,8 @@ export function parseArgs(argv: readonly string[], options: ParseOptions = {}): 
       return parseEmbed(rest, cwd);
     case 'cluster':
       return parseCluster(rest, cwd, options.now ?? new Date());
+    case 'map':
+      return parseMap(rest, cwd);
     case 'train': {
       const { values, positionals } = readFlags('train', rest, TRAIN_FLAGS);
       if (values.has('help')) return { command: 'help', topic: 'train', text: helpText('train') };
