@@ -84,6 +84,7 @@ const toolbar = h(
   search,
   h('vscode-button', { secondary: true, onclick: () => exportClusters(shown.map((c) => c.id), 'csv'), title: 'Export the clusters shown as CSV of file paths' }, 'Export CSV'),
   h('vscode-button', { secondary: true, onclick: () => exportClusters(shown.map((c) => c.id), 'json'), title: 'Export the clusters shown as JSON' }, 'Export JSON'),
+  h('vscode-button', { secondary: true, class: 'open-map', onclick: () => void request<GridRequest>({ type: 'openMap', epoch: state.epoch }).done.catch(() => undefined), title: "Every image of this checkpoint on a 2-D map of its embedding" }, 'Map'),
   count,
 );
 

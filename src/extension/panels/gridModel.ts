@@ -21,6 +21,8 @@ export interface GridDeps {
   save(defaultName: string, content: string | Buffer): Promise<string | undefined>;
   /** Runs the trainer's `thumbs` command: typical images of every cluster (`by`), or thumbnails of `indices`. */
   makeThumbs(job: ThumbJob, progress: (done: number, total: number) => void): Promise<void>;
+  /** Opens the embedding map panel on this checkpoint (the grid's Map button). */
+  openMap?(epoch: number): void;
   /** The file path of dataset image `index` for exports (default: dataset path#index). */
   pathOf?(index: number): string;
 }
@@ -124,6 +126,10 @@ export class GridModel {
         const written = await this.deps.save(`${name}.${req.format}`, req.format === 'csv' ? csvBytes(rowsToCsv(rows)) : rowsToJson(req.epoch, rows));
         return { written, rows: rows.length };
       }
+      case 'openMap':
+        if (!checkpointEpochs(this.deps.runDir).includes(req.epoch)) throw new Error(`no checkpoint for epoch ${req.epoch}`);
+        this.deps.openMap?.(req.epoch);
+        return { opened: !!this.deps.openMap };
       case 'thumbs': {
         let data = this.epochData(req.epoch);
         const wantActivation = req.view === 'activation' && !data.clusters.some((c) => c.activation);

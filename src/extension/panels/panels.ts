@@ -1,4 +1,4 @@
-// The three webview panels in VS Code: commands that open them, WebviewPanelSerializers that bring them back
+// The webview panels in VS Code: commands that open them, WebviewPanelSerializers that bring them back
 // after a reload, and the wiring of each panel's model (vscode-free, next to this file) to its webview:
 // narrow localResourceRoots, nonce-only CSP page with the initial state embedded, validated messages,
 // live pushes from the run manager and from events.jsonl, save dialogs for exports, spawned analysis commands.
@@ -15,6 +15,7 @@ import { CurvesModel, runSeries } from './curvesModel';
 import { dispatch, type Handler } from './dispatch';
 import { FiltersModel } from './filtersModel';
 import { GridModel, type ThumbJob } from './gridModel';
+import { MapModel } from './mapModel';
 import { panelHtml } from './html';
 import { checkpointEpochs, panelRoots, THUMB_SIZE } from './runPaths';
 
@@ -26,7 +27,8 @@ export interface PanelServices {
   pickRun(): Promise<string | undefined>;
 }
 
-const TITLES: Record<PanelKind, string> = { clusterGrid: 'Clusters', filters: 'Filters', curves: 'Training Curves' };
+const commands: Record<PanelKind, string> = { clusterGrid: 'deepcluster.showClusterGrid', curves: 'deepcluster.showCurves', filters: 'deepcluster.visualizeFilters', embeddingMap: 'deepcluster.showEmbeddingMap' };
+const TITLES: Record<PanelKind, string> = { clusterGrid: 'Clusters', filters: 'Filters', curves: 'Training Curves', embeddingMap: 'Embedding Map' };
 
 /** Where the panel starts: a run, and for grid/filters a checkpoint epoch and maybe a cluster to open. */
 interface Target {
@@ -102,8 +104,21 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
     let handle: Handler;
     let initial: unknown;
     let onNewEpoch: () => void = () => undefined;
-    if (kind === 'clusterGrid') {
-      const model = new GridModel({ runDir: target.runDir, webviewUri, save, makeThumbs });
+    if (kind === 'embeddingMap') {
+      const model = new MapModel({
+        runDir: target.runDir, webviewUri, save, makeThumbs,
+        compute: (job, progress) => analysis(['map', checkpointDir(job.epoch), '--method', job.method], progress, job.requestId),
+        cancel: (id) => {
+          const r = running.get(id);
+          r?.cancel();
+          return !!r;
+        },
+      });
+      initial = model.init(target.epoch, ui);
+      handle = (req, progress) => model.handle(req as never, progress);
+      onNewEpoch = () => post({ type: 'checkpoints', checkpoints: checkpointEpochs(target.runDir) });
+    } else if (kind === 'clusterGrid') {
+      const model = new GridModel({ runDir: target.runDir, webviewUri, save, makeThumbs, openMap: (epoch) => void vscode.commands.executeCommand(commands.embeddingMap, join(checkpointDir(epoch), RUN_FILES.checkpointManifest)) });
       initial = model.init(target.epoch, { ...ui, ...(target.cluster !== undefined ? { detail: target.cluster } : {}) });
       handle = (req, progress) => model.handle(req as never, progress);
       onNewEpoch = () => post({ type: 'checkpoints', checkpoints: checkpointEpochs(target.runDir) });
@@ -171,7 +186,6 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
     setup(kind, panel, target, undefined);
   };
 
-  const commands: Record<PanelKind, string> = { clusterGrid: 'deepcluster.showClusterGrid', curves: 'deepcluster.showCurves', filters: 'deepcluster.visualizeFilters' };
   for (const kind of Object.keys(VIEW_TYPES) as PanelKind[]) {
     context.subscriptions.push(vscode.commands.registerCommand(commands[kind], (arg?: unknown) => open(kind, arg).catch((e: Error) => vscode.window.showErrorMessage(`DeepCluster: ${e.message}`))));
     // After a reload VS Code hands back the panel with what the webview saved through setState.
