@@ -102,12 +102,26 @@ export function approximateKnn(x: Float32Array, n: number, d: number, k: number,
       .map((j) => [j, dist2(cent, c, cent, j, d)] as const)
       .sort((a, b) => a[1] - b[1])
       .slice(0, probes);
-    for (const [cell] of near) {
-      for (const p of members[cell]!) {
-        for (const q of own) {
-          if (p === q) continue;
-          offer(indices, distances, q, k, p, dist2(x, q, x, p, d));
+    const candidates = Int32Array.from(near.flatMap(([cell]) => members[cell]!));
+    for (const q of own) {
+      const oq = q * d;
+      const last = q * k + k - 1;
+      for (const p of candidates) {
+        if (p === q) continue;
+        // Partial distances: stop once past the current k-th nearest (most candidates are far).
+        const bound = distances[last]!;
+        let s = 0;
+        const op = p * d;
+        let j = 0;
+        while (j < d) {
+          const end = Math.min(d, j + 8);
+          for (; j < end; j++) {
+            const t = x[oq + j]! - x[op + j]!;
+            s += t * t;
+          }
+          if (s >= bound) break;
         }
+        if (s < bound) offer(indices, distances, q, k, p, s);
       }
     }
     o.onProgress?.(c + 1, cells);
