@@ -144,6 +144,8 @@ function recolour(): void {
 
 // ---- drawing
 let frame = 0;
+/** Background and highlight as packed pixels; read from the theme once, again when it changes. */
+let themeColours: { bg: number; hl: number } | undefined;
 function schedule(): void {
   if (!frame) frame = requestAnimationFrame(draw);
 }
@@ -156,9 +158,8 @@ function draw(): void {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     return;
   }
-  const bg = packColour(probe, cssVar('--vscode-editor-background', '#1e1e1e'));
-  const hl = packColour(probe, cssVar('--vscode-editor-foreground', '#ffffff'));
-  const drawn = rasterize(image, view, dpr, pts.x, pts.y, pts.colours, bg, state.selection.length ? pts.selected : undefined, hl);
+  themeColours ??= { bg: packColour(probe, cssVar('--vscode-editor-background', '#1e1e1e')), hl: packColour(probe, cssVar('--vscode-editor-foreground', '#ffffff')) };
+  const drawn = rasterize(image, view, dpr, pts.x, pts.y, pts.colours, themeColours.bg, state.selection.length ? pts.selected : undefined, themeColours.hl);
   ctx.putImageData(image, 0, 0);
   canvas.dataset.drawn = String(drawn);
   drawThumbs();
@@ -169,8 +170,8 @@ function pointsInView(): number[] | undefined {
   if (!pts) return undefined;
   const [x0, y1] = toData(view, cssW, cssH, 0, 0);
   const [x1, y0] = toData(view, cssW, cssH, cssW, cssH);
-  const inView = pts.index.box(x0, x1, y0, y1);
-  return inView.length <= THUMBS_IN_VIEW ? inView : undefined;
+  // Stops counting past the limit: zoomed out, this runs every frame over all the points.
+  return pts.index.box(x0, x1, y0, y1, THUMBS_IN_VIEW);
 }
 
 function drawThumbs(): void {
@@ -413,7 +414,10 @@ onPush((m) => {
   state.checkpoints = m.checkpoints;
   epochSel.replaceChildren(...state.checkpoints.map((e) => option(String(e), `epoch ${e}`, e === state.epoch)));
 });
-onThemeChange(() => recolour());
+onThemeChange(() => {
+  themeColours = undefined;
+  recolour();
+});
 new ResizeObserver(resize).observe(stage);
 resize();
 // First paint from the embedded state when it matches; a saved epoch or method other than that is loaded.

@@ -38,8 +38,10 @@ export class PointIndex {
     return PointIndex.coord(y) * PointIndex.CELLS + PointIndex.coord(x);
   }
 
-  /** Points inside the data box [x0, x1] x [y0, y1]. */
-  box(x0: number, x1: number, y0: number, y1: number): number[] {
+  /** Points inside the data box [x0, x1] x [y0, y1], ascending; undefined once more than `limit` are found. */
+  box(x0: number, x1: number, y0: number, y1: number): number[];
+  box(x0: number, x1: number, y0: number, y1: number, limit: number): number[] | undefined;
+  box(x0: number, x1: number, y0: number, y1: number, limit = Infinity): number[] | undefined {
     const out: number[] = [];
     const C = PointIndex.CELLS;
     for (let cy = PointIndex.coord(y0); cy <= PointIndex.coord(y1); cy++) {
@@ -48,7 +50,7 @@ export class PointIndex {
         for (let k = this.cellStart[c]!; k < this.cellStart[c + 1]!; k++) {
           const i = this.order[k]!;
           const px = this.x[i]!, py = this.y[i]!;
-          if (px >= x0 && px <= x1 && py >= y0 && py <= y1) out.push(i);
+          if (px >= x0 && px <= x1 && py >= y0 && py <= y1 && out.push(i) > limit) return undefined;
         }
       }
     }
