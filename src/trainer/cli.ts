@@ -56,6 +56,15 @@ async function main(argv: string[]): Promise<number> {
       if (!cmd.json) process.stdout.write(`${r.cached ? 'cached' : 'wrote'} ${r.file} (${r.images} images, ${r.seconds.toFixed(1)} s)\n`);
       return 0;
     }
+    case 'export': {
+      const { exportCurated } = await import('./curate/exportCommand');
+      const io = {
+        emit: (e: object) => cmd.json && process.stdout.write(JSON.stringify(e) + '\n'),
+        log: (line: string) => process.stderr.write(line + '\n'),
+      };
+      await exportCurated(cmd, io);
+      return 0;
+    }
     case 'embed': {
       const { embed } = await import('./pretrained/embed');
       const log = (line: string) => process.stderr.write(line + '\n');
@@ -87,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
 function isExpected(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   if (e instanceof UsageError) return true;
-  return ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError', 'EmbeddingMapError'].includes(e.constructor.name) || /^(--|k-means|PCA)/.test(e.message);
+  return ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError', 'EmbeddingMapError', 'CurationError'].includes(e.constructor.name) || /^(--|k-means|PCA)/.test(e.message);
 }
 
 // tfjs-core prints an advert for tfjs-node on stdout the first time a backend initialises; it would corrupt the

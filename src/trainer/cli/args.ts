@@ -19,6 +19,7 @@ import { FEATURE_DIM, defaultsForRecipe } from './defaults';
 import { COMMANDS, helpText, type CommandName } from './help';
 import { parseCluster, parseEmbed, type ParsedCluster, type ParsedEmbed } from './pretrainedArgs';
 import { parseMap, type ParsedMap } from './mapArgs';
+import { parseExport, type ParsedExport } from './exportArgs';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -88,7 +89,7 @@ export interface ParsedEval {
   json: boolean;
   backend?: BackendRequest;
 }
-export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs | ParsedEval | ParsedEmbed | ParsedCluster | ParsedMap;
+export type ParsedCommand = ParsedTrain | ParsedResume | ParsedInspect | ParsedSetupGpu | ParsedHelp | ParsedVisualize | ParsedThumbs | ParsedEval | ParsedEmbed | ParsedCluster | ParsedMap | ParsedExport;
 
 export interface ParseOptions {
   /** Base for relative paths (default process.cwd()). */
@@ -184,6 +185,8 @@ export function parseArgs(argv: readonly string[], options: ParseOptions = {}): 
       return parseCluster(rest, cwd, options.now ?? new Date());
     case 'map':
       return parseMap(rest, cwd);
+    case 'export':
+      return parseExport(rest, cwd);
     case 'train': {
       const { values, positionals } = readFlags('train', rest, TRAIN_FLAGS);
       if (values.has('help')) return { command: 'help', topic: 'train', text: helpText('train') };

@@ -3,7 +3,7 @@ import { ARCHS, BACKENDS, CLUSTERINGS, SAMPLERS } from '../../protocol/config';
 import { DEFAULT_ASCENT } from '../analyze/ascentParams';
 import { FEATURE_DIM, defaultsFor } from './defaults';
 
-export const COMMANDS = ['train', 'resume', 'inspect', 'eval', 'setup-gpu', 'visualize', 'thumbs', 'embed', 'cluster', 'map'] as const;
+export const COMMANDS = ['train', 'resume', 'inspect', 'eval', 'setup-gpu', 'visualize', 'thumbs', 'embed', 'cluster', 'map', 'export'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const small = defaultsFor('smallvgg');
@@ -24,6 +24,7 @@ Usage:
   deepcluster embed --model CKPT|RUN --data DIR --out FILE.npy   features of every image as a NumPy array
   deepcluster cluster --model CKPT|RUN --data DIR [--k N]   cluster images with a trained network, no training
   deepcluster map CHECKPOINT|RUN     2-D map (UMAP) of every image's embedding, cached in the run
+  deepcluster export RUN --out PATH  the curated clusters (names, merges, junk) as a labelled ImageFolder or CSV
   deepcluster help COMMAND           help for one command (also: deepcluster COMMAND --help)
 `,
   train: `Usage: deepcluster train [flags]
@@ -139,6 +140,20 @@ returns the cached map unless --force.
   --seed N             seed of the layout (default 0)
   --force              recompute even when the map is cached
   --backend NAME       ${BACKENDS.join(' | ')} (default auto)
+  --json               progress and the result as JSON lines on stdout
+`,
+  export: `Usage: deepcluster export RUN --out PATH [--format imagefolder|csv] [--mode symlink|copy] [--epoch N]
+
+Exports the run's clusters as curated in VS Code (<run>/curation.json: cluster names, merges, junk marks and
+images moved between clusters; without it, every cluster is named cluster-<id>). Junk clusters are left out.
+Decisions made on an older checkpoint follow each cluster to the exported one by largest overlap.
+  --out PATH           imagefolder: a new or empty folder; csv: the file (columns index, path, cluster, label)
+  --format imagefolder one folder per name, <index>-<file> inside (default); \`deepcluster train --data\` reads
+                       the folders as labels. Images inside IDX/CIFAR files are written as PNG.
+  --format csv         one row per image
+  --mode symlink       link to the original files (default)
+  --mode copy          copy them
+  --epoch N            the checkpoint to export (default: the newest)
   --json               progress and the result as JSON lines on stdout
 `,
   embed: `Usage: deepcluster embed --model CKPT|RUN --data PATH --out FILE.npy [--batch-size 32] [--limit N]
