@@ -28,7 +28,18 @@ export interface ClusterCard {
   nearest: number[];
   /** Dataset indices that most activate this cluster's unit of the top layer (analysis output), when present. */
   activation?: number[];
+  /** The user's curation (<run>/curation.json): the name of the cluster's group, junk, the cluster it was merged into. */
+  name?: string;
+  junk?: boolean;
+  mergedInto?: number;
 }
+
+/** One curation decision, on the clusters of the epoch the grid shows (src/runfolder/curation.ts applies it). */
+export type CurationEdit =
+  | { action: 'rename'; cluster: number; name: string }
+  | { action: 'junk'; cluster: number; junk: boolean }
+  | { action: 'merge'; clusters: number[]; into: number }
+  | { action: 'move'; indices: number[]; cluster: number };
 
 export interface GridEpoch {
   epoch: number;
@@ -87,7 +98,11 @@ export type GridRequest =
   /** Makes the thumbnails of the cards (and, for `activation`, ranks each cluster's images by its top-layer unit). */
   | { type: 'thumbs'; requestId: number; epoch: number; view: TypicalView }
   /** Opens the embedding map of this checkpoint in its own panel. */
-  | { type: 'openMap'; requestId: number; epoch: number };
+  | { type: 'openMap'; requestId: number; epoch: number }
+  /** Records a curation decision in <run>/curation.json; answers with the epoch's cards renamed. */
+  | { type: 'curate'; requestId: number; epoch: number; edit: CurationEdit }
+  /** Exports the curated clusters (the host asks where, and symlinks or copies) through `deepcluster export`. */
+  | { type: 'exportCurated'; requestId: number; epoch: number; format: 'imagefolder' | 'csv' };
 
 export interface GridResponses {
   loadEpoch: GridEpoch;
@@ -96,6 +111,8 @@ export interface GridResponses {
   export: { written?: string; rows: number };
   thumbs: { thumbBase?: string; epoch?: GridEpoch };
   openMap: { opened: boolean };
+  curate: GridEpoch;
+  exportCurated: { written?: string };
 }
 
 // ---------------------------------------------------------------- filter visualisation

@@ -2,7 +2,9 @@
 // one run folder. The panel (clusterGridPanel.ts) plugs in the vscode parts: webview URLs, save dialogs, spawning.
 import { join } from 'node:path';
 import type { ClusterTypicalImages, TypicalBy } from '../../protocol/analysis';
-import type { GridEpoch, GridInit, GridRequest, GridResponses, GridUiState } from '../../protocol/webview';
+import type { CurationFile } from '../../protocol/curation';
+import type { CurationEdit, GridEpoch, GridInit, GridRequest, GridResponses, GridUiState } from '../../protocol/webview';
+import { emptyCuration, markJunk, mergeClusters, moveImage, readCuration, rebaseCuration, renameCluster, rootOf, writeCuration } from '../../runfolder/curation';
 import { readCheckpoint, type CheckpointView } from '../checkpointData';
 import { bytesOfName } from '../../runfolder/fileNames';
 import { readImageNames } from '../../runfolder/imageNames';
@@ -21,6 +23,8 @@ export interface GridDeps {
   save(defaultName: string, content: string | Buffer): Promise<string | undefined>;
   /** Runs the trainer's `thumbs` command: typical images of every cluster (`by`), or thumbnails of `indices`. */
   makeThumbs(job: ThumbJob, progress: (done: number, total: number) => void): Promise<void>;
+  /** Asks where and how (symlinks or copies) and runs `deepcluster export`; undefined: the user cancelled. */
+  exportCurated?(epoch: number, format: 'imagefolder' | 'csv', progress: (done: number, total: number) => void): Promise<string | undefined>;
   /** Opens the embedding map panel on this checkpoint (the grid's Map button). */
   openMap?(epoch: number): void;
   /** The file path of dataset image `index` for exports (default: dataset path#index). */
@@ -60,7 +64,43 @@ export class GridModel {
   }
 
   private epochData(epoch: number): GridEpoch {
-    return gridEpoch(this.view(epoch), activationExemplars(this.deps.runDir, epoch));
+    const data = gridEpoch(this.view(epoch), activationExemplars(this.deps.runDir, epoch));
+    const c = this.curationAt(epoch);
+    if (!c) return data;
+    return {
+      ...data,
+      clusters: data.clusters.map((card) => {
+        const root = rootOf(c, card.id);
+        const d = c.clusters[root];
+        return { ...card, ...(d?.name ? { name: d.name } : {}), ...(d?.junk ? { junk: true } : {}), ...(root !== card.id ? { mergedInto: root } : {}) };
+      }),
+    };
+  }
+
+  /** The run's curation restated for `epoch` (carried from the checkpoint it was made on by largest overlap). */
+  curationAt(epoch: number): CurationFile | undefined {
+    const c = readCuration(this.deps.runDir);
+    if (!c || c.epoch === epoch) return c;
+    const from = this.view(c.epoch).assignments;
+    const to = this.view(epoch).assignments;
+    return from && to ? rebaseCuration(c, from, to, epoch) : undefined;
+  }
+
+  private curate(epoch: number, edit: CurationEdit): GridEpoch {
+    const k = this.view(epoch).manifest.k;
+    const ids = edit.action === 'merge' ? [...edit.clusters, edit.into] : edit.action === 'move' ? [edit.cluster] : [edit.cluster];
+    const bad = ids.find((c) => c >= k);
+    if (bad !== undefined) throw new Error(`no cluster ${bad} at epoch ${epoch} (it has ${k})`);
+    const n = this.view(epoch).manifest.images;
+    const badImage = edit.action === 'move' ? edit.indices.find((i) => i >= n) : undefined;
+    if (badImage !== undefined) throw new Error(`no image ${badImage} (the run has ${n})`);
+    let c = this.curationAt(epoch) ?? emptyCuration(epoch);
+    if (edit.action === 'rename') c = renameCluster(c, edit.cluster, edit.name);
+    else if (edit.action === 'junk') c = markJunk(c, edit.cluster, edit.junk);
+    else if (edit.action === 'merge') c = mergeClusters(c, edit.clusters, edit.into);
+    else for (const i of edit.indices) c = moveImage(c, i, edit.cluster);
+    writeCuration(this.deps.runDir, c);
+    return this.epochData(epoch);
   }
 
   /** The thumbnails' folder URL once every card image of this epoch has its file, else undefined. */
@@ -125,6 +165,12 @@ export class GridModel {
         const name = clusters.length === 1 ? `cluster-${clusters[0]}-epoch-${req.epoch}` : `clusters-epoch-${req.epoch}`;
         const written = await this.deps.save(`${name}.${req.format}`, req.format === 'csv' ? csvBytes(rowsToCsv(rows)) : rowsToJson(req.epoch, rows));
         return { written, rows: rows.length };
+      }
+      case 'curate':
+        return this.curate(req.epoch, req.edit);
+      case 'exportCurated': {
+        if (!this.deps.exportCurated) throw new Error('exporting curated clusters is not available here');
+        return { written: await this.deps.exportCurated(req.epoch, req.format, progress) };
       }
       case 'openMap':
         if (!checkpointEpochs(this.deps.runDir).includes(req.epoch)) throw new Error(`no checkpoint for epoch ${req.epoch}`);

@@ -101,6 +101,30 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
       for (let i = 0; i < job.indices.length; i += 4000) await analysis([...base, '--indices', indexRanges(job.indices.slice(i, i + 4000))], progress);
     };
 
+    /** The user's choice of ImageFolder (symlinks or copies) or CSV and where, then `deepcluster export`. */
+    const exportCurated = async (epoch: number, progress: (d: number, t: number) => void): Promise<string | undefined> => {
+      const pick = await vscode.window.showQuickPick(
+        [
+          { label: 'Image folder, symlinks', description: 'one folder per cluster name, links to the original files', format: 'imagefolder', mode: 'symlink' },
+          { label: 'Image folder, copies', description: 'one folder per cluster name, copies of the files', format: 'imagefolder', mode: 'copy' },
+          { label: 'CSV', description: 'index, path, cluster, label', format: 'csv', mode: 'symlink' },
+        ],
+        { title: 'Export the curated clusters (junk left out)' },
+      );
+      if (!pick) return undefined;
+      let out: string | undefined;
+      if (pick.format === 'csv') {
+        out = (await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(target.runDir, `curated-epoch-${epoch}.csv`)), filters: { CSV: ['csv'] } }))?.fsPath;
+      } else {
+        const parent = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Export here', title: 'Folder to create the labelled image folder in' }))?.[0]?.fsPath;
+        out = parent && join(parent, `${basename(target.runDir)}-curated-epoch-${epoch}`);
+      }
+      if (!out) return undefined;
+      await analysis(['export', target.runDir, '--epoch', String(epoch), '--out', out, '--format', pick.format, '--mode', pick.mode], progress);
+      void vscode.window.showInformationMessage(`DeepCluster: exported the curated clusters to ${out}`);
+      return out;
+    };
+
     let handle: Handler;
     let initial: unknown;
     let onNewEpoch: () => void = () => undefined;
@@ -118,7 +142,7 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
       handle = (req, progress) => model.handle(req as never, progress);
       onNewEpoch = () => post({ type: 'checkpoints', checkpoints: checkpointEpochs(target.runDir) });
     } else if (kind === 'clusterGrid') {
-      const model = new GridModel({ runDir: target.runDir, webviewUri, save, makeThumbs, openMap: (epoch) => void vscode.commands.executeCommand(commands.embeddingMap, join(checkpointDir(epoch), RUN_FILES.checkpointManifest)) });
+      const model = new GridModel({ runDir: target.runDir, webviewUri, save, makeThumbs, exportCurated: (epoch, _format, progress) => exportCurated(epoch, progress), openMap: (epoch) => void vscode.commands.executeCommand(commands.embeddingMap, join(checkpointDir(epoch), RUN_FILES.checkpointManifest)) });
       initial = model.init(target.epoch, { ...ui, ...(target.cluster !== undefined ? { detail: target.cluster } : {}) });
       handle = (req, progress) => model.handle(req as never, progress);
       onNewEpoch = () => post({ type: 'checkpoints', checkpoints: checkpointEpochs(target.runDir) });

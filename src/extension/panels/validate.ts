@@ -2,7 +2,7 @@
 // as untrusted input. Only known types with exactly-typed, bounded fields pass; names (layers, runs) must match a
 // conservative pattern, so no message field can carry a path.
 import { MAP_METHODS } from '../../protocol/embeddingMap';
-import { MAP_BATCH, type CurvesRequest, type FiltersRequest, type GridRequest, type MapRequest, type PanelKind, type WebviewMessage } from '../../protocol/webview';
+import { MAP_BATCH, type CurationEdit, type CurvesRequest, type FiltersRequest, type GridRequest, type MapRequest, type PanelKind, type WebviewMessage } from '../../protocol/webview';
 
 export class InvalidMessage extends Error {}
 
@@ -58,8 +58,31 @@ function grid(m: Obj, requestId: number): GridRequest {
       return { type: 'thumbs', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), view: oneOf(m, 'view', ['nearest', 'activation'] as const) };
     case 'openMap':
       return { type: 'openMap', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX) };
+    case 'curate':
+      return { type: 'curate', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), edit: curationEdit(m.edit) };
+    case 'exportCurated':
+      return { type: 'exportCurated', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), format: oneOf(m, 'format', ['imagefolder', 'csv'] as const) };
   }
   throw new InvalidMessage(`unknown message type for the cluster grid: ${String(m.type)}`);
+}
+
+function curationEdit(e: unknown): CurationEdit {
+  if (!isObj(e)) throw new InvalidMessage('edit must be an object');
+  switch (e.action) {
+    case 'rename': {
+      const name = str(e, 'name', 200);
+      if (/[\u0000-\u001f]/.test(name)) throw new InvalidMessage('name must not hold control characters');
+      return { action: 'rename', cluster: int(e, 'cluster', 0, MAX_INDEX), name };
+    }
+    case 'junk':
+      if (typeof e.junk !== 'boolean') throw new InvalidMessage('junk must be a boolean');
+      return { action: 'junk', cluster: int(e, 'cluster', 0, MAX_INDEX), junk: e.junk };
+    case 'merge':
+      return { action: 'merge', clusters: indexArray(e, 'clusters', 100_000), into: int(e, 'into', 0, MAX_INDEX) };
+    case 'move':
+      return { action: 'move', indices: indexArray(e, 'indices', 100_000), cluster: int(e, 'cluster', 0, MAX_INDEX) };
+  }
+  throw new InvalidMessage(`unknown curation action: ${String(e.action)}`);
 }
 
 function filters(m: Obj, requestId: number): FiltersRequest {
