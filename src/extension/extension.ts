@@ -8,6 +8,7 @@ import { readCheckpoint } from './checkpointData';
 import { CHECKPOINT_VIEW_TYPE, CheckpointEditorProvider } from './checkpointEditor';
 import { registerPanels, targetOf } from './panels/panels';
 import { toCsv, toJson } from './exportAssignments';
+import { registerCurationCommands } from './curationCommands';
 import { bytesOfName, displayName, fsPathOf, hasEscapedBytes } from '../runfolder/fileNames';
 import { readImageNames } from '../runfolder/imageNames';
 import { isRunDir, listCheckpoints, type RunSummary } from './runFiles';
@@ -190,6 +191,7 @@ export function activate(context: vscode.ExtensionContext): void {
     void vscode.window.showInformationMessage(`Exported ${view.assignments?.length ?? 0} assignments to ${target.fsPath}`);
   });
 
+  registerCurationCommands(context, launch, () => tree.refresh(), output);
   register('deepcluster.setupGpu', () => setupGpu(launch, output));
   context.subscriptions.push(vscode.window.registerCustomEditorProvider(CHECKPOINT_VIEW_TYPE, new CheckpointEditorProvider(context.extensionUri), { supportsMultipleEditorsPerDocument: true }));
   // The webview panels (cluster grid, filters, curves): commands and serializers.
