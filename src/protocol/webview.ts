@@ -288,7 +288,9 @@ export type MapRequest =
   /** File names of these images (hover and the selection list). */
   | { type: 'names'; requestId: number; indices: number[] }
   /** Saves the selected images as CSV (index, path, cluster, label). */
-  | { type: 'exportSelection'; requestId: number; epoch: number; indices: number[] };
+  | { type: 'exportSelection'; requestId: number; epoch: number; indices: number[] }
+  /** A curation decision from the map (moving the selected images to a cluster), kept in curation.json. */
+  | { type: 'curate'; requestId: number; epoch: number; edit: CurationEdit };
 
 export interface MapResponses {
   load: { map?: MapData };
@@ -297,6 +299,7 @@ export interface MapResponses {
   thumbs: { made: number };
   names: { names: string[] };
   exportSelection: { written?: string; rows: number };
+  curate: { saved: boolean };
 }
 
 // ---------------------------------------------------------------- both directions

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import type { EmbeddingMapFile } from '../../src/protocol/embeddingMap';
 import { MapModel } from '../../src/extension/panels/mapModel';
+import { readCuration } from '../../src/runfolder/curation';
 import { ARTIFACTS, haveChromium, launch, openPanel, respond, serve, type Served } from './harness';
 import { writeFixtureRun } from './fixture';
 import { writeFixtureMap } from './mapFixture';
@@ -111,6 +112,18 @@ test('map: paints every point, hover shows the image and its cluster, box select
   assert.equal(Number(c0), map.clusters[Number(i0)]);
   assert.equal(l0, 'T-shirt/top');
   await p.page.screenshot({ path: join(ARTIFACTS, 'embedding-map-selection-dark.png') });
+  // Curation from the map: the selection moves to cluster 3 in curation.json, and the panel shows it there.
+  await p.page.fill('.move-to', '3');
+  await p.page.click('.move-btn');
+  await p.page.waitForFunction(() => /moved \d+ image/.test(document.querySelector('.status')?.textContent ?? ''));
+  const cur = readCuration(runDir)!;
+  assert.equal(cur.epoch, 1);
+  assert.deepEqual(Object.keys(cur.moves).map(Number).sort((a, b) => a - b), [...exp.indices].sort((a: number, b: number) => a - b));
+  assert.ok(Object.values(cur.moves).every((c) => c === 3));
+  assert.match((await p.page.textContent('.sel-item'))!, /cluster 3/);
+  await p.page.fill('.move-to', '999');
+  await p.page.click('.move-btn');
+  await p.page.waitForFunction(() => /no cluster 999/.test(document.querySelector('.status')?.textContent ?? ''));
   // Escape clears the selection.
   await p.page.focus('canvas.points');
   await p.page.keyboard.press('Escape');

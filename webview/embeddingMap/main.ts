@@ -80,7 +80,9 @@ const selCount = h('div', { class: 'sel-count' }, 'No selection');
 const exportBtn = h('button', { disabled: true, onclick: () => void exportSelection() }, 'Export CSV');
 const clearBtn = h('button', { disabled: true, onclick: () => select([]) }, 'Clear');
 const selList = h('ul', { class: 'sel-list' });
-const side = h('aside', { class: 'side' }, h('div', { class: 'side-head' }, selCount, h('div', { class: 'row' }, exportBtn, clearBtn)), h('div', { class: 'muted hint' }, 'Shift-drag to select a box. Esc clears.'), selList);
+const moveTo = h('input', { class: 'move-to', placeholder: 'cluster #', 'aria-label': 'Move the selection to cluster', disabled: true }) as HTMLInputElement;
+const moveBtn = h('button', { class: 'move-btn', disabled: true, onclick: () => void moveSelection() }, 'Move to');
+const side = h('aside', { class: 'side' }, h('div', { class: 'side-head' }, selCount, h('div', { class: 'row' }, exportBtn, clearBtn), h('div', { class: 'row' }, moveBtn, moveTo)), h('div', { class: 'muted hint' }, 'Shift-drag to select a box. Esc clears.'), selList);
 document.body.append(h('div', { class: 'map-panel' }, toolbar, legend, h('div', { class: 'body' }, stage, side)));
 
 const ctx = canvas.getContext('2d')!;
@@ -301,7 +303,7 @@ function select(indices: number[]): void {
 function renderSelection(): void {
   const n = state.selection.length;
   selCount.textContent = n ? `${n.toLocaleString('en')} selected` : 'No selection';
-  exportBtn.disabled = clearBtn.disabled = n === 0;
+  exportBtn.disabled = clearBtn.disabled = moveBtn.disabled = moveTo.disabled = n === 0;
   selList.replaceChildren();
   const shown = state.selection.slice(0, LIST_MAX);
   if (!shown.length || !state.map) return;
@@ -321,6 +323,23 @@ function renderSelection(): void {
       it.name.title = names[k]!;
     });
   }, () => undefined);
+}
+
+/** Moves the selected images to another cluster (curation.json); the map shows them in that cluster's colour. */
+async function moveSelection(): Promise<void> {
+  const v = moveTo.value.trim().replace(/^#/, '');
+  if (!/^\d+$/.test(v) || !state.map) return void (status.textContent = 'a cluster id, e.g. 12');
+  const cluster = Number(v);
+  const indices = state.selection.slice();
+  try {
+    await request<MapRequest>({ type: 'curate', epoch: state.epoch, edit: { action: 'move', indices, cluster } }).done;
+    for (const i of indices) state.map.clusters[i] = cluster;
+    status.textContent = `moved ${indices.length} image(s) to cluster ${cluster}`;
+    recolour();
+    renderSelection();
+  } catch (e) {
+    status.textContent = (e as Error).message;
+  }
 }
 
 async function exportSelection(): Promise<void> {

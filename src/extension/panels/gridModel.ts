@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { ClusterTypicalImages, TypicalBy } from '../../protocol/analysis';
 import type { CurationFile } from '../../protocol/curation';
 import type { CurationEdit, GridEpoch, GridInit, GridRequest, GridResponses, GridUiState } from '../../protocol/webview';
-import { emptyCuration, markJunk, mergeClusters, moveImage, readCuration, rebaseCuration, renameCluster, rootOf, writeCuration } from '../../runfolder/curation';
+import { rootOf } from '../../runfolder/curation';
+import { applyEdit, curationAt } from './curate';
 import { readCheckpoint, type CheckpointView } from '../checkpointData';
 import { bytesOfName } from '../../runfolder/fileNames';
 import { readImageNames } from '../../runfolder/imageNames';
@@ -79,27 +80,12 @@ export class GridModel {
 
   /** The run's curation restated for `epoch` (carried from the checkpoint it was made on by largest overlap). */
   curationAt(epoch: number): CurationFile | undefined {
-    const c = readCuration(this.deps.runDir);
-    if (!c || c.epoch === epoch) return c;
-    const from = this.view(c.epoch).assignments;
-    const to = this.view(epoch).assignments;
-    return from && to ? rebaseCuration(c, from, to, epoch) : undefined;
+    return curationAt(this.deps.runDir, epoch, (e) => this.view(e).assignments);
   }
 
   private curate(epoch: number, edit: CurationEdit): GridEpoch {
-    const k = this.view(epoch).manifest.k;
-    const ids = edit.action === 'merge' ? [...edit.clusters, edit.into] : edit.action === 'move' ? [edit.cluster] : [edit.cluster];
-    const bad = ids.find((c) => c >= k);
-    if (bad !== undefined) throw new Error(`no cluster ${bad} at epoch ${epoch} (it has ${k})`);
-    const n = this.view(epoch).manifest.images;
-    const badImage = edit.action === 'move' ? edit.indices.find((i) => i >= n) : undefined;
-    if (badImage !== undefined) throw new Error(`no image ${badImage} (the run has ${n})`);
-    let c = this.curationAt(epoch) ?? emptyCuration(epoch);
-    if (edit.action === 'rename') c = renameCluster(c, edit.cluster, edit.name);
-    else if (edit.action === 'junk') c = markJunk(c, edit.cluster, edit.junk);
-    else if (edit.action === 'merge') c = mergeClusters(c, edit.clusters, edit.into);
-    else for (const i of edit.indices) c = moveImage(c, i, edit.cluster);
-    writeCuration(this.deps.runDir, c);
+    const m = this.view(epoch).manifest;
+    applyEdit(this.deps.runDir, epoch, m.k, m.images, (e) => this.view(e).assignments, edit);
     return this.epochData(epoch);
   }
 

@@ -7,7 +7,9 @@ import { readEmbeddingMap } from '../../runfolder/embeddingMap';
 import { readImageNames } from '../../runfolder/imageNames';
 import { bytesOfName } from '../../runfolder/fileNames';
 import type { ThumbJob } from './gridModel';
-import { checkpointEpochs, missingThumbs, readManifest, thumbsDir } from './runPaths';
+import { checkpointEpochs, checkpointManifestPath, missingThumbs, readManifest, thumbsDir } from './runPaths';
+import { readCheckpoint } from '../checkpointData';
+import { applyEdit } from './curate';
 
 export interface MapDeps {
   runDir: string;
@@ -87,6 +89,13 @@ export class MapModel {
       }
       case 'names':
         return { names: req.indices.map((i) => this.pathOf(i)) };
+      case 'curate': {
+        const ck = readCheckpoint(checkpointManifestPath(this.deps.runDir, req.epoch));
+        if (!ck) throw new Error(`checkpoint of epoch ${req.epoch} is unreadable`);
+        const assignmentsOf = (e: number) => (e === req.epoch ? ck.assignments : readCheckpoint(checkpointManifestPath(this.deps.runDir, e))?.assignments);
+        applyEdit(this.deps.runDir, req.epoch, ck.manifest.k, ck.manifest.images, assignmentsOf, req.edit);
+        return { saved: true };
+      }
       case 'exportSelection': {
         const m = this.read(req.epoch, 'umap') ?? this.read(req.epoch, 'pca');
         const rows = req.indices.filter((i) => !m || i < m.images);

@@ -133,6 +133,8 @@ function embeddingMap(m: Obj, requestId: number): MapRequest {
       return { type: 'names', requestId, indices: indexArray(m, 'indices', MAP_BATCH) };
     case 'exportSelection':
       return { type: 'exportSelection', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), indices: indexArray(m, 'indices', MAX_INDEX) };
+    case 'curate':
+      return { type: 'curate', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), edit: curationEdit(m.edit) };
   }
   throw new InvalidMessage(`unknown message type for the embedding map: ${String(m.type)}`);
 }
