@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
 function isExpected(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   if (e instanceof UsageError) return true;
-  return ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError', 'EmbeddingMapError', 'CurationError'].includes(e.constructor.name) || /^(--|k-means|PCA)/.test(e.message);
+  return ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError', 'EmbeddingMapError', 'CurationError', 'LayoutError'].includes(e.constructor.name) || /^(--|k-means|PCA)/.test(e.message);
 }
 
 // tfjs-core prints an advert for tfjs-node on stdout the first time a backend initialises; it would corrupt the

@@ -38,6 +38,9 @@ export function epochsFor(n: number): number {
   return 60;
 }
 
+/** Input the layout cannot work with: one line for the person (the CLI prints it, exit 2). */
+export class LayoutError extends Error {}
+
 export class LayoutCancelled extends Error {
   constructor() {
     super('cancelled');
@@ -66,7 +69,7 @@ export async function computeLayout(x: HostMatrix, o: LayoutOptions): Promise<La
   }
   const pcaDim = o.pcaDim ?? 32;
   const nNeighbors = Math.min(o.nNeighbors ?? 15, x.n - 1);
-  if (nNeighbors < 2) throw new Error(`the map needs at least 3 images, got ${x.n}`);
+  if (nNeighbors < 2) throw new LayoutError(`the map needs at least 3 images, got ${x.n}`);
   o.onProgress?.('pca', 0, 1);
   const reduced = await principalComponents(x, pcaDim);
   o.onProgress?.('pca', 1, 1);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { approximateKnn } from '../../../src/trainer/map/approxKnn';
 import { fuzzyGraph } from '../../../src/trainer/map/fuzzyGraph';
-import { computeLayout, fitSquare } from '../../../src/trainer/map/layout';
+import { computeLayout, fitSquare, LayoutError } from '../../../src/trainer/map/layout';
 import { Rng } from '../../../src/trainer/cluster/rng';
 import '@tensorflow/tfjs-backend-cpu';
 
@@ -93,6 +93,7 @@ test('PCA layout: two coordinates per point, and cancel stops a UMAP layout', as
   const ctl = new AbortController();
   ctl.abort();
   await assert.rejects(computeLayout({ data, n, d }, { method: 'umap', signal: ctl.signal }), /cancelled/);
+  await assert.rejects(computeLayout({ data: data.subarray(0, 2 * d), n: 2, d }, { method: 'umap' }), (e: Error) => e instanceof LayoutError && /at least 3 images, got 2/.test(e.message));
 });
 
 test('fitSquare keeps the aspect ratio and fills [-1, 1] on the longer side', () => {
