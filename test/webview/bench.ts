@@ -122,10 +122,14 @@ async function mapBench(): Promise<void> {
   await p.page.waitForFunction(() => Number((document.querySelector('canvas.points') as HTMLCanvasElement).dataset.drawn) > 0, undefined, { timeout: 60_000 });
   console.log(`map: ${N} points, bundle ${(statSync('dist/webview/embeddingMap.js').size / 1024).toFixed(0)} KiB`);
   for (const kind of ['pan', 'zoom'] as const) {
+    await p.page.waitForTimeout(400); // the panel saves its view 200 ms after a gesture; the zoom reads it
     const stats = (await p.page.evaluate(`new Promise((resolve) => {
       const c = document.querySelector('canvas.points');
       const r = c.getBoundingClientRect();
       const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+      // Zoom about the blob at data (0.7, 0), wherever the pan left the view (the view the panel saved).
+      const v = window.__dcState.ui.view;
+      const zx = cx + (0.7 - v.cx) * v.scale, zy = cy + v.cy * v.scale;
       const frames = [];
       let last = performance.now();
       let i = 0;
@@ -140,7 +144,7 @@ async function mapBench(): Promise<void> {
         }
         i++;
         if (${kind === 'pan'}) c.dispatchEvent(new PointerEvent('pointermove', { clientX: cx + 200 * Math.sin(i / 20), clientY: cy + 150 * Math.cos(i / 25), pointerId: 1, bubbles: true }));
-        else c.dispatchEvent(new WheelEvent('wheel', { clientX: cx + 0.7 * window.__dcState.ui.view.scale, clientY: cy, deltaY: i % 120 < 60 ? -40 : 40, bubbles: true, cancelable: true }));
+        else c.dispatchEvent(new WheelEvent('wheel', { clientX: zx, clientY: zy, deltaY: i % 120 < 60 ? -40 : 40, bubbles: true, cancelable: true }));
         requestAnimationFrame(step);
       };
       requestAnimationFrame(step);
