@@ -105,7 +105,7 @@ for (const out of ['dist/trainer', 'dist/bench']) {
 
 // The webview panels: one browser bundle per panel (its css next to it), everything bundled, no eval, so the
 // pages run under a nonce-only CSP. Output: dist/webview/<panel>.js and <panel>.css.
-const panels = ['clusterGrid', 'filters', 'curves'].filter((p) => existsSync(`webview/${p}/main.ts`));
+const panels = ['clusterGrid', 'filters', 'curves', 'embeddingMap'].filter((p) => existsSync(`webview/${p}/main.ts`));
 await build({
   entryPoints: panels.map((p) => ({ in: `webview/${p}/main.ts`, out: p })),
   outdir: 'dist/webview',

@@ -8,6 +8,7 @@ import { readCheckpoint } from './checkpointData';
 import { CHECKPOINT_VIEW_TYPE, CheckpointEditorProvider } from './checkpointEditor';
 import { registerPanels, targetOf } from './panels/panels';
 import { toCsv, toJson } from './exportAssignments';
+import { registerCurationCommands } from './curationCommands';
 import { bytesOfName, displayName, fsPathOf, hasEscapedBytes } from '../runfolder/fileNames';
 import { readImageNames } from '../runfolder/imageNames';
 import { listCheckpoints } from '../runfolder/checkpoints';
@@ -195,6 +196,7 @@ export function activate(context: vscode.ExtensionContext): void {
     void vscode.window.showInformationMessage(`Exported ${view.assignments?.length ?? 0} assignments to ${target.fsPath}`);
   });
 
+  registerCurationCommands(context, launch, () => tree.refresh(), output);
   register('deepcluster.setupGpu', () => setupGpu(launch, output));
   registerPretrainedCommands({ context, manager: mgr, runsRoot: () => roots()[0]!, output, register, onStarted: () => (updateStatus(), refreshSoon()) });
   context.subscriptions.push(vscode.window.registerCustomEditorProvider(PYTORCH_VIEW_TYPE, new PytorchEditorProvider(context.extensionUri, launch), { supportsMultipleEditorsPerDocument: true }));

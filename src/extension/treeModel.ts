@@ -6,11 +6,12 @@ import { describeProgress } from './trainerEvents';
 import type { CheckpointRef } from '../runfolder/checkpoints';
 import type { RunSummary } from '../runfolder/runs';
 import type { CheckpointView, ClusterView, MemberRef } from './checkpointData';
+import { treeDecisions, type TreeDecision } from './treeCuration';
 
 export type TreeNode =
   | { kind: 'run'; run: RunSummary }
   | { kind: 'checkpoint'; run: RunSummary; ckpt: CheckpointRef }
-  | { kind: 'cluster'; ckpt: CheckpointRef; cluster: ClusterView }
+  | { kind: 'cluster'; ckpt: CheckpointRef; cluster: ClusterView; decision?: TreeDecision }
   | { kind: 'member'; ckpt: CheckpointRef; cluster: ClusterView; member: MemberRef; name?: string }
   | { kind: 'more'; ckpt: CheckpointRef; cluster: ClusterView; hidden: number };
 
@@ -79,9 +80,10 @@ export function checkpointSpec(ckpt: CheckpointRef, view?: CheckpointView): Item
   };
 }
 
-export function clusterSpec(ckpt: CheckpointRef, c: ClusterView): ItemSpec {
-  const label = c.topLabel !== undefined ? `cluster ${c.index} · ${c.topLabel}` : `cluster ${c.index}`;
-  const description = [`${c.size} images`, c.purity !== undefined ? `purity ${pct(c.purity)}` : undefined].filter(Boolean).join(' · ');
+/** `d`: the user's curation of this cluster (curation.json): its name leads the label, junk and merges the description. */
+export function clusterSpec(ckpt: CheckpointRef, c: ClusterView, d?: TreeDecision): ItemSpec {
+  const label = `cluster ${c.index}${d?.name ? ` “${d.name}”` : ''}${c.topLabel !== undefined ? ` · ${c.topLabel}` : ''}`;
+  const description = [d?.junk ? 'junk' : undefined, d?.mergedInto !== undefined ? `→ cluster ${d.mergedInto}` : undefined, `${c.size} images`, c.purity !== undefined ? `purity ${pct(c.purity)}` : undefined].filter(Boolean).join(' · ');
   const tooltip = c.size === 0 ? `Cluster ${c.index} is empty` : `Cluster ${c.index}: ${c.size} images${c.topLabel !== undefined ? `, ${pct(c.purity ?? 0)} labelled "${c.topLabel}"` : ''}`;
   return { id: `cluster:${ckpt.dir}:${c.index}`, label, description, tooltip, icon: c.size === 0 ? 'circle-slash' : 'symbol-namespace', contextValue: 'cluster', collapsible: c.members.length > 0 };
 }
@@ -108,7 +110,8 @@ export function childrenOf(node: TreeNode, load: (ckpt: CheckpointRef) => Checkp
       return [...node.run.checkpoints].reverse().map((ckpt) => ({ kind: 'checkpoint' as const, run: node.run, ckpt }));
     case 'checkpoint': {
       const view = load(node.ckpt);
-      return (view?.clusters ?? []).slice().sort((a, b) => b.size - a.size || a.index - b.index).map((cluster) => ({ kind: 'cluster' as const, ckpt: node.ckpt, cluster }));
+      const decisions = view ? treeDecisions(node.ckpt, view.assignments) : new Map<number, TreeDecision>();
+      return (view?.clusters ?? []).slice().sort((a, b) => b.size - a.size || a.index - b.index).map((cluster) => ({ kind: 'cluster' as const, ckpt: node.ckpt, cluster, decision: decisions.get(cluster.index) }));
     }
     case 'cluster': {
       const view = load(node.ckpt);
@@ -128,7 +131,7 @@ export function specOf(node: TreeNode, load: (ckpt: CheckpointRef) => Checkpoint
     case 'checkpoint':
       return checkpointSpec(node.ckpt, load(node.ckpt));
     case 'cluster':
-      return clusterSpec(node.ckpt, node.cluster);
+      return clusterSpec(node.ckpt, node.cluster, node.decision);
     case 'member':
       return memberSpec(node.ckpt, node.cluster, node.member, node.name);
     case 'more':

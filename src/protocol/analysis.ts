@@ -1,4 +1,4 @@
-// What `deepcluster visualize` and `deepcluster thumbs` write into a run directory and print, shared by the
+// What `deepcluster visualize`, `thumbs` (and the events of `map` and `export`) write into a run directory and print, shared by the
 // trainer (the only writer), the extension and the webviews. Types and constants only.
 //
 //   <run>/analysis/<checkpoint>/<layer>/filter-0003.png   gradient-ascent image of filter 3 (grey or RGB)
@@ -84,8 +84,10 @@ export interface ThumbnailIndex {
 
 /** JSON lines printed by `visualize --json` and `thumbs --json` on stdout. The last line is `result` or `error`. */
 export type AnalysisEvent =
-  | { type: 'progress'; phase: 'load' | 'top-activations' | 'gradient-ascent' | 'top-layer' | 'thumbnails'; done: number; total: number }
+  | { type: 'progress'; phase: 'load' | 'top-activations' | 'gradient-ascent' | 'top-layer' | 'thumbnails' | 'features' | 'pca' | 'knn' | 'layout' | 'export'; done: number; total: number }
   | { type: 'filter'; result: FilterAscentResult; cached: boolean }
   | { type: 'result'; command: 'visualize'; dir: string; layer: string; filters: FilterAscentResult[]; top: string; seconds: number }
   | { type: 'result'; command: 'thumbs'; index: ThumbnailIndex | ClusterTypicalImages; file?: string; seconds: number }
+  | { type: 'result'; command: 'map'; file: string; images: number; cached: boolean; seconds: number }
+  | { type: 'result'; command: 'export'; out: string; images: number; classes: number; seconds: number }
   | { type: 'error'; message: string };

@@ -1,14 +1,16 @@
-// Messages between the extension host and the three webview panels (cluster grid, filters, curves).
+// Messages between the extension host and the webview panels (cluster grid, filters, curves, embedding map).
 // Types and constants only. Every request from a webview carries a `requestId`; the host answers with exactly one
 // `response` of the same id (ok with a body, or an error), and may send `progress` for it before that.
 // Webviews never name files: they name epochs, clusters, layers and filters, and the host maps those to paths
 // inside the run folder it opened the panel for (src/extension/panels/validate.ts checks every field).
+import type { MapMethod } from './embeddingMap';
 import type { EpochMetrics, Phase, QualityReport } from './events';
 
 export const VIEW_TYPES = {
   clusterGrid: 'deepcluster.clusterGrid',
   filters: 'deepcluster.filters',
   curves: 'deepcluster.curves',
+  embeddingMap: 'deepcluster.embeddingMap',
 } as const;
 export type PanelKind = keyof typeof VIEW_TYPES;
 
@@ -26,7 +28,18 @@ export interface ClusterCard {
   nearest: number[];
   /** Dataset indices that most activate this cluster's unit of the top layer (analysis output), when present. */
   activation?: number[];
+  /** The user's curation (<run>/curation.json): the name of the cluster's group, junk, the cluster it was merged into. */
+  name?: string;
+  junk?: boolean;
+  mergedInto?: number;
 }
+
+/** One curation decision, on the clusters of the epoch the grid shows (src/runfolder/curation.ts applies it). */
+export type CurationEdit =
+  | { action: 'rename'; cluster: number; name: string }
+  | { action: 'junk'; cluster: number; junk: boolean }
+  | { action: 'merge'; clusters: number[]; into: number }
+  | { action: 'move'; indices: number[]; cluster: number };
 
 export interface GridEpoch {
   epoch: number;
@@ -83,7 +96,13 @@ export type GridRequest =
   | { type: 'follow'; requestId: number; epoch: number; cluster: number }
   | { type: 'export'; requestId: number; epoch: number; clusters: number[]; format: 'csv' | 'json' }
   /** Makes the thumbnails of the cards (and, for `activation`, ranks each cluster's images by its top-layer unit). */
-  | { type: 'thumbs'; requestId: number; epoch: number; view: TypicalView };
+  | { type: 'thumbs'; requestId: number; epoch: number; view: TypicalView }
+  /** Opens the embedding map of this checkpoint in its own panel. */
+  | { type: 'openMap'; requestId: number; epoch: number }
+  /** Records a curation decision in <run>/curation.json; answers with the epoch's cards renamed. */
+  | { type: 'curate'; requestId: number; epoch: number; edit: CurationEdit }
+  /** Exports the curated clusters (the host asks where, and symlinks or copies) through `deepcluster export`. */
+  | { type: 'exportCurated'; requestId: number; epoch: number; format: 'imagefolder' | 'csv' };
 
 export interface GridResponses {
   loadEpoch: GridEpoch;
@@ -91,6 +110,9 @@ export interface GridResponses {
   follow: ClusterTrack;
   export: { written?: string; rows: number };
   thumbs: { thumbBase?: string; epoch?: GridEpoch };
+  openMap: { opened: boolean };
+  curate: GridEpoch;
+  exportCurated: { written?: string };
 }
 
 // ---------------------------------------------------------------- filter visualisation
@@ -216,9 +238,73 @@ export interface CurvesResponses {
   exportPng: { written?: string };
 }
 
+// ---------------------------------------------------------------- embedding map
+
+/** One checkpoint's map as the panel draws it (from <run>/maps/, src/protocol/embeddingMap.ts). */
+export interface MapData {
+  epoch: number;
+  method: MapMethod;
+  x: number[];
+  y: number[];
+  clusters: number[];
+  labels?: number[];
+  /** e.g. "UMAP of 512-d features, 15 neighbours, 200 epochs (41 s)". */
+  caption: string;
+}
+
+export type MapColour = 'cluster' | 'label';
+
+export interface MapUiState {
+  colour: MapColour;
+  method: MapMethod;
+  /** View: data point at the canvas centre and pixels per data unit. */
+  view?: { cx: number; cy: number; scale: number };
+}
+
+export interface MapInit {
+  panel: 'embeddingMap';
+  runId: string;
+  runDir: string;
+  checkpoints: number[];
+  epoch: number;
+  /** The cached map of `epoch` for ui.method, when the run holds it. */
+  map?: MapData;
+  classNames?: string[];
+  /** `${thumbBase}/${index}.png` is a thumbnail's URL once made. */
+  thumbBase: string;
+  ui?: Partial<MapUiState>;
+}
+
+/** Images a `thumbs` or `names` request may ask for at once. */
+export const MAP_BATCH = 500;
+
+export type MapRequest =
+  | { type: 'load'; requestId: number; epoch: number; method: MapMethod }
+  /** Runs `deepcluster map` (progress; cancel with `cancel`). */
+  | { type: 'compute'; requestId: number; epoch: number; method: MapMethod }
+  | { type: 'cancel'; requestId: number; target: number }
+  /** Makes the thumbnails of these images (the ones in view once zoomed in, or hovered). */
+  | { type: 'thumbs'; requestId: number; epoch: number; indices: number[] }
+  /** File names of these images (hover and the selection list). */
+  | { type: 'names'; requestId: number; indices: number[] }
+  /** Saves the selected images as CSV (index, path, cluster, label). */
+  | { type: 'exportSelection'; requestId: number; epoch: number; indices: number[] }
+  /** A curation decision from the map (moving the selected images to a cluster), kept in curation.json. */
+  | { type: 'curate'; requestId: number; epoch: number; edit: CurationEdit };
+
+export interface MapResponses {
+  load: { map?: MapData };
+  compute: { map: MapData };
+  cancel: { cancelled: boolean };
+  thumbs: { made: number };
+  names: { names: string[] };
+  exportSelection: { written?: string; rows: number };
+  curate: { saved: boolean };
+}
+
 // ---------------------------------------------------------------- both directions
 
-export type WebviewRequest = GridRequest | FiltersRequest | CurvesRequest;
+export type WebviewRequest = GridRequest | FiltersRequest | CurvesRequest | MapRequest;
 
 /** Webview -> host. `ready` is sent once the page has painted from its embedded initial state. */
 export type WebviewMessage = WebviewRequest | { type: 'ready' };
@@ -229,7 +315,9 @@ export type ResponseBody<R extends WebviewRequest> = R extends GridRequest
     ? FiltersResponses[R['type']]
     : R extends CurvesRequest
       ? CurvesResponses[R['type']]
-      : never;
+      : R extends MapRequest
+        ? MapResponses[R['type']]
+        : never;
 
 /** Host -> webview. */
 export type HostMessage =

@@ -12,6 +12,8 @@
 //   <run>/analysis/epoch-0007/...  what `visualize` and `thumbs --clusters` computed for that checkpoint
 //   <run>/thumbs/s64/<index>.png   thumbnails of dataset images
 //   <run>/tb/events.out.tfevents.* TensorBoard scalars
+//   <run>/maps/epoch-0007-umap.json  a cached 2-D map of that checkpoint's embeddings (`deepcluster map`)
+//   <run>/curation.json            the user's cluster names, merges, junk marks and moves (never the trainer's)
 // Epoch numbers are 0-based: checkpoint epoch-0007 holds the state after epoch 7 finished (8 epochs done).
 // Plain Node: no tfjs, no vscode.
 import * as path from 'node:path';
@@ -30,6 +32,8 @@ export const RUN_FILES = {
   analysis: 'analysis',
   thumbs: 'thumbs',
   tensorboard: 'tb',
+  maps: 'maps',
+  curation: 'curation.json',
 } as const;
 export type RunFile = keyof typeof RUN_FILES;
 
@@ -138,4 +142,9 @@ export function layerAnalysisDir(runDir: string, checkpoint: number | string, la
 /** `filter-0003`: the stem of a filter's gradient-ascent PNG and JSON in its layer's analysis folder. */
 export function filterFileStem(filter: number): string {
   return `filter-${String(filter).padStart(4, '0')}`;
+}
+
+/** `maps/epoch-0007-umap.json`: a checkpoint's embedding map by method, relative to the run. */
+export function mapRelPath(epoch: number, method: string): string {
+  return `${RUN_FILES.maps}/${checkpointDirName(epoch)}-${method}.json`;
 }

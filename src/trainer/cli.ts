@@ -46,6 +46,25 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'map': {
+      const { map } = await import('./map/mapCommand');
+      const io = {
+        emit: (e: object) => cmd.json && process.stdout.write(JSON.stringify(e) + '\n'),
+        log: (line: string) => process.stderr.write(line + '\n'),
+      };
+      const r = await map(cmd, io);
+      if (!cmd.json) process.stdout.write(`${r.cached ? 'cached' : 'wrote'} ${r.file} (${r.images} images, ${r.seconds.toFixed(1)} s)\n`);
+      return 0;
+    }
+    case 'export': {
+      const { exportCurated } = await import('./curate/exportCommand');
+      const io = {
+        emit: (e: object) => cmd.json && process.stdout.write(JSON.stringify(e) + '\n'),
+        log: (line: string) => process.stderr.write(line + '\n'),
+      };
+      await exportCurated(cmd, io);
+      return 0;
+    }
     case 'embed': {
       const { embed } = await import('./pretrained/embed');
       const log = (line: string) => process.stderr.write(line + '\n');
@@ -85,7 +104,7 @@ function isExpected(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   if (e instanceof UsageError) return true;
   // By name as well: a bundle may rename a class, not an explicit `name`.
-  const known = ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError', 'OfficialRunError', 'WasmHeapExhausted', 'WebgpuError'];
+  const known = ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError', 'OfficialRunError', 'WasmHeapExhausted', 'WebgpuError', 'EmbeddingMapError', 'CurationError', 'LayoutError'];
   return known.includes(e.constructor.name) || known.includes(e.name) || /^(--|k-means|PCA)/.test(e.message);
 }
 

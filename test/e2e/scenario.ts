@@ -148,54 +148,8 @@ async function main(): Promise<boolean> {
     });
     const p = page!;
 
-    await step('DeepCluster: Train from the palette, until the completion notification', async () => {
-      await runCommand(p, 'DeepCluster: Train');
-      await pickQuickItem(p, /data to train on/, /Choose a folder or file/);
-      await chooseInFileDialog(p, ws, join(ws, 'images'), 'Train on this');
-      await pickQuickItem(p, /how to train on/, /^Standard/);
-      const t = Date.now();
-      const done = notification(p, /DeepCluster run .* finished/);
-      const failed = errorNotification(p);
-      // The trainer runs from the installed extension: `node <extDir>/<ext>/dist/trainerHost.js .../cli.js train ...`.
-      const trainers = () => processesMentioning(server!.extDir).filter((x) => x.cmd.includes('dist/trainer'));
-      let seen = 0;
-      await waitUntil(
-        async () => {
-          seen = Math.max(seen, trainers().length);
-          return (await done.isVisible()) || (await failed.isVisible());
-        },
-        TRAIN_TIMEOUT_MS,
-        'the completion notification',
-        1000,
-      );
-      if (await failed.isVisible()) throw new Error(`error notification: ${await failed.innerText()}`);
-      runDir = runDirOf(ws);
-      if (seen !== 1) throw new Error(`expected to see one trainer process while training, saw ${seen}`);
-      await waitUntil(async () => trainers().length === 0, 10_000, 'the trainer to exit after "finished"');
-      return `trained in ${secs(t)} s; ${basename(runDir)}`;
-    });
-
-    let checkpointRow = sideBarRow(p, /^$/);
-    await step('Runs tree shows the run, its checkpoints and clusters', async () => {
-      await p.locator('.part.activitybar .action-item a[aria-label^="DeepCluster"]').first().click();
-      const run = sideBarRow(p, new RegExp(basename(runDir))).first();
-      await run.waitFor({ timeout: 15_000 });
-      const description = await run.innerText();
-      if (!/finished/.test(description)) throw new Error(`run row says "${description}", not finished`);
-      await expandRow(run);
-      const epochs = sideBarRow(p, /^epoch \d+/);
-      await waitUntil(async () => (await epochs.count()) === SETTINGS.epochs, 10_000, `${SETTINGS.epochs} checkpoint rows`);
-      checkpointRow = epochs.first(); // newest first
-      await expandRow(checkpointRow);
-      const clusters = sideBarRow(p, /^cluster \d+/);
-      await waitUntil(async () => (await clusters.count()) > 0, 10_000, 'cluster rows');
-      const first = (await clusters.first().locator('.label-name, .label-description').allInnerTexts()).join(' ').replace(/\s+/g, ' ');
-      if (!/\d+ images/.test(first)) throw new Error(`cluster row without a size: "${first}"`);
-      return `${await epochs.count()} checkpoints; ${await clusters.count()} cluster rows visible, largest "${first}"`;
-    });
-
     /** Right-click a tree row and run one of its context-menu entries. */
-    const contextMenu = async (row: typeof checkpointRow, entry: string) => {
+    const contextMenu = async (row: ReturnType<typeof sideBarRow>, entry: string) => {
       await row.click({ button: 'right' });
       const menu = p.locator('.context-view .monaco-menu');
       const item = menu.locator('.action-item').filter({ hasText: new RegExp(`^${entry}`) }).first();
@@ -216,6 +170,87 @@ async function main(): Promise<boolean> {
       missing.catch(() => undefined); // its timeout after the frame was found is no failure
       return Promise.race([frame, missing]);
     };
+
+
+    await step('DeepCluster: Train from the palette; the curves gain a point before epoch 0 ends; until the completion notification', async () => {
+      await runCommand(p, 'DeepCluster: Train');
+      await pickQuickItem(p, /data to train on/, /Choose a folder or file/);
+      await chooseInFileDialog(p, ws, join(ws, 'images'), 'Train on this');
+      await pickQuickItem(p, /how to train on/, /^Standard/);
+      const t = Date.now();
+      const done = notification(p, /DeepCluster run .* finished/);
+      const failed = errorNotification(p);
+      // The trainer runs from the installed extension: `node <extDir>/<ext>/dist/trainerHost.js .../cli.js train ...`.
+      const trainers = () => processesMentioning(server!.extDir).filter((x) => x.cmd.includes('dist/trainer'));
+      let seen = 0;
+      const watchTrainers = () => (seen = Math.max(seen, trainers().length));
+      // Issue 14: while the run trains, the curves panel gains a point before the first epoch ends (the step-level
+      // scalars in events.jsonl reach the panel live; epoch-0000's checkpoint marks the end of the first epoch).
+      const runsRoot = join(ws, '.deepcluster', 'runs');
+      await waitUntil(async () => (watchTrainers(), existsSync(runsRoot) && readdirSync(runsRoot).length === 1), 60_000, 'the run folder');
+      const liveRun = runDirOf(ws);
+      const firstEpochDone = join(liveRun, 'checkpoints', 'epoch-0000', 'checkpoint.json');
+      await p.locator('.part.activitybar .action-item a[aria-label^="DeepCluster"]').first().click();
+      const liveRow = sideBarRow(p, new RegExp(basename(liveRun))).first();
+      await liveRow.waitFor({ timeout: 30_000 });
+      await contextMenu(liveRow, 'Show Training Curves');
+      // body[data-points] counts every point the panel draws: epochs (none before epoch 0 ends) plus steps.
+      const live = await panelFrame('.curves-panel');
+      const liveBody = live.locator('body');
+      let points = 0;
+      let epochEnded = false;
+      const epochEventWritten = () => existsSync(join(liveRun, 'events.jsonl')) && /"type":\s*"epoch"/.test(readFileSync(join(liveRun, 'events.jsonl'), 'utf8'));
+      await waitUntil(
+        async () => {
+          watchTrainers();
+          // Points first, then the log: points seen while the log holds no 'epoch' event can only be steps.
+          points = Number(await liveBody.getAttribute('data-points'));
+          epochEnded = epochEventWritten() || existsSync(firstEpochDone);
+          return (points > 0 && !epochEnded) || epochEnded || (await failed.isVisible());
+        },
+        TRAIN_TIMEOUT_MS,
+        'a point on the live curves',
+        500,
+      );
+      if (epochEnded) throw new Error(`the first epoch ended before the curves panel showed a point (it shows ${points})`);
+      if (!(points > 0)) throw new Error('no point on the live curves');
+      const liveNote = `curves showed ${points} point(s) ${secs(t)} s into the run, before epoch 0 ended`;
+      // Back to the Explorer, as before: the tree step opens the DeepCluster view itself.
+      await p.locator('.part.activitybar .action-item a[aria-label^="Explorer"]').first().click();
+      await waitUntil(
+        async () => {
+          watchTrainers();
+          return (await done.isVisible()) || (await failed.isVisible());
+        },
+        TRAIN_TIMEOUT_MS,
+        'the completion notification',
+        1000,
+      );
+      if (await failed.isVisible()) throw new Error(`error notification: ${await failed.innerText()}`);
+      runDir = runDirOf(ws);
+      if (seen !== 1) throw new Error(`expected to see one trainer process while training, saw ${seen}`);
+      await waitUntil(async () => trainers().length === 0, 10_000, 'the trainer to exit after "finished"');
+      return `trained in ${secs(t)} s; ${basename(runDir)}; ${liveNote}`;
+    });
+
+    let checkpointRow = sideBarRow(p, /^$/);
+    await step('Runs tree shows the run, its checkpoints and clusters', async () => {
+      await p.locator('.part.activitybar .action-item a[aria-label^="DeepCluster"]').first().click();
+      const run = sideBarRow(p, new RegExp(basename(runDir))).first();
+      await run.waitFor({ timeout: 15_000 });
+      const description = await run.innerText();
+      if (!/finished/.test(description)) throw new Error(`run row says "${description}", not finished`);
+      await expandRow(run);
+      const epochs = sideBarRow(p, /^epoch \d+/);
+      await waitUntil(async () => (await epochs.count()) === SETTINGS.epochs, 10_000, `${SETTINGS.epochs} checkpoint rows`);
+      checkpointRow = epochs.first(); // newest first
+      await expandRow(checkpointRow);
+      const clusters = sideBarRow(p, /^cluster \d+/);
+      await waitUntil(async () => (await clusters.count()) > 0, 10_000, 'cluster rows');
+      const first = (await clusters.first().locator('.label-name, .label-description').allInnerTexts()).join(' ').replace(/\s+/g, ' ');
+      if (!/\d+ images/.test(first)) throw new Error(`cluster row without a size: "${first}"`);
+      return `${await epochs.count()} checkpoints; ${await clusters.count()} cluster rows visible, largest "${first}"`;
+    });
 
     await step(
       'Cluster Grid: a card with its size and images',

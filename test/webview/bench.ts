@@ -1,4 +1,5 @@
-// Benchmark (not a test): the cluster grid with 10 000 clusters in headless Chromium.
+// Benchmark (not a test): the cluster grid with 10 000 clusters, and the embedding map with 60 000 points
+// (pan/zoom frame times; BENCH_ONLY=map runs that alone), in headless Chromium.
 //   first screen: navigation start -> every visible card drawn with its thumbnails decoded;
 //   scrolling: a scripted scroll through the whole grid, one step per animation frame, frame times measured.
 // Usage: npm run bench:webview
@@ -9,6 +10,8 @@ import { GridModel } from '../../src/extension/panels/gridModel';
 import { panelHtml } from '../../src/extension/panels/html';
 import { launch, openPanel, respond, serve } from './harness';
 import { writeFixtureRun } from './fixture';
+import { writeFixtureMap } from './mapFixture';
+import { MapModel } from '../../src/extension/panels/mapModel';
 
 // Measured in the page, so the Node side (this process serves files and plays the host) cannot skew it:
 // the first animation frame at which 10 or more cards are in view and all their images are decoded.
@@ -103,4 +106,61 @@ async function main(): Promise<void> {
   rmSync(runDir, { recursive: true, force: true });
 }
 
-void main();
+/**
+ * The embedding map with 60 000 points: a scripted pan (40 px per frame) and a zoom in and out (wheel events at the
+ * centre, one per frame), frame times measured in the page, 300 frames each.
+ */
+async function mapBench(): Promise<void> {
+  const N = 60_000;
+  const runDir = mkdtempSync(join(tmpdir(), 'dc-bench-map-'));
+  await writeFixtureRun(runDir, { images: N, k: 600, epochs: 1, thumbs: 64, exemplars: 4 });
+  writeFixtureMap(runDir, 0, N);
+  const served = await serve(runDir, 64);
+  const model = new MapModel({ runDir, webviewUri: (d) => `${served.origin}/run/${d.slice(runDir.length + 1)}`, save: async () => undefined, makeThumbs: async () => undefined, compute: async () => undefined, cancel: () => false });
+  const ctx = await launch();
+  const p = await openPanel(ctx.context, served, { panel: 'embeddingMap', initial: model.init(0), theme: 'dark', host: (m: any) => (m.type === 'ready' ? [] : respond(m, () => model.handle(m, () => undefined))) });
+  await p.page.waitForFunction(() => Number((document.querySelector('canvas.points') as HTMLCanvasElement).dataset.drawn) > 0, undefined, { timeout: 60_000 });
+  console.log(`map: ${N} points, bundle ${(statSync('dist/webview/embeddingMap.js').size / 1024).toFixed(0)} KiB`);
+  for (const kind of ['pan', 'zoom'] as const) {
+    await p.page.waitForTimeout(400); // the panel saves its view 200 ms after a gesture; the zoom reads it
+    const stats = (await p.page.evaluate(`new Promise((resolve) => {
+      const c = document.querySelector('canvas.points');
+      const r = c.getBoundingClientRect();
+      const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+      // Zoom about the blob at data (0.7, 0), wherever the pan left the view (the view the panel saved).
+      const v = window.__dcState.ui.view;
+      const zx = cx + (0.7 - v.cx) * v.scale, zy = cy + v.cy * v.scale;
+      const frames = [];
+      let last = performance.now();
+      let i = 0;
+      if (${kind === 'pan'}) c.dispatchEvent(new PointerEvent('pointerdown', { clientX: cx, clientY: cy, pointerId: 1, bubbles: true }));
+      const step = () => {
+        const now = performance.now();
+        frames.push(now - last);
+        last = now;
+        if (frames.length > 300) {
+          if (${kind === 'pan'}) c.dispatchEvent(new PointerEvent('pointerup', { clientX: cx, clientY: cy, pointerId: 1, bubbles: true }));
+          return resolve({ frames, drawn: Number(c.dataset.drawn) });
+        }
+        i++;
+        if (${kind === 'pan'}) c.dispatchEvent(new PointerEvent('pointermove', { clientX: cx + 200 * Math.sin(i / 20), clientY: cy + 150 * Math.cos(i / 25), pointerId: 1, bubbles: true }));
+        else c.dispatchEvent(new WheelEvent('wheel', { clientX: zx, clientY: zy, deltaY: i % 120 < 60 ? -40 : 40, bubbles: true, cancelable: true }));
+        requestAnimationFrame(step);
+      };
+      requestAnimationFrame(step);
+    })`)) as { frames: number[]; drawn: number };
+    const f = stats.frames.slice(2).sort((a, b) => a - b);
+    const mean = f.reduce((a, b) => a + b, 0) / f.length;
+    const q = (x: number) => f[Math.min(f.length - 1, Math.floor(x * f.length))]!;
+    console.log(`map ${kind} (${f.length} frames): mean ${mean.toFixed(1)} ms (${(1000 / mean).toFixed(0)} fps), median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${f.at(-1)!.toFixed(1)} ms; points drawn in the last frame: ${stats.drawn}`);
+  }
+  if (p.errors.length) console.log('page errors:', p.errors);
+  await p.page.close();
+  await ctx.close();
+  served.server.close();
+  rmSync(runDir, { recursive: true, force: true });
+}
+
+// BENCH_ONLY=map (or grid) runs one of the two.
+const only = process.env.BENCH_ONLY;
+void (only === 'map' ? mapBench() : only === 'grid' ? main() : main().then(mapBench));

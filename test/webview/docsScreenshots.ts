@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { CurvesModel } from '../../src/extension/panels/curvesModel';
 import { FiltersModel } from '../../src/extension/panels/filtersModel';
 import { GridModel } from '../../src/extension/panels/gridModel';
+import { MapModel } from '../../src/extension/panels/mapModel';
+import { readEmbeddingMap } from '../../src/runfolder/embeddingMap';
 import { launch, openPanel, respond, serve } from './harness';
 
 async function main(): Promise<void> {
@@ -24,7 +26,26 @@ async function main(): Promise<void> {
   const filters = new FiltersModel({ runDir, webviewUri: url, visualize: none, cancel: () => false, makeThumbs: none });
   const curves = new CurvesModel({ pickRun: none, save: none, isLive: () => false }, [runDir]);
   const ctx = await launch();
-  for (const theme of ['dark', 'light'] as const) {
+  // The embedding map, when the run holds one for this epoch (`deepcluster map RUN`): zoomed out, then zoomed in
+  // on the middle with thumbnails and a hovered image. ONLY=map makes just these.
+  if (readEmbeddingMap(runDir, epoch, 'umap')) {
+    const map = new MapModel({ runDir, webviewUri: url, save: none, makeThumbs: none, compute: none, cancel: () => false });
+    for (const theme of ['dark', 'light'] as const) {
+      const p = await openPanel(ctx.context, served, { panel: 'embeddingMap', initial: map.init(epoch, { colour: 'label', method: 'umap' }), theme, host: (m: any) => (m.type === 'ready' ? [] : respond(m, () => map.handle(m as never, () => undefined))) });
+      await p.page.waitForFunction(() => Number((document.querySelector('canvas.points') as HTMLCanvasElement).dataset.drawn) > 0);
+      await p.page.screenshot({ path: join(out, `embedding-map-${theme}.png`) });
+      if (theme === 'dark') {
+        const box = (await p.page.locator('canvas.points').boundingBox())!;
+        await p.page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.45);
+        for (let i = 0; i < 6; i++) await p.page.mouse.wheel(0, -200);
+        await p.page.waitForTimeout(1500);
+        await p.page.screenshot({ path: join(out, `embedding-map-zoomed-${theme}.png`) });
+      }
+      if (p.errors.length) console.log(theme, p.errors);
+      await p.page.close();
+    }
+  }
+  for (const theme of process.env.ONLY === 'map' ? [] : (['dark', 'light'] as const)) {
     const host = (model: { handle(m: never, p: () => void): Promise<unknown> }) => (m: any) => (m.type === 'ready' ? [] : respond(m, () => model.handle(m as never, () => undefined)));
     let p = await openPanel(ctx.context, served, { panel: 'clusterGrid', initial: grid.init(epoch), theme, host: host(grid as never) });
     await p.page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.vg-card img[src]')).every((i) => i.complete));

@@ -39,7 +39,8 @@ export function createCard(): HTMLElement {
 
 /** `deferImages`: leave the thumbnails empty for now (the grid is flying past this card). */
 export function fillCard(el: HTMLElement, c: ClusterCard, ctx: CardContext, deferImages = false): void {
-  el.querySelector('.cid')!.textContent = `#${c.id}`;
+  el.querySelector('.cid')!.textContent = `#${c.id}${c.name ? ` ${c.name}` : ''}${c.mergedInto !== undefined ? ` → #${c.mergedInto}` : ''}`;
+  el.classList.toggle('junk', !!c.junk);
   el.querySelector('.csize')!.textContent = `${c.size} image${c.size === 1 ? '' : 's'}`;
   const list = ctx.view === 'activation' && c.activation ? c.activation : c.nearest;
   el.querySelectorAll<HTMLImageElement>('img.thumb').forEach((img, i) => {

@@ -84,6 +84,8 @@ const toolbar = h(
   search,
   h('vscode-button', { secondary: true, onclick: () => exportClusters(shown.map((c) => c.id), 'csv'), title: 'Export the clusters shown as CSV of file paths' }, 'Export CSV'),
   h('vscode-button', { secondary: true, onclick: () => exportClusters(shown.map((c) => c.id), 'json'), title: 'Export the clusters shown as JSON' }, 'Export JSON'),
+  h('vscode-button', { secondary: true, class: 'export-curated', onclick: () => void request<GridRequest>({ type: 'exportCurated', epoch: state.epoch, format: 'imagefolder' }).done.catch(() => undefined), title: 'The clusters with your names, merges and junk marks as a labelled image folder (or CSV)' }, 'Export labelled…'),
+  h('vscode-button', { secondary: true, class: 'open-map', onclick: () => void request<GridRequest>({ type: 'openMap', epoch: state.epoch }).done.catch(() => undefined), title: "Every image of this checkpoint on a 2-D map of its embedding" }, 'Map'),
   count,
 );
 
@@ -112,6 +114,13 @@ const detail = new ClusterDetail({
     viewport.focus();
   },
   exportClusters: (ids, format) => exportClusters(ids, format),
+  curate: async (edit) => {
+    const open = detail.openCluster;
+    const data = await request<Extract<GridRequest, { type: 'curate' }>>({ type: 'curate', epoch: state.epoch, edit }).done;
+    state.clusters = data.clusters;
+    refill(true);
+    if (open !== undefined && state.clusters[open]) detail.refreshCard(state.clusters[open]);
+  },
 });
 document.body.append(h('main', { class: 'grid-panel' }, toolbar, legend, progress, viewport, detail.el));
 

@@ -2,7 +2,10 @@
 // one run folder. The panel (clusterGridPanel.ts) plugs in the vscode parts: webview URLs, save dialogs, spawning.
 import { join } from 'node:path';
 import type { ClusterTypicalImages, TypicalBy } from '../../protocol/analysis';
-import type { GridEpoch, GridInit, GridRequest, GridResponses, GridUiState } from '../../protocol/webview';
+import type { CurationFile } from '../../protocol/curation';
+import type { CurationEdit, GridEpoch, GridInit, GridRequest, GridResponses, GridUiState } from '../../protocol/webview';
+import { rootOf } from '../../runfolder/curation';
+import { applyEdit, curationAt } from './curate';
 import { readCheckpoint, type CheckpointView } from '../checkpointData';
 import { bytesOfName } from '../../runfolder/fileNames';
 import { readImageNames } from '../../runfolder/imageNames';
@@ -22,6 +25,10 @@ export interface GridDeps {
   save(defaultName: string, content: string | Buffer): Promise<string | undefined>;
   /** Runs the trainer's `thumbs` command: typical images of every cluster (`by`), or thumbnails of `indices`. */
   makeThumbs(job: ThumbJob, progress: (done: number, total: number) => void): Promise<void>;
+  /** Asks where and how (symlinks or copies) and runs `deepcluster export`; undefined: the user cancelled. */
+  exportCurated?(epoch: number, format: 'imagefolder' | 'csv', progress: (done: number, total: number) => void): Promise<string | undefined>;
+  /** Opens the embedding map panel on this checkpoint (the grid's Map button). */
+  openMap?(epoch: number): void;
   /** The file path of dataset image `index` for exports (default: dataset path#index). */
   pathOf?(index: number): string;
 }
@@ -59,7 +66,28 @@ export class GridModel {
   }
 
   private epochData(epoch: number): GridEpoch {
-    return gridEpoch(this.view(epoch), activationExemplars(this.deps.runDir, epoch));
+    const data = gridEpoch(this.view(epoch), activationExemplars(this.deps.runDir, epoch));
+    const c = this.curationAt(epoch);
+    if (!c) return data;
+    return {
+      ...data,
+      clusters: data.clusters.map((card) => {
+        const root = rootOf(c, card.id);
+        const d = c.clusters[root];
+        return { ...card, ...(d?.name ? { name: d.name } : {}), ...(d?.junk ? { junk: true } : {}), ...(root !== card.id ? { mergedInto: root } : {}) };
+      }),
+    };
+  }
+
+  /** The run's curation restated for `epoch` (carried from the checkpoint it was made on by largest overlap). */
+  curationAt(epoch: number): CurationFile | undefined {
+    return curationAt(this.deps.runDir, epoch, (e) => this.view(e).assignments);
+  }
+
+  private curate(epoch: number, edit: CurationEdit): GridEpoch {
+    const m = this.view(epoch).manifest;
+    applyEdit(this.deps.runDir, epoch, m.k, m.images, (e) => this.view(e).assignments, edit);
+    return this.epochData(epoch);
   }
 
   /** The thumbnails' folder URL once every card image of this epoch has its file, else undefined. */
@@ -125,6 +153,16 @@ export class GridModel {
         const written = await this.deps.save(`${name}.${req.format}`, req.format === 'csv' ? csvBytes(rowsToCsv(rows)) : rowsToJson(req.epoch, rows));
         return { written, rows: rows.length };
       }
+      case 'curate':
+        return this.curate(req.epoch, req.edit);
+      case 'exportCurated': {
+        if (!this.deps.exportCurated) throw new Error('exporting curated clusters is not available here');
+        return { written: await this.deps.exportCurated(req.epoch, req.format, progress) };
+      }
+      case 'openMap':
+        if (!checkpointEpochs(this.deps.runDir).includes(req.epoch)) throw new Error(`no checkpoint for epoch ${req.epoch}`);
+        this.deps.openMap?.(req.epoch);
+        return { opened: !!this.deps.openMap };
       case 'thumbs': {
         let data = this.epochData(req.epoch);
         const wantActivation = req.view === 'activation' && !data.clusters.some((c) => c.activation);

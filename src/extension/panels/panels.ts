@@ -1,4 +1,4 @@
-// The three webview panels in VS Code: commands that open them, WebviewPanelSerializers that bring them back
+// The webview panels in VS Code: commands that open them, WebviewPanelSerializers that bring them back
 // after a reload, and the wiring of each panel's model (vscode-free, next to this file) to its webview:
 // narrow localResourceRoots, nonce-only CSP page with the initial state embedded, validated messages,
 // live pushes from the run manager and from events.jsonl, save dialogs for exports, spawned analysis commands.
@@ -6,7 +6,7 @@ import { unwatchFile, watchFile, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { VIEW_TYPES, type HostMessage, type PanelKind } from '../../protocol/webview';
-import { checkpointDir, checkpointEpoch, isCheckpointManifest, runDirOfCheckpoint, runFile } from '../../runfolder/layout';
+import { checkpointDir, checkpointEpoch, checkpointFile, isCheckpointManifest, runDirOfCheckpoint, runFile } from '../../runfolder/layout';
 import { isRunDir } from '../../runfolder/manifest';
 import type { RunManager, TrainerLaunch } from '../runManager';
 import type { TreeNode } from '../treeModel';
@@ -15,6 +15,7 @@ import { CurvesModel, runSeries } from './curvesModel';
 import { dispatch, type Handler } from './dispatch';
 import { FiltersModel } from './filtersModel';
 import { GridModel, type ThumbJob } from './gridModel';
+import { MapModel } from './mapModel';
 import { panelHtml } from './html';
 import { checkpointEpochs, panelRoots, THUMB_SIZE } from './runPaths';
 
@@ -26,7 +27,8 @@ export interface PanelServices {
   pickRun(): Promise<string | undefined>;
 }
 
-const TITLES: Record<PanelKind, string> = { clusterGrid: 'Clusters', filters: 'Filters', curves: 'Training Curves' };
+const commands: Record<PanelKind, string> = { clusterGrid: 'deepcluster.showClusterGrid', curves: 'deepcluster.showCurves', filters: 'deepcluster.visualizeFilters', embeddingMap: 'deepcluster.showEmbeddingMap' };
+const TITLES: Record<PanelKind, string> = { clusterGrid: 'Clusters', filters: 'Filters', curves: 'Training Curves', embeddingMap: 'Embedding Map' };
 
 /** Where the panel starts: a run, and for grid/filters a checkpoint epoch and maybe a cluster to open. */
 interface Target {
@@ -99,11 +101,48 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
       for (let i = 0; i < job.indices.length; i += 4000) await analysis([...base, '--indices', indexRanges(job.indices.slice(i, i + 4000))], progress);
     };
 
+    /** The user's choice of ImageFolder (symlinks or copies) or CSV and where, then `deepcluster export`. */
+    const exportCurated = async (epoch: number, progress: (d: number, t: number) => void): Promise<string | undefined> => {
+      const pick = await vscode.window.showQuickPick(
+        [
+          { label: 'Image folder, symlinks', description: 'one folder per cluster name, links to the original files', format: 'imagefolder', mode: 'symlink' },
+          { label: 'Image folder, copies', description: 'one folder per cluster name, copies of the files', format: 'imagefolder', mode: 'copy' },
+          { label: 'CSV', description: 'index, path, cluster, label', format: 'csv', mode: 'symlink' },
+        ],
+        { title: 'Export the curated clusters (junk left out)' },
+      );
+      if (!pick) return undefined;
+      let out: string | undefined;
+      if (pick.format === 'csv') {
+        out = (await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(target.runDir, `curated-epoch-${epoch}.csv`)), filters: { CSV: ['csv'] } }))?.fsPath;
+      } else {
+        const parent = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Export here', title: 'Folder to create the labelled image folder in' }))?.[0]?.fsPath;
+        out = parent && join(parent, `${basename(target.runDir)}-curated-epoch-${epoch}`);
+      }
+      if (!out) return undefined;
+      await analysis(['export', target.runDir, '--epoch', String(epoch), '--out', out, '--format', pick.format, '--mode', pick.mode], progress);
+      void vscode.window.showInformationMessage(`DeepCluster: exported the curated clusters to ${out}`);
+      return out;
+    };
+
     let handle: Handler;
     let initial: unknown;
     let onNewEpoch: () => void = () => undefined;
-    if (kind === 'clusterGrid') {
-      const model = new GridModel({ runDir: target.runDir, webviewUri, save, makeThumbs });
+    if (kind === 'embeddingMap') {
+      const model = new MapModel({
+        runDir: target.runDir, webviewUri, save, makeThumbs,
+        compute: (job, progress) => analysis(['map', checkpointDirOf(job.epoch), '--method', job.method], progress, job.requestId),
+        cancel: (id) => {
+          const r = running.get(id);
+          r?.cancel();
+          return !!r;
+        },
+      });
+      initial = model.init(target.epoch, ui);
+      handle = (req, progress) => model.handle(req as never, progress);
+      onNewEpoch = () => post({ type: 'checkpoints', checkpoints: checkpointEpochs(target.runDir) });
+    } else if (kind === 'clusterGrid') {
+      const model = new GridModel({ runDir: target.runDir, webviewUri, save, makeThumbs, exportCurated: (epoch, _format, progress) => exportCurated(epoch, progress), openMap: (epoch) => void vscode.commands.executeCommand(commands.embeddingMap, checkpointFile(checkpointDirOf(epoch), 'manifest')) });
       initial = model.init(target.epoch, { ...ui, ...(target.cluster !== undefined ? { detail: target.cluster } : {}) });
       handle = (req, progress) => model.handle(req as never, progress);
       onNewEpoch = () => post({ type: 'checkpoints', checkpoints: checkpointEpochs(target.runDir) });
@@ -171,7 +210,6 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
     setup(kind, panel, target, undefined);
   };
 
-  const commands: Record<PanelKind, string> = { clusterGrid: 'deepcluster.showClusterGrid', curves: 'deepcluster.showCurves', filters: 'deepcluster.visualizeFilters' };
   for (const kind of Object.keys(VIEW_TYPES) as PanelKind[]) {
     context.subscriptions.push(vscode.commands.registerCommand(commands[kind], (arg?: unknown) => open(kind, arg).catch((e: Error) => vscode.window.showErrorMessage(`DeepCluster: ${e.message}`))));
     // After a reload VS Code hands back the panel with what the webview saved through setState.

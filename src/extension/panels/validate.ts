@@ -1,7 +1,8 @@
 // Checks every message a webview sends before the host acts on it. A webview is a web page: treat what it posts
 // as untrusted input. Only known types with exactly-typed, bounded fields pass; names (layers, runs) must match a
 // conservative pattern, so no message field can carry a path.
-import type { CurvesRequest, FiltersRequest, GridRequest, PanelKind, WebviewMessage } from '../../protocol/webview';
+import { MAP_METHODS } from '../../protocol/embeddingMap';
+import { MAP_BATCH, type CurationEdit, type CurvesRequest, type FiltersRequest, type GridRequest, type MapRequest, type PanelKind, type WebviewMessage } from '../../protocol/webview';
 
 export class InvalidMessage extends Error {}
 
@@ -55,8 +56,33 @@ function grid(m: Obj, requestId: number): GridRequest {
     }
     case 'thumbs':
       return { type: 'thumbs', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), view: oneOf(m, 'view', ['nearest', 'activation'] as const) };
+    case 'openMap':
+      return { type: 'openMap', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX) };
+    case 'curate':
+      return { type: 'curate', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), edit: curationEdit(m.edit) };
+    case 'exportCurated':
+      return { type: 'exportCurated', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), format: oneOf(m, 'format', ['imagefolder', 'csv'] as const) };
   }
   throw new InvalidMessage(`unknown message type for the cluster grid: ${String(m.type)}`);
+}
+
+function curationEdit(e: unknown): CurationEdit {
+  if (!isObj(e)) throw new InvalidMessage('edit must be an object');
+  switch (e.action) {
+    case 'rename': {
+      const name = str(e, 'name', 200);
+      if (/[\u0000-\u001f]/.test(name)) throw new InvalidMessage('name must not hold control characters');
+      return { action: 'rename', cluster: int(e, 'cluster', 0, MAX_INDEX), name };
+    }
+    case 'junk':
+      if (typeof e.junk !== 'boolean') throw new InvalidMessage('junk must be a boolean');
+      return { action: 'junk', cluster: int(e, 'cluster', 0, MAX_INDEX), junk: e.junk };
+    case 'merge':
+      return { action: 'merge', clusters: indexArray(e, 'clusters', 100_000), into: int(e, 'into', 0, MAX_INDEX) };
+    case 'move':
+      return { action: 'move', indices: indexArray(e, 'indices', 100_000), cluster: int(e, 'cluster', 0, MAX_INDEX) };
+  }
+  throw new InvalidMessage(`unknown curation action: ${String(e.action)}`);
 }
 
 function filters(m: Obj, requestId: number): FiltersRequest {
@@ -88,6 +114,31 @@ function curves(m: Obj, requestId: number): CurvesRequest {
   throw new InvalidMessage(`unknown message type for the curves panel: ${String(m.type)}`);
 }
 
+function indexArray(m: Obj, key: string, max: number): number[] {
+  const c = m[key];
+  if (!Array.isArray(c) || c.length === 0 || c.length > max) throw new InvalidMessage(`${key} must be a non-empty array of at most ${max} indices`);
+  return c.map((_, i) => int(c as unknown as Obj, String(i), 0, MAX_INDEX));
+}
+
+function embeddingMap(m: Obj, requestId: number): MapRequest {
+  switch (m.type) {
+    case 'load':
+    case 'compute':
+      return { type: m.type, requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), method: oneOf(m, 'method', MAP_METHODS) };
+    case 'cancel':
+      return { type: 'cancel', requestId, target: int(m, 'target', 0, Number.MAX_SAFE_INTEGER) };
+    case 'thumbs':
+      return { type: 'thumbs', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), indices: indexArray(m, 'indices', MAP_BATCH) };
+    case 'names':
+      return { type: 'names', requestId, indices: indexArray(m, 'indices', MAP_BATCH) };
+    case 'exportSelection':
+      return { type: 'exportSelection', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), indices: indexArray(m, 'indices', MAX_INDEX) };
+    case 'curate':
+      return { type: 'curate', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), edit: curationEdit(m.edit) };
+  }
+  throw new InvalidMessage(`unknown message type for the embedding map: ${String(m.type)}`);
+}
+
 /** The message as a typed request of this panel, or an InvalidMessage error saying what is wrong. */
 export function validateMessage(panel: PanelKind, raw: unknown): WebviewMessage {
   if (!isObj(raw) || typeof raw.type !== 'string') throw new InvalidMessage('a message must be an object with a string type');
@@ -95,6 +146,7 @@ export function validateMessage(panel: PanelKind, raw: unknown): WebviewMessage 
   const requestId = int(raw, 'requestId', 0, Number.MAX_SAFE_INTEGER);
   if (panel === 'clusterGrid') return grid(raw, requestId);
   if (panel === 'filters') return filters(raw, requestId);
+  if (panel === 'embeddingMap') return embeddingMap(raw, requestId);
   return curves(raw, requestId);
 }
 

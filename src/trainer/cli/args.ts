@@ -8,6 +8,8 @@ import { COMMANDS, helpText, type CommandName } from './help';
 import { parseImportOfficial, type ParsedImportOfficial } from './importOfficialArgs';
 import { parseInspect, type ParsedInspect } from './inspectArgs';
 import { parseCluster, parseEmbed, type ParsedCluster, type ParsedEmbed } from './pretrainedArgs';
+import { parseExport, type ParsedExport } from './exportArgs';
+import { parseMap, type ParsedMap } from './mapArgs';
 import { parseResume, type ParsedResume } from './resumeArgs';
 import { parseSetupGpu, type ParsedSetupGpu } from './setupGpuArgs';
 import { parseThumbs, type ParsedThumbs } from './thumbsArgs';
@@ -28,7 +30,9 @@ export type ParsedCommand =
   | ParsedEval
   | ParsedEmbed
   | ParsedCluster
-  | ParsedImportOfficial;
+  | ParsedImportOfficial
+  | ParsedMap
+  | ParsedExport;
 
 export interface ParseOptions {
   /** Base for relative paths (default process.cwd()). */
@@ -49,6 +53,8 @@ const PARSERS: Record<CommandName, (rest: string[], ctx: { cwd: string; now: Dat
   embed: (rest, ctx) => parseEmbed(rest, ctx.cwd),
   cluster: (rest, ctx) => parseCluster(rest, ctx.cwd, ctx.now),
   'import-official': parseImportOfficial,
+  map: (rest, ctx) => parseMap(rest, ctx.cwd),
+  export: (rest, ctx) => parseExport(rest, ctx.cwd),
 };
 
 /** Parse `deepcluster` arguments (without node and the script: process.argv.slice(2)). Throws UsageError. */

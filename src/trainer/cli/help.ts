@@ -3,7 +3,7 @@ import { ARCHS, BACKENDS, CLUSTERINGS, SAMPLERS } from '../../protocol/config';
 import { DEFAULT_ASCENT } from '../analyze/ascentParams';
 import { FEATURE_DIM, defaultsFor } from '../train/defaults';
 
-export const COMMANDS = ['train', 'resume', 'inspect', 'eval', 'setup-gpu', 'visualize', 'thumbs', 'embed', 'cluster', 'import-official'] as const;
+export const COMMANDS = ['train', 'resume', 'inspect', 'eval', 'setup-gpu', 'visualize', 'thumbs', 'embed', 'cluster', 'import-official', 'map', 'export'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const small = defaultsFor('smallvgg');
@@ -24,6 +24,8 @@ Usage:
   deepcluster embed --model CKPT|RUN --data DIR --out FILE.npy   features of every image as a NumPy array
   deepcluster cluster --model CKPT|RUN --data DIR [--k N]   cluster images with a trained network, no training
   deepcluster import-official EXP_DIR --data DIR   a run of the official PyTorch code as one of our runs
+  deepcluster map CHECKPOINT|RUN     2-D map (UMAP) of every image's embedding, cached in the run
+  deepcluster export RUN --out PATH  the curated clusters (names, merges, junk) as a labelled ImageFolder or CSV
   deepcluster help COMMAND           help for one command (also: deepcluster COMMAND --help)
 `,
   'import-official': `Usage: deepcluster import-official EXP_DIR --data IMAGEFOLDER [--out DIR] [--json]
@@ -139,6 +141,35 @@ Writes PNG thumbnails of dataset images to <run>/thumbs/s<size>/<index>.png (mad
   --size N             thumbnail side in pixels (default 64)
   --backend NAME       ${BACKENDS.join(' | ')} (default auto)
   --json               progress and the index as JSON lines on stdout
+`,
+  map: `Usage: deepcluster map CHECKPOINT|RUN [--method umap|pca] [--force] [--json]
+
+Lays out every image of the run on a 2-D map from the checkpoint's features (eval mode, the centre view):
+PCA to 32 dimensions, approximate 15-nearest neighbours, UMAP (umap-js). Cached in
+<run>/maps/epoch-NNNN-<method>.json (with each image's cluster and label) for the map panel; a second call
+returns the cached map unless --force.
+  --method umap        UMAP (default)
+  --method pca         the first two principal components (seconds, a coarse view)
+  --epochs N           UMAP optimisation epochs (default: 200 up to 10 000 images, 120 up to 30 000, then 80)
+  --neighbors N        neighbours per image, 2-100 (default 15)
+  --seed N             seed of the layout (default 0)
+  --force              recompute even when the map is cached
+  --backend NAME       ${BACKENDS.join(' | ')} (default auto)
+  --json               progress and the result as JSON lines on stdout
+`,
+  export: `Usage: deepcluster export RUN --out PATH [--format imagefolder|csv] [--mode symlink|copy] [--epoch N]
+
+Exports the run's clusters as curated in VS Code (<run>/curation.json: cluster names, merges, junk marks and
+images moved between clusters; without it, every cluster is named cluster-<id>). Junk clusters are left out.
+Decisions made on an older checkpoint follow each cluster to the exported one by largest overlap.
+  --out PATH           imagefolder: a new or empty folder; csv: the file (columns index, path, cluster, label)
+  --format imagefolder one folder per name, <index>-<file> inside (default); \`deepcluster train --data\` reads
+                       the folders as labels. Images inside IDX/CIFAR files are written as PNG.
+  --format csv         one row per image
+  --mode symlink       link to the original files (default)
+  --mode copy          copy them
+  --epoch N            the checkpoint to export (default: the newest)
+  --json               progress and the result as JSON lines on stdout
 `,
   embed: `Usage: deepcluster embed --model CKPT|RUN --data PATH --out FILE.npy [--batch-size 32] [--limit N]
 

@@ -44,8 +44,20 @@ test('validate: only known, exactly typed, bounded messages pass; names cannot c
     ['curves', { type: 'exportPng', requestId: 1, png: 'file:///etc/passwd' }],
     ['curves', { type: 'removeRun', requestId: 1, runId: '..' }],
     ['curves', { type: 'addRun' }],
+    ['embeddingMap', { type: 'compute', requestId: 1, epoch: 0, method: 'tsne' }],
+    ['embeddingMap', { type: 'thumbs', requestId: 1, epoch: 0, indices: Array.from({ length: 501 }, (_, i) => i) }],
+    ['embeddingMap', { type: 'names', requestId: 1, indices: [] }],
+    ['embeddingMap', { type: 'exportSelection', requestId: 1, epoch: 0, indices: ['/etc/passwd'] }],
+    ['embeddingMap', { type: 'members', requestId: 1, epoch: 0, cluster: 0, offset: 0, limit: 1 }],
+    ['clusterGrid', { type: 'curate', requestId: 1, epoch: 0, edit: { action: 'rename', cluster: 0, name: 'a\nb' } }],
+    ['clusterGrid', { type: 'curate', requestId: 1, epoch: 0, edit: { action: 'junk', cluster: 0, junk: 'yes' } }],
+    ['clusterGrid', { type: 'curate', requestId: 1, epoch: 0, edit: { action: 'merge', clusters: [], into: 1 } }],
+    ['clusterGrid', { type: 'curate', requestId: 1, epoch: 0, edit: { action: 'delete', cluster: 0 } }],
+    ['clusterGrid', { type: 'exportCurated', requestId: 1, epoch: 0, format: 'zip' }],
   ];
   for (const [panel, msg] of bad) assert.throws(() => validateMessage(panel, msg), Error, JSON.stringify(msg));
+  assert.deepEqual(validateMessage('clusterGrid', { type: 'curate', requestId: 2, epoch: 1, edit: { action: 'move', indices: [4, 5], cluster: 3, path: '/x' } }), { type: 'curate', requestId: 2, epoch: 1, edit: { action: 'move', indices: [4, 5], cluster: 3 } });
+  assert.deepEqual(validateMessage('embeddingMap', { type: 'compute', requestId: 2, epoch: 1, method: 'pca' }), { type: 'compute', requestId: 2, epoch: 1, method: 'pca' });
 });
 
 test('path guard: .., absolute paths and symlinks out of the roots are refused', (t) => {
@@ -136,7 +148,7 @@ test('serializer: a reloaded grid comes back on its run and epoch with narrow ro
   const context = { extensionUri: stub.Uri.file(ext), subscriptions: [] as unknown[] };
   const manager = { onEvent: () => () => undefined, isActive: () => false };
   registerPanels(context as never, { launch: { nodePath: 'node', cliPath: 'x' }, manager: manager as never, output: { debug: () => undefined } as never, pickRun: async () => undefined }, async () => undefined);
-  assert.deepEqual([...stub.recorded.commands.keys()].sort(), ['deepcluster.showClusterGrid', 'deepcluster.showCurves', 'deepcluster.visualizeFilters']);
+  assert.deepEqual([...stub.recorded.commands.keys()].sort(), ['deepcluster.showClusterGrid', 'deepcluster.showCurves', 'deepcluster.showEmbeddingMap', 'deepcluster.visualizeFilters']);
   const panel = stub.fakePanel();
   await stub.recorded.serializers.get('deepcluster.clusterGrid')!.deserializeWebviewPanel(panel, { runDir: run, epoch: 1, ui: { sort: 'id' } });
   assert.deepEqual(panel.webview.options.localResourceRoots!.map((u) => u.fsPath), [ext, run, join(run, 'dataset')]);

@@ -9,6 +9,7 @@ import { trainArgs, PRESETS } from '../../../src/extension/presets';
 import { applyEvent, emptyProgress } from '../../../src/extension/trainerEvents';
 import { listedFiles } from '../../webview/fixture';
 import { tempDir } from './helpers';
+import { emptyCuration, markJunk, mergeClusters, renameCluster, writeCuration } from '../../../src/runfolder/curation';
 
 function fixtureRun(root: string): string {
   const dir = join(root, 'fmnist-1');
@@ -43,6 +44,13 @@ test('tree: run -> checkpoint -> clusters (largest first, top label, purity) -> 
   assert.deepEqual(clusters.map((c) => [c.label, c.description]), [['cluster 1 · shoe', '2 images · purity 100%'], ['cluster 0 · shirt', '1 images · purity 100%']]);
   const members = tree.getChildren(tree.getChildren(ckpt)[0]).map((n) => tree.getTreeItem(n).label);
   assert.deepEqual(members, ['image 0', 'image 1']);
+  // The user's curation (curation.json) names the clusters: a name, a junk mark, a merge.
+  writeCuration(dir, mergeClusters(markJunk(renameCluster(emptyCuration(1), 1, 'sneakers'), 1, true), [0], 1));
+  const curated = tree.getChildren(ckpt).map((n) => tree.getTreeItem(n));
+  assert.deepEqual(curated.map((c) => [c.label, c.description]), [['cluster 1 “sneakers” · shoe', 'junk · 2 images · purity 100%'], ['cluster 0 “sneakers” · shirt', 'junk · → cluster 1 · 1 images · purity 100%']]);
+  // A broken curation.json leaves the tree as it was.
+  writeFileSync(join(dir, 'curation.json'), '{');
+  assert.deepEqual(tree.getChildren(ckpt).map((n) => tree.getTreeItem(n).label), ['cluster 1 · shoe', 'cluster 0 · shirt']);
 });
 
 test('tree: a live run shows its progress and a Stop menu', (t) => {
