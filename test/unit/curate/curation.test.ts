@@ -2,6 +2,7 @@
 // and the export round trip through the real CLI: rename + merge + junk + move on a run of the bundled sample,
 // `deepcluster export` as CSV and as a labelled ImageFolder, which the dataset loader (what `train --data`
 // opens) reads back with the curated names as its classes.
+import { listedFiles } from '../../webview/fixture';
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, lstatSync } from 'node:fs';
@@ -73,7 +74,8 @@ before(async () => {
   const ckpt = join(run, 'checkpoints', 'epoch-0000');
   mkdirSync(ckpt, { recursive: true });
   writeFileSync(join(ckpt, 'assignments.i32'), Buffer.from(assignments.buffer));
-  writeFileSync(join(ckpt, 'checkpoint.json'), JSON.stringify({ version: 1, epoch: 0, created: '', arch: 'resnet', k: 6, images: N, files: [] }));
+  writeFileSync(join(ckpt, 'model.json'), '{}');
+  writeFileSync(join(ckpt, 'checkpoint.json'), JSON.stringify({ version: 1, epoch: 0, created: '', arch: 'resnet', k: 6, images: N, files: listedFiles(ckpt) }));
   writeFileSync(join(run, 'images.txt'), formatImageNames(Array.from({ length: N }, (_, i) => ds.itemName(i))));
   const manifest = { version: 1, id: 'r', created: '', updated: '', status: 'finished', epochsDone: 1, versions: {}, dataset: ds.info, config: { data: bundledSamplePath(), inputSize: 28, limit: N, cacheDir: join(root, 'cache') } } as unknown as RunManifest;
   writeFileSync(join(run, 'run.json'), JSON.stringify(manifest));
