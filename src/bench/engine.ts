@@ -109,7 +109,7 @@ async function main(): Promise<void> {
         continue;
       }
     }
-    let engine;
+    let engine: Awaited<ReturnType<typeof initEngine>>;
     try {
       engine = await initEngine(backend, threadsArg ? { threads: threadsArg } : {});
     } catch (err) {

@@ -61,7 +61,6 @@ export function fsPathOf(name: string): string | Buffer {
 
 /** The name for people: control characters and escaped bytes shown as \n, \t, \xff (one line, nothing hidden). */
 export function displayName(name: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this escapes.
   return name.replace(/[\u0000-\u001f\u007f\udc80-\udcff]/gu, (ch) => {
     const c = ch.charCodeAt(0);
     if (ch === '\n') return '\\n';

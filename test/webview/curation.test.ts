@@ -71,7 +71,7 @@ test('grid curation: rename, junk, merge and move are saved in curation.json and
   assert.deepEqual(c.clusters, { 0: { name: 'sneakers', mergedInto: 3 } });
   assert.equal(c.clusters[0]!.mergedInto, 3);
   // #0's images now carry #3's decisions (no name yet: cluster-3); the two moved images belong to #5.
-  assert.equal(applyCuration(c, readAssignments(runDir, 1)).find((x, i) => readAssignments(runDir, 1)[i] === 0 && !picked.includes(i))!.name, 'cluster-3');
+  assert.equal(applyCuration(c, readAssignments(runDir, 1)).find((_x, i) => readAssignments(runDir, 1)[i] === 0 && !picked.includes(i))!.name, 'cluster-3');
   const curated = applyCuration(c, readAssignments(runDir, 1));
   assert.equal(curated[picked[0]!]!.group, 5);
   assert.equal(curated[picked[1]!]!.group, 5);

@@ -165,7 +165,11 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
       const runDirs = [target.runDir, ...(((ui as { runDirs?: unknown })?.runDirs as string[] | undefined) ?? []).filter((d) => typeof d === 'string' && isRunDir(d))];
       const model = new CurvesModel({ pickRun: services.pickRun, save, isLive: (d) => services.manager.isActive(d) }, runDirs);
       initial = model.init((ui as { ui?: Record<string, unknown> })?.ui ?? ui);
-      handle = (req, progress) => model.handle(req as never).then((r) => (watchRuns(model.runDirs), r), (e) => Promise.reject(e));
+      handle = async (req) => {
+        const r = await model.handle(req as never);
+        watchRuns(model.runDirs);
+        return r;
+      };
       // Live: every run shown is followed through its events.jsonl (covers runs trained from a terminal too).
       const watched = new Set<string>();
       const pushRun = (d: string) => post({ type: 'runSeries', run: runSeries(d, services.manager.isActive(d)) });

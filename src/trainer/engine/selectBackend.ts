@@ -42,7 +42,7 @@ async function selectExplicit(backend: BackendName, probes: EngineProbes, opts: 
   } catch (err) {
     throw err instanceof BackendUnavailable ? err : new BackendUnavailable(backend, reasonOf(err));
   }
-  let info;
+  let info: Awaited<ReturnType<typeof start>>;
   try {
     info = await start(offer, opts.threads);
   } catch (err) {

@@ -16,7 +16,7 @@ export interface OptimizeOptions {
   onEpoch?: (done: number, total: number) => Promise<void> | void;
 }
 
-const clip = (v: number) => (v > 4 ? 4 : v < -4 ? -4 : v);
+const clip = (v: number) => Math.min(4, Math.max(-4, v));
 
 /** Moves `xy` (n x 2, updated in place) to fit the graph. */
 export async function optimizeLayout(xy: Float32Array, graph: FuzzyGraph, o: OptimizeOptions): Promise<void> {
@@ -44,7 +44,7 @@ export async function optimizeLayout(xy: Float32Array, graph: FuzzyGraph, o: Opt
       let dy = xy[2 * j + 1]! - xy[2 * k + 1]!;
       let d2 = dx * dx + dy * dy;
       if (d2 > 0) {
-        const pb = Math.pow(d2, b);
+        const pb = d2 ** b;
         const g = (-2 * a * b * pb) / d2 / (a * pb + 1);
         const gx = clip(g * dx) * alpha;
         const gy = clip(g * dy) * alpha;
@@ -63,7 +63,7 @@ export async function optimizeLayout(xy: Float32Array, graph: FuzzyGraph, o: Opt
         d2 = dx * dx + dy * dy;
         let gx = 4, gy = 4;
         if (d2 > 0) {
-          const g = (2 * b) / ((0.001 + d2) * (a * Math.pow(d2, b) + 1));
+          const g = (2 * b) / ((0.001 + d2) * (a * d2 ** b + 1));
           gx = clip(g * dx);
           gy = clip(g * dy);
         }

@@ -108,7 +108,10 @@ async function openData(config: TrainConfig, opts: SessionOptions): Promise<Data
     cacheDir: config.cacheDir,
     onProgress: (done, total) => {
       const pct = Math.floor((100 * done) / Math.max(1, total));
-      if (pct >= lastPct + 10) opts.log(`decoding images: ${done}/${total}`), (lastPct = pct);
+      if (pct >= lastPct + 10) {
+        opts.log(`decoding images: ${done}/${total}`);
+        lastPct = pct;
+      }
     },
   });
 }

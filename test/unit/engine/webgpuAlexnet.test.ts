@@ -76,7 +76,7 @@ test('a small-batch dense input gradient (dY x W^T, split-K in tfjs 4.22) matche
 });
 
 test('AlexNet training steps on webgpu match wasm', { timeout: 180_000 }, async (t) => {
-  let adapter;
+  let adapter: Awaited<ReturnType<typeof findWebgpuAdapter>>;
   try {
     adapter = await findWebgpuAdapter();
   } catch (err) {

@@ -101,7 +101,7 @@ test('an error outside any step (uncapturederror) stops the next dispatch', { ti
 });
 
 test('train --arch alexnet at 224 px on a 128 MiB adapter is refused before training, in one line', { timeout: 120_000 }, async (t) => {
-  let adapter;
+  let adapter: Awaited<ReturnType<typeof findWebgpuAdapter>>;
   try {
     adapter = await findWebgpuAdapter();
   } catch (err) {
