@@ -10,7 +10,7 @@ import type { TrainConfig } from '../../protocol/config';
 import type { EpochMetrics } from '../../protocol/events';
 import type { DatasetInfo } from '../../protocol/run';
 import { defaultsForRecipe } from '../train/defaults';
-import { folderSource } from '../data/folder';
+import { folderSource, IMAGE_EXTENSIONS, listFiles } from '../data/folder';
 import { initEngine } from '../engine';
 import { clusterMetrics } from '../metrics';
 import { loadDeepClusterModel, readPytorchCheckpoint, describeDeepClusterCheckpoint } from '../model/pytorch';
@@ -56,6 +56,11 @@ export async function importOfficial(o: ImportOfficialOptions, log: (line: strin
   const newest = [...sources.values()].sort((a, b) => b.epoch - a.epoch)[0]!;
   const options: ModelOptions = describeDeepClusterCheckpoint(await readPytorchCheckpoint(newest.file)).options;
   const E = clusters.epochs.length;
+  // The grid reads images.txt (ImageFolder's order); thumbs and visualize re-read the folder with our reader.
+  const ours = (await listFiles(o.data)).files.filter((f) => IMAGE_EXTENSIONS.has(path.extname(f.rel).toLowerCase())).map((f) => f.path);
+  if (ours.length !== order.paths.length || ours.some((p, i) => p !== order.paths[i])) {
+    log(`warning: ${o.data} lists its images in another order (or set) for our reader than for ImageFolder (sub-folders, or extensions only one of them reads); the grid and exports are right, thumbnails and filter top images may not be`);
+  }
   const labelled = order.classNames.length >= 2;
   const labels = labelled ? order.labels : undefined;
   const source = await folderSource(o.data);
