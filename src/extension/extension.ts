@@ -12,7 +12,7 @@ import { registerCurationCommands } from './curationCommands';
 import { bytesOfName, displayName, fsPathOf, hasEscapedBytes } from '../runfolder/fileNames';
 import { readImageNames } from '../runfolder/imageNames';
 import { listCheckpoints } from '../runfolder/checkpoints';
-import { runDirOfCheckpoint } from '../runfolder/layout';
+import { RUN_FILES, RUN_STATE_GLOB, runDirOfCheckpoint } from '../runfolder/layout';
 import { isRunDir } from '../runfolder/manifest';
 import type { RunSummary } from '../runfolder/runs';
 import { RunManager, trainerCommand, type ManagedRun, type TrainerLaunch } from './runManager';
@@ -92,11 +92,14 @@ export function activate(context: vscode.ExtensionContext): void {
 
   // Runs folders change under us (the trainer writes checkpoints; runs from a terminal appear).
   for (const root of roots()) {
-    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '*/{run.json,latest,trainer.pid}'));
-    w.onDidChange(refreshSoon), w.onDidCreate(refreshSoon), w.onDidDelete(refreshSoon);
+    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), RUN_STATE_GLOB));
+    w.onDidChange(refreshSoon);
+    w.onDidCreate(refreshSoon);
+    w.onDidDelete(refreshSoon);
     context.subscriptions.push(w);
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: a command handler takes whatever VS Code or a menu passes it.
   const register = (id: string, fn: (...args: any[]) => unknown) =>
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -154,7 +157,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Open Run' });
     const dir = uris?.[0]?.fsPath;
     if (!dir) return;
-    if (!isRunDir(dir)) return void vscode.window.showWarningMessage(`${dir} is not a DeepCluster run folder (no run.json).`);
+    if (!isRunDir(dir)) return void vscode.window.showWarningMessage(`${dir} is not a DeepCluster run folder (no ${RUN_FILES.manifest}).`);
     const list = context.workspaceState.get<string[]>(extraRunsKey, []);
     if (!list.includes(dir)) await context.workspaceState.update(extraRunsKey, [...list, dir]);
     mgr.attach(dir);
@@ -198,7 +201,10 @@ export function activate(context: vscode.ExtensionContext): void {
 
   registerCurationCommands(context, launch, () => tree.refresh(), output);
   register('deepcluster.setupGpu', () => setupGpu(launch, output));
-  registerPretrainedCommands({ context, manager: mgr, runsRoot: () => roots()[0]!, output, register, onStarted: () => (updateStatus(), refreshSoon()) });
+  registerPretrainedCommands({ context, manager: mgr, runsRoot: () => roots()[0]!, output, register, onStarted: () => {
+      updateStatus();
+      refreshSoon();
+    } });
   context.subscriptions.push(vscode.window.registerCustomEditorProvider(PYTORCH_VIEW_TYPE, new PytorchEditorProvider(context.extensionUri, launch), { supportsMultipleEditorsPerDocument: true }));
   context.subscriptions.push(vscode.window.registerCustomEditorProvider(CHECKPOINT_VIEW_TYPE, new CheckpointEditorProvider(context.extensionUri), { supportsMultipleEditorsPerDocument: true }));
   // The webview panels (cluster grid, filters, curves): commands and serializers.

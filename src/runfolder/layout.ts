@@ -148,3 +148,6 @@ export function filterFileStem(filter: number): string {
 export function mapRelPath(epoch: number, method: string): string {
   return `${RUN_FILES.maps}/${checkpointDirName(epoch)}-${method}.json`;
 }
+
+/** A glob, relative to a runs folder, of the files whose change means a run's state changed (for file watchers). */
+export const RUN_STATE_GLOB = `*/{${RUN_FILES.manifest},${RUN_FILES.latest},${RUN_FILES.pid}}`;

@@ -68,7 +68,7 @@ export async function inspectPath(target: string): Promise<InspectReport> {
   if (!existsSync(dir)) throw new UsageError(`${target} does not exist`);
   // A checkpoint folder whose checkpoint.json never got written is still worth a report.
   if (checkpointEpoch(path.basename(dir)) !== undefined) return inspectCheckpoint(dir);
-  throw new UsageError(`${target} is neither a run folder (no run.json) nor a checkpoint (no checkpoint.json)`);
+  throw new UsageError(`${target} is neither a run folder (no ${RUN_FILES.manifest}) nor a checkpoint (no ${RUN_FILES.checkpointManifest})`);
 }
 
 export async function inspectRun(dir: string): Promise<RunReport> {

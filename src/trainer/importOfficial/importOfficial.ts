@@ -5,7 +5,7 @@
 // experiment folder holds them (officialCheckpoints.ts). Nothing is recomputed: no features, so no distances or
 // exemplars (the grid orders members by index).
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../protocol/config';
 import type { EpochMetrics } from '../../protocol/events';
 import type { DatasetInfo } from '../../protocol/run';

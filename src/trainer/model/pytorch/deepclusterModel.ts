@@ -97,7 +97,7 @@ function describeFeaturesNet(ck: PytorchCheckpoint, sd: Map<string, TorchTensor>
   const inputChannels = sobel ? sobelW.shape[1]! : convs[0]!.shape[1]!;
   const fc6Key = [...pytorchKeyNames({ arch, inputSize: 224, inputChannels, sobel, seed: 0 })].find(([, v]) => v.name === 'fc6.weight')![0];
   const fc6 = byKey.get(fc6Key);
-  if (!fc6 || fc6.shape.length !== 2) fail(ck, `no ${fc6Key} (fc6) in the state_dict`);
+  if (fc6?.shape.length !== 2) fail(ck, `no ${fc6Key} (fc6) in the state_dict`);
   const lastConv = convs[convs.length - 1]!;
   const options: ModelOptions = { arch, inputSize: inferInputSize(ck, arch, lastConv.shape[0]!, fc6.shape[1]!), inputChannels, sobel, seed: 0 };
   const top = byKey.get('top_layer.bias');
