@@ -19,7 +19,8 @@ const targets = [
 ];
 for (const f of existsSync('src/bench') ? readdirSync('src/bench') : []) {
   const name = f.replace(/\.ts$/, '');
-  if (f.endsWith('.ts') && !targets.some((t) => t.out === `bench/${name}`)) targets.push({ in: `src/bench/${f}`, out: `bench/${name}` });
+  if (f.endsWith('.ts') && !targets.some((t) => t.out === `bench/${name}`))
+    targets.push({ in: `src/bench/${f}`, out: `bench/${name}` });
 }
 // The SIMD heap loops (AssemblyScript), loaded beside cli.js by src/trainer/engine/wasm/heapPool.ts. They import
 // tfjs's memory and must own nothing in it: the stub runtime, no exported or own memory, no data. One build for
@@ -29,8 +30,15 @@ for (const [out, flags] of [
   ['heapSimd.unshared.wasm', ['--enable', 'simd']],
 ]) {
   const { error, stderr } = await asc.main([
-    'src/trainer/engine/wasm/assembly/heapSimd.ts', '-O3', '--runtime', 'stub', '--importMemory', '--noExportMemory', ...flags,
-    '--outFile', `dist/trainer/${out}`,
+    'src/trainer/engine/wasm/assembly/heapSimd.ts',
+    '-O3',
+    '--runtime',
+    'stub',
+    '--importMemory',
+    '--noExportMemory',
+    ...flags,
+    '--outFile',
+    `dist/trainer/${out}`,
   ]);
   if (error) {
     console.error(stderr.toString());
@@ -45,7 +53,8 @@ function ownsNothing(file) {
   const bytes = readFileSync(file);
   const mod = new WebAssembly.Module(bytes);
   const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}:${i.kind}`);
-  if (imports.join() !== 'env.memory:memory') throw new Error(`${file}: imports ${imports.join(', ')}; only env.memory is allowed`);
+  if (imports.join() !== 'env.memory:memory')
+    throw new Error(`${file}: imports ${imports.join(', ')}; only env.memory is allowed`);
   const names = { 6: 'global', 8: 'start', 11: 'data' };
   for (let at = 8; at < bytes.length; ) {
     const id = bytes[at++];
@@ -65,7 +74,10 @@ function ownsNothing(file) {
 const nativeOutside = {
   name: 'native-outside',
   setup(b) {
-    b.onResolve({ filter: /^(@img\/sharp-|webgpu$|webgpu\/|@tensorflow\/tfjs-node)/ }, (args) => ({ path: args.path, external: true }));
+    b.onResolve({ filter: /^(@img\/sharp-|webgpu$|webgpu\/|@tensorflow\/tfjs-node)/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
   },
 };
 // tfjs's backends register themselves when imported, but their package.json "sideEffects" lists omit the Node
@@ -74,12 +86,20 @@ const nativeOutside = {
 const tfjsSideEffects = {
   name: 'tfjs-side-effects',
   setup(b) {
-    b.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-wasm|backend-webgpu)(\/.*)?$/ }, async (args) => {
-      if (args.pluginData === 'tfjs-side-effects') return undefined;
-      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'tfjs-side-effects' });
-      if (r.errors.length) return { errors: r.errors };
-      return { path: r.path, external: r.external, namespace: r.namespace, sideEffects: true };
-    });
+    b.onResolve(
+      { filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-wasm|backend-webgpu)(\/.*)?$/ },
+      async (args) => {
+        if (args.pluginData === 'tfjs-side-effects') return undefined;
+        const r = await b.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: 'tfjs-side-effects',
+        });
+        if (r.errors.length) return { errors: r.errors };
+        return { path: r.path, external: r.external, namespace: r.namespace, sideEffects: true };
+      },
+    );
   },
 };
 await build({

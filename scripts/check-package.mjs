@@ -44,12 +44,21 @@ function png(w, h, [r, g, b]) {
   ihdr.set([8, 2, 0, 0, 0], 8);
   const row = Buffer.concat([Buffer.of(0), Buffer.from(Array.from({ length: w }, () => [r, g, b]).flat())]);
   const raw = Buffer.concat(Array.from({ length: h }, () => row));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function train(name, args) {
   const t = Date.now();
-  const r = spawnSync(process.execPath, [cli, 'train', ...args, '--out', join(root, 'runs', name), '--cache', join(root, 'cache')], { encoding: 'utf8', timeout: 900_000 });
+  const r = spawnSync(
+    process.execPath,
+    [cli, 'train', ...args, '--out', join(root, 'runs', name), '--cache', join(root, 'cache')],
+    { encoding: 'utf8', timeout: 900_000 },
+  );
   const engine = /^engine: .*$/m.exec(r.stdout + r.stderr)?.[0] ?? '(no engine line)';
   say(`${name}: exit ${r.status} in ${((Date.now() - t) / 1000).toFixed(0)} s; ${engine}`);
   if (r.status !== 0) problems.push(`${name}: exit ${r.status}\n${r.stderr.split('\n').slice(-8).join('\n')}`);
@@ -79,18 +88,60 @@ try {
   const folder = join(root, 'pngs');
   for (const c of ['red', 'blue']) {
     mkdirSync(join(folder, c), { recursive: true });
-    for (let i = 0; i < 20; i++) writeFileSync(join(folder, c, `${i}.png`), png(20 + i, 24, c === 'red' ? [200, 20 + i, 30] : [20, 30 + i, 200]));
+    for (let i = 0; i < 20; i++)
+      writeFileSync(join(folder, c, `${i}.png`), png(20 + i, 24, c === 'red' ? [200, 20 + i, 30] : [20, 30 + i, 200]));
   }
   train('folder', ['--data', folder, '--backend', 'wasm', '--epochs', '1', '--k', '2', '--pca', '8']);
 
   // Dawn from dist/native/: the adapter probe runs (a software adapter or none is fine; a missing module is not).
-  const probe = spawnSync(process.execPath, [cli, 'train', '--backend', 'webgpu', '--limit', '24', '--epochs', '1', '--k', '2', '--pca', '4', '--batch-size', '24', '--input-size', '8', '--out', join(root, 'runs', 'webgpu'), '--cache', join(root, 'cache')], { encoding: 'utf8', timeout: 600_000 });
+  const probe = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'train',
+      '--backend',
+      'webgpu',
+      '--limit',
+      '24',
+      '--epochs',
+      '1',
+      '--k',
+      '2',
+      '--pca',
+      '4',
+      '--batch-size',
+      '24',
+      '--input-size',
+      '8',
+      '--out',
+      join(root, 'runs', 'webgpu'),
+      '--cache',
+      join(root, 'cache'),
+    ],
+    { encoding: 'utf8', timeout: 600_000 },
+  );
   const said = probe.stdout + probe.stderr;
-  if (/Cannot find module|MODULE_NOT_FOUND|dawn\.node/.test(said)) problems.push(`webgpu: Dawn did not load from the package: ${said.trim().split('\n').pop()}`);
-  else say(`webgpu: ${(/^engine: .*$/m.exec(said)?.[0] ?? said.trim().split('\n').pop())}`);
+  if (/Cannot find module|MODULE_NOT_FOUND|dawn\.node/.test(said))
+    problems.push(`webgpu: Dawn did not load from the package: ${said.trim().split('\n').pop()}`);
+  else say(`webgpu: ${/^engine: .*$/m.exec(said)?.[0] ?? said.trim().split('\n').pop()}`);
 
   // One step of 24 images at 8 px (~30 s): the cpu backend is ~100x slower than wasm.
-  const cpu = train('cpu', ['--backend', 'cpu', '--limit', '24', '--epochs', '1', '--k', '2', '--pca', '4', '--batch-size', '24', '--input-size', '8']);
+  const cpu = train('cpu', [
+    '--backend',
+    'cpu',
+    '--limit',
+    '24',
+    '--epochs',
+    '1',
+    '--k',
+    '2',
+    '--pca',
+    '4',
+    '--batch-size',
+    '24',
+    '--input-size',
+    '8',
+  ]);
   if (!/^engine: cpu/.test(cpu)) problems.push(`cpu: ${cpu}`);
 } catch (err) {
   problems.push(String(err?.message ?? err));

@@ -59,11 +59,16 @@ function stageDawn(dawnName) {
   mkdirSync('dist/native', { recursive: true });
   const dest = join('dist', 'native', dawnName);
   copyFileSync(join('node_modules', 'webgpu', 'dist', dawnName), dest);
-  if (platform === 'win32') copyFileSync(join('node_modules', 'webgpu', 'dist', 'd3dcompiler_47.dll'), join('dist', 'native', 'd3dcompiler_47.dll'));
+  if (platform === 'win32')
+    copyFileSync(
+      join('node_modules', 'webgpu', 'dist', 'd3dcompiler_47.dll'),
+      join('dist', 'native', 'd3dcompiler_47.dll'),
+    );
   // ELF (Linux) binaries only: binutils' strip does not know Mach-O or PE files.
   if (platform === 'linux') {
     const s = spawnSync('strip', ['--strip-unneeded', dest], { stdio: 'inherit' });
-    if (s.error || s.status !== 0) console.warn('package: strip is not available (binutils); Dawn ships with its symbol table');
+    if (s.error || s.status !== 0)
+      console.warn('package: strip is not available (binutils); Dawn ships with its symbol table');
   }
 }
 
@@ -78,7 +83,10 @@ function stageSample() {
     const raw = gunzipSync(readFileSync(join(from, file)));
     const head = Buffer.from(raw.subarray(0, headerBytes));
     head.writeUInt32BE(SAMPLE_IMAGES, 4); // IDX: magic, then the item count, big-endian
-    writeFileSync(join(to, file), gzipSync(Buffer.concat([head, raw.subarray(headerBytes, headerBytes + SAMPLE_IMAGES * itemBytes)]), { level: 9 }));
+    writeFileSync(
+      join(to, file),
+      gzipSync(Buffer.concat([head, raw.subarray(headerBytes, headerBytes + SAMPLE_IMAGES * itemBytes)]), { level: 9 }),
+    );
   };
   idx('t10k-images-idx3-ubyte.gz', 16, 28 * 28);
   idx('t10k-labels-idx1-ubyte.gz', 8, 1);
@@ -94,7 +102,25 @@ stageDawn(natives.dawnName);
 stageSample();
 mkdirSync('.cache', { recursive: true });
 const ignoreFile = join('.cache', `vscodeignore-${target}`);
-writeFileSync(ignoreFile, `${readFileSync('.vscodeignore', 'utf8')}\n# ${target}: native code\n${natives.lines.join('\n')}\n`);
+writeFileSync(
+  ignoreFile,
+  `${readFileSync('.vscodeignore', 'utf8')}\n# ${target}: native code\n${natives.lines.join('\n')}\n`,
+);
 const vsce = join('node_modules', '@vscode', 'vsce', 'vsce');
-const r = spawnSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--no-rewrite-relative-links', '-o', out], { stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  [
+    vsce,
+    'package',
+    '--target',
+    target,
+    '--ignoreFile',
+    ignoreFile,
+    '--allow-missing-repository',
+    '--no-rewrite-relative-links',
+    '-o',
+    out,
+  ],
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

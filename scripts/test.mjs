@@ -11,5 +11,7 @@ function collect(p, out) {
 }
 const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit'];
 const files = roots.flatMap((r) => collect(r, []));
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);

@@ -26,7 +26,8 @@ function knownSpectrum(dim: number, a: number): { c: Float64Array; lambda: Float
     for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) cv[i] += c[i * dim + j] * v[j];
     let vcv = 0;
     for (let i = 0; i < dim; i++) vcv += v[i] * cv[i];
-    for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) c[i * dim + j] += -2 * v[i] * cv[j] - 2 * cv[i] * v[j] + 4 * vcv * v[i] * v[j];
+    for (let i = 0; i < dim; i++)
+      for (let j = 0; j < dim; j++) c[i * dim + j] += -2 * v[i] * cv[j] - 2 * cv[i] * v[j] + 4 * vcv * v[i] * v[j];
   }
   return { c, lambda };
 }
@@ -36,7 +37,9 @@ async function main(): Promise<void> {
   const count = Number(arg('count', '256'));
   const engine = await initEngine('auto');
   console.log(`${engine.backend} (${engine.device}); D = ${dim}, ${count} eigenpairs\n`);
-  console.log('| spectrum | iterations | s | leading eigenvalue error | last eigenvalue error |\n|---|---|---|---|---|');
+  console.log(
+    '| spectrum | iterations | s | leading eigenvalue error | last eigenvalue error |\n|---|---|---|---|---|',
+  );
   for (const a of arg('exponents', '1,0.5,0.25').split(',').map(Number)) {
     const { c, lambda } = knownSpectrum(dim, a);
     for (const iterations of arg('iterations', '6,12').split(',').map(Number)) {

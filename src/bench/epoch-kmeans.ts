@@ -28,7 +28,9 @@ export async function benchKmeans(x: HostMatrix, k: number, seed = 0, iterations
     for (let i = 0; i < x.n; i++) rows.push(Array.from(x.data.subarray(i * x.d, (i + 1) * x.d)));
     const init = initialCentroids(x, k, seed);
     const centres = Array.from({ length: k }, (_, j) => Array.from(init.subarray(j * x.d, (j + 1) * x.d)));
-    const { ms, value: r } = await bestOf(3, () => ml.kmeans(rows, k, { initialization: centres, maxIterations: iterations, tolerance: -1 }));
+    const { ms, value: r } = await bestOf(3, () =>
+      ml.kmeans(rows, k, { initialization: centres, maxIterations: iterations, tolerance: -1 }),
+    );
     out.mlKmeansMs = ms;
     let obj = 0;
     rows.forEach((p, i) => p.forEach((v, j) => (obj += (v - r.centroids[r.clusters[i]][j]) ** 2)));
@@ -60,14 +62,23 @@ print(json.dumps({'ms': best, 'objective': float(D.sum())}))
 `;
 
 /** faiss through a python3 subprocess; undefined when no interpreter can import faiss. Best of 3 runs. */
-export function faissKmeans(x: HostMatrix, k: number, seed: number, iterations: number): { ms: number; objective: number } | undefined {
+export function faissKmeans(
+  x: HostMatrix,
+  k: number,
+  seed: number,
+  iterations: number,
+): { ms: number; objective: number } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'dc-faiss-'));
   try {
     const file = join(dir, 'x.f32');
     writeFileSync(file, new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength));
     // pyenv shims may hide Debian's dist-packages; try the system interpreter too.
     for (const py of ['python3', '/usr/bin/python3']) {
-      const r = spawnSync(py, ['-c', FAISS_SCRIPT, file, String(x.n), String(x.d), String(k), String(seed), String(iterations)], { encoding: 'utf8' });
+      const r = spawnSync(
+        py,
+        ['-c', FAISS_SCRIPT, file, String(x.n), String(x.d), String(k), String(seed), String(iterations)],
+        { encoding: 'utf8' },
+      );
       if (r.status === 0) return JSON.parse(r.stdout.trim().split('\n').pop()!);
     }
     return undefined;

@@ -51,18 +51,42 @@ async function main(): Promise<void> {
     console.log('\n| phase | ours s | peer s (epoch 0) | ratio |\n|---|---|---|---|');
     for (const phase of ['features', 'clustering', 'training', 'epoch'] as const) {
       const ours = m.seconds[phase] ?? NaN;
-      console.log(`| ${phase} | ${ours.toFixed(1)} | ${peer[phase].toFixed(1)} | ${(ours / peer[phase]).toFixed(2)}x |`);
+      console.log(
+        `| ${phase} | ${ours.toFixed(1)} | ${peer[phase].toFixed(1)} | ${(ours / peer[phase]).toFixed(2)}x |`,
+      );
     }
-    console.log(`whole epoch against the peer's mean epoch (${PEER_EPOCH_SECONDS.toFixed(1)} s): ${(m.seconds.epoch / PEER_EPOCH_SECONDS).toFixed(2)}x`);
+    console.log(
+      `whole epoch against the peer's mean epoch (${PEER_EPOCH_SECONDS.toFixed(1)} s): ${(m.seconds.epoch / PEER_EPOCH_SECONDS).toFixed(2)}x`,
+    );
     console.log('(the peer ran on another CPU: not a same-machine ratio)');
 
     const threads = readRunManifest(out).engine?.threads ?? availableParallelism();
     const flag = (name: string) => Number(flags[flags.indexOf(name) + 1]);
-    console.log(`\nThe official epoch on this machine (${values.images} images, ${threads} threads; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
-    official = runOfficialEpoch(data, Number(values.images), threads, { k: flag('--k'), pca: flag('--pca'), batch: flag('--batch-size'), seed: flag('--seed') });
+    console.log(
+      `\nThe official epoch on this machine (${values.images} images, ${threads} threads; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}):`,
+    );
+    official = runOfficialEpoch(data, Number(values.images), threads, {
+      k: flag('--k'),
+      pca: flag('--pca'),
+      batch: flag('--batch-size'),
+      seed: flag('--seed'),
+    });
     if (official.ok) {
-      console.log(sameMachineTable(m.seconds as Record<'features' | 'clustering' | 'training' | 'epoch', number>, official.result));
-      console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}; official mean training loss ${official.result.loss.toFixed(3)} (torch ${official.result.torch}, faiss ${official.result.faiss})`);
+      console.log(
+        sameMachineTable(
+          m.seconds as Record<'features' | 'clustering' | 'training' | 'epoch', number>,
+          official.result,
+        ),
+      );
+      console.log(
+        `load average after: ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(
+            ' ',
+          )}; official mean training loss ${official.result.loss.toFixed(3)} (torch ${official.result.torch}, faiss ${official.result.faiss})`,
+      );
     } else {
       console.log(`official epoch not run: ${official.why}`);
     }
@@ -93,9 +117,27 @@ async function main(): Promise<void> {
   const ratio = (ms?: number) => (ms !== undefined && km.faissMs ? `${(ms / km.faissMs).toFixed(2)}x` : '–');
   console.log(`| ours (${engine.backend}) | ${km.oursMs.toFixed(0)} | ${ratio(km.oursMs)} |`);
   if (km.mlKmeansMs !== undefined) console.log(`| ml-kmeans | ${km.mlKmeansMs.toFixed(0)} | ${ratio(km.mlKmeansMs)} |`);
-  console.log(`| faiss (python3-faiss, 2 threads) | ${km.faissMs?.toFixed(0) ?? 'not importable'} | ${km.faissMs ? '1.00x' : '–'} |`);
+  console.log(
+    `| faiss (python3-faiss, 2 threads) | ${km.faissMs?.toFixed(0) ?? 'not importable'} | ${km.faissMs ? '1.00x' : '–'} |`,
+  );
   console.log(`PCA-whitening 512 -> 64 on the same features: ${pcaMs.toFixed(0)} ms`);
-  if (values.json) writeFileSync(values.json, JSON.stringify({ engine, epochSeconds: m?.seconds, official, peerEpoch0: peer, peerMeanEpoch: PEER_EPOCH_SECONDS, pcaMs, kmeans: km }, null, 2));
+  if (values.json)
+    writeFileSync(
+      values.json,
+      JSON.stringify(
+        {
+          engine,
+          epochSeconds: m?.seconds,
+          official,
+          peerEpoch0: peer,
+          peerMeanEpoch: PEER_EPOCH_SECONDS,
+          pcaMs,
+          kmeans: km,
+        },
+        null,
+        2,
+      ),
+    );
 }
 
 main().catch((e) => {

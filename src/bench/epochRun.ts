@@ -6,10 +6,17 @@ import { openCheckpoint, verifyCheckpoint } from '../runfolder/checkpoints';
 import { checkpointDir } from '../runfolder/layout';
 
 /** Runs `node cli.js train ...args --out runDir`; resolves with epoch 0's metrics, or throws the trainer's last line. */
-export async function trainOneEpoch(cli: string, runDir: string, args: string[], opts: { echo?: boolean; stopEarly?: () => boolean } = {}): Promise<EpochMetrics> {
+export async function trainOneEpoch(
+  cli: string,
+  runDir: string,
+  args: string[],
+  opts: { echo?: boolean; stopEarly?: () => boolean } = {},
+): Promise<EpochMetrics> {
   const first = checkpointDir(runDir, 0);
   const written = () => verifyCheckpoint(first).complete;
-  const child = spawn(process.execPath, [cli, 'train', ...args, '--epochs', '1', '--out', runDir], { stdio: ['ignore', opts.echo ? 'inherit' : 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'train', ...args, '--epochs', '1', '--out', runDir], {
+    stdio: ['ignore', opts.echo ? 'inherit' : 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (b: Buffer) => {
     stderr += b.toString();
@@ -32,7 +39,11 @@ export async function trainOneEpoch(cli: string, runDir: string, args: string[],
   if (!written()) {
     if (stopped) throw new Error('stopped before the epoch ended: past the time budget');
     // Dawn's own "Warning: ..." lines are not the trainer's reason.
-    const last = stderr.split('\n').filter((l) => l.trim() && !l.startsWith('Warning:')).pop() ?? '';
+    const last =
+      stderr
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith('Warning:'))
+        .pop() ?? '';
     throw new Error(`train exited ${code ?? 'killed'} without an epoch: ${last}`);
   }
   return openCheckpoint(first).json<EpochMetrics>('metrics')!;

@@ -22,11 +22,28 @@ const { values } = parseArgs({
 
 async function main(): Promise<void> {
   const data = defaultFullDataset();
-  if (!data) throw new Error('bench:fidelity needs Debian\'s Fashion-MNIST: apt-get install dataset-fashion-mnist');
+  if (!data) throw new Error("bench:fidelity needs Debian's Fashion-MNIST: apt-get install dataset-fashion-mnist");
   const root = resolve(__dirname, '..', '..');
-  const out = resolve(values.out ?? join(root, 'bench-out', `fidelity-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  const out = resolve(
+    values.out ?? join(root, 'bench-out', `fidelity-${new Date().toISOString().replace(/[:.]/g, '-')}`),
+  );
   mkdirSync(join(out, '..'), { recursive: true });
-  const args = [join(root, 'dist', 'trainer', 'cli.js'), 'train', '--data', data, '--limit', values.images!, '--epochs', values.epochs!, '--backend', values.backend!, '--out', out, '--json', ...PEER_FLAGS];
+  const args = [
+    join(root, 'dist', 'trainer', 'cli.js'),
+    'train',
+    '--data',
+    data,
+    '--limit',
+    values.images!,
+    '--epochs',
+    values.epochs!,
+    '--backend',
+    values.backend!,
+    '--out',
+    out,
+    '--json',
+    ...PEER_FLAGS,
+  ];
   console.log(`$ node ${args.join(' ')}`);
   const epochs: EpochMetrics[] = [];
   let knn: number | undefined;
@@ -60,12 +77,15 @@ async function main(): Promise<void> {
     `last epoch ${last.epoch}: NMI vs labels ${last.nmiLabels?.toFixed(3)} (peer ${peerLast.nmiLabels.toFixed(3)}, diff ${(last.nmiLabels! - peerLast.nmiLabels).toFixed(3)}),` +
       ` NMI(t,t-1) ${last.nmiPrev?.toFixed(3) ?? '-'} (peer ${peerLast.nmiPrev?.toFixed(3) ?? '-'})`,
   );
-  if (values.json) writeFileSync(values.json, JSON.stringify({ device, run: out, knnAccuracy: knn, epochs, peer: PEER }, null, 2));
+  if (values.json)
+    writeFileSync(values.json, JSON.stringify({ device, run: out, knnAccuracy: knn, epochs, peer: PEER }, null, 2));
 }
 
 function printRow(m: EpochMetrics): void {
   if (m.epoch === 0) {
-    console.log('| epoch | loss (peer) | NMI labels geo (peer) | NMI labels arith (peer) | NMI(t,t-1) (peer) | s features | s clustering | s training | s epoch (peer) |');
+    console.log(
+      '| epoch | loss (peer) | NMI labels geo (peer) | NMI labels arith (peer) | NMI(t,t-1) (peer) | s features | s clustering | s training | s epoch (peer) |',
+    );
     console.log('|---|---|---|---|---|---|---|---|---|');
   }
   const p = PEER[m.epoch];

@@ -43,13 +43,19 @@ interface Plan {
 }
 
 const FULL: Plan = {
-  models: [{ model: 'smallvgg', batch: 256, size: 32, channels: 1 }, { model: 'alexnet', batch: 32, size: 224, channels: 3 }],
+  models: [
+    { model: 'smallvgg', batch: 256, size: 32, channels: 1 },
+    { model: 'alexnet', batch: 32, size: 224, channels: 3 },
+  ],
   iters: 3,
   kmeans: { n: 100_000, d: 256, k: 1000, iterations: 20 },
   budgetMs: 7.5 * 60_000,
 };
 const SHORT: Plan = {
-  models: [{ model: 'smallvgg', batch: 8, size: 28, channels: 1 }, { model: 'alexnet', batch: 2, size: 63, channels: 3 }],
+  models: [
+    { model: 'smallvgg', batch: 8, size: 28, channels: 1 },
+    { model: 'alexnet', batch: 2, size: 63, channels: 3 },
+  ],
   iters: 1,
   kmeans: { n: 5000, d: 64, k: 50, iterations: 5 },
   epochImages: 64,
@@ -85,7 +91,10 @@ async function attempt<T>(f: () => Promise<T>): Promise<Timed<T>> {
 async function timeModel(backend: BackendName, m: Plan['models'][number]) {
   const net = createModel({ arch: m.model, inputSize: m.size, inputChannels: m.channels, sobel: false, seed: 1 });
   const x = tf.randomNormal([m.batch, m.size, m.size, m.channels], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: m.batch }, (_, i) => i % 100), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: m.batch }, (_, i) => i % 100),
+    'int32',
+  );
   net.resetTopLayer(100, 2);
   const optimizers = {
     body: bodyOptimizer(net, { lr: 0.01, momentum: 0.9, weightDecay: 1e-5 }),
@@ -98,7 +107,10 @@ async function timeModel(backend: BackendName, m: Plan['models'][number]) {
       f.dispose();
     });
     const microBatch = backend === 'wasm' ? wasmMicroBatch(net.summary(), m.batch) : undefined;
-    const trainStepMs = await timeIt(plan.iters, async () => void (await trainStep(net, x, labels, optimizers, { microBatch })));
+    const trainStepMs = await timeIt(
+      plan.iters,
+      async () => void (await trainStep(net, x, labels, optimizers, { microBatch })),
+    );
     return { forwardMs: Math.round(forwardMs), trainStepMs: Math.round(trainStepMs) };
   } finally {
     tf.dispose([x, labels]);
@@ -111,7 +123,7 @@ async function timeKmeans() {
   const { n, d, k, iterations } = plan.kmeans;
   const data = new Float32Array(n * d);
   let s = 12345;
-  for (let i = 0; i < data.length; i++) data[i] = ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+  for (let i = 0; i < data.length; i++) data[i] = (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5;
   const t = performance.now();
   const r = await kmeans({ data, n, d }, k, { iterations, seed: 31 });
   return { ms: Math.round(performance.now() - t), objective: r.finalObjective };
@@ -120,9 +132,22 @@ async function timeKmeans() {
 /** One paper-recipe epoch of the bundled sample through the CLI (epochRun.ts stops it once the epoch is written). */
 async function timeEpoch(backend: BackendName): Promise<{ seconds: EpochMetrics['seconds'] }> {
   const dir = mkdtempSync(join(tmpdir(), 'dc-bench-gpu-'));
-  const args = ['--recipe', 'paper', '--arch', 'smallvgg', '--backend', backend, '--cache', join(dir, 'cache'), ...(plan.epochImages ? ['--limit', String(plan.epochImages)] : []), ...(plan.epochFlags ?? [])];
+  const args = [
+    '--recipe',
+    'paper',
+    '--arch',
+    'smallvgg',
+    '--backend',
+    backend,
+    '--cache',
+    join(dir, 'cache'),
+    ...(plan.epochImages ? ['--limit', String(plan.epochImages)] : []),
+    ...(plan.epochFlags ?? []),
+  ];
   try {
-    const m = await trainOneEpoch(join(__dirname, '..', 'trainer', 'cli.js'), join(dir, 'run'), args, { stopEarly: overBudget });
+    const m = await trainOneEpoch(join(__dirname, '..', 'trainer', 'cli.js'), join(dir, 'run'), args, {
+      stopEarly: overBudget,
+    });
     return { seconds: m.seconds };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -134,7 +159,8 @@ async function runBackend(backend: BackendName): Promise<BackendResult> {
   if (backend === 'webgpu') {
     const adapter = await findWebgpuAdapter().catch((e: unknown) => oneLine(e));
     if (typeof adapter === 'string') return { ...result, skipped: adapter };
-    if (adapter.software && !allowSoftware) return { ...result, skipped: `software adapter (${adapter.name}); --allow-software or --short to run it` };
+    if (adapter.software && !allowSoftware)
+      return { ...result, skipped: `software adapter (${adapter.name}); --allow-software or --short to run it` };
   }
   try {
     result.device = (await initEngine(backend, { allowSoftware })).device;
@@ -145,42 +171,75 @@ async function runBackend(backend: BackendName): Promise<BackendResult> {
   for (const m of plan.models) {
     const r = await attempt(() => timeModel(backend, m));
     result.models.push({ model: m.model, batch: m.batch, input: `${m.size}x${m.size}x${m.channels}`, ...r });
-    console.log(`  ${m.model} batch ${m.batch}: ${r.ok ? `forward ${r.forwardMs} ms, training step ${r.trainStepMs} ms` : r.error}`);
+    console.log(
+      `  ${m.model} batch ${m.batch}: ${r.ok ? `forward ${r.forwardMs} ms, training step ${r.trainStepMs} ms` : r.error}`,
+    );
   }
   const { n, d, k, iterations } = plan.kmeans;
   result.kmeans = { shape: `${n} x ${d}, k = ${k}, ${iterations} iterations`, ...(await attempt(timeKmeans)) };
   console.log(`  k-means ${result.kmeans.shape}: ${result.kmeans.ok ? `${result.kmeans.ms} ms` : result.kmeans.error}`);
   releaseEngine();
-  result.epoch = { images: plan.epochImages ? `${plan.epochImages} of the bundled sample` : 'the bundled sample (10 000)', ...(await attempt(() => timeEpoch(backend))) };
-  console.log(`  epoch (${result.epoch.images}): ${result.epoch.ok ? `${result.epoch.seconds.epoch.toFixed(1)} s` : result.epoch.error}`);
+  result.epoch = {
+    images: plan.epochImages ? `${plan.epochImages} of the bundled sample` : 'the bundled sample (10 000)',
+    ...(await attempt(() => timeEpoch(backend))),
+  };
+  console.log(
+    `  epoch (${result.epoch.images}): ${result.epoch.ok ? `${result.epoch.seconds.epoch.toFixed(1)} s` : result.epoch.error}`,
+  );
   return result;
 }
 
 function table(results: BackendResult[]): string {
-  const cell = (r: { ok: boolean; error?: string } | undefined, f: () => string) => (!r ? '-' : r.ok ? f() : `(${r.error})`);
+  const cell = (r: { ok: boolean; error?: string } | undefined, f: () => string) =>
+    !r ? '-' : r.ok ? f() : `(${r.error})`;
   const lines = ['| backend | device | workload | forward ms | training step ms / total |', '|---|---|---|---|---|'];
   for (const r of results) {
     if (r.skipped) {
       lines.push(`| ${r.backend} | - | skipped: ${r.skipped} | | |`);
       continue;
     }
-    for (const m of r.models) lines.push(`| ${r.backend} | ${r.device} | ${m.model} ${m.input} batch ${m.batch} | ${cell(m, () => String((m as { forwardMs: number }).forwardMs))} | ${cell(m, () => String((m as { trainStepMs: number }).trainStepMs))} |`);
-    lines.push(`| ${r.backend} | ${r.device} | k-means ${r.kmeans?.shape} | | ${cell(r.kmeans, () => `${(r.kmeans as { ms: number }).ms} ms`)} |`);
+    for (const m of r.models)
+      lines.push(
+        `| ${r.backend} | ${r.device} | ${m.model} ${m.input} batch ${m.batch} | ${cell(m, () => String((m as { forwardMs: number }).forwardMs))} | ${cell(m, () => String((m as { trainStepMs: number }).trainStepMs))} |`,
+      );
+    lines.push(
+      `| ${r.backend} | ${r.device} | k-means ${r.kmeans?.shape} | | ${cell(r.kmeans, () => `${(r.kmeans as { ms: number }).ms} ms`)} |`,
+    );
     const e = r.epoch as { seconds?: EpochMetrics['seconds'] } | undefined;
-    lines.push(`| ${r.backend} | ${r.device} | epoch, ${r.epoch?.images} | | ${cell(r.epoch, () => `${e!.seconds!.epoch.toFixed(1)} s (features ${e!.seconds!.features?.toFixed(1)}, clustering ${e!.seconds!.clustering?.toFixed(1)}, training ${e!.seconds!.training?.toFixed(1)})`)} |`);
+    lines.push(
+      `| ${r.backend} | ${r.device} | epoch, ${r.epoch?.images} | | ${cell(r.epoch, () => `${e!.seconds!.epoch.toFixed(1)} s (features ${e!.seconds!.features?.toFixed(1)}, clustering ${e!.seconds!.clustering?.toFixed(1)}, training ${e!.seconds!.training?.toFixed(1)})`)} |`,
+    );
   }
   return lines.join('\n');
 }
 
 async function main(): Promise<void> {
-  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, tfjs: tf.version_core, loadAverageStart: loadavg(), date: new Date().toISOString(), mode: values.short ? 'short' : 'full' };
-  console.log(`bench:gpu (${machine.mode}): ${machine.cpu}, ${machine.cores} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    tfjs: tf.version_core,
+    loadAverageStart: loadavg(),
+    date: new Date().toISOString(),
+    mode: values.short ? 'short' : 'full',
+  };
+  console.log(
+    `bench:gpu (${machine.mode}): ${machine.cpu}, ${machine.cores} cores, load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   const results: BackendResult[] = [];
   for (const b of values.backends!.split(',') as BackendName[]) results.push(await runBackend(b));
   const wallSeconds = Math.round((performance.now() - started) / 1000);
-  console.log(`\n${table(results)}\n\nwall time ${wallSeconds} s; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `\n${table(results)}\n\nwall time ${wallSeconds} s; load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   const json = JSON.stringify({ machine: { ...machine, loadAverageEnd: loadavg() }, wallSeconds, results }, null, 2);
-  const out = values.json ?? join(resolve(__dirname, '..', '..'), 'bench-out', `gpu-${machine.date.replace(/[:.]/g, '-')}.json`);
+  const out =
+    values.json ?? join(resolve(__dirname, '..', '..'), 'bench-out', `gpu-${machine.date.replace(/[:.]/g, '-')}.json`);
   mkdirSync(join(out, '..'), { recursive: true });
   writeFileSync(out, json + '\n');
   console.log(`${json}\n(written to ${out})`);

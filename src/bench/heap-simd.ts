@@ -34,7 +34,10 @@ async function main(): Promise<void> {
     top: topOptimizer(model, { lr: 0.05, weightDecay: 1e-5 }),
   };
   const x = tf.randomNormal([batch, size, size, 1]) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 100), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % 100),
+    'int32',
+  );
   const step = async (): Promise<number> => {
     const t0 = performance.now();
     await trainStep(model, x, labels, optimizers, { microBatch: batch });
@@ -56,14 +59,27 @@ async function main(): Promise<void> {
 
 /** The filter gradient of each smallvgg conv layer at this input size, both routes alternating. */
 async function filterGradients(batch: number, size: number, iters: number): Promise<void> {
-  console.log('\n| conv filter gradient (batch ' + batch + ') | SIMD ms | im2col x XNNPACK ms | ratio |\n|---|---|---|---|');
-  const layers: Array<[number, number, number]> = [[size, 2, 64], [size, 64, 64], [size / 2, 64, 128], [size / 2, 128, 128], [size / 4, 128, 256]];
+  console.log(
+    '\n| conv filter gradient (batch ' + batch + ') | SIMD ms | im2col x XNNPACK ms | ratio |\n|---|---|---|---|',
+  );
+  const layers: Array<[number, number, number]> = [
+    [size, 2, 64],
+    [size, 64, 64],
+    [size / 2, 64, 128],
+    [size / 2, 128, 128],
+    [size / 4, 128, 256],
+  ];
   for (const [hw, ci, co] of layers) {
     const x = tf.randomNormal([batch, hw, hw, ci]);
     const dy = tf.randomNormal([batch, hw, hw, co]);
     const run = async (): Promise<number> => {
       const t0 = performance.now();
-      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, ci, co] } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+        strides: [1, 1],
+        pad: 'same',
+        dataFormat: 'NHWC',
+        filterShape: [3, 3, ci, co],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
       await dw.data();
       dw.dispose();
       return performance.now() - t0;

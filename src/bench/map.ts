@@ -35,7 +35,10 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 /** Share of the true 15 nearest neighbours found, on 300 random points (exact search for those only). */
 function recall(x: Float32Array, n: number, d: number, knn: { indices: Int32Array; k: number }): number {
@@ -53,7 +56,11 @@ function recall(x: Float32Array, n: number, d: number, knn: { indices: Int32Arra
       }
       dist[i] = i === q ? Infinity : v;
     }
-    const truth = new Set(Array.from(dist.keys()).sort((a, b) => dist[a]! - dist[b]!).slice(0, knn.k));
+    const truth = new Set(
+      Array.from(dist.keys())
+        .sort((a, b) => dist[a]! - dist[b]!)
+        .slice(0, knn.k),
+    );
     for (let j = 0; j < knn.k; j++) if (truth.has(knn.indices[q * knn.k + j]!)) hit++;
     total += knn.k;
   }
@@ -62,7 +69,8 @@ function recall(x: Float32Array, n: number, d: number, knn: { indices: Int32Arra
 
 async function main(): Promise<void> {
   const sizes = values.sizes!.split(',').map(Number);
-  if (sizes.some((s) => !Number.isInteger(s) || s < 20)) fail(`--sizes: integers of at least 20, got '${values.sizes}'`);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 20))
+    fail(`--sizes: integers of at least 20, got '${values.sizes}'`);
   if (!MAP_METHODS.includes(values.method as MapMethod)) fail(`--method: one of ${MAP_METHODS.join(', ')}`);
   if (!BACKENDS.includes(values.backend as BackendRequest)) fail(`--backend: one of ${BACKENDS.join(', ')}`);
   if (!ARCHS.includes(values.arch as ArchName)) fail(`--arch: one of ${ARCHS.join(', ')}`);
@@ -70,7 +78,13 @@ async function main(): Promise<void> {
   console.log(`bench:map on ${cpus().length} cores (${engine.backend}), load average ${load()} at start`);
   for (const n of sizes) {
     const dataset = await openDataset({ path: values.data, inputSize: 28, limit: n });
-    const net = createModel({ arch: values.arch as ArchName, inputSize: 28, inputChannels: dataset.info.channels, sobel: false, seed: 0 });
+    const net = createModel({
+      arch: values.arch as ArchName,
+      inputSize: 28,
+      inputChannels: dataset.info.channels,
+      sobel: false,
+      seed: 0,
+    });
     const t0 = performance.now();
     const f = values.pixels ? await pixelFeatures(dataset) : await networkFeatures(net, dataset, 256);
     const featureSeconds = (performance.now() - t0) / 1000;
@@ -86,7 +100,9 @@ async function main(): Promise<void> {
     if (values.method === 'umap') {
       const r = await principalComponents(f, 32);
       const knn = approximateKnn(r.data, r.n, r.d, 15, { random: new Rng(0).random });
-      console.log(`  kNN recall@15 (300 random points against an exact search in the same 32 PCA dimensions): ${recall(r.data, r.n, r.d, knn).toFixed(3)}`);
+      console.log(
+        `  kNN recall@15 (300 random points against an exact search in the same 32 PCA dimensions): ${recall(r.data, r.n, r.d, knn).toFixed(3)}`,
+      );
     }
   }
 }

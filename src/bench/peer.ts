@@ -28,17 +28,37 @@ const rows: [number, number, number, number, number | undefined, number, number,
   [14, 1.065, 0.518, 0.489, 0.816, 24.8, 0.9, 78.6, 104.3],
 ];
 
-export const PEER: PeerEpoch[] = rows.map(([epoch, loss, nmiLabels, nmiLabelsArithmetic, nmiPrev, features, clustering, training, total]) => ({
-  epoch,
-  loss,
-  nmiLabels,
-  nmiLabelsArithmetic,
-  nmiPrev,
-  seconds: { features, clustering, training, epoch: total },
-}));
+export const PEER: PeerEpoch[] = rows.map(
+  ([epoch, loss, nmiLabels, nmiLabelsArithmetic, nmiPrev, features, clustering, training, total]) => ({
+    epoch,
+    loss,
+    nmiLabels,
+    nmiLabelsArithmetic,
+    nmiPrev,
+    seconds: { features, clustering, training, epoch: total },
+  }),
+);
 
 /** The peer's settings, as our CLI flags. */
-export const PEER_FLAGS = ['--recipe', 'paper', '--arch', 'smallvgg', '--k', '100', '--pca', '64', '--batch-size', '256', '--sobel', '--sampler', 'official', '--seed', '31', '--input-size', '28'];
+export const PEER_FLAGS = [
+  '--recipe',
+  'paper',
+  '--arch',
+  'smallvgg',
+  '--k',
+  '100',
+  '--pca',
+  '64',
+  '--batch-size',
+  '256',
+  '--sobel',
+  '--sampler',
+  'official',
+  '--seed',
+  '31',
+  '--input-size',
+  '28',
+];
 export const PEER_IMAGES = 20000;
 /** Mean epoch time of the peer, 2 cores. */
 export const PEER_EPOCH_SECONDS = PEER.reduce((s, e) => s + e.seconds.epoch, 0) / PEER.length;

@@ -28,7 +28,9 @@ async function main(): Promise<void> {
     const t1 = performance.now();
     const { model, info } = loadDeepClusterModel(ck);
     const t2 = performance.now();
-    console.log(`${values.checkpoint}: read ${((t1 - t0) / 1000).toFixed(1)} s, model ${info.options.arch} built and loaded ${((t2 - t1) / 1000).toFixed(1)} s`);
+    console.log(
+      `${values.checkpoint}: read ${((t1 - t0) / 1000).toFixed(1)} s, model ${info.options.arch} built and loaded ${((t2 - t1) / 1000).toFixed(1)} s`,
+    );
     model.dispose();
   }
   const n = Number(values.images);

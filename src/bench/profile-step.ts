@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   const batch = Number(arg('batch', '64'));
   const microBatch = Number(arg('micro-batch', String(batch)));
   const engine = await initEngine(backend);
-  console.log(`backend ${engine.backend} (${engine.device}), ${arch} ${size}x${size}x${channels}, batch ${batch}, micro-batch ${microBatch}`);
+  console.log(
+    `backend ${engine.backend} (${engine.device}), ${arch} ${size}x${size}x${channels}, batch ${batch}, micro-batch ${microBatch}`,
+  );
 
   const model = createModel({ arch, inputSize: size, inputChannels: channels, sobel: false, seed: 1 });
   model.resetTopLayer(100, 2);
@@ -30,7 +32,10 @@ async function main(): Promise<void> {
     top: topOptimizer(model, { lr: 0.05, weightDecay: 1e-5 }),
   };
   const x = tf.randomNormal([batch, size, size, channels]) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 100), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % 100),
+    'int32',
+  );
 
   const t0 = performance.now();
   await trainStep(model, x, labels, optimizers, { microBatch });
@@ -49,9 +54,13 @@ async function main(): Promise<void> {
   }
   const rows = [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(arg('top', '20')));
   const kernelMs = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
-  console.log(`step ${total.toFixed(0)} ms (kernels ${kernelMs.toFixed(0)} ms), peak ${(profile.peakBytes / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `step ${total.toFixed(0)} ms (kernels ${kernelMs.toFixed(0)} ms), peak ${(profile.peakBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
   for (const [name, e] of rows) {
-    console.log(`${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${e.calls} calls`);
+    console.log(
+      `${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${e.calls} calls`,
+    );
   }
 }
 

@@ -64,7 +64,9 @@ function run(args: string[], onEvent?: (e: TrainerEvent) => void): Promise<strin
       }
     });
     p.on('error', fail);
-    p.on('exit', (code) => (code === 0 ? done(all) : fail(new Error(`${args.slice(1, 3).join(' ')} exited with ${code}`))));
+    p.on('exit', (code) =>
+      code === 0 ? done(all) : fail(new Error(`${args.slice(1, 3).join(' ')} exited with ${code}`)),
+    );
   });
 }
 
@@ -80,32 +82,81 @@ async function main(): Promise<void> {
   };
   const root = resolve(__dirname, '..', '..');
   const cli = join(root, 'dist', 'trainer', 'cli.js');
-  const outRoot = resolve(values.out ?? join(root, 'bench-out', `quality-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  const outRoot = resolve(
+    values.out ?? join(root, 'bench-out', `quality-${new Date().toISOString().replace(/[:.]/g, '-')}`),
+  );
   mkdirSync(outRoot, { recursive: true });
-  console.log(`bench:quality on ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; F-MNIST ${nTrain} train / ${nTest} test`);
+  console.log(
+    `bench:quality on ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; F-MNIST ${nTrain} train / ${nTest} test`,
+  );
   const results: RecipeResult[] = [];
   for (const recipe of values.recipes!.split(',')) {
     const out = join(outRoot, recipe);
     // The paper recipe with the peer's settings (shared/reference/peer-fashion-mnist.md); v2 with its defaults.
     // Batch size: the dataset's size picks it (256 at 20 000 images, the peer's).
-    const flags = recipe === 'paper' ? ['--recipe', 'paper', '--k', '100', '--pca', '64', '--sampler', 'official'] : ['--recipe', recipe];
-    const args = [cli, 'train', '--data', trainFile, '--limit', nTrain, '--epochs', epochs[recipe] ?? '10', '--backend', values.backend!, '--seed', '31', '--out', out, '--json', ...flags];
+    const flags =
+      recipe === 'paper'
+        ? ['--recipe', 'paper', '--k', '100', '--pca', '64', '--sampler', 'official']
+        : ['--recipe', recipe];
+    const args = [
+      cli,
+      'train',
+      '--data',
+      trainFile,
+      '--limit',
+      nTrain,
+      '--epochs',
+      epochs[recipe] ?? '10',
+      '--backend',
+      values.backend!,
+      '--seed',
+      '31',
+      '--out',
+      out,
+      '--json',
+      ...flags,
+    ];
     console.log(`$ deepcluster ${args.slice(1).join(' ')}`);
-    const r: RecipeResult = { recipe, command: `deepcluster ${args.slice(1).join(' ')}`, wallSeconds: 0, epochs: [], phaseSeconds: {}, evalSeconds: 0, device: '' };
+    const r: RecipeResult = {
+      recipe,
+      command: `deepcluster ${args.slice(1).join(' ')}`,
+      wallSeconds: 0,
+      epochs: [],
+      phaseSeconds: {},
+      evalSeconds: 0,
+      device: '',
+    };
     const t0 = performance.now();
     await run(args, (e) => {
       if (e.type === 'epoch') {
         r.epochs.push(e.metrics);
-        console.log(`  ${recipe} epoch ${e.metrics.epoch}: loss ${e.metrics.loss.toFixed(3)}  NMI(labels) ${e.metrics.nmiLabels?.toFixed(3)}  ${e.metrics.seconds.epoch.toFixed(0)} s`);
+        console.log(
+          `  ${recipe} epoch ${e.metrics.epoch}: loss ${e.metrics.loss.toFixed(3)}  NMI(labels) ${e.metrics.nmiLabels?.toFixed(3)}  ${e.metrics.seconds.epoch.toFixed(0)} s`,
+        );
       }
       if (e.type === 'initialClustering') r.initialNmi = e.metrics.nmiLabels;
       if (e.type === 'start') r.device = `${e.engine.backend} on ${e.engine.device}`;
     });
     r.wallSeconds = (performance.now() - t0) / 1000;
-    for (const m of r.epochs) for (const [phase, s] of Object.entries(m.seconds)) if (phase !== 'epoch') r.phaseSeconds[phase] = (r.phaseSeconds[phase] ?? 0) + (s ?? 0);
+    for (const m of r.epochs)
+      for (const [phase, s] of Object.entries(m.seconds))
+        if (phase !== 'epoch') r.phaseSeconds[phase] = (r.phaseSeconds[phase] ?? 0) + (s ?? 0);
     if (!values['no-eval']) {
       const t1 = performance.now();
-      const evalArgs = [cli, 'eval', out, '--test', testFile, '--test-limit', nTest, '--backend', values.backend!, '--json'];
+      const evalArgs = [
+        cli,
+        'eval',
+        out,
+        '--test',
+        testFile,
+        '--test-limit',
+        nTest,
+        '--backend',
+        values.backend!,
+        '--json',
+      ];
       const evalOut = await run(evalArgs);
       r.evalSeconds = (performance.now() - t1) / 1000;
       r.report = (JSON.parse(evalOut.trim().split('\n').pop()!) as { report: QualityReport }).report;
@@ -123,21 +174,32 @@ async function main(): Promise<void> {
       const arch = row.features === 'pixels' ? '' : ` (${r.recipe === 'paper' ? 'smallvgg' : 'resnet'})`;
       const name = row.features === 'trained' ? `${r.recipe}, ${r.epochs.length} epochs` : `${row.features}${arch}`;
       const per = r.epochs.length ? (k: string) => f((r.phaseSeconds[k] ?? 0) / r.epochs.length, 1) : () => '-';
-      lines.push(`| ${name} | ${f(row.knn20)} | ${f(row.kmeansNmi)} ± ${f(row.kmeansNmiStd)} | ${f(row.linearProbe)} | ${row.features === 'trained' ? f(r.wallSeconds, 0) : '-'} | ${row.features === 'trained' ? `${per('training')}, ${per('clustering')}, ${per('features')}` : '-'} |`);
+      lines.push(
+        `| ${name} | ${f(row.knn20)} | ${f(row.kmeansNmi)} ± ${f(row.kmeansNmiStd)} | ${f(row.linearProbe)} | ${row.features === 'trained' ? f(r.wallSeconds, 0) : '-'} | ${row.features === 'trained' ? `${per('training')}, ${per('clustering')}, ${per('features')}` : '-'} |`,
+      );
     }
   }
   console.log('');
   console.log(lines.join('\n'));
   for (const r of results) {
     const nmis = r.epochs.map((m) => f(m.nmiLabels)).join(' ');
-    console.log(`${r.recipe}: NMI vs labels per epoch ${r.initialNmi !== undefined ? `(before training ${f(r.initialNmi)}) ` : ''}${nmis}; ${r.device}`);
+    console.log(
+      `${r.recipe}: NMI vs labels per epoch ${r.initialNmi !== undefined ? `(before training ${f(r.initialNmi)}) ` : ''}${nmis}; ${r.device}`,
+    );
   }
   if (results.length === 2) {
-    const perImage = (r: RecipeResult) => r.epochs.reduce((s, m) => s + m.seconds.epoch, 0) / r.epochs.length / Number(nTrain);
+    const perImage = (r: RecipeResult) =>
+      r.epochs.reduce((s, m) => s + m.seconds.epoch, 0) / r.epochs.length / Number(nTrain);
     const [a, b] = results;
-    console.log(`epoch time per image: ${a.recipe} ${(1000 * perImage(a)).toFixed(2)} ms, ${b.recipe} ${(1000 * perImage(b)).toFixed(2)} ms (${(perImage(a) / perImage(b)).toFixed(2)}x)`);
+    console.log(
+      `epoch time per image: ${a.recipe} ${(1000 * perImage(a)).toFixed(2)} ms, ${b.recipe} ${(1000 * perImage(b)).toFixed(2)} ms (${(perImage(a) / perImage(b)).toFixed(2)}x)`,
+    );
   }
-  console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; runs in ${outRoot}`);
+  console.log(
+    `load after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; runs in ${outRoot}`,
+  );
   if (values.json) writeFileSync(values.json, JSON.stringify({ nTrain, nTest, results }, null, 1));
 }
 

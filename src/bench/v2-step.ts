@@ -23,17 +23,31 @@ async function main(): Promise<void> {
   const small = Number(arg('small', '2'));
   const k = 100;
   const model = createModel({ arch: 'resnet', inputSize: size, inputChannels: channels, sobel: false, seed: 1 });
-  const head = new ProjectionHead({ inputDim: model.featureDim, hiddenDim: 512, outputDim: 128, prototypes: [k, k, k], seed: 1 });
+  const head = new ProjectionHead({
+    inputDim: model.featureDim,
+    hiddenDim: 512,
+    outputDim: 128,
+    prototypes: [k, k, k],
+    seed: 1,
+  });
   const params = namedParameters(model, 'body');
   head.variables().forEach((v, i) => params.set(`head${i}`, v));
   const optimizer = new Sgd(params, { lr: 0.1, momentum: 0.9, weightDecay: 1e-5 });
   const crops = multiCropFor(size, small);
   let seed = 1;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const u8 = Uint8Array.from({ length: batch * size * size * channels }, () => Math.floor(random() * 256));
   const targets = [0, 1, 2].map(() => Int32Array.from({ length: batch }, (_, i) => i % k));
   const step = async () => {
-    const c = multiCropBatch(u8, batch, size, channels, { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], source: 'computed' }, crops, random);
+    const c = multiCropBatch(
+      u8,
+      batch,
+      size,
+      channels,
+      { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], source: 'computed' },
+      crops,
+      random,
+    );
     const r = await v2TrainStep(model, head, c, targets, optimizer, 0.1);
     tf.dispose([c.large, ...(c.small ? [c.small] : [])]);
     return r;
@@ -41,7 +55,15 @@ async function main(): Promise<void> {
   await step();
   const t0 = performance.now();
   const tCrop0 = performance.now();
-  multiCropBatch(u8, batch, size, channels, { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], source: 'computed' }, crops, random).large.dispose();
+  multiCropBatch(
+    u8,
+    batch,
+    size,
+    channels,
+    { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], source: 'computed' },
+    crops,
+    random,
+  ).large.dispose();
   const cropMs = performance.now() - tCrop0;
   const profile = await tf.profile(async () => {
     await step();
@@ -56,10 +78,16 @@ async function main(): Promise<void> {
     byKernel.set(kr.name, e);
   }
   const kernelMs = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
-  console.log(`${engine.backend} (${engine.device}); resnet ${size}px x${channels}, batch ${batch}, crops 2 x ${size} + ${small} x ${crops.small.size}`);
-  console.log(`step ${total.toFixed(0)} ms (kernels ${kernelMs.toFixed(0)} ms, crops ~${cropMs.toFixed(0)} ms), ${(batch / (total / 1000)).toFixed(0)} images/s`);
+  console.log(
+    `${engine.backend} (${engine.device}); resnet ${size}px x${channels}, batch ${batch}, crops 2 x ${size} + ${small} x ${crops.small.size}`,
+  );
+  console.log(
+    `step ${total.toFixed(0)} ms (kernels ${kernelMs.toFixed(0)} ms, crops ~${cropMs.toFixed(0)} ms), ${(batch / (total / 1000)).toFixed(0)} images/s`,
+  );
   for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(arg('top', '15')))) {
-    console.log(`${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${e.calls} calls`);
+    console.log(
+      `${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${e.calls} calls`,
+    );
   }
 }
 

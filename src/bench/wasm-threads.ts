@@ -14,7 +14,14 @@ import { createModel } from '../trainer/model';
 import { bodyOptimizer, topOptimizer } from '../trainer/train/sgd';
 import { trainStep } from '../trainer/train/step';
 
-interface Timing { threads: number; note?: string; convMs: number; forwardMs: number; stepMs: number; forwardCpuPerWall: number }
+interface Timing {
+  threads: number;
+  note?: string;
+  convMs: number;
+  forwardMs: number;
+  stepMs: number;
+  forwardCpuPerWall: number;
+}
 
 const FORWARD_BATCH = 256;
 const STEP_BATCH = 128;
@@ -24,8 +31,6 @@ function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
-
-
 
 async function child(threads: number, iters: number): Promise<Timing> {
   const started = await activateWasm(threads);
@@ -37,8 +42,14 @@ async function child(threads: number, iters: number): Promise<Timing> {
   };
   const xf = tf.randomNormal([FORWARD_BATCH, 32, 32, 1]) as tf.Tensor4D;
   const xs = tf.randomNormal([STEP_BATCH, 32, 32, 1]) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: STEP_BATCH }, (_, i) => i % K), 'int32');
-  const conv2 = [tf.randomNormal([FORWARD_BATCH, 32, 32, 64]) as tf.Tensor4D, tf.randomNormal([3, 3, 64, 64]) as tf.Tensor4D] as const;
+  const labels = tf.tensor1d(
+    Array.from({ length: STEP_BATCH }, (_, i) => i % K),
+    'int32',
+  );
+  const conv2 = [
+    tf.randomNormal([FORWARD_BATCH, 32, 32, 64]) as tf.Tensor4D,
+    tf.randomNormal([3, 3, 64, 64]) as tf.Tensor4D,
+  ] as const;
   const convMs = await timeIt(iters, async () => {
     const y = tf.conv2d(conv2[0], conv2[1], 1, 'same');
     await y.data();
@@ -62,14 +73,22 @@ async function child(threads: number, iters: number): Promise<Timing> {
 function main(): void {
   const iters = Number(arg('iters', '2'));
   const counts = arg('threads', '1,2').split(',').map(Number);
-  const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   const rows: Timing[] = [];
   for (const threads of counts) {
-    const r = spawnSync(process.execPath, [__filename, '--child', String(threads), '--iters', String(iters)], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [__filename, '--child', String(threads), '--iters', String(iters)], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`child with ${threads} threads failed: ${r.stderr}`);
     rows.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as Timing);
   }
-  console.log(`smallvgg 1x32x32, median of ${iters} after a warm-up; load average ${load} -> ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `smallvgg 1x32x32, median of ${iters} after a warm-up; load average ${load} -> ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log('threads  conv2 (ms)  vs 1  forward b256 (ms)  vs 1  cpu/wall  step b128 (ms)  vs 1');
   const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
   for (const r of rows) {

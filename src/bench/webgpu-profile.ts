@@ -37,21 +37,40 @@ export function kernelFlops(name: string, inputs: number[][], outputs: number[][
 }
 
 async function main(): Promise<void> {
-  const batch = Number(values.batch), s = Number(values.size);
+  const batch = Number(values.batch),
+    s = Number(values.size);
   const engine = await initEngine('webgpu', { allowSoftware: true });
   console.log(`webgpu on ${engine.device}; ${values.arch}, batch ${batch}, ${s} px`);
-  const model = createModel({ arch: values.arch as ArchName, inputSize: s, inputChannels: values.arch === 'alexnet' ? 3 : 1, sobel: values.arch !== 'alexnet', seed: 1 });
+  const model = createModel({
+    arch: values.arch as ArchName,
+    inputSize: s,
+    inputChannels: values.arch === 'alexnet' ? 3 : 1,
+    sobel: values.arch !== 'alexnet',
+    seed: 1,
+  });
   model.resetTopLayer(100, 2);
   const x = tf.randomNormal([batch, s, s, model.options.inputChannels], 0, 1, 'float32', 3) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 100), 'int32');
-  const optimizers = { body: bodyOptimizer(model, { lr: 0.01, momentum: 0.9, weightDecay: 1e-5 }), top: topOptimizer(model, { lr: 0.01, weightDecay: 1e-5 }) };
+  const labels = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % 100),
+    'int32',
+  );
+  const optimizers = {
+    body: bodyOptimizer(model, { lr: 0.01, momentum: 0.9, weightDecay: 1e-5 }),
+    top: topOptimizer(model, { lr: 0.01, weightDecay: 1e-5 }),
+  };
   await trainStep(model, x, labels, optimizers); // warm-up: shader compilation
   const t = performance.now();
   await trainStep(model, x, labels, optimizers);
   const wall = performance.now() - t;
   const profile = await tf.profile(async () => void (await trainStep(model, x, labels, optimizers)));
 
-  interface Row { name: string; shapes: string; ms: number; flops: number; calls: number }
+  interface Row {
+    name: string;
+    shapes: string;
+    ms: number;
+    flops: number;
+    calls: number;
+  }
   const rows = new Map<string, Row>();
   for (const k of profile.kernels) {
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
@@ -67,21 +86,37 @@ async function main(): Promise<void> {
   const gpuMs = all.reduce((a, r) => a + r.ms, 0);
   const flops = all.reduce((a, r) => a + r.flops, 0);
   const rate = (r: { ms: number; flops: number }) => (r.ms > 0 ? r.flops / r.ms / 1e6 : NaN);
-  console.log(`step: wall ${wall.toFixed(0)} ms (unprofiled), kernels ${gpuMs.toFixed(0)} ms, ${(flops / 1e9).toFixed(2)} GFLOP, ${rate({ ms: gpuMs, flops }).toFixed(2)} GFLOP/s overall`);
+  console.log(
+    `step: wall ${wall.toFixed(0)} ms (unprofiled), kernels ${gpuMs.toFixed(0)} ms, ${(flops / 1e9).toFixed(2)} GFLOP, ${rate({ ms: gpuMs, flops }).toFixed(2)} GFLOP/s overall`,
+  );
   const top = Number(values.top);
   const print = (title: string, list: Row[]) => {
-    console.log(`\n${title}\n| kernel | shapes | calls | ms | % of kernel time | GFLOP | GFLOP/s |\n|---|---|---|---|---|---|---|`);
-    for (const r of list.slice(0, top)) console.log(`| ${r.name} | ${r.shapes} | ${r.calls} | ${r.ms.toFixed(1)} | ${((100 * r.ms) / gpuMs).toFixed(1)} | ${(r.flops / 1e9).toFixed(3)} | ${rate(r).toFixed(2)} |`);
+    console.log(
+      `\n${title}\n| kernel | shapes | calls | ms | % of kernel time | GFLOP | GFLOP/s |\n|---|---|---|---|---|---|---|`,
+    );
+    for (const r of list.slice(0, top))
+      console.log(
+        `| ${r.name} | ${r.shapes} | ${r.calls} | ${r.ms.toFixed(1)} | ${((100 * r.ms) / gpuMs).toFixed(1)} | ${(r.flops / 1e9).toFixed(3)} | ${rate(r).toFixed(2)} |`,
+      );
   };
-  print('by time', [...all].sort((a, b) => b.ms - a.ms));
+  print(
+    'by time',
+    [...all].sort((a, b) => b.ms - a.ms),
+  );
   const heavy = all.filter((r) => r.flops > 0.01 * flops);
-  print('slowest rate among kernels with at least 1% of the FLOPs', heavy.sort((a, b) => rate(a) - rate(b)));
+  print(
+    'slowest rate among kernels with at least 1% of the FLOPs',
+    heavy.sort((a, b) => rate(a) - rate(b)),
+  );
   tf.dispose([x, labels]);
   model.dispose();
   releaseEngine();
 }
 
-main().then(() => process.exit(0), (e) => {
-  console.error(e instanceof Error ? e.stack : e);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exit(1);
+  },
+);

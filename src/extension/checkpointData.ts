@@ -2,7 +2,13 @@
 // through the run-folder library (src/runfolder/checkpoints.ts). Sync, no tfjs: the extension never loads weights.
 // Missing optional files (exemplars, label histograms) simply leave their parts undefined.
 import { basename } from 'node:path';
-import type { CheckpointManifest, CheckpointMetrics, ClusterExemplars, LabelHistograms, QualityReport } from '../protocol';
+import type {
+  CheckpointManifest,
+  CheckpointMetrics,
+  ClusterExemplars,
+  LabelHistograms,
+  QualityReport,
+} from '../protocol';
 import { peekCheckpoint } from '../runfolder/checkpoints';
 import { readEvaluation } from '../runfolder/evaluations';
 import { readImageNames } from '../runfolder/imageNames';
@@ -53,7 +59,11 @@ export interface CheckpointView {
 }
 
 /** Top label and purity of a cluster from its row of label counts. */
-export function labelStats(counts: number[] | undefined, classNames: string[] | undefined, size: number): { topLabel?: string; purity?: number } {
+export function labelStats(
+  counts: number[] | undefined,
+  classNames: string[] | undefined,
+  size: number,
+): { topLabel?: string; purity?: number } {
   if (!counts || size <= 0) return {};
   let best = -1;
   let arg = -1;
@@ -65,7 +75,12 @@ export function labelStats(counts: number[] | undefined, classNames: string[] | 
 }
 
 /** Clusters from the assignments, with exemplars and label statistics when the checkpoint has them. */
-export function clustersOf(k: number, assignments: Int32Array | undefined, exemplars?: ClusterExemplars, hist?: LabelHistograms): ClusterView[] {
+export function clustersOf(
+  k: number,
+  assignments: Int32Array | undefined,
+  exemplars?: ClusterExemplars,
+  hist?: LabelHistograms,
+): ClusterView[] {
   const sizes = new Array<number>(k).fill(0);
   const members: MemberRef[][] = Array.from({ length: k }, () => []);
   if (assignments) {
@@ -78,7 +93,9 @@ export function clustersOf(k: number, assignments: Int32Array | undefined, exemp
   }
   return sizes.map((size, index) => {
     const ex = exemplars?.clusters[index];
-    const m = ex?.indices.length ? ex.indices.map((i, j) => ({ index: i, distance: ex.distances[j] })) : members[index]!;
+    const m = ex?.indices.length
+      ? ex.indices.map((i, j) => ({ index: i, distance: ex.distances[j] }))
+      : members[index]!;
     const s = assignments ? size : (hist?.counts[index]?.reduce((a, b) => a + b, 0) ?? m.length);
     return { index, size: s, members: m, ...labelStats(hist?.counts[index], hist?.classNames, s) };
   });

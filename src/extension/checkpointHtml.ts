@@ -8,13 +8,18 @@ export const esc = (s: unknown): string =>
 
 /** A polyline sparkline over `values` (undefined values are gaps), scaled to its own min..max. */
 export function sparkline(values: (number | undefined)[], width = 160, height = 32): string {
-  const pts = values.map((v, i) => [i, v] as const).filter((p): p is readonly [number, number] => p[1] !== undefined && Number.isFinite(p[1]));
+  const pts = values
+    .map((v, i) => [i, v] as const)
+    .filter((p): p is readonly [number, number] => p[1] !== undefined && Number.isFinite(p[1]));
   if (pts.length === 0) return '<span class="muted">no data</span>';
   const ys = pts.map((p) => p[1]);
   const lo = Math.min(...ys);
   const hi = Math.max(...ys);
   const n = Math.max(1, values.length - 1);
-  const xy = pts.map(([i, v]) => `${((i / n) * (width - 4) + 2).toFixed(1)},${(height - 2 - ((v - lo) / (hi - lo || 1)) * (height - 4)).toFixed(1)}`);
+  const xy = pts.map(
+    ([i, v]) =>
+      `${((i / n) * (width - 4) + 2).toFixed(1)},${(height - 2 - ((v - lo) / (hi - lo || 1)) * (height - 4)).toFixed(1)}`,
+  );
   return `<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img"><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="${xy.join(' ')}"/></svg>`;
 }
 
@@ -30,7 +35,10 @@ function histogramSvg(sizes: number[], width = 320, height = 80): string {
   const counts = histogramBins(sizes);
   const top = Math.max(1, ...counts);
   const w = width / counts.length;
-  const bars = counts.map((c, i) => `<rect x="${(i * w + 1).toFixed(1)}" y="${(height - (c / top) * height).toFixed(1)}" width="${(w - 2).toFixed(1)}" height="${((c / top) * height).toFixed(1)}"><title>${c} clusters</title></rect>`);
+  const bars = counts.map(
+    (c, i) =>
+      `<rect x="${(i * w + 1).toFixed(1)}" y="${(height - (c / top) * height).toFixed(1)}" width="${(w - 2).toFixed(1)}" height="${((c / top) * height).toFixed(1)}"><title>${c} clusters</title></rect>`,
+  );
   return `<svg class="hist" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="cluster size histogram">${bars.join('')}</svg>`;
 }
 
@@ -50,7 +58,11 @@ export function renderInspector({ view, run, history, nonce, cspSource, styleUri
   const cfg = run?.config;
   const sizes = view.clusters.map((c) => c.size);
   const nonEmpty = sizes.filter((s) => s > 0);
-  const rows = (pairs: [string, unknown][]) => pairs.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
+  const rows = (pairs: [string, unknown][]) =>
+    pairs
+      .filter(([, v]) => v !== undefined && v !== '')
+      .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`)
+      .join('');
   const series: [string, (e: EpochMetrics) => number | undefined, number][] = [
     ['loss', (e) => e.loss, 3],
     ['NMI(t, t−1)', (e) => e.nmiPrev, 3],
@@ -60,10 +72,16 @@ export function renderInspector({ view, run, history, nonce, cspSource, styleUri
   ];
   const metricRows = series
     .filter(([, f]) => history.some((e) => f(e) !== undefined))
-    .map(([name, f, d]) => `<tr><th>${esc(name)}</th><td>${sparkline(history.map(f))}</td><td>${fmt(m ? f(m) : undefined, d)}</td></tr>`)
+    .map(
+      ([name, f, d]) =>
+        `<tr><th>${esc(name)}</th><td>${sparkline(history.map(f))}</td><td>${fmt(m ? f(m) : undefined, d)}</td></tr>`,
+    )
     .join('');
   const layers = view.layers
-    .map((l) => `<tr><td>${esc(l.name)}</td><td>${l.weights.map((w) => `${esc(w.name.split('/').pop())} [${w.shape.join('×')}]`).join(', ')}</td><td class="num">${l.params.toLocaleString('en-US')}</td></tr>`)
+    .map(
+      (l) =>
+        `<tr><td>${esc(l.name)}</td><td>${l.weights.map((w) => `${esc(w.name.split('/').pop())} [${w.shape.join('×')}]`).join(', ')}</td><td class="num">${l.params.toLocaleString('en-US')}</td></tr>`,
+    )
     .join('');
   const engine = run?.engine;
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
@@ -98,12 +116,14 @@ ${styleUri ? `<link rel="stylesheet" href="${esc(styleUri)}">` : ''}
     ['learning rate', cfg?.lr],
     ['seed', cfg?.seed],
   ])}</table></section>
-<section><h2>Backend</h2><table>${rows([
-    ['backend', engine?.backend],
-    ['device', engine?.device],
-    ['provider', engine?.provider],
-    ['software', engine ? (engine.software ? 'yes (slow)' : 'no') : undefined],
-  ]) || '<tr><td class="muted">not recorded</td></tr>'}</table></section>
+<section><h2>Backend</h2><table>${
+    rows([
+      ['backend', engine?.backend],
+      ['device', engine?.device],
+      ['provider', engine?.provider],
+      ['software', engine ? (engine.software ? 'yes (slow)' : 'no') : undefined],
+    ]) || '<tr><td class="muted">not recorded</td></tr>'
+  }</table></section>
 ${qualitySection(view)}
 <section><h2>Metrics</h2><table>${metricRows || '<tr><td class="muted">no epoch metrics yet</td></tr>'}</table></section>
 <section><h2>Cluster sizes</h2>
@@ -124,7 +144,10 @@ export function qualitySection(view: CheckpointView): string {
     return `<section><h2>What training bought</h2><p class="muted">Not measured yet. On labelled data (class subfolders, IDX, CIFAR) training ends with it; for this checkpoint run <code>deepcluster eval ${esc(view.dir)}</code>. Without labels, accuracy cannot be measured: NMI(t, t−1), the cluster sizes and the objective below are what can be shown.</p></section>`;
   }
   const rows = q.rows
-    .map((r) => `<tr><th>${esc(r.features)}</th><td class="num">${r.dim}</td><td class="num">${fmt(r.knn20)}</td><td class="num">${fmt(r.kmeansNmi)} ± ${fmt(r.kmeansNmiStd)}</td><td class="num">${fmt(r.linearProbe)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><th>${esc(r.features)}</th><td class="num">${r.dim}</td><td class="num">${fmt(r.knn20)}</td><td class="num">${fmt(r.kmeansNmi)} ± ${fmt(r.kmeansNmiStd)}</td><td class="num">${fmt(r.linearProbe)}</td></tr>`,
+    )
     .join('');
   return `<section><h2>What training bought</h2><p class="muted">${q.classes} classes · ${q.trainImages} training images · ${q.heldOut} held out (${esc(q.split)})</p>
 <table class="quality"><tr><th>features</th><th>dim</th><th>kNN-20</th><th>k-means NMI (5 seeds)</th><th>linear probe</th></tr>${rows}</table></section>`;

@@ -34,11 +34,17 @@ export const PRESETS: Preset[] = [
     detail: 'DeepCluster-v2, 3 epochs on the first 3 000 images: minutes, enough to see clusters form and improve',
     apply: (b) => ({ ...b, recipe: 'v2', epochs: 3, limit: 3000 }),
   },
-  { id: 'standard', label: 'Standard', detail: 'your settings (deepcluster.*; DeepCluster-v2 unless changed) on every image', apply: (b) => ({ ...b }) },
+  {
+    id: 'standard',
+    label: 'Standard',
+    detail: 'your settings (deepcluster.*; DeepCluster-v2 unless changed) on every image',
+    apply: (b) => ({ ...b }),
+  },
   {
     id: 'paper',
     label: 'Paper-faithful (2018)',
-    detail: 'the 2018 method as the official code: Sobel input, PCA-whitened k-means, a fresh top layer each epoch; learns little on small data',
+    detail:
+      'the 2018 method as the official code: Sobel input, PCA-whitened k-means, a fresh top layer each epoch; learns little on small data',
     apply: (b) => ({
       ...b,
       recipe: 'paper',
@@ -69,7 +75,9 @@ export function trainArgs(c: TrainChoices): string[] {
 
 /** A fresh run folder name: the data's folder name plus a sortable timestamp. */
 export function runName(data: string | undefined, now = new Date()): string {
-  const base = (data ? data.split(/[\\/]/).filter(Boolean).pop() ?? 'data' : 'sample').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40);
+  const base = (data ? (data.split(/[\\/]/).filter(Boolean).pop() ?? 'data') : 'sample')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .slice(0, 40);
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `${base}-${stamp}`;
 }

@@ -12,17 +12,33 @@ export const PYTORCH_VIEW_TYPE = 'deepcluster.pytorchCheckpoint';
 export const CLUSTER_WITH_PRETRAINED = 'deepcluster.clusterWithPretrained';
 
 /** Runs `inspect FILE --json`; the report, or the trainer's one-line error. */
-export function inspectPytorchFile(launch: TrainerLaunch, file: string): Promise<{ report?: PytorchReportJson; error?: string }> {
+export function inspectPytorchFile(
+  launch: TrainerLaunch,
+  file: string,
+): Promise<{ report?: PytorchReportJson; error?: string }> {
   const cmd = trainerCommand(launch, ['inspect', file, '--json']);
   return new Promise((resolve) => {
-    execFile(cmd.file, cmd.args, { env: cmd.env, cwd: launch.cwd, maxBuffer: 64 * 1024 * 1024, windowsHide: true }, (err, stdout, stderr) => {
-      if (err) return resolve({ error: stderr.trim().split('\n').pop()?.replace(/^deepcluster: /, '') || err.message });
-      try {
-        resolve({ report: JSON.parse(stdout) as PytorchReportJson });
-      } catch {
-        resolve({ error: `unexpected output from deepcluster inspect: ${stdout.slice(0, 200)}` });
-      }
-    });
+    execFile(
+      cmd.file,
+      cmd.args,
+      { env: cmd.env, cwd: launch.cwd, maxBuffer: 64 * 1024 * 1024, windowsHide: true },
+      (err, stdout, stderr) => {
+        if (err)
+          return resolve({
+            error:
+              stderr
+                .trim()
+                .split('\n')
+                .pop()
+                ?.replace(/^deepcluster: /, '') || err.message,
+          });
+        try {
+          resolve({ report: JSON.parse(stdout) as PytorchReportJson });
+        } catch {
+          resolve({ error: `unexpected output from deepcluster inspect: ${stdout.slice(0, 200)}` });
+        }
+      },
+    );
   });
 }
 
@@ -42,7 +58,10 @@ export class PytorchEditorProvider implements vscode.CustomReadonlyEditorProvide
     const file = document.uri.fsPath;
     const page = (r: { report?: PytorchReportJson; error?: string }) =>
       renderPytorchPage({
-        ...r, file, nonce: randomBytes(16).toString('base64'), cspSource: panel.webview.cspSource,
+        ...r,
+        file,
+        nonce: randomBytes(16).toString('base64'),
+        cspSource: panel.webview.cspSource,
         styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'inspector.css')).toString(),
       });
     panel.webview.html = page({ error: 'reading the checkpoint…' });

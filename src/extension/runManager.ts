@@ -52,7 +52,10 @@ export interface RunManagerOptions {
 }
 
 /** The command line for one trainer invocation: no shell, arguments passed as an array. */
-export function trainerCommand(launch: TrainerLaunch, args: string[]): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
+export function trainerCommand(
+  launch: TrainerLaunch,
+  args: string[],
+): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
   const entry = launch.hostPath ? [launch.hostPath, launch.cliPath] : [launch.cliPath];
   // ELECTRON_RUN_AS_NODE makes VS Code's Electron binary behave as plain Node; harmless for a real node.
   const env = { ...process.env, ...launch.env, ELECTRON_RUN_AS_NODE: '1' };
@@ -140,7 +143,11 @@ export class RunManager {
       for (const l of this.listeners.exit) l(run, exit);
     };
     child.on('error', (err) => {
-      this.emitEvent(run, { type: 'error', t: new Date().toISOString(), message: `could not start the trainer: ${err.message}` });
+      this.emitEvent(run, {
+        type: 'error',
+        t: new Date().toISOString(),
+        message: `could not start the trainer: ${err.message}`,
+      });
       finish({ code: null, signal: null });
     });
     child.on('close', (code, signal) => finish({ code, signal }));

@@ -30,8 +30,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode> {
     const out: RunSummary[] = [];
     for (const r of [...this.roots().flatMap((root) => listRuns(root)), ...this.extraRuns().map((d) => readRun(d))]) {
       if (seen.has(r.dir)) continue;
-        out.push(r);
-        seen.add(r.dir);
+      out.push(r);
+      seen.add(r.dir);
     }
     return (this.runs = out);
   }
@@ -58,7 +58,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode> {
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const s = specOf(node, this.load, this.live);
-    const item = new vscode.TreeItem(s.label, s.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      s.label,
+      s.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = s.id;
     item.description = s.description;
     item.tooltip = s.tooltip;

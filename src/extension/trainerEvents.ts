@@ -30,7 +30,14 @@ export function applyEvent(p: RunProgress, e: TrainerEvent): RunProgress {
   const at = Date.parse(e.t);
   switch (e.type) {
     case 'start':
-      return { ...p, epochs: e.epochs, startEpoch: e.startEpoch, epoch: e.startEpoch, startedAt: at, epochsFinished: 0 };
+      return {
+        ...p,
+        epochs: e.epochs,
+        startEpoch: e.startEpoch,
+        epoch: e.startEpoch,
+        startedAt: at,
+        epochsFinished: 0,
+      };
     case 'phase':
       return { ...p, epoch: e.epoch, phase: e.phase, phaseDone: e.done, phaseTotal: e.total };
     case 'epoch':

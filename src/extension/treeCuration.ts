@@ -19,11 +19,18 @@ export function treeDecisions(ckpt: CheckpointRef, assignments: Int32Array | und
   try {
     const c = curationAt(runDir, ckpt.epoch, (e) => (e === ckpt.epoch ? assignments : readAssignments(runDir, e)));
     if (!c) return out;
-    const ids = new Set([...Object.keys(c.clusters).map(Number), ...Object.values(c.clusters).flatMap((d) => (d.mergedInto !== undefined ? [d.mergedInto] : []))]);
+    const ids = new Set([
+      ...Object.keys(c.clusters).map(Number),
+      ...Object.values(c.clusters).flatMap((d) => (d.mergedInto !== undefined ? [d.mergedInto] : [])),
+    ]);
     for (const id of ids) {
       const root = rootOf(c, id);
       const d = c.clusters[root];
-      out.set(id, { ...(d?.name ? { name: d.name } : {}), ...(d?.junk ? { junk: true } : {}), ...(root !== id ? { mergedInto: root } : {}) });
+      out.set(id, {
+        ...(d?.name ? { name: d.name } : {}),
+        ...(d?.junk ? { junk: true } : {}),
+        ...(root !== id ? { mergedInto: root } : {}),
+      });
     }
   } catch {
     // A bad curation.json is reported where it is used (export, panels); the tree shows the clusters as they are.

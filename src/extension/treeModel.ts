@@ -48,7 +48,8 @@ export function runSpec(run: RunSummary, live?: RunProgress): ItemSpec {
   const total = live?.epochs || run.epochsTotal;
   const done = live ? Math.max(run.epochsDone, live.startEpoch + live.epochsFinished) : run.epochsDone;
   const state = live && !live.finished ? 'running' : run.state;
-  const description = state === 'running' && live ? describeProgress(live) : `${state} · ${done}/${total || '?'} epochs`;
+  const description =
+    state === 'running' && live ? describeProgress(live) : `${state} · ${done}/${total || '?'} epochs`;
   const m = run.manifest;
   const tooltip = [
     `Run ${run.id} (${state})`,
@@ -58,15 +59,32 @@ export function runSpec(run: RunSummary, live?: RunProgress): ItemSpec {
     m?.engine ? `backend ${m.engine.backend} on ${m.engine.device}` : undefined,
     m?.message,
     state === 'interrupted' ? 'The trainer is gone; Resume continues from the last checkpoint.' : undefined,
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   // contextValue carries the state, so menus can offer Stop on running runs and Resume on the others.
   const ctx = state === 'running' ? 'run.running' : state === 'finished' ? 'run.finished' : 'run.resumable';
-  return { id: `run:${run.dir}`, label: run.id, description, tooltip, icon: STATE_ICON[state] ?? 'question', contextValue: ctx, collapsible: true };
+  return {
+    id: `run:${run.dir}`,
+    label: run.id,
+    description,
+    tooltip,
+    icon: STATE_ICON[state] ?? 'question',
+    contextValue: ctx,
+    collapsible: true,
+  };
 }
 
 export function checkpointSpec(ckpt: CheckpointRef, view?: CheckpointView): ItemSpec {
   const m = view?.metrics;
-  const bits = [m ? `loss ${m.loss.toFixed(3)}` : undefined, m?.nmiLabels !== undefined ? `NMI ${m.nmiLabels.toFixed(3)}` : m?.nmiPrev !== undefined ? `NMI(t,t-1) ${m.nmiPrev.toFixed(3)}` : undefined];
+  const bits = [
+    m ? `loss ${m.loss.toFixed(3)}` : undefined,
+    m?.nmiLabels !== undefined
+      ? `NMI ${m.nmiLabels.toFixed(3)}`
+      : m?.nmiPrev !== undefined
+        ? `NMI(t,t-1) ${m.nmiPrev.toFixed(3)}`
+        : undefined,
+  ];
   return {
     id: `ckpt:${ckpt.dir}`,
     label: `epoch ${ckpt.epoch}`,
@@ -83,9 +101,27 @@ export function checkpointSpec(ckpt: CheckpointRef, view?: CheckpointView): Item
 /** `d`: the user's curation of this cluster (curation.json): its name leads the label, junk and merges the description. */
 export function clusterSpec(ckpt: CheckpointRef, c: ClusterView, d?: TreeDecision): ItemSpec {
   const label = `cluster ${c.index}${d?.name ? ` “${d.name}”` : ''}${c.topLabel !== undefined ? ` · ${c.topLabel}` : ''}`;
-  const description = [d?.junk ? 'junk' : undefined, d?.mergedInto !== undefined ? `→ cluster ${d.mergedInto}` : undefined, `${c.size} images`, c.purity !== undefined ? `purity ${pct(c.purity)}` : undefined].filter(Boolean).join(' · ');
-  const tooltip = c.size === 0 ? `Cluster ${c.index} is empty` : `Cluster ${c.index}: ${c.size} images${c.topLabel !== undefined ? `, ${pct(c.purity ?? 0)} labelled "${c.topLabel}"` : ''}`;
-  return { id: `cluster:${ckpt.dir}:${c.index}`, label, description, tooltip, icon: c.size === 0 ? 'circle-slash' : 'symbol-namespace', contextValue: 'cluster', collapsible: c.members.length > 0 };
+  const description = [
+    d?.junk ? 'junk' : undefined,
+    d?.mergedInto !== undefined ? `→ cluster ${d.mergedInto}` : undefined,
+    `${c.size} images`,
+    c.purity !== undefined ? `purity ${pct(c.purity)}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const tooltip =
+    c.size === 0
+      ? `Cluster ${c.index} is empty`
+      : `Cluster ${c.index}: ${c.size} images${c.topLabel !== undefined ? `, ${pct(c.purity ?? 0)} labelled "${c.topLabel}"` : ''}`;
+  return {
+    id: `cluster:${ckpt.dir}:${c.index}`,
+    label,
+    description,
+    tooltip,
+    icon: c.size === 0 ? 'circle-slash' : 'symbol-namespace',
+    contextValue: 'cluster',
+    collapsible: c.members.length > 0,
+  };
 }
 
 /** `name`: the image's file path (image folders) or `<file>#<i>`, from the run's images.txt. */
@@ -111,11 +147,25 @@ export function childrenOf(node: TreeNode, load: (ckpt: CheckpointRef) => Checkp
     case 'checkpoint': {
       const view = load(node.ckpt);
       const decisions = view ? treeDecisions(node.ckpt, view.assignments) : new Map<number, TreeDecision>();
-      return (view?.clusters ?? []).slice().sort((a, b) => b.size - a.size || a.index - b.index).map((cluster) => ({ kind: 'cluster' as const, ckpt: node.ckpt, cluster, decision: decisions.get(cluster.index) }));
+      return (view?.clusters ?? [])
+        .slice()
+        .sort((a, b) => b.size - a.size || a.index - b.index)
+        .map((cluster) => ({
+          kind: 'cluster' as const,
+          ckpt: node.ckpt,
+          cluster,
+          decision: decisions.get(cluster.index),
+        }));
     }
     case 'cluster': {
       const view = load(node.ckpt);
-      const shown = node.cluster.members.slice(0, MEMBERS_SHOWN).map((member) => ({ kind: 'member' as const, ckpt: node.ckpt, cluster: node.cluster, member, name: view?.imageName(member.index) }));
+      const shown = node.cluster.members.slice(0, MEMBERS_SHOWN).map((member) => ({
+        kind: 'member' as const,
+        ckpt: node.ckpt,
+        cluster: node.cluster,
+        member,
+        name: view?.imageName(member.index),
+      }));
       const hidden = node.cluster.members.length - shown.length;
       return hidden > 0 ? [...shown, { kind: 'more' as const, ckpt: node.ckpt, cluster: node.cluster, hidden }] : shown;
     }
@@ -124,7 +174,11 @@ export function childrenOf(node: TreeNode, load: (ckpt: CheckpointRef) => Checkp
   }
 }
 
-export function specOf(node: TreeNode, load: (ckpt: CheckpointRef) => CheckpointView | undefined, live?: (runDir: string) => RunProgress | undefined): ItemSpec {
+export function specOf(
+  node: TreeNode,
+  load: (ckpt: CheckpointRef) => CheckpointView | undefined,
+  live?: (runDir: string) => RunProgress | undefined,
+): ItemSpec {
   switch (node.kind) {
     case 'run':
       return runSpec(node.run, live?.(node.run.dir));

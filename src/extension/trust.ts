@@ -1,7 +1,7 @@
 // Workspace trust: in Restricted Mode browsing runs and checkpoints works, training does not, because training
 // runs code (the trainer, native backends) on files from the workspace and writes into it.
 export const RESTRICTED_TRAINING =
-  'Training is disabled in Restricted Mode: it runs the trainer on this workspace\'s files and writes into it. ' +
+  "Training is disabled in Restricted Mode: it runs the trainer on this workspace's files and writes into it. " +
   'Trust the workspace to train; browsing runs and checkpoints works without it.';
 
 /** Commands that run the trainer (or install packages) and so need a trusted workspace. */

@@ -84,9 +84,32 @@ export interface ThumbnailIndex {
 
 /** JSON lines printed by `visualize --json` and `thumbs --json` on stdout. The last line is `result` or `error`. */
 export type AnalysisEvent =
-  | { type: 'progress'; phase: 'load' | 'top-activations' | 'gradient-ascent' | 'top-layer' | 'thumbnails' | 'features' | 'pca' | 'knn' | 'layout' | 'export'; done: number; total: number }
+  | {
+      type: 'progress';
+      phase:
+        | 'load'
+        | 'top-activations'
+        | 'gradient-ascent'
+        | 'top-layer'
+        | 'thumbnails'
+        | 'features'
+        | 'pca'
+        | 'knn'
+        | 'layout'
+        | 'export';
+      done: number;
+      total: number;
+    }
   | { type: 'filter'; result: FilterAscentResult; cached: boolean }
-  | { type: 'result'; command: 'visualize'; dir: string; layer: string; filters: FilterAscentResult[]; top: string; seconds: number }
+  | {
+      type: 'result';
+      command: 'visualize';
+      dir: string;
+      layer: string;
+      filters: FilterAscentResult[];
+      top: string;
+      seconds: number;
+    }
   | { type: 'result'; command: 'thumbs'; index: ThumbnailIndex | ClusterTypicalImages; file?: string; seconds: number }
   | { type: 'result'; command: 'map'; file: string; images: number; cached: boolean; seconds: number }
   | { type: 'result'; command: 'export'; out: string; images: number; classes: number; seconds: number }

@@ -18,7 +18,15 @@ export interface EmbeddingMapFile {
   images: number;
   created: string;
   /** What produced the layout (for reproducing it and for the panel's caption). */
-  params: { method: MapMethod; pcaDim: number; nNeighbors?: number; epochs?: number; minDist?: number; seed: number; featureDim: number };
+  params: {
+    method: MapMethod;
+    pcaDim: number;
+    nNeighbors?: number;
+    epochs?: number;
+    minDist?: number;
+    seed: number;
+    featureDim: number;
+  };
   seconds: { features: number; pca: number; knn: number; layout: number };
   x: number[];
   y: number[];
@@ -28,4 +36,3 @@ export interface EmbeddingMapFile {
   labels?: number[];
   classNames?: string[];
 }
-

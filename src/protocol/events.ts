@@ -83,7 +83,15 @@ export type TrainerEvent =
   | { type: 'checkpoint'; t: string; epoch: number; path: string }
   | { type: 'warning'; t: string; message: string; file?: string }
   | { type: 'skipped'; t: string; count: number; listFile: string }
-  | { type: 'evaluation'; t: string; knnAccuracy?: number; k?: number; heldOut?: number; quality?: QualityReport; step?: number }
+  | {
+      type: 'evaluation';
+      t: string;
+      knnAccuracy?: number;
+      k?: number;
+      heldOut?: number;
+      quality?: QualityReport;
+      step?: number;
+    }
   | { type: 'done'; t: string; epochs: number; runDir: string }
   | { type: 'stopped'; t: string; epoch: number; reason: string }
   | { type: 'error'; t: string; message: string };
@@ -92,5 +100,16 @@ export type TrainerEventType = TrainerEvent['type'];
 
 /** Every event type, for readers that must tell an event line from anything else. */
 export const TRAINER_EVENT_TYPES = [
-  'start', 'phase', 'step', 'epoch', 'initialClustering', 'checkpoint', 'warning', 'skipped', 'evaluation', 'done', 'stopped', 'error',
+  'start',
+  'phase',
+  'step',
+  'epoch',
+  'initialClustering',
+  'checkpoint',
+  'warning',
+  'skipped',
+  'evaluation',
+  'done',
+  'stopped',
+  'error',
 ] as const satisfies readonly TrainerEventType[];

@@ -38,8 +38,19 @@ export interface RunManifest {
 
 /** A file of a checkpoint folder by what it holds (the names: CHECKPOINT_FILES in src/runfolder/layout.ts). */
 export type CheckpointRole =
-  | 'model' | 'weights' | 'optimizer' | 'optimizerWeights' | 'assignments' | 'distances' | 'centroids'
-  | 'pcaMean' | 'pcaMatrix' | 'exemplars' | 'labelHistograms' | 'rng' | 'metrics';
+  | 'model'
+  | 'weights'
+  | 'optimizer'
+  | 'optimizerWeights'
+  | 'assignments'
+  | 'distances'
+  | 'centroids'
+  | 'pcaMean'
+  | 'pcaMatrix'
+  | 'exemplars'
+  | 'labelHistograms'
+  | 'rng'
+  | 'metrics';
 
 export const CHECKPOINT_VERSION = 1;
 

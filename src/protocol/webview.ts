@@ -87,7 +87,12 @@ export interface MemberPage {
 
 /** A cluster followed across checkpoints: at each epoch, the cluster with the largest overlap with its neighbour. */
 export interface ClusterTrack {
-  steps: { epoch: number; cluster: number; size: number; /** |A∩B| / |A∪B| with the step it was matched from */ jaccard: number }[];
+  steps: {
+    epoch: number;
+    cluster: number;
+    size: number /** |A∩B| / |A∪B| with the step it was matched from */;
+    jaccard: number;
+  }[];
 }
 
 export type GridRequest =

@@ -84,7 +84,8 @@ export async function writeCheckpoint(
   };
   const writer: CheckpointWriter = {
     put,
-    putArray: (role, a) => put(role, bytesOf(a.data), { dtype: a.data instanceof Int32Array ? 'int32' : 'float32', shape: a.shape }),
+    putArray: (role, a) =>
+      put(role, bytesOf(a.data), { dtype: a.data instanceof Int32Array ? 'int32' : 'float32', shape: a.shape }),
     putJson: (role, value) => put(role, JSON.stringify(value) + '\n'),
   };
   try {
@@ -93,7 +94,12 @@ export async function writeCheckpoint(
     await fs.promises.mkdir(tempDir);
     await fill(writer);
     // checkpoint.json last: its presence (with matching sizes) is what "complete" means.
-    const manifest: CheckpointManifest = { version: CHECKPOINT_VERSION, ...header, created: new Date().toISOString(), files };
+    const manifest: CheckpointManifest = {
+      version: CHECKPOINT_VERSION,
+      ...header,
+      created: new Date().toISOString(),
+      files,
+    };
     await writeFileDurable(checkpointFile(tempDir, 'manifest'), JSON.stringify(manifest) + '\n');
     await fsyncDir(tempDir);
     await options.beforeRename?.(tempDir);
@@ -114,7 +120,14 @@ export async function writeCheckpoint(
 
     await writeFileAtomic(runFile(runDir, 'latest'), name + '\n');
     if (options.keep !== undefined) await pruneCheckpoints(runDir, options.keep);
-    return { name, epoch: header.epoch, dir: finalDir, manifest, manifestPath: checkpointFile(finalDir, 'manifest'), bytes: sumBytes(manifest) };
+    return {
+      name,
+      epoch: header.epoch,
+      dir: finalDir,
+      manifest,
+      manifestPath: checkpointFile(finalDir, 'manifest'),
+      bytes: sumBytes(manifest),
+    };
   } catch (err) {
     await fs.promises.rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof CheckpointError) throw err;
@@ -134,7 +147,10 @@ export function verifyCheckpoint(dir: string): CheckpointCheck {
     manifest = JSON.parse(fs.readFileSync(checkpointFile(dir, 'manifest'), 'utf8')) as CheckpointManifest;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { complete: false, reason: code === 'ENOENT' ? `${RUN_FILES.checkpointManifest} is missing` : String((err as Error).message) };
+    return {
+      complete: false,
+      reason: code === 'ENOENT' ? `${RUN_FILES.checkpointManifest} is missing` : String((err as Error).message),
+    };
   }
   if (manifest.version !== CHECKPOINT_VERSION) {
     return { complete: false, reason: `version ${manifest.version}; this trainer reads version ${CHECKPOINT_VERSION}` };
@@ -149,7 +165,8 @@ export function verifyCheckpoint(dir: string): CheckpointCheck {
     } catch {
       return { complete: false, reason: `${entry.file} is missing` };
     }
-    if (size !== entry.bytes) return { complete: false, reason: `${entry.file} has ${size} bytes, expected ${entry.bytes}` };
+    if (size !== entry.bytes)
+      return { complete: false, reason: `${entry.file} has ${size} bytes, expected ${entry.bytes}` };
   }
   return { complete: true, manifest };
 }
@@ -222,7 +239,10 @@ function defaultDtype(role: CheckpointRole): 'int32' | 'float32' | undefined {
 }
 
 /** Read one raw array of a checkpoint (a copy in a fresh, aligned buffer). */
-export function readArray(dir: string, entry: CheckpointFileEntry | undefined): SavedArray<Float32Array | Int32Array> | undefined {
+export function readArray(
+  dir: string,
+  entry: CheckpointFileEntry | undefined,
+): SavedArray<Float32Array | Int32Array> | undefined {
   if (!entry) return undefined;
   const buf = fs.readFileSync(path.join(dir, entry.file));
   // Copy into a fresh, aligned ArrayBuffer (a Buffer may sit at any offset of a shared pool).
@@ -242,7 +262,10 @@ export function listCheckpointFolders(runDir: string): CheckpointFolder[] {
   const parent = runFile(runDir, 'checkpoints');
   let names: string[];
   try {
-    names = fs.readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    names = fs
+      .readdirSync(parent, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return [];
   }
@@ -257,7 +280,13 @@ export function listCheckpoints(runDir: string): CheckpointRef[] {
   const out: CheckpointRef[] = [];
   for (const c of listCheckpointFolders(runDir)) {
     const check = verifyCheckpoint(c.dir);
-    if (check.complete) out.push({ ...c, manifest: check.manifest, manifestPath: checkpointFile(c.dir, 'manifest'), bytes: sumBytes(check.manifest) });
+    if (check.complete)
+      out.push({
+        ...c,
+        manifest: check.manifest,
+        manifestPath: checkpointFile(c.dir, 'manifest'),
+        bytes: sumBytes(check.manifest),
+      });
   }
   return out;
 }
@@ -285,7 +314,13 @@ export async function latestCompleteCheckpoint(
   for (const c of listCheckpointFolders(runDir).reverse()) {
     const check = verifyCheckpoint(c.dir);
     if (!check.complete) continue;
-    return { ...c, manifest: check.manifest, manifestPath: checkpointFile(c.dir, 'manifest'), bytes: sumBytes(check.manifest), fellBack: c.name !== latest };
+    return {
+      ...c,
+      manifest: check.manifest,
+      manifestPath: checkpointFile(c.dir, 'manifest'),
+      bytes: sumBytes(check.manifest),
+      fellBack: c.name !== latest,
+    };
   }
   return undefined;
 }

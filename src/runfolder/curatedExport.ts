@@ -28,8 +28,12 @@ export function completeEpochs(runDir: string): number[] {
 export function readAssignments(runDir: string, epoch: number): Int32Array {
   const dir = checkpointDir(runDir, epoch);
   const check = verifyCheckpoint(dir);
-  if (!check.complete) throw new CurationError(`${dir}: the run has no complete checkpoint of epoch ${epoch} (${check.reason})`);
-  const a = readArray(dir, check.manifest.files.find((f) => f.role === 'assignments'));
+  if (!check.complete)
+    throw new CurationError(`${dir}: the run has no complete checkpoint of epoch ${epoch} (${check.reason})`);
+  const a = readArray(
+    dir,
+    check.manifest.files.find((f) => f.role === 'assignments'),
+  );
   if (!a) throw new CurationError(`${dir} holds no assignments`);
   return a.data as Int32Array;
 }
@@ -39,11 +43,15 @@ export function curatedRows(runDir: string, epoch?: number): { epoch: number; ro
   const epochs = completeEpochs(runDir);
   if (!epochs.length) throw new CurationError(`${runDir} has no complete checkpoint`);
   const e = epoch ?? epochs.at(-1)!;
-  if (!epochs.includes(e)) throw new CurationError(`--epoch ${e}: ${runDir} has checkpoints of epochs ${epochs.join(', ')}`);
+  if (!epochs.includes(e))
+    throw new CurationError(`--epoch ${e}: ${runDir} has checkpoints of epochs ${epochs.join(', ')}`);
   const assignments = readAssignments(runDir, e);
   let c = readCuration(runDir) ?? emptyCuration(e);
   if (c.epoch !== e) {
-    if (!epochs.includes(c.epoch)) throw new CurationError(`curation.json names clusters of epoch ${c.epoch}, whose checkpoint is gone; curate epoch ${e} again`);
+    if (!epochs.includes(c.epoch))
+      throw new CurationError(
+        `curation.json names clusters of epoch ${c.epoch}, whose checkpoint is gone; curate epoch ${e} again`,
+      );
     c = rebaseCuration(c, readAssignments(runDir, c.epoch), assignments, e);
   }
   const names = readImageNames(runDir) ?? [];
@@ -60,12 +68,20 @@ export function curatedRows(runDir: string, epoch?: number): { epoch: number; ro
 const csvField = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export function curatedCsv(rows: CuratedRow[]): string {
-  return ['index,path,cluster,label', ...rows.map((r) => `${r.index},${csvField(r.path)},${r.cluster},${csvField(r.name)}`)].join('\n') + '\n';
+  return (
+    [
+      'index,path,cluster,label',
+      ...rows.map((r) => `${r.index},${csvField(r.path)},${r.cluster},${csvField(r.name)}`),
+    ].join('\n') + '\n'
+  );
 }
 
 /** A class folder name from a cluster name: path separators, control and reserved characters become '_'. */
 export function folderName(name: string): string {
-  const s = name.replace(/[\u0000-\u001f<>:"/\\|?*]/g, '_').replace(/[. ]+$/, '').trim();
+  const s = name
+    .replace(/[\u0000-\u001f<>:"/\\|?*]/g, '_')
+    .replace(/[. ]+$/, '')
+    .trim();
   return s === '' || s === '.' || s === '..' ? '_' : s.slice(0, 120);
 }
 
@@ -76,7 +92,13 @@ export const isContainerName = (name: string) => /#\d+$/.test(name) && !existsSy
  * Writes <out>/<class>/<index>-<file name> for every row: a symlink to the image or a copy of it; container images
  * as `<index>.png` from `png(index)`. `out` must not exist or be empty (never overwrites).
  */
-export async function writeImageFolder(rows: CuratedRow[], out: string, mode: ExportMode, png: (indices: number[]) => Promise<Map<number, Buffer>>, onProgress?: (done: number, total: number) => void): Promise<{ classes: number }> {
+export async function writeImageFolder(
+  rows: CuratedRow[],
+  out: string,
+  mode: ExportMode,
+  png: (indices: number[]) => Promise<Map<number, Buffer>>,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ classes: number }> {
   if (existsSync(out) && readdirSync(out).length) throw new CurationError(`--out ${out} exists and is not empty`);
   mkdirSync(out, { recursive: true });
   const classes = new Set<string>();

@@ -12,11 +12,17 @@ export function emptyCuration(epoch: number): CurationFile {
   return { version: CURATION_VERSION, epoch, clusters: {}, moves: {}, updated: new Date().toISOString() };
 }
 
-const touch = (c: CurationFile, clusters = c.clusters, moves = c.moves): CurationFile => ({ ...c, clusters, moves, updated: new Date().toISOString() });
+const touch = (c: CurationFile, clusters = c.clusters, moves = c.moves): CurationFile => ({
+  ...c,
+  clusters,
+  moves,
+  updated: new Date().toISOString(),
+});
 
 function withDecision(c: CurationFile, cluster: number, patch: ClusterDecision): CurationFile {
   const next = { ...(c.clusters[cluster] ?? {}), ...patch };
-  for (const key of Object.keys(next) as (keyof ClusterDecision)[]) if (next[key] === undefined || next[key] === '' || next[key] === false) delete next[key];
+  for (const key of Object.keys(next) as (keyof ClusterDecision)[])
+    if (next[key] === undefined || next[key] === '' || next[key] === false) delete next[key];
   const clusters = { ...c.clusters };
   if (Object.keys(next).length) clusters[cluster] = next;
   else delete clusters[cluster];
@@ -37,7 +43,10 @@ export function rootOf(c: CurationFile, cluster: number): number {
 export function renameCluster(c: CurationFile, cluster: number, name: string): CurationFile {
   const clean = name.trim();
   // '/' is allowed ("T-shirt/top"): export folder names replace it (curatedExport.ts folderName).
-  if (clean.length > 200 || /[\u0000-\u001f]/.test(clean)) throw new CurationError(`a cluster name must be at most 200 characters, without control characters: ${JSON.stringify(name)}`);
+  if (clean.length > 200 || /[\u0000-\u001f]/.test(clean))
+    throw new CurationError(
+      `a cluster name must be at most 200 characters, without control characters: ${JSON.stringify(name)}`,
+    );
   return withDecision(c, rootOf(c, cluster), { name: clean || undefined });
 }
 
@@ -104,14 +113,22 @@ export function largestOverlap(from: ArrayLike<number>, to: ArrayLike<number>): 
  * change): each decided cluster's decision goes to the new cluster it overlaps most; when several land on one,
  * the largest overlap wins the name. Moves keep their images and follow their target cluster.
  */
-export function rebaseCuration(c: CurationFile, fromAssignments: ArrayLike<number>, toAssignments: ArrayLike<number>, epoch: number): CurationFile {
+export function rebaseCuration(
+  c: CurationFile,
+  fromAssignments: ArrayLike<number>,
+  toAssignments: ArrayLike<number>,
+  epoch: number,
+): CurationFile {
   if (epoch === c.epoch) return c;
   const map = largestOverlap(fromAssignments, toAssignments);
   const overlap = new Map<number, number>();
   for (let i = 0; i < Math.min(fromAssignments.length, toAssignments.length); i++) {
-    if (map.get(fromAssignments[i]!) === toAssignments[i]) overlap.set(fromAssignments[i]!, (overlap.get(fromAssignments[i]!) ?? 0) + 1);
+    if (map.get(fromAssignments[i]!) === toAssignments[i])
+      overlap.set(fromAssignments[i]!, (overlap.get(fromAssignments[i]!) ?? 0) + 1);
   }
-  const decided = Object.keys(c.clusters).map(Number).sort((a, b) => (overlap.get(b) ?? 0) - (overlap.get(a) ?? 0));
+  const decided = Object.keys(c.clusters)
+    .map(Number)
+    .sort((a, b) => (overlap.get(b) ?? 0) - (overlap.get(a) ?? 0));
   const clusters: Record<string, ClusterDecision> = {};
   for (const old of decided) {
     const to = map.get(old);
@@ -121,7 +138,8 @@ export function rebaseCuration(c: CurationFile, fromAssignments: ArrayLike<numbe
     const next: ClusterDecision = { ...(clusters[to] ?? {}) };
     if (next.name === undefined && d.name !== undefined) next.name = d.name;
     if (next.junk === undefined && d.junk) next.junk = true;
-    if (next.mergedInto === undefined && mergedInto !== undefined && mergedInto >= 0 && mergedInto !== to) next.mergedInto = mergedInto;
+    if (next.mergedInto === undefined && mergedInto !== undefined && mergedInto >= 0 && mergedInto !== to)
+      next.mergedInto = mergedInto;
     clusters[to] = next;
   }
   const moves: Record<string, number> = {};
@@ -147,15 +165,20 @@ export function readCuration(runDir: string): CurationFile | undefined {
     throw new CurationError(`${file} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
   const bad = (what: string) => new CurationError(`${file}: ${what}`);
-  if (j?.version !== CURATION_VERSION) throw bad(`curation format ${String(j?.version)} is not one this version reads (${CURATION_VERSION})`);
+  if (j?.version !== CURATION_VERSION)
+    throw bad(`curation format ${String(j?.version)} is not one this version reads (${CURATION_VERSION})`);
   if (!Number.isInteger(j.epoch) || j.epoch! < 0) throw bad('epoch must be a checkpoint epoch');
-  if (typeof j.clusters !== 'object' || j.clusters === null || typeof j.moves !== 'object' || j.moves === null) throw bad('clusters and moves must be objects');
+  if (typeof j.clusters !== 'object' || j.clusters === null || typeof j.moves !== 'object' || j.moves === null)
+    throw bad('clusters and moves must be objects');
   for (const [k, d] of Object.entries(j.clusters)) {
-    if (!/^\d+$/.test(k) || typeof d !== 'object' || d === null) throw bad(`cluster entry '${k}' is not a cluster id with a decision`);
+    if (!/^\d+$/.test(k) || typeof d !== 'object' || d === null)
+      throw bad(`cluster entry '${k}' is not a cluster id with a decision`);
     if (d.name !== undefined && typeof d.name !== 'string') throw bad(`cluster ${k}: name must be a string`);
-    if (d.mergedInto !== undefined && !Number.isInteger(d.mergedInto)) throw bad(`cluster ${k}: mergedInto must be a cluster id`);
+    if (d.mergedInto !== undefined && !Number.isInteger(d.mergedInto))
+      throw bad(`cluster ${k}: mergedInto must be a cluster id`);
   }
-  for (const [k, v] of Object.entries(j.moves)) if (!/^\d+$/.test(k) || !Number.isInteger(v)) throw bad(`move '${k}' must map an image index to a cluster id`);
+  for (const [k, v] of Object.entries(j.moves))
+    if (!/^\d+$/.test(k) || !Number.isInteger(v)) throw bad(`move '${k}' must map an image index to a cluster id`);
   return j as CurationFile;
 }
 

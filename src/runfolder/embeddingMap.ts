@@ -35,14 +35,17 @@ export function checkMap(j: unknown, file: string): EmbeddingMapFile {
   const bad = (what: string) => new EmbeddingMapError(`${file}: ${what}`);
   const m = j as Partial<EmbeddingMapFile>;
   if (typeof m !== 'object' || m === null) throw bad('not an embedding map');
-  if (m.version !== EMBEDDING_MAP_VERSION) throw bad(`map format ${String(m.version)} is not one this version reads (${EMBEDDING_MAP_VERSION})`);
+  if (m.version !== EMBEDDING_MAP_VERSION)
+    throw bad(`map format ${String(m.version)} is not one this version reads (${EMBEDDING_MAP_VERSION})`);
   if (!MAP_METHODS.includes(m.method as MapMethod)) throw bad(`unknown method ${String(m.method)}`);
   const n = m.images;
   if (!Number.isInteger(n) || n! < 0) throw bad('images must be a count');
   const numbers = (key: 'x' | 'y' | 'clusters' | 'labels', integer: boolean) => {
     const a = m[key];
     if (!Array.isArray(a) || a.length !== n) throw bad(`${key} must hold ${n} numbers`);
-    for (const v of a) if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) throw bad(`${key} holds a non-${integer ? 'integer' : 'number'} value`);
+    for (const v of a)
+      if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)))
+        throw bad(`${key} holds a non-${integer ? 'integer' : 'number'} value`);
   };
   numbers('x', false);
   numbers('y', false);

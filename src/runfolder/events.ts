@@ -73,7 +73,12 @@ export class EventLog {
   emit(input: TrainerEventInput): TrainerEvent {
     const event = { t: new Date().toISOString(), ...input } as TrainerEvent;
     if (event.type === 'step') this.lastStep = event.step;
-    else if ((event.type === 'epoch' || event.type === 'evaluation') && event.step === undefined && this.lastStep !== undefined) event.step = this.lastStep;
+    else if (
+      (event.type === 'epoch' || event.type === 'evaluation') &&
+      event.step === undefined &&
+      this.lastStep !== undefined
+    )
+      event.step = this.lastStep;
     // `type` and `t` first in the line, for people reading the file.
     const { type, t, ...rest } = event as { type: string; t: string };
     const line = JSON.stringify({ type, t, ...rest }) + '\n';
@@ -172,7 +177,9 @@ export function parseEventLine(line: string): TrainerEvent | undefined {
   if (!s.startsWith('{')) return undefined;
   try {
     const value = JSON.parse(s) as { type?: unknown };
-    return value && typeof value === 'object' && typeof value.type === 'string' && EVENT_TYPES.has(value.type) ? (value as TrainerEvent) : undefined;
+    return value && typeof value === 'object' && typeof value.type === 'string' && EVENT_TYPES.has(value.type)
+      ? (value as TrainerEvent)
+      : undefined;
   } catch {
     return undefined;
   }

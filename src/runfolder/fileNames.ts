@@ -22,7 +22,11 @@ export function nameFromBytes(bytes: Uint8Array): string {
       cp = (cp << 6) | (c & 0x3f);
     }
     // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are invalid UTF-8 too.
-    if (ok && ((len === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len === 4 && (cp < 0x10000 || cp > 0x10ffff)))) ok = false;
+    if (
+      ok &&
+      ((len === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len === 4 && (cp < 0x10000 || cp > 0x10ffff)))
+    )
+      ok = false;
     if (!ok) {
       out += String.fromCharCode(ESCAPE_BASE + b);
       i++;
@@ -45,7 +49,8 @@ export function bytesOfName(name: string): Buffer {
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     // An escape is a lone low surrogate: one after a high surrogate is half of a real character.
-    const lone = c >= 0xdc80 && c <= 0xdcff && !(i > 0 && name.charCodeAt(i - 1) >= 0xd800 && name.charCodeAt(i - 1) <= 0xdbff);
+    const lone =
+      c >= 0xdc80 && c <= 0xdcff && !(i > 0 && name.charCodeAt(i - 1) >= 0xd800 && name.charCodeAt(i - 1) <= 0xdbff);
     if (!lone) continue;
     parts.push(Buffer.from(name.slice(start, i), 'utf8'), Buffer.of(c - ESCAPE_BASE));
     start = i + 1;

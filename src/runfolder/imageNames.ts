@@ -25,7 +25,8 @@ export function parseImageNames(text: string, file: string = RUN_FILES.images): 
   const first = lines[0] ?? '';
   if (!first.startsWith('#deepcluster-image-names')) return lines; // format 1: one plain name per line
   const version = first.slice('#deepcluster-image-names'.length).trim();
-  if (first !== IMAGE_NAMES_HEADER) throw new Error(`${file}: image-name format "${version}" is not one this version reads (2)`);
+  if (first !== IMAGE_NAMES_HEADER)
+    throw new Error(`${file}: image-name format "${version}" is not one this version reads (2)`);
   return lines.slice(1).map((line, i) => {
     let name: unknown;
     try {
@@ -58,7 +59,15 @@ export async function writeImageNamesBeside(outFile: string, names: readonly str
 }
 
 /** Writes <run>/images.txt: the name of each of the `count` dataset images, by index (unless `keep` and it exists). */
-export async function writeImageNames(runDir: string, count: number, nameOf: (index: number) => string, keep = false): Promise<void> {
+export async function writeImageNames(
+  runDir: string,
+  count: number,
+  nameOf: (index: number) => string,
+  keep = false,
+): Promise<void> {
   if (keep && existsSync(runFile(runDir, 'images'))) return;
-  await writeFileAtomic(runFile(runDir, 'images'), formatImageNames(Array.from({ length: count }, (_, i) => nameOf(i))));
+  await writeFileAtomic(
+    runFile(runDir, 'images'),
+    formatImageNames(Array.from({ length: count }, (_, i) => nameOf(i))),
+  );
 }

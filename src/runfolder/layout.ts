@@ -77,7 +77,10 @@ export function checkpointDir(runDir: string, epochOrName: number | string): str
 
 /** A file of a checkpoint folder, by role; `file` overrides the default name (a manifest entry's own). */
 export function checkpointFile(checkpointDir: string, role: CheckpointRole | 'manifest', file?: string): string {
-  return path.join(checkpointDir, file ?? (role === 'manifest' ? RUN_FILES.checkpointManifest : CHECKPOINT_FILES[role]));
+  return path.join(
+    checkpointDir,
+    file ?? (role === 'manifest' ? RUN_FILES.checkpointManifest : CHECKPOINT_FILES[role]),
+  );
 }
 
 /** The run folder a checkpoint folder belongs to (<run>/checkpoints/<name> -> <run>). */
@@ -97,7 +100,11 @@ export function evaluationFile(runDir: string, checkpointName: string): string {
 
 /** <run>/analysis/<checkpoint>: what `visualize` and `thumbs --clusters` computed for one checkpoint. */
 export function analysisDir(runDir: string, checkpoint: number | string): string {
-  return path.join(runDir, RUN_FILES.analysis, typeof checkpoint === 'number' ? checkpointDirName(checkpoint) : checkpoint);
+  return path.join(
+    runDir,
+    RUN_FILES.analysis,
+    typeof checkpoint === 'number' ? checkpointDirName(checkpoint) : checkpoint,
+  );
 }
 
 /** `thumbs/s64/123.png`: a thumbnail's path relative to the run (with '/', as analysis JSON files carry it). */

@@ -42,8 +42,16 @@ function procStartOf(pid: number): string | undefined {
 
 /** Write <run>/trainer.pid for this process: "pid\nstarted\nhost\nprocStart\n" (first line alone works with kill). */
 export async function writePidFile(runDir: string, now = new Date()): Promise<PidInfo> {
-  const info: PidInfo = { pid: process.pid, started: now.toISOString(), host: os.hostname(), procStart: procStartOf(process.pid) };
-  await writeFileAtomic(runFile(runDir, 'pid'), [String(info.pid), info.started, info.host, info.procStart ?? ''].join('\n') + '\n');
+  const info: PidInfo = {
+    pid: process.pid,
+    started: now.toISOString(),
+    host: os.hostname(),
+    procStart: procStartOf(process.pid),
+  };
+  await writeFileAtomic(
+    runFile(runDir, 'pid'),
+    [String(info.pid), info.started, info.host, info.procStart ?? ''].join('\n') + '\n',
+  );
   return info;
 }
 
@@ -76,7 +84,10 @@ export function pidLiveness(info: PidInfo, exists: (pid: number) => boolean = pr
 }
 
 /** The liveness of the trainer named in a run's pid file. */
-export function trainerLiveness(runDir: string, exists?: (pid: number) => boolean): { liveness: TrainerLiveness; pid?: PidInfo } {
+export function trainerLiveness(
+  runDir: string,
+  exists?: (pid: number) => boolean,
+): { liveness: TrainerLiveness; pid?: PidInfo } {
   const info = readPidFile(runDir);
   return info ? { liveness: pidLiveness(info, exists), pid: info } : { liveness: 'none' };
 }

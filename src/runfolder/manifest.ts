@@ -58,7 +58,8 @@ export async function createRunDir(dir: string, manifest: RunManifest): Promise<
   let entries: string[] = [];
   try {
     const stat = fs.statSync(dir);
-    if (!stat.isDirectory()) throw new RunDirError(`output folder ${dir} is a file, not a folder; choose another --out`);
+    if (!stat.isDirectory())
+      throw new RunDirError(`output folder ${dir} is a file, not a folder; choose another --out`);
     entries = fs.readdirSync(dir).filter((e) => !HARMLESS.has(e));
   } catch (err) {
     if (!isNotFound(err)) throw err;

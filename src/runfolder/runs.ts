@@ -113,7 +113,8 @@ export function locateCheckpoint(target: string): CheckpointLocation | { error: 
   const abs = path.resolve(target);
   if (fs.existsSync(checkpointFile(abs, 'manifest'))) {
     const runDir = runDirOfCheckpoint(abs);
-    if (!isRunDir(runDir)) return { error: `${abs} is not inside a run folder (no ${RUN_FILES.manifest} in ${runDir})` };
+    if (!isRunDir(runDir))
+      return { error: `${abs} is not inside a run folder (no ${RUN_FILES.manifest} in ${runDir})` };
     return { runDir, name: path.basename(abs), dir: abs };
   }
   if (isRunDir(abs)) {

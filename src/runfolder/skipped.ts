@@ -20,7 +20,8 @@ export function formatSkipped(skipped: readonly SkippedFile[]): string {
 export function parseSkipped(text: string, file = 'skipped.txt'): SkippedFile[] {
   const lines = text.split('\n').filter((l) => l !== '');
   if (lines[0] !== SKIPPED_HEADER) {
-    if (lines[0]?.startsWith('#deepcluster-skipped')) throw new Error(`${file}: format "${lines[0].slice(21)}" is not one this version reads (2)`);
+    if (lines[0]?.startsWith('#deepcluster-skipped'))
+      throw new Error(`${file}: format "${lines[0].slice(21)}" is not one this version reads (2)`);
     return lines.map((l) => {
       const tab = l.indexOf('\t');
       return tab < 0 ? { path: l, reason: '' } : { path: l.slice(0, tab), reason: l.slice(tab + 1) };
@@ -33,7 +34,8 @@ export function parseSkipped(text: string, file = 'skipped.txt'): SkippedFile[] 
     } catch {
       v = undefined;
     }
-    if (!Array.isArray(v) || typeof v[0] !== 'string' || typeof v[1] !== 'string') throw new Error(`${file}: line ${i + 2} is not a [name, reason] pair`);
+    if (!Array.isArray(v) || typeof v[0] !== 'string' || typeof v[1] !== 'string')
+      throw new Error(`${file}: line ${i + 2} is not a [name, reason] pair`);
     return { path: v[0], reason: v[1] };
   });
 }

@@ -15,7 +15,13 @@ async function main(argv: string[]): Promise<number> {
     case 'eval': {
       const { evaluateCheckpoint, formatEvalResult } = await import('./eval/evalCommand');
       const log = (line: string) => process.stderr.write(line + '\n');
-      const r = await evaluateCheckpoint({ target: cmd.target, test: cmd.test, testLimit: cmd.testLimit, backend: cmd.backend, log });
+      const r = await evaluateCheckpoint({
+        target: cmd.target,
+        test: cmd.test,
+        testLimit: cmd.testLimit,
+        backend: cmd.backend,
+        log,
+      });
       process.stdout.write((cmd.json ? JSON.stringify(r) : formatEvalResult(r)) + '\n');
       return 0;
     }
@@ -33,15 +39,30 @@ async function main(argv: string[]): Promise<number> {
         log: (line: string) => (cmd.json ? process.stderr : process.stdout).write(line + '\n'),
       };
       if (cmd.command === 'visualize') {
-        await analyze.visualize({
-          target: cmd.checkpoint, layer: cmd.layer, filters: cmd.filters, top: cmd.top, backend: cmd.backend,
-          ascent: { ...(cmd.iterations ? { iterations: cmd.iterations } : {}), ...(cmd.lr ? { lr: cmd.lr } : {}) },
-        }, io);
+        await analyze.visualize(
+          {
+            target: cmd.checkpoint,
+            layer: cmd.layer,
+            filters: cmd.filters,
+            top: cmd.top,
+            backend: cmd.backend,
+            ascent: { ...(cmd.iterations ? { iterations: cmd.iterations } : {}), ...(cmd.lr ? { lr: cmd.lr } : {}) },
+          },
+          io,
+        );
       } else {
-        const r = await analyze.thumbs({
-          target: cmd.checkpoint, indices: cmd.indices, clusters: cmd.clusters, perCluster: cmd.perCluster,
-          size: cmd.size, by: cmd.by, backend: cmd.backend,
-        }, io);
+        const r = await analyze.thumbs(
+          {
+            target: cmd.checkpoint,
+            indices: cmd.indices,
+            clusters: cmd.clusters,
+            perCluster: cmd.perCluster,
+            size: cmd.size,
+            by: cmd.by,
+            backend: cmd.backend,
+          },
+          io,
+        );
         if (!cmd.json) process.stdout.write(JSON.stringify(r) + '\n');
       }
       return 0;
@@ -53,7 +74,10 @@ async function main(argv: string[]): Promise<number> {
         log: (line: string) => process.stderr.write(line + '\n'),
       };
       const r = await map(cmd, io);
-      if (!cmd.json) process.stdout.write(`${r.cached ? 'cached' : 'wrote'} ${r.file} (${r.images} images, ${r.seconds.toFixed(1)} s)\n`);
+      if (!cmd.json)
+        process.stdout.write(
+          `${r.cached ? 'cached' : 'wrote'} ${r.file} (${r.images} images, ${r.seconds.toFixed(1)} s)\n`,
+        );
       return 0;
     }
     case 'export': {
@@ -77,14 +101,18 @@ async function main(argv: string[]): Promise<number> {
       const { clusterWithModel } = await import('./pretrained/cluster');
       const log = (line: string) => (cmd.json ? process.stderr : process.stdout).write(line + '\n');
       const r = await clusterWithModel(cmd, log);
-      log(`run written to ${r.runDir}: ${r.images} images in k=${r.k} clusters (features ${r.imagesPerSecond.toFixed(1)} images/s, k-means ${r.seconds.clustering.toFixed(1)} s)`);
+      log(
+        `run written to ${r.runDir}: ${r.images} images in k=${r.k} clusters (features ${r.imagesPerSecond.toFixed(1)} images/s, k-means ${r.seconds.clustering.toFixed(1)} s)`,
+      );
       return 0;
     }
     case 'import-official': {
       const { importOfficial } = await import('./importOfficial/importOfficial');
       const log = (line: string) => (cmd.json ? process.stderr : process.stdout).write(line + '\n');
       const r = await importOfficial(cmd, log);
-      log(`run written to ${r.runDir}: ${r.epochs} epochs of ${r.images} images, weights for epoch(s) ${r.withWeights.join(', ') || 'none'}`);
+      log(
+        `run written to ${r.runDir}: ${r.epochs} epochs of ${r.images} images, weights for epoch(s) ${r.withWeights.join(', ') || 'none'}`,
+      );
       return 0;
     }
     case 'train':
@@ -104,7 +132,22 @@ function isExpected(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   if (e instanceof UsageError) return true;
   // By name as well: a bundle may rename a class, not an explicit `name`.
-  const known = ['DatasetError', 'RunDirError', 'RunWriteError', 'CheckpointError', 'BackendUnavailable', 'ModelConfigError', 'AnalysisError', 'PytorchCheckpointError', 'OfficialRunError', 'WasmHeapExhausted', 'WebgpuError', 'EmbeddingMapError', 'CurationError', 'LayoutError'];
+  const known = [
+    'DatasetError',
+    'RunDirError',
+    'RunWriteError',
+    'CheckpointError',
+    'BackendUnavailable',
+    'ModelConfigError',
+    'AnalysisError',
+    'PytorchCheckpointError',
+    'OfficialRunError',
+    'WasmHeapExhausted',
+    'WebgpuError',
+    'EmbeddingMapError',
+    'CurationError',
+    'LayoutError',
+  ];
   return known.includes(e.constructor.name) || known.includes(e.name) || /^(--|k-means|PCA)/.test(e.message);
 }
 

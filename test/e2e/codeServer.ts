@@ -57,16 +57,30 @@ async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
 /** The trainer's files that .vscodeignore must let through: without the worker or the SIMD modules training
  *  still works, only slower, so nothing else would notice them missing. tfjs's .wasm files sit beside the
  *  bundled trainer (scripts/build.mjs). */
-const TRAINER_FILES = ['cli.js', 'heapWorker.js', 'heapSimd.wasm', 'heapSimd.unshared.wasm', 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+const TRAINER_FILES = [
+  'cli.js',
+  'heapWorker.js',
+  'heapSimd.wasm',
+  'heapSimd.unshared.wasm',
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+];
 
 function checkInstalledTrainer(extDir: string): void {
   const ext = readdirSync(extDir).find((d) => d.startsWith('deepcluster.'));
   if (!ext) throw new Error(`the extension is not in ${extDir} after --install-extension`);
   const missing = TRAINER_FILES.filter((f) => !existsSync(join(extDir, ext, 'dist', 'trainer', f)));
-  if (missing.length > 0) throw new Error(`the packaged .vsix lacks dist/trainer/${missing.join(', dist/trainer/')} (.vscodeignore)`);
+  if (missing.length > 0)
+    throw new Error(`the packaged .vsix lacks dist/trainer/${missing.join(', dist/trainer/')} (.vscodeignore)`);
 }
 
-export async function startCodeServer(rigDir: string, vsix: string, runDir: string, workspace: string): Promise<CodeServer> {
+export async function startCodeServer(
+  rigDir: string,
+  vsix: string,
+  runDir: string,
+  workspace: string,
+): Promise<CodeServer> {
   const entry = join(rigDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
   const dataDir = join(runDir, 'data');
   const extDir = join(runDir, 'ext');
@@ -76,7 +90,10 @@ export async function startCodeServer(rigDir: string, vsix: string, runDir: stri
   const port = await freePort();
   // --config always: without it code-server writes ~/.config/code-server/config.yaml with a random password.
   const config = join(runDir, 'config.yaml');
-  writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\ndisable-telemetry: true\ndisable-update-check: true\ndisable-workspace-trust: true\ndisable-getting-started-override: true\n`);
+  writeFileSync(
+    config,
+    `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\ndisable-telemetry: true\ndisable-update-check: true\ndisable-workspace-trust: true\ndisable-getting-started-override: true\n`,
+  );
   const common = ['--config', config, '--user-data-dir', dataDir, '--extensions-dir', extDir];
   const install = spawnSync(process.execPath, [entry, ...common, '--install-extension', vsix], { encoding: 'utf8' });
   if (install.status !== 0) throw new Error(`--install-extension failed:\n${install.stdout}${install.stderr}`);
@@ -103,7 +120,8 @@ export function processesMentioning(needle: string): { pid: number; cmd: string 
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      if (cmd.includes(needle) && !readFileSync(`/proc/${name}/stat`, 'utf8').includes(') Z ')) found.push({ pid: Number(name), cmd });
+      if (cmd.includes(needle) && !readFileSync(`/proc/${name}/stat`, 'utf8').includes(') Z '))
+        found.push({ pid: Number(name), cmd });
     } catch {
       // exited while we looked
     }

@@ -21,7 +21,10 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
     await page.keyboard.press('F1');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill('>' + title);
-    const row = page.locator(`${QUICK_INPUT} .monaco-list-row`).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
+    const row = page
+      .locator(`${QUICK_INPUT} .monaco-list-row`)
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) })
+      .first();
     try {
       await row.waitFor({ state: 'visible', timeout: 1500 });
       await row.click();
@@ -47,8 +50,15 @@ export async function pickQuickItem(page: Page, title: RegExp, item: RegExp, tim
 
 /** The quick input's title bar text plus the input's placeholder (VS Code shows one or the other). */
 async function quickInputHeading(page: Page): Promise<string> {
-  const title = await page.locator(`${QUICK_INPUT} .quick-input-title`).innerText().catch(() => '');
-  const placeholder = (await page.locator(`${QUICK_INPUT} .quick-input-box input`).getAttribute('placeholder').catch(() => '')) ?? '';
+  const title = await page
+    .locator(`${QUICK_INPUT} .quick-input-title`)
+    .innerText()
+    .catch(() => '');
+  const placeholder =
+    (await page
+      .locator(`${QUICK_INPUT} .quick-input-box input`)
+      .getAttribute('placeholder')
+      .catch(() => '')) ?? '';
   return `${title}\n${placeholder}`;
 }
 
@@ -60,10 +70,20 @@ export async function chooseInFileDialog(page: Page, from: string, to: string, a
   const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
   await input.waitFor({ state: 'visible', timeout: 15_000 });
   const norm = (p: string) => p.replace(/\/+$/, '');
-  await waitUntil(async () => norm(await input.inputValue()) === norm(from), 15_000, `the file dialog to open in ${from}`);
+  await waitUntil(
+    async () => norm(await input.inputValue()) === norm(from),
+    15_000,
+    `the file dialog to open in ${from}`,
+  );
   let here = norm(from);
-  for (const part of norm(to).slice(here.length + 1).split('/').filter(Boolean)) {
-    const row = page.locator(`${QUICK_INPUT} .monaco-list-row`).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(part)}$`) }) }).first();
+  for (const part of norm(to)
+    .slice(here.length + 1)
+    .split('/')
+    .filter(Boolean)) {
+    const row = page
+      .locator(`${QUICK_INPUT} .monaco-list-row`)
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(part)}$`) }) })
+      .first();
     await row.click({ timeout: 15_000 });
     here = `${here}/${part}`;
     const want = here;
@@ -88,7 +108,10 @@ export function notification(page: Page, text: RegExp): Locator {
 
 /** Any error toast (the extension reports failures with showErrorMessage). */
 export function errorNotification(page: Page): Locator {
-  return page.locator('.notifications-toasts .notification-toast').filter({ has: page.locator('.codicon-error') }).first();
+  return page
+    .locator('.notifications-toasts .notification-toast')
+    .filter({ has: page.locator('.codicon-error') })
+    .first();
 }
 
 /** Rows of the tree in the side bar whose text matches. */
@@ -112,8 +135,14 @@ export async function webviewFrame(page: Page, selector: string, timeoutMs = 60_
   await waitUntil(
     async () => {
       for (const f of page.frames()) {
-        if (f === page.mainFrame() || f.name() === '' && !f.url().includes('webview')) continue;
-        if (await f.locator(selector).count().catch(() => 0)) return !!(found = f);
+        if (f === page.mainFrame() || (f.name() === '' && !f.url().includes('webview'))) continue;
+        if (
+          await f
+            .locator(selector)
+            .count()
+            .catch(() => 0)
+        )
+          return !!(found = f);
       }
       return false;
     },
@@ -123,7 +152,12 @@ export async function webviewFrame(page: Page, selector: string, timeoutMs = 60_
   return found!;
 }
 
-export async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 250): Promise<void> {
+export async function waitUntil(
+  cond: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 250,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);

@@ -36,21 +36,41 @@ async function main(): Promise<void> {
   await writeFixtureRun(runDir, { images: 60_000, k: K, epochs: 2, thumbs: 64, exemplars: 8 });
   console.log(`fixture: ${K} clusters, 60000 images, written in ${Date.now() - t} ms`);
   const served = await serve(runDir, 64);
-  const model = new GridModel({ runDir, webviewUri: (d) => `${served.origin}/run/${d.slice(runDir.length + 1)}`, save: async () => undefined, makeThumbs: async () => undefined });
+  const model = new GridModel({
+    runDir,
+    webviewUri: (d) => `${served.origin}/run/${d.slice(runDir.length + 1)}`,
+    save: async () => undefined,
+    makeThumbs: async () => undefined,
+  });
   t = Date.now();
   // The fixture has 64 thumbnail files; the server maps every index onto them, so all cards have images.
-  const initial = { ...model.init(), thumbBase: process.env.BENCH_NO_THUMBS ? undefined : `${served.origin}/run/thumbs/s64` };
-  console.log(`host: initial state built in ${Date.now() - t} ms, page ${(panelHtml({ title: '', cspSource: '', scriptUri: '', styleUri: '', initial }).length / 1024).toFixed(0)} KiB, bundle ${(statSync('dist/webview/clusterGrid.js').size / 1024).toFixed(0)} KiB`);
+  const initial = {
+    ...model.init(),
+    thumbBase: process.env.BENCH_NO_THUMBS ? undefined : `${served.origin}/run/thumbs/s64`,
+  };
+  console.log(
+    `host: initial state built in ${Date.now() - t} ms, page ${(panelHtml({ title: '', cspSource: '', scriptUri: '', styleUri: '', initial }).length / 1024).toFixed(0)} KiB, bundle ${(statSync('dist/webview/clusterGrid.js').size / 1024).toFixed(0)} KiB`,
+  );
   const ctx = await launch();
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const p = await openPanel(ctx.context, served, { panel: 'clusterGrid', initial, theme: 'dark', initScript: FIRST_SCREEN_PROBE, host: (m: any) => (m.type === 'ready' ? [] : respond(m, () => model.handle(m, () => undefined))) });
-    await p.page.waitForFunction('window.__firstScreen !== undefined', undefined, { timeout: 60_000 }).catch(() => undefined);
+    const p = await openPanel(ctx.context, served, {
+      panel: 'clusterGrid',
+      initial,
+      theme: 'dark',
+      initScript: FIRST_SCREEN_PROBE,
+      host: (m: any) => (m.type === 'ready' ? [] : respond(m, () => model.handle(m, () => undefined))),
+    });
+    await p.page
+      .waitForFunction('window.__firstScreen !== undefined', undefined, { timeout: 60_000 })
+      .catch(() => undefined);
     const ms = (await p.page.evaluate('window.__firstScreen')) as number;
     runs.push(ms);
     const cards = await p.page.locator('.vg-card').count();
     if (i === 2) {
-      console.log(`first screen (navigation start -> visible cards with thumbnails decoded): ${runs.map((r) => r.toFixed(0)).join(', ')} ms (3 loads); DOM cards: ${cards} for ${K} clusters`);
+      console.log(
+        `first screen (navigation start -> visible cards with thumbnails decoded): ${runs.map((r) => r.toFixed(0)).join(', ')} ms (3 loads); DOM cards: ${cards} for ${K} clusters`,
+      );
       // Scroll down the grid from the top, one step per animation frame: 100 px (a brisk wheel) and 300 px (a fling).
       for (const stepPx of [100, 300]) {
         const stats = (await p.page.evaluate(`new Promise((resolve) => {
@@ -71,7 +91,9 @@ async function main(): Promise<void> {
         const f = stats.frames.slice(2).sort((a, b) => a - b);
         const q = (x: number) => f[Math.min(f.length - 1, Math.floor(x * f.length))]!;
         const mean = f.reduce((a, b) => a + b, 0) / f.length;
-        console.log(`scroll ${stepPx} px/frame over ${stats.top} px (${f.length} frames): mean ${mean.toFixed(1)} ms (${(1000 / mean).toFixed(0)} fps), median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${f.at(-1)!.toFixed(1)} ms, frames > 33 ms: ${f.filter((x) => x > 33.4).length}; DOM cards: ${stats.cards}`);
+        console.log(
+          `scroll ${stepPx} px/frame over ${stats.top} px (${f.length} frames): mean ${mean.toFixed(1)} ms (${(1000 / mean).toFixed(0)} fps), median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${f.at(-1)!.toFixed(1)} ms, frames > 33 ms: ${f.filter((x) => x > 33.4).length}; DOM cards: ${stats.cards}`,
+        );
       }
       // Cost of the grid's own work per frame: render() after a jump, without waiting for paint.
       const jumps = (await p.page.evaluate(`(() => {
@@ -87,7 +109,9 @@ async function main(): Promise<void> {
         return out;
       })()`)) as number[];
       jumps.sort((a, b) => a - b);
-      console.log(`random jumps (scroll + forced layout, 200x): median ${jumps[100]!.toFixed(2)} ms, max ${jumps.at(-1)!.toFixed(2)} ms`);
+      console.log(
+        `random jumps (scroll + forced layout, 200x): median ${jumps[100]!.toFixed(2)} ms, max ${jumps.at(-1)!.toFixed(2)} ms`,
+      );
       // Re-sorting and filtering the 10 000 cards.
       const sortMs = (await p.page.evaluate(`(() => {
         const s = document.querySelectorAll('vscode-single-select')[0];
@@ -116,10 +140,26 @@ async function mapBench(): Promise<void> {
   await writeFixtureRun(runDir, { images: N, k: 600, epochs: 1, thumbs: 64, exemplars: 4 });
   writeFixtureMap(runDir, 0, N);
   const served = await serve(runDir, 64);
-  const model = new MapModel({ runDir, webviewUri: (d) => `${served.origin}/run/${d.slice(runDir.length + 1)}`, save: async () => undefined, makeThumbs: async () => undefined, compute: async () => undefined, cancel: () => false });
+  const model = new MapModel({
+    runDir,
+    webviewUri: (d) => `${served.origin}/run/${d.slice(runDir.length + 1)}`,
+    save: async () => undefined,
+    makeThumbs: async () => undefined,
+    compute: async () => undefined,
+    cancel: () => false,
+  });
   const ctx = await launch();
-  const p = await openPanel(ctx.context, served, { panel: 'embeddingMap', initial: model.init(0), theme: 'dark', host: (m: any) => (m.type === 'ready' ? [] : respond(m, () => model.handle(m, () => undefined))) });
-  await p.page.waitForFunction(() => Number((document.querySelector('canvas.points') as HTMLCanvasElement).dataset.drawn) > 0, undefined, { timeout: 60_000 });
+  const p = await openPanel(ctx.context, served, {
+    panel: 'embeddingMap',
+    initial: model.init(0),
+    theme: 'dark',
+    host: (m: any) => (m.type === 'ready' ? [] : respond(m, () => model.handle(m, () => undefined))),
+  });
+  await p.page.waitForFunction(
+    () => Number((document.querySelector('canvas.points') as HTMLCanvasElement).dataset.drawn) > 0,
+    undefined,
+    { timeout: 60_000 },
+  );
   console.log(`map: ${N} points, bundle ${(statSync('dist/webview/embeddingMap.js').size / 1024).toFixed(0)} KiB`);
   for (const kind of ['pan', 'zoom'] as const) {
     await p.page.waitForTimeout(400); // the panel saves its view 200 ms after a gesture; the zoom reads it
@@ -152,7 +192,9 @@ async function mapBench(): Promise<void> {
     const f = stats.frames.slice(2).sort((a, b) => a - b);
     const mean = f.reduce((a, b) => a + b, 0) / f.length;
     const q = (x: number) => f[Math.min(f.length - 1, Math.floor(x * f.length))]!;
-    console.log(`map ${kind} (${f.length} frames): mean ${mean.toFixed(1)} ms (${(1000 / mean).toFixed(0)} fps), median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${f.at(-1)!.toFixed(1)} ms; points drawn in the last frame: ${stats.drawn}`);
+    console.log(
+      `map ${kind} (${f.length} frames): mean ${mean.toFixed(1)} ms (${(1000 / mean).toFixed(0)} fps), median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${f.at(-1)!.toFixed(1)} ms; points drawn in the last frame: ${stats.drawn}`,
+    );
   }
   if (p.errors.length) console.log('page errors:', p.errors);
   await p.page.close();

@@ -42,11 +42,23 @@ test('cluster grid: first paint from the embedded state, sorted by size, thumbna
   const p = await openPanel(ctx.context, served, { panel: 'clusterGrid', initial: model.init(), theme: 'dark', host });
   await p.page.waitForSelector('.vg-card:not([hidden]) .cid');
   assert.equal(await p.page.textContent('.count'), '24 of 24 clusters');
-  const sizes = await p.page.$$eval('.vg-card:not([hidden])', (els) => els.sort((a, b) => Number((a as HTMLElement).dataset.pos) - Number((b as HTMLElement).dataset.pos)).map((e) => Number(e.querySelector('.csize')!.textContent!.split(' ')[0])));
+  const sizes = await p.page.$$eval('.vg-card:not([hidden])', (els) =>
+    els
+      .sort((a, b) => Number((a as HTMLElement).dataset.pos) - Number((b as HTMLElement).dataset.pos))
+      .map((e) => Number(e.querySelector('.csize')!.textContent!.split(' ')[0])),
+  );
   assert.ok(sizes.length >= 8, `cards rendered: ${sizes.length}`);
-  assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a), 'largest first');
+  assert.deepEqual(
+    sizes,
+    [...sizes].sort((a, b) => b - a),
+    'largest first',
+  );
   // Thumbnails are URLs of files under the run folder, and they load (naturalWidth 28).
-  await p.page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.vg-card img.thumb')].slice(0, 8).every((i) => i.complete && i.naturalWidth === 28));
+  await p.page.waitForFunction(() =>
+    [...document.querySelectorAll<HTMLImageElement>('.vg-card img.thumb')]
+      .slice(0, 8)
+      .every((i) => i.complete && i.naturalWidth === 28),
+  );
   const src = await p.page.getAttribute('.vg-card img.thumb', 'src');
   assert.match(src!, /\/run\/thumbs\/s64\/\d+\.png$/);
   assert.ok(p.posted.some((m) => m.type === 'ready'));
@@ -56,7 +68,9 @@ test('cluster grid: first paint from the embedded state, sorted by size, thumbna
   await p.page.close();
 });
 
-test('cluster grid: sort by id, filter by label and size, search, keyboard opens the paged detail with distances, export', { skip }, async () => {
+test('cluster grid: sort by id, filter by label and size, search, keyboard opens the paged detail with distances, export', {
+  skip,
+}, async () => {
   const p = await openPanel(ctx.context, served, { panel: 'clusterGrid', initial: model.init(), theme: 'light', host });
   await p.page.waitForSelector('.vg-card:not([hidden]) .cid');
   await p.page.screenshot({ path: join(ARTIFACTS, 'cluster-grid-light.png') });
@@ -99,10 +113,16 @@ test('cluster grid: sort by id, filter by label and size, search, keyboard opens
   await p.page.waitForSelector('.detail:not([hidden]) .member');
   assert.match((await p.page.textContent('.detail h2'))!, /Cluster #22/);
   const captions = await p.page.$$eval('.member figcaption', (els) => els.map((e) => e.textContent));
-  const size = (await model.handle({ type: 'members', requestId: 0, epoch: 2, cluster: 22, offset: 0, limit: 1 }, () => undefined)).total;
+  const size = (
+    await model.handle({ type: 'members', requestId: 0, epoch: 2, cluster: 22, offset: 0, limit: 1 }, () => undefined)
+  ).total;
   assert.equal(captions.length, Math.min(size, 120));
   const d = captions.slice(0, 16).map((c) => Number(/d (\S+)/.exec(c!)![1]));
-  assert.deepEqual(d, [...d].sort((a, b) => a - b), 'nearest first');
+  assert.deepEqual(
+    d,
+    [...d].sort((a, b) => a - b),
+    'nearest first',
+  );
   assert.match((await p.page.textContent('.pager .muted'))!, new RegExp(`of ${size}`));
   // Follow across epochs: the slider lists all 3 checkpoints.
   assert.equal(await p.page.getAttribute('input.follow', 'max'), '2');
@@ -113,7 +133,10 @@ test('cluster grid: sort by id, filter by label and size, search, keyboard opens
   await p.page.waitForFunction(() => true);
   for (let i = 0; i < 50 && saves.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
   const exp = p.posted.find((m) => m.type === 'export');
-  assert.deepEqual({ epoch: exp.epoch, clusters: exp.clusters, format: exp.format }, { epoch: 2, clusters: [22], format: 'csv' });
+  assert.deepEqual(
+    { epoch: exp.epoch, clusters: exp.clusters, format: exp.format },
+    { epoch: 2, clusters: [22], format: 'csv' },
+  );
   assert.equal(saves[0]!.content.trim().split('\n').length, size + 1);
   // Esc closes; state was saved for a reload.
   await p.page.keyboard.press('Escape');
@@ -125,8 +148,20 @@ test('cluster grid: sort by id, filter by label and size, search, keyboard opens
   await p.page.close();
 });
 
-test('cluster grid: the epoch slider loads another checkpoint; saved state restores sort and open detail', { skip }, async () => {
-  const p = await openPanel(ctx.context, served, { panel: 'clusterGrid', initial: model.init(), theme: 'dark', host, savedState: { runDir, epoch: 0, ui: { sort: 'id', descending: false, minSize: 0, label: -1, search: '', view: 'nearest', detail: 5 } } });
+test('cluster grid: the epoch slider loads another checkpoint; saved state restores sort and open detail', {
+  skip,
+}, async () => {
+  const p = await openPanel(ctx.context, served, {
+    panel: 'clusterGrid',
+    initial: model.init(),
+    theme: 'dark',
+    host,
+    savedState: {
+      runDir,
+      epoch: 0,
+      ui: { sort: 'id', descending: false, minSize: 0, label: -1, search: '', view: 'nearest', detail: 5 },
+    },
+  });
   await p.page.waitForSelector('.detail:not([hidden]) .member');
   assert.match((await p.page.textContent('.detail h2'))!, /Cluster #5/);
   assert.match((await p.page.textContent('.detail-head .muted'))!, /epoch 0/);

@@ -42,8 +42,15 @@ after(async () => {
 
 const host = (msg: any) => (msg.type === 'ready' ? [] : respond(msg, () => model.handle(msg, () => undefined)));
 
-test('grid curation: rename, junk, merge and move are saved in curation.json and shown on the cards', { skip }, async () => {
-  const p = await openPanel(ctx.context, served, { panel: 'clusterGrid', initial: model.init(1, { sort: 'id', descending: false, minSize: 0, label: -1, search: '', view: 'nearest' }), theme: 'dark', host });
+test('grid curation: rename, junk, merge and move are saved in curation.json and shown on the cards', {
+  skip,
+}, async () => {
+  const p = await openPanel(ctx.context, served, {
+    panel: 'clusterGrid',
+    initial: model.init(1, { sort: 'id', descending: false, minSize: 0, label: -1, search: '', view: 'nearest' }),
+    theme: 'dark',
+    host,
+  });
   await p.page.waitForSelector('.vg-card:not([hidden]) .cid');
   await p.page.focus('.viewport');
   await p.page.keyboard.press('Enter'); // cluster #0
@@ -53,14 +60,18 @@ test('grid curation: rename, junk, merge and move are saved in curation.json and
   await p.page.waitForFunction(() => document.querySelector('.detail h2')?.textContent === 'Cluster #0 sneakers');
   assert.equal(await p.page.textContent('.vg-card[data-pos="0"] .cid'), '#0 sneakers');
   await p.page.click('.cur-junk');
-  await p.page.waitForSelector('.vg-card[data-pos="0"] .card.junk, .vg-card[data-pos="0"].junk, .vg-card[data-pos="0"] .junk');
+  await p.page.waitForSelector(
+    '.vg-card[data-pos="0"] .card.junk, .vg-card[data-pos="0"].junk, .vg-card[data-pos="0"] .junk',
+  );
   await p.page.click('.cur-junk'); // not junk after all
   await p.page.waitForFunction(() => !document.querySelector('.detail h2')?.textContent?.includes('junk'));
   // Merge #0 into #3, then move the first two members shown to #5.
   await p.page.fill('.cur-into', '3');
   await p.page.click('.cur-merge');
   await p.page.waitForFunction(() => document.querySelector('.vg-card[data-pos="0"] .cid')?.textContent === '#0 → #3');
-  const picked = await p.page.$$eval('.member', (els) => els.slice(0, 2).map((e) => Number((e as HTMLElement).dataset.index)));
+  const picked = await p.page.$$eval('.member', (els) =>
+    els.slice(0, 2).map((e) => Number((e as HTMLElement).dataset.index)),
+  );
   await p.page.click('.member >> nth=0');
   await p.page.click('.member >> nth=1');
   await p.page.fill('.cur-move', '#5');
@@ -71,7 +82,12 @@ test('grid curation: rename, junk, merge and move are saved in curation.json and
   assert.deepEqual(c.clusters, { 0: { name: 'sneakers', mergedInto: 3 } });
   assert.equal(c.clusters[0]!.mergedInto, 3);
   // #0's images now carry #3's decisions (no name yet: cluster-3); the two moved images belong to #5.
-  assert.equal(applyCuration(c, readAssignments(runDir, 1)).find((_x, i) => readAssignments(runDir, 1)[i] === 0 && !picked.includes(i))!.name, 'cluster-3');
+  assert.equal(
+    applyCuration(c, readAssignments(runDir, 1)).find(
+      (_x, i) => readAssignments(runDir, 1)[i] === 0 && !picked.includes(i),
+    )!.name,
+    'cluster-3',
+  );
   const curated = applyCuration(c, readAssignments(runDir, 1));
   assert.equal(curated[picked[0]!]!.group, 5);
   assert.equal(curated[picked[1]!]!.group, 5);
@@ -94,7 +110,10 @@ test('grid curation: rename, junk, merge and move are saved in curation.json and
 test('grid curation: names made on epoch 1 follow the clusters to epoch 0 by largest overlap', { skip }, async () => {
   const e1 = readAssignments(runDir, 1);
   const e0 = readAssignments(runDir, 0);
-  await model.handle({ type: 'curate', requestId: 1, epoch: 1, edit: { action: 'rename', cluster: 7, name: 'boots' } }, () => undefined);
+  await model.handle(
+    { type: 'curate', requestId: 1, epoch: 1, edit: { action: 'rename', cluster: 7, name: 'boots' } },
+    () => undefined,
+  );
   const at0 = await model.handle({ type: 'loadEpoch', requestId: 2, epoch: 0 }, () => undefined);
   // The epoch-0 cluster holding most of epoch-1 cluster 7's images carries the name.
   const counts = new Map<number, number>();

@@ -15,7 +15,8 @@ import { readEmbeddingMap } from '../../src/runfolder/embeddingMap';
 import { launch, openPanel, respond, serve } from './harness';
 
 async function main(): Promise<void> {
-  const [run = '/tmp/run-for-panels', epochArg = '2', layer = 'conv2', out = 'docs/screenshots'] = process.argv.slice(2);
+  const [run = '/tmp/run-for-panels', epochArg = '2', layer = 'conv2', out = 'docs/screenshots'] =
+    process.argv.slice(2);
   const runDir = resolve(run);
   const epoch = Number(epochArg);
   mkdirSync(out, { recursive: true });
@@ -29,10 +30,24 @@ async function main(): Promise<void> {
   // The embedding map, when the run holds one for this epoch (`deepcluster map RUN`): zoomed out, then zoomed in
   // on the middle with thumbnails and a hovered image. ONLY=map makes just these.
   if (readEmbeddingMap(runDir, epoch, 'umap')) {
-    const map = new MapModel({ runDir, webviewUri: url, save: none, makeThumbs: none, compute: none, cancel: () => false });
+    const map = new MapModel({
+      runDir,
+      webviewUri: url,
+      save: none,
+      makeThumbs: none,
+      compute: none,
+      cancel: () => false,
+    });
     for (const theme of ['dark', 'light'] as const) {
-      const p = await openPanel(ctx.context, served, { panel: 'embeddingMap', initial: map.init(epoch, { colour: 'label', method: 'umap' }), theme, host: (m: any) => (m.type === 'ready' ? [] : respond(m, () => map.handle(m as never, () => undefined))) });
-      await p.page.waitForFunction(() => Number((document.querySelector('canvas.points') as HTMLCanvasElement).dataset.drawn) > 0);
+      const p = await openPanel(ctx.context, served, {
+        panel: 'embeddingMap',
+        initial: map.init(epoch, { colour: 'label', method: 'umap' }),
+        theme,
+        host: (m: any) => (m.type === 'ready' ? [] : respond(m, () => map.handle(m as never, () => undefined))),
+      });
+      await p.page.waitForFunction(
+        () => Number((document.querySelector('canvas.points') as HTMLCanvasElement).dataset.drawn) > 0,
+      );
       await p.page.screenshot({ path: join(out, `embedding-map-${theme}.png`) });
       if (theme === 'dark') {
         const box = (await p.page.locator('canvas.points').boundingBox())!;
@@ -46,15 +61,25 @@ async function main(): Promise<void> {
     }
   }
   for (const theme of process.env.ONLY === 'map' ? [] : (['dark', 'light'] as const)) {
-    const host = (model: { handle(m: never, p: () => void): Promise<unknown> }) => (m: any) => (m.type === 'ready' ? [] : respond(m, () => model.handle(m as never, () => undefined)));
-    let p = await openPanel(ctx.context, served, { panel: 'clusterGrid', initial: grid.init(epoch), theme, host: host(grid as never) });
-    await p.page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.vg-card img[src]')).every((i) => i.complete));
+    const host = (model: { handle(m: never, p: () => void): Promise<unknown> }) => (m: any) =>
+      m.type === 'ready' ? [] : respond(m, () => model.handle(m as never, () => undefined));
+    let p = await openPanel(ctx.context, served, {
+      panel: 'clusterGrid',
+      initial: grid.init(epoch),
+      theme,
+      host: host(grid as never),
+    });
+    await p.page.waitForFunction(() =>
+      Array.from(document.querySelectorAll<HTMLImageElement>('.vg-card img[src]')).every((i) => i.complete),
+    );
     await p.page.screenshot({ path: join(out, `cluster-grid-${theme}.png`) });
     if (theme === 'dark') {
       await p.page.focus('.viewport');
       await p.page.keyboard.press('Enter');
       await p.page.waitForSelector('.detail:not([hidden]) .member img');
-      await p.page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.member img')).every((i) => i.complete));
+      await p.page.waitForFunction(() =>
+        Array.from(document.querySelectorAll<HTMLImageElement>('.member img')).every((i) => i.complete),
+      );
       await p.page.screenshot({ path: join(out, `cluster-detail-${theme}.png`) });
       await p.page.keyboard.press('Escape');
       await p.page.evaluate(() => {
@@ -66,11 +91,23 @@ async function main(): Promise<void> {
       await p.page.screenshot({ path: join(out, `cluster-grid-activation-${theme}.png`) });
     }
     await p.page.close();
-    p = await openPanel(ctx.context, served, { panel: 'filters', initial: filters.init(epoch, { layer, from: 0, to: 15 }), theme, host: host(filters as never) });
-    await p.page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.filter img')).every((i) => i.complete));
+    p = await openPanel(ctx.context, served, {
+      panel: 'filters',
+      initial: filters.init(epoch, { layer, from: 0, to: 15 }),
+      theme,
+      host: host(filters as never),
+    });
+    await p.page.waitForFunction(() =>
+      Array.from(document.querySelectorAll<HTMLImageElement>('.filter img')).every((i) => i.complete),
+    );
     await p.page.screenshot({ path: join(out, `filters-${theme}.png`), fullPage: true });
     await p.page.close();
-    p = await openPanel(ctx.context, served, { panel: 'curves', initial: curves.init({ smoothing: 0.3 }), theme, host: host(curves as never) });
+    p = await openPanel(ctx.context, served, {
+      panel: 'curves',
+      initial: curves.init({ smoothing: 0.3 }),
+      theme,
+      host: host(curves as never),
+    });
     await p.page.waitForSelector('.chart .uplot canvas');
     await p.page.setViewportSize({ width: 1100, height: 1000 });
     await p.page.waitForTimeout(300);

@@ -8,7 +8,13 @@ import { formatElapsed, joinSeries, points } from '../../webview/curves/xAxis';
 import { metricsFor } from './fixture';
 
 /** Per pixel column, the min and max y of the points whose x falls in it (the line's vertical extent there). */
-function envelope(xs: ArrayLike<number>, ys: ArrayLike<number | null>, cols: number, x0: number, x1: number): Map<number, [number, number]> {
+function envelope(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number | null>,
+  cols: number,
+  x0: number,
+  x1: number,
+): Map<number, [number, number]> {
   const out = new Map<number, [number, number]>();
   for (let i = 0; i < xs.length; i++) {
     const y = ys[i];
@@ -20,9 +26,9 @@ function envelope(xs: ArrayLike<number>, ys: ArrayLike<number | null>, cols: num
   return out;
 }
 
-test('min/max downsampling keeps every pixel column\'s extent with at most 2 points per column', () => {
+test("min/max downsampling keeps every pixel column's extent with at most 2 points per column", () => {
   let seed = 1;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const n = 1_000_000;
   const xs = new Float64Array(n);
   const ys = new Float64Array(n);
@@ -60,15 +66,27 @@ test('downsampling: nulls and non-finite y dropped, empty input, a single column
   assert.deepEqual(minMaxDownsample([5], [7], 100), { xs: [5], ys: [7] });
 });
 
-test('step events become columns; a resumed run\'s redone steps replace the earlier; x axes place both kinds', () => {
+test("step events become columns; a resumed run's redone steps replace the earlier; x axes place both kinds", () => {
   const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
-  const step = (epoch: number, s: number, at: number, loss: number): TrainerEvent => ({ type: 'step', t: t(at), epoch, step: s, loss, lr: 0.05, imagesPerSecond: 100 + s, steps: 2, epochFraction: ((s - 1) % 4 + 1) / 4 });
+  const step = (epoch: number, s: number, at: number, loss: number): TrainerEvent => ({
+    type: 'step',
+    t: t(at),
+    epoch,
+    step: s,
+    loss,
+    lr: 0.05,
+    imagesPerSecond: 100 + s,
+    steps: 2,
+    epochFraction: (((s - 1) % 4) + 1) / 4,
+  });
   const events: TrainerEvent[] = [
     { type: 'start', t: t(0), runDir: '/r', epochs: 3, startEpoch: 0, engine: {} as never, images: 40 },
-    step(0, 2, 10, 4), step(0, 4, 20, 3.5),
+    step(0, 2, 10, 4),
+    step(0, 4, 20, 3.5),
     { type: 'epoch', t: t(25), metrics: metricsFor(0, 10, 40), step: 4 },
     step(1, 6, 30, 3), // killed here; resume redoes epoch 1
-    step(1, 6, 100, 2.9), step(1, 8, 110, 2.8),
+    step(1, 6, 100, 2.9),
+    step(1, 8, 110, 2.8),
     { type: 'epoch', t: t(115), metrics: metricsFor(1, 10, 40), step: 8 },
   ];
   const r = { runId: 'r', runDir: '/r', live: false, ...seriesFromEvents(events) };
@@ -84,11 +102,21 @@ test('step events become columns; a resumed run\'s redone steps replace the earl
   assert.deepEqual([...points(r, stepLoss!, 'relative').xs], [10, 20, 100, 110]);
   assert.deepEqual([...points(r, epochLoss!, 'wall').xs], [Date.parse(t(25)) / 1000, Date.parse(t(115)) / 1000]);
   // A run without steps: no step axis positions for its epochs, so they are left out there (and drawn by epoch).
-  const old = { runId: 'o', runDir: '/o', live: false, ...seriesFromEvents(events.filter((e) => e.type !== 'step').map((e) => (e.type === 'epoch' ? { ...e, step: undefined } : e))) };
+  const old = {
+    runId: 'o',
+    runDir: '/o',
+    live: false,
+    ...seriesFromEvents(
+      events.filter((e) => e.type !== 'step').map((e) => (e.type === 'epoch' ? { ...e, step: undefined } : e)),
+    ),
+  };
   assert.equal(old.steps, undefined);
   assert.deepEqual([...points(old, epochLoss!, 'step').xs], []);
   assert.deepEqual([...points(old, epochLoss!, 'epoch').xs], [1, 2]);
-  const [xs, a, b] = joinSeries([{ xs: [1, 3], ys: [10, 30] }, { xs: [2, 3, 4], ys: [20, 31, 40] }]);
+  const [xs, a, b] = joinSeries([
+    { xs: [1, 3], ys: [10, 30] },
+    { xs: [2, 3, 4], ys: [20, 31, 40] },
+  ]);
   assert.deepEqual(xs, [1, 2, 3, 4]);
   assert.deepEqual(a, [10, null, 30, null]);
   assert.deepEqual(b, [null, 20, 31, 40]);

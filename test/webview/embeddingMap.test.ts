@@ -61,9 +61,18 @@ async function screenOf(p: { page: import('playwright-core').Page }, x: number, 
   return [box.x + box.width / 2 + (x - view.cx) * view.scale, box.y + box.height / 2 - (y - view.cy) * view.scale];
 }
 
-test('map: paints every point, hover shows the image and its cluster, box selection lists and exports', { skip }, async () => {
-  const p = await openPanel(ctx.context, served, { panel: 'embeddingMap', initial: model.init(1), theme: 'dark', host });
-  await p.page.waitForFunction(() => Number((document.querySelector('canvas.points') as HTMLCanvasElement).dataset.drawn) > 0);
+test('map: paints every point, hover shows the image and its cluster, box selection lists and exports', {
+  skip,
+}, async () => {
+  const p = await openPanel(ctx.context, served, {
+    panel: 'embeddingMap',
+    initial: model.init(1),
+    theme: 'dark',
+    host,
+  });
+  await p.page.waitForFunction(
+    () => Number((document.querySelector('canvas.points') as HTMLCanvasElement).dataset.drawn) > 0,
+  );
   assert.equal(Number(await p.page.getAttribute('canvas.points', 'data-drawn')), 2000);
   assert.match((await p.page.textContent('.caption'))!, /^2,000 images · UMAP of 512-d features/);
   await p.page.waitForFunction(() => (window as any).__dcState?.ui?.view);
@@ -74,7 +83,10 @@ test('map: paints every point, hover shows the image and its cluster, box select
   const idx = Number(await p.page.getAttribute('.tip', 'data-index'));
   const near = (i: number) => Math.hypot(map.x[i]! - map.x[7]!, map.y[i]! - map.y[7]!);
   assert.ok(near(idx) < 0.02, `hovered #${idx}, ${near(idx)} from #7`);
-  assert.equal(await p.page.textContent('.tip-text'), `#${idx} · cluster ${map.clusters[idx]} · ${['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'][map.labels![idx]!]}`);
+  assert.equal(
+    await p.page.textContent('.tip-text'),
+    `#${idx} · cluster ${map.clusters[idx]} · ${['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'][map.labels![idx]!]}`,
+  );
   assert.ok((await p.page.getAttribute('.tip img', 'src'))!.endsWith(`/thumbs/s64/${idx}.png`));
   // Shift-drag a box around the blob of label 0 (centred at (0.7, 0)): exactly the points inside are selected.
   const [x0, y0] = await screenOf(p, 0.5, 0.2);
@@ -89,11 +101,20 @@ test('map: paints every point, hover shows the image and its cluster, box select
   const [a, b] = await Promise.all([screenOf(p, 0, 0), screenOf(p, 1, 1)]);
   const scale = b[0] - a[0];
   // The box in data units, as the panel computes it from the pixels the mouse went through.
-  const inBox = (i: number) => map.x[i]! >= 0.5 - 1 / scale && map.x[i]! <= 0.9 + 1 / scale && map.y[i]! >= -0.2 - 1 / scale && map.y[i]! <= 0.2 + 1 / scale;
+  const inBox = (i: number) =>
+    map.x[i]! >= 0.5 - 1 / scale &&
+    map.x[i]! <= 0.9 + 1 / scale &&
+    map.y[i]! >= -0.2 - 1 / scale &&
+    map.y[i]! <= 0.2 + 1 / scale;
   const expected = map.x.map((_, i) => i).filter(inBox);
-  const sure = map.x.map((_, i) => i).filter((i) => map.x[i]! >= 0.51 && map.x[i]! <= 0.89 && map.y[i]! >= -0.19 && map.y[i]! <= 0.19);
+  const sure = map.x
+    .map((_, i) => i)
+    .filter((i) => map.x[i]! >= 0.51 && map.x[i]! <= 0.89 && map.y[i]! >= -0.19 && map.y[i]! <= 0.19);
   const count = Number((await p.page.textContent('.sel-count'))!.split(' ')[0]!.replace(/,/g, ''));
-  assert.ok(count >= sure.length && count <= expected.length, `selected ${count}, expected ${sure.length}-${expected.length}`);
+  assert.ok(
+    count >= sure.length && count <= expected.length,
+    `selected ${count}, expected ${sure.length}-${expected.length}`,
+  );
   assert.ok(sure.length > 150);
   assert.equal(await p.page.locator('.sel-item').count(), 100);
   assert.match((await p.page.textContent('.sel-list .more'))!, new RegExp(`and ${count - 100} more`));
@@ -118,7 +139,12 @@ test('map: paints every point, hover shows the image and its cluster, box select
   await p.page.waitForFunction(() => /moved \d+ image/.test(document.querySelector('.status')?.textContent ?? ''));
   const cur = readCuration(runDir)!;
   assert.equal(cur.epoch, 1);
-  assert.deepEqual(Object.keys(cur.moves).map(Number).sort((a, b) => a - b), [...exp.indices].sort((a: number, b: number) => a - b));
+  assert.deepEqual(
+    Object.keys(cur.moves)
+      .map(Number)
+      .sort((a, b) => a - b),
+    [...exp.indices].sort((a: number, b: number) => a - b),
+  );
   assert.ok(Object.values(cur.moves).every((c) => c === 3));
   assert.match((await p.page.textContent('.sel-item'))!, /cluster 3/);
   await p.page.fill('.move-to', '999');
@@ -132,22 +158,43 @@ test('map: paints every point, hover shows the image and its cluster, box select
   await p.page.close();
 });
 
-test('map: zooming in draws thumbnails; colour by label shows the legend; saved view survives a reload', { skip }, async () => {
-  const p = await openPanel(ctx.context, served, { panel: 'embeddingMap', initial: model.init(1), theme: 'light', host });
+test('map: zooming in draws thumbnails; colour by label shows the legend; saved view survives a reload', {
+  skip,
+}, async () => {
+  const p = await openPanel(ctx.context, served, {
+    panel: 'embeddingMap',
+    initial: model.init(1),
+    theme: 'light',
+    host,
+  });
   await p.page.waitForFunction(() => (window as any).__dcState?.ui?.view);
   assert.equal(await p.page.getAttribute('.overlay', 'data-thumbs'), '0');
   const [cx, cy] = await screenOf(p, map.x[3]!, map.y[3]!);
   await p.page.mouse.move(cx, cy);
   for (let i = 0; i < 12; i++) await p.page.mouse.wheel(0, -200);
-  await p.page.waitForFunction(() => Number(document.querySelector('.overlay')!.getAttribute('data-thumbs')) > 0, undefined, { timeout: 10_000 });
+  await p.page.waitForFunction(
+    () => Number(document.querySelector('.overlay')!.getAttribute('data-thumbs')) > 0,
+    undefined,
+    { timeout: 10_000 },
+  );
   await p.page.selectOption('select.colour', 'label');
   assert.equal(await p.page.locator('.legend .lg').count(), 10);
   await new Promise((r) => setTimeout(r, 300));
   const savedState = await p.page.evaluate('window.__dcState');
   await p.page.screenshot({ path: join(ARTIFACTS, 'embedding-map-zoomed-light.png') });
   await p.page.close();
-  const again = await openPanel(ctx.context, served, { panel: 'embeddingMap', initial: model.init(1), theme: 'light', host, savedState });
-  await again.page.waitForFunction(() => Number(document.querySelector('.overlay')!.getAttribute('data-thumbs')) > 0, undefined, { timeout: 10_000 });
+  const again = await openPanel(ctx.context, served, {
+    panel: 'embeddingMap',
+    initial: model.init(1),
+    theme: 'light',
+    host,
+    savedState,
+  });
+  await again.page.waitForFunction(
+    () => Number(document.querySelector('.overlay')!.getAttribute('data-thumbs')) > 0,
+    undefined,
+    { timeout: 10_000 },
+  );
   assert.equal(await again.page.inputValue('select.colour'), 'label');
   assert.deepEqual([...p.errors, ...again.errors], []);
   await again.page.close();
@@ -155,11 +202,18 @@ test('map: zooming in draws thumbnails; colour by label shows the legend; saved 
 
 test('map: without a cached map, Compute runs the trainer job and draws the result', { skip }, async () => {
   rmSync(join(runDir, 'maps'), { recursive: true, force: true });
-  const p = await openPanel(ctx.context, served, { panel: 'embeddingMap', initial: model.init(0), theme: 'dark', host });
+  const p = await openPanel(ctx.context, served, {
+    panel: 'embeddingMap',
+    initial: model.init(0),
+    theme: 'dark',
+    host,
+  });
   await p.page.waitForSelector('.empty:not([hidden])');
   assert.match((await p.page.textContent('.empty'))!, /No UMAP map of epoch 0 yet/);
   await p.page.click('button.compute');
-  await p.page.waitForFunction(() => Number((document.querySelector('canvas.points') as HTMLCanvasElement).dataset.drawn) === 2000);
+  await p.page.waitForFunction(
+    () => Number((document.querySelector('canvas.points') as HTMLCanvasElement).dataset.drawn) === 2000,
+  );
   assert.equal(computeJobs, 1);
   assert.ok(p.posted.some((m) => m.type === 'compute' && m.epoch === 0 && m.method === 'umap'));
   assert.deepEqual(p.errors, []);

@@ -24,14 +24,33 @@ async function fakeVisualize(dir: string, epoch: number, layer: string, from: nu
   for (let f = from; f <= to; f++) {
     const px = Buffer.alloc(56 * 56 * 3);
     for (let i = 0; i < 56 * 56; i++) {
-      const x = i % 56, y = Math.floor(i / 56);
+      const x = i % 56,
+        y = Math.floor(i / 56);
       px[i * 3] = 128 + 120 * Math.sin((x * (f + 1)) / 9);
       px[i * 3 + 1] = 128 + 120 * Math.cos((y * (f + 2)) / 11);
       px[i * 3 + 2] = 128 + 120 * Math.sin(((x + y) * (f + 3)) / 13);
     }
-    writeFileSync(join(out, `${filterFileStem(f)}.png`), await sharp(px, { raw: { width: 56, height: 56, channels: 3 } }).png().toBuffer());
-    writeFileSync(join(out, `${filterFileStem(f)}.json`), JSON.stringify({ layer, filter: f, image: `analysis/x/${filterFileStem(f)}.png`, activationStart: 0.1, activationEnd: 2 + f }));
-    filters.push({ filter: f, indices: Array.from({ length: 9 }, (_, i) => (f * 9 + i) % 200), scores: Array.from({ length: 9 }, (_, i) => 5 - i * 0.3) });
+    writeFileSync(
+      join(out, `${filterFileStem(f)}.png`),
+      await sharp(px, { raw: { width: 56, height: 56, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
+    writeFileSync(
+      join(out, `${filterFileStem(f)}.json`),
+      JSON.stringify({
+        layer,
+        filter: f,
+        image: `analysis/x/${filterFileStem(f)}.png`,
+        activationStart: 0.1,
+        activationEnd: 2 + f,
+      }),
+    );
+    filters.push({
+      filter: f,
+      indices: Array.from({ length: 9 }, (_, i) => (f * 9 + i) % 200),
+      scores: Array.from({ length: 9 }, (_, i) => 5 - i * 0.3),
+    });
   }
   writeFileSync(join(out, 'top.json'), JSON.stringify({ checkpoint: 'epoch', layer, count: 9, images: 200, filters }));
 }
@@ -51,7 +70,9 @@ after(async () => {
   rmSync(runDir, { recursive: true, force: true });
 });
 
-test('filters: pick a layer, compute on demand with progress, then served from the cache; cancel reaches the host', { skip }, async () => {
+test('filters: pick a layer, compute on demand with progress, then served from the cache; cancel reaches the host', {
+  skip,
+}, async () => {
   const jobs: unknown[] = [];
   const cancelled: number[] = [];
   let hang: (() => void) | undefined;
@@ -70,19 +91,35 @@ test('filters: pick a layer, compute on demand with progress, then served from t
   const host = async (m: any): Promise<HostMessage[]> => {
     if (m.type === 'ready') return [];
     const progress: HostMessage[] = [];
-    const res = await respond(m, () => model.handle(m, (done, total, message) => progress.push({ type: 'progress', requestId: m.requestId, done, total, message })));
+    const res = await respond(m, () =>
+      model.handle(m, (done, total, message) =>
+        progress.push({ type: 'progress', requestId: m.requestId, done, total, message }),
+      ),
+    );
     return [...progress, ...res];
   };
   for (const theme of ['dark', 'light'] as const) {
-    const p = await openPanel(ctx.context, served, { panel: 'filters', initial: model.init(undefined, { layer: 'conv2', from: 0, to: 11 }), theme, host });
+    const p = await openPanel(ctx.context, served, {
+      panel: 'filters',
+      initial: model.init(undefined, { layer: 'conv2', from: 0, to: 11 }),
+      theme,
+      host,
+    });
     await p.page.waitForSelector('.filters');
     if (theme === 'dark') {
       assert.match((await p.page.textContent('.filters'))!, /press Visualize/);
-      assert.deepEqual(await p.page.$$eval('vscode-single-select[aria-label="Conv layer"] vscode-option', (els) => els.map((e) => e.textContent)), ['conv1 (32 filters)', 'conv2 (64 filters)', 'conv3 (128 filters)']);
+      assert.deepEqual(
+        await p.page.$$eval('vscode-single-select[aria-label="Conv layer"] vscode-option', (els) =>
+          els.map((e) => e.textContent),
+        ),
+        ['conv1 (32 filters)', 'conv2 (64 filters)', 'conv3 (128 filters)'],
+      );
     } else assert.equal(await p.page.locator('.filter').count(), 12, 'cached results painted from the initial state');
     await p.page.click('vscode-button:has-text("Visualize")');
     await p.page.waitForFunction(() => document.querySelectorAll('.filter img.ascent').length === 12);
-    await p.page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.filter img')].every((i) => i.complete && i.naturalWidth > 0));
+    await p.page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('.filter img')].every((i) => i.complete && i.naturalWidth > 0),
+    );
     assert.equal(await p.page.locator('.filter').first().locator('.top9 img').count(), 9);
     assert.equal(await p.page.textContent('.status'), theme === 'dark' ? 'Computed 12 filters' : 'From the cache');
     await p.page.screenshot({ path: join(ARTIFACTS, `filters-${theme}.png`) });
@@ -95,7 +132,12 @@ test('filters: pick a layer, compute on demand with progress, then served from t
   }
   assert.equal(jobs.length, 1, 'the second visit used the cache');
   // A long computation can be cancelled.
-  const p = await openPanel(ctx.context, served, { panel: 'filters', initial: model.init(undefined, { layer: 'conv3', from: 0, to: 3 }), theme: 'dark', host });
+  const p = await openPanel(ctx.context, served, {
+    panel: 'filters',
+    initial: model.init(undefined, { layer: 'conv3', from: 0, to: 3 }),
+    theme: 'dark',
+    host,
+  });
   await p.page.click('vscode-button:has-text("Visualize")');
   await p.page.waitForSelector('vscode-button:has-text("Cancel"):not([hidden])');
   await p.page.click('vscode-button:has-text("Cancel")');

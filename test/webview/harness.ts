@@ -17,7 +17,13 @@ export const ROOT = resolve(__dirname, '../..');
 export const ARTIFACTS = join(ROOT, 'test/webview/artifacts');
 export const haveChromium = existsSync(CHROMIUM);
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.json': 'application/json', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.map': 'application/json',
+};
 
 export interface Served {
   origin: string;
@@ -43,7 +49,10 @@ export async function serve(runDir: string, thumbModulo?: number): Promise<Serve
       if (m) rel = `thumbs/s64/${Number(m[1]) % thumbModulo}.png`;
       const p = normalize(join(dir, rel));
       if (!p.startsWith(dir) || !existsSync(p) || !statSync(p).isFile()) break;
-      res.writeHead(200, { 'content-type': TYPES[extname(p)] ?? 'application/octet-stream', 'cache-control': 'max-age=3600' });
+      res.writeHead(200, {
+        'content-type': TYPES[extname(p)] ?? 'application/octet-stream',
+        'cache-control': 'max-age=3600',
+      });
       return res.end(readFileSync(p));
     }
     res.writeHead(404);
@@ -59,7 +68,16 @@ export async function launch(): Promise<{ context: BrowserContext; close: () => 
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1100, height: 760 },
   });
   return {
@@ -96,10 +114,21 @@ export interface OpenPanel {
 export async function openPanel(context: BrowserContext, served: Served, o: OpenOptions): Promise<OpenPanel> {
   const nonce = 'test-nonce-' + Math.random().toString(36).slice(2);
   const theme = THEMES[o.theme];
-  let html = panelHtml({ title: o.panel, cspSource: served.origin, scriptUri: `${served.origin}/dist/${o.panel}.js`, styleUri: `${served.origin}/dist/${o.panel}.css`, initial: o.initial, nonce });
+  let html = panelHtml({
+    title: o.panel,
+    cspSource: served.origin,
+    scriptUri: `${served.origin}/dist/${o.panel}.js`,
+    styleUri: `${served.origin}/dist/${o.panel}.css`,
+    initial: o.initial,
+    nonce,
+  });
   // What VS Code does: theme variables on <html>, the theme class on <body>.
-  const vars = Object.entries(theme.vars).map(([k, v]) => `${k}: ${v};`).join(' ');
-  html = html.replace('</head>', `<style nonce="${nonce}">html { ${vars} }</style></head>`).replace('<body>', `<body class="${theme.bodyClass}" data-vscode-theme-kind="${theme.bodyClass}">`);
+  const vars = Object.entries(theme.vars)
+    .map(([k, v]) => `${k}: ${v};`)
+    .join(' ');
+  html = html
+    .replace('</head>', `<style nonce="${nonce}">html { ${vars} }</style></head>`)
+    .replace('<body>', `<body class="${theme.bodyClass}" data-vscode-theme-kind="${theme.bodyClass}">`);
   served.page = html;
   const page = await context.newPage();
   const posted: any[] = [];

@@ -27,7 +27,10 @@ test('curves: runs aligned on the union of epochs; CSV has one row per run and e
   assert.equal(r.ys[1]![2], null, 'run b has no epoch 2');
   const csv = toCsv([a, b]).trim().split('\n');
   assert.equal(csv.length, 1 + 3 + 2);
-  assert.match(csv[0]!, /^run,epoch,loss,nmiPrev,nmiLabels,ari,accuracy,purity,clusteringObjective,largest,smallest,empty,sec_features/);
+  assert.match(
+    csv[0]!,
+    /^run,epoch,loss,nmiPrev,nmiLabels,ari,accuracy,purity,clusteringObjective,largest,smallest,empty,sec_features/,
+  );
 });
 
 test('grid: filter by label and size, search by id and label, sort by purity ascending', () => {
@@ -37,10 +40,28 @@ test('grid: filter by label and size, search by id and label, sort by purity asc
     { id: 12, size: 5, purity: 0.7, topLabel: 1, nearest: [] },
   ];
   const names = ['a', 'Trouser', 'Bag'];
-  assert.deepEqual(visibleClusters(cards, DEFAULT_UI).map((c) => c.id), [1, 0, 12]);
-  assert.deepEqual(visibleClusters(cards, { ...DEFAULT_UI, label: 1 }).map((c) => c.id), [0, 12]);
-  assert.deepEqual(visibleClusters(cards, { ...DEFAULT_UI, minSize: 8 }).map((c) => c.id), [1, 0]);
-  assert.deepEqual(visibleClusters(cards, { ...DEFAULT_UI, search: '#1' }, names).map((c) => c.id), [1, 12]);
-  assert.deepEqual(visibleClusters(cards, { ...DEFAULT_UI, search: 'trou' }, names).map((c) => c.id), [0, 12]);
-  assert.deepEqual(visibleClusters(cards, { ...DEFAULT_UI, sort: 'purity', descending: false }).map((c) => c.id), [0, 12, 1]);
+  assert.deepEqual(
+    visibleClusters(cards, DEFAULT_UI).map((c) => c.id),
+    [1, 0, 12],
+  );
+  assert.deepEqual(
+    visibleClusters(cards, { ...DEFAULT_UI, label: 1 }).map((c) => c.id),
+    [0, 12],
+  );
+  assert.deepEqual(
+    visibleClusters(cards, { ...DEFAULT_UI, minSize: 8 }).map((c) => c.id),
+    [1, 0],
+  );
+  assert.deepEqual(
+    visibleClusters(cards, { ...DEFAULT_UI, search: '#1' }, names).map((c) => c.id),
+    [1, 12],
+  );
+  assert.deepEqual(
+    visibleClusters(cards, { ...DEFAULT_UI, search: 'trou' }, names).map((c) => c.id),
+    [0, 12],
+  );
+  assert.deepEqual(
+    visibleClusters(cards, { ...DEFAULT_UI, sort: 'purity', descending: false }).map((c) => c.id),
+    [0, 12, 1],
+  );
 });

@@ -26,20 +26,34 @@ export function classColour(i: number, n: number): string {
 }
 
 export function createCard(): HTMLElement {
-  const imgs = Array.from({ length: THUMBS }, () => h('img', { class: 'thumb', alt: '', decoding: 'async', draggable: 'false', onerror: (e: Event) => (e.target as HTMLElement).classList.add('empty') }));
+  const imgs = Array.from({ length: THUMBS }, () =>
+    h('img', {
+      class: 'thumb',
+      alt: '',
+      decoding: 'async',
+      draggable: 'false',
+      onerror: (e: Event) => (e.target as HTMLElement).classList.add('empty'),
+    }),
+  );
   return h(
     'div',
     { class: 'card' },
     h('div', { class: 'card-head' }, h('span', { class: 'cid' }), h('span', { class: 'csize' })),
     h('div', { class: 'thumbs' }, ...imgs),
     h('div', { class: 'hist', 'aria-hidden': 'true' }),
-    h('div', { class: 'purity' }, h('span', { class: 'plabel' }), h('span', { class: 'pbar' }, h('span', { class: 'pfill' }))),
+    h(
+      'div',
+      { class: 'purity' },
+      h('span', { class: 'plabel' }),
+      h('span', { class: 'pbar' }, h('span', { class: 'pfill' })),
+    ),
   );
 }
 
 /** `deferImages`: leave the thumbnails empty for now (the grid is flying past this card). */
 export function fillCard(el: HTMLElement, c: ClusterCard, ctx: CardContext, deferImages = false): void {
-  el.querySelector('.cid')!.textContent = `#${c.id}${c.name ? ` ${c.name}` : ''}${c.mergedInto !== undefined ? ` → #${c.mergedInto}` : ''}`;
+  el.querySelector('.cid')!.textContent =
+    `#${c.id}${c.name ? ` ${c.name}` : ''}${c.mergedInto !== undefined ? ` → #${c.mergedInto}` : ''}`;
   el.classList.toggle('junk', !!c.junk);
   el.querySelector('.csize')!.textContent = `${c.size} image${c.size === 1 ? '' : 's'}`;
   const list = ctx.view === 'activation' && c.activation ? c.activation : c.nearest;
@@ -73,5 +87,8 @@ export function fillCard(el: HTMLElement, c: ClusterCard, ctx: CardContext, defe
     el.querySelector('.plabel')!.textContent = `${Math.round(c.purity * 100)}% ${labelName(ctx, c.topLabel)}`;
     el.querySelector<HTMLElement>('.pfill')!.style.width = `${Math.round(c.purity * 100)}%`;
   }
-  el.setAttribute('aria-label', `Cluster ${c.id}, ${c.size} images${c.purity !== undefined ? `, ${Math.round(c.purity * 100)} percent ${labelName(ctx, c.topLabel)}` : ''}`);
+  el.setAttribute(
+    'aria-label',
+    `Cluster ${c.id}, ${c.size} images${c.purity !== undefined ? `, ${Math.round(c.purity * 100)} percent ${labelName(ctx, c.topLabel)}` : ''}`,
+  );
 }

@@ -1,6 +1,13 @@
 // The detail of one cluster: every member, paged, nearest the centroid first with its distance, an epoch slider
 // that follows the cluster across checkpoints (matched by largest overlap), and export of this cluster.
-import { MEMBER_PAGE, type CurationEdit, type ClusterCard, type ClusterTrack, type GridRequest, type MemberPage } from '../../src/protocol/webview';
+import {
+  MEMBER_PAGE,
+  type CurationEdit,
+  type ClusterCard,
+  type ClusterTrack,
+  type GridRequest,
+  type MemberPage,
+} from '../../src/protocol/webview';
 import { fmt, h } from '../shared/dom';
 import { request } from '../shared/host';
 import { labelName, thumbUrl } from './card';
@@ -25,7 +32,13 @@ export class ClusterDetail {
   private track?: ClusterTrack;
 
   constructor(private readonly host: DetailHost) {
-    this.el = h('section', { class: 'detail', hidden: true, role: 'dialog', 'aria-label': 'Cluster detail', tabindex: '-1' });
+    this.el = h('section', {
+      class: 'detail',
+      hidden: true,
+      role: 'dialog',
+      'aria-label': 'Cluster detail',
+      tabindex: '-1',
+    });
     this.el.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') {
         e.preventDefault();
@@ -57,8 +70,16 @@ export class ClusterDetail {
     this.el.focus();
     const epoch = this.host.epoch();
     const [page, track] = await Promise.all([
-      request<Extract<GridRequest, { type: 'members' }>>({ type: 'members', epoch, cluster: card.id, offset: this.offset, limit: MEMBER_PAGE }).done,
-      this.host.checkpoints().length > 1 ? request<Extract<GridRequest, { type: 'follow' }>>({ type: 'follow', epoch, cluster: card.id }).done : Promise.resolve({ steps: [] } as ClusterTrack),
+      request<Extract<GridRequest, { type: 'members' }>>({
+        type: 'members',
+        epoch,
+        cluster: card.id,
+        offset: this.offset,
+        limit: MEMBER_PAGE,
+      }).done,
+      this.host.checkpoints().length > 1
+        ? request<Extract<GridRequest, { type: 'follow' }>>({ type: 'follow', epoch, cluster: card.id }).done
+        : Promise.resolve({ steps: [] } as ClusterTrack),
     ]);
     if (this.card !== card) return;
     this.track = track;
@@ -73,7 +94,13 @@ export class ClusterDetail {
     if (!this.card) return;
     this.offset = Math.max(0, this.offset + delta * MEMBER_PAGE);
     const card = this.card;
-    const page = await request<Extract<GridRequest, { type: 'members' }>>({ type: 'members', epoch: this.host.epoch(), cluster: card.id, offset: this.offset, limit: MEMBER_PAGE }).done;
+    const page = await request<Extract<GridRequest, { type: 'members' }>>({
+      type: 'members',
+      epoch: this.host.epoch(),
+      cluster: card.id,
+      offset: this.offset,
+      limit: MEMBER_PAGE,
+    }).done;
     if (this.card === card) this.renderFrame(page);
   }
 
@@ -88,7 +115,11 @@ export class ClusterDetail {
       'header',
       { class: 'detail-head' },
       h('h2', {}, `Cluster #${c.id}${c.name ? ` ${c.name}` : ''}${c.junk ? ' (junk)' : ''}`),
-      h('span', { class: 'muted' }, `${c.size} images${c.purity !== undefined ? ` · ${Math.round(c.purity * 100)}% ${labelName({ classNames: names }, c.topLabel)}` : ''} · epoch ${this.host.epoch()}`),
+      h(
+        'span',
+        { class: 'muted' },
+        `${c.size} images${c.purity !== undefined ? ` · ${Math.round(c.purity * 100)}% ${labelName({ classNames: names }, c.topLabel)}` : ''} · epoch ${this.host.epoch()}`,
+      ),
       h('span', { class: 'spacer' }),
       h('vscode-button', { secondary: true, onclick: () => this.host.exportClusters([c.id], 'csv') }, 'Export CSV'),
       h('vscode-button', { secondary: true, onclick: () => this.host.exportClusters([c.id], 'json') }, 'Export JSON'),
@@ -104,8 +135,16 @@ export class ClusterDetail {
         body.append(
           h(
             'figure',
-            { class: 'member', role: 'listitem', title: `image ${m.index} (click to select for Move)`, 'data-index': String(m.index), onclick: (e: Event) => (e.currentTarget as HTMLElement).classList.toggle('picked') },
-            src ? h('img', { src, alt: `image ${m.index}`, class: 'thumb big' }) : h('div', { class: 'thumb big empty' }),
+            {
+              class: 'member',
+              role: 'listitem',
+              title: `image ${m.index} (click to select for Move)`,
+              'data-index': String(m.index),
+              onclick: (e: Event) => (e.currentTarget as HTMLElement).classList.toggle('picked'),
+            },
+            src
+              ? h('img', { src, alt: `image ${m.index}`, class: 'thumb big' })
+              : h('div', { class: 'thumb big empty' }),
             h('figcaption', {}, `${m.index}`, h('br'), m.distance !== undefined ? `d ${fmt(m.distance)}` : 'd –'),
           ),
         );
@@ -114,9 +153,25 @@ export class ClusterDetail {
       ? h(
           'footer',
           { class: 'pager' },
-          h('vscode-button', { secondary: true, disabled: page.offset === 0, onclick: () => void this.page(-1) }, 'Previous'),
-          h('span', { class: 'muted' }, `${page.total === 0 ? 0 : page.offset + 1}–${page.offset + page.members.length} of ${page.total}, nearest the centroid first`),
-          h('vscode-button', { secondary: true, disabled: page.offset + page.members.length >= page.total, onclick: () => void this.page(1) }, 'Next'),
+          h(
+            'vscode-button',
+            { secondary: true, disabled: page.offset === 0, onclick: () => void this.page(-1) },
+            'Previous',
+          ),
+          h(
+            'span',
+            { class: 'muted' },
+            `${page.total === 0 ? 0 : page.offset + 1}–${page.offset + page.members.length} of ${page.total}, nearest the centroid first`,
+          ),
+          h(
+            'vscode-button',
+            {
+              secondary: true,
+              disabled: page.offset + page.members.length >= page.total,
+              onclick: () => void this.page(1),
+            },
+            'Next',
+          ),
         )
       : null;
     this.el.replaceChildren(head, curation, ...(follow ? [follow] : []), body, ...(pager ? [pager] : []));
@@ -124,7 +179,8 @@ export class ClusterDetail {
 
   /** Name, junk, merge, and move of the picked members: decisions kept in the run's curation.json. */
   private curationRow(c: ClusterCard): HTMLElement {
-    const field = (cls: string, placeholder: string, value = '') => h('input', { class: cls, placeholder, value, 'aria-label': placeholder }) as HTMLInputElement;
+    const field = (cls: string, placeholder: string, value = '') =>
+      h('input', { class: cls, placeholder, value, 'aria-label': placeholder }) as HTMLInputElement;
     const name = field('cur-name', 'Cluster name', c.name ?? '');
     const into = field('cur-into', 'Merge into #');
     const moveTo = field('cur-move', 'Move picked to #');
@@ -135,33 +191,90 @@ export class ClusterDetail {
       const el = this.el.querySelector('.cur-status');
       if (el) el.textContent = text;
     };
-    const run = (edit: CurationEdit, done: string) => void this.host.curate(edit).then(() => say(done), (e: Error) => say(e.message));
-    const id = (input: HTMLInputElement) => (/^#?\d+$/.test(input.value.trim()) ? Number(input.value.trim().replace('#', '')) : undefined);
-    return h('div', { class: 'curation-row' },
+    const run = (edit: CurationEdit, done: string) =>
+      void this.host.curate(edit).then(
+        () => say(done),
+        (e: Error) => say(e.message),
+      );
+    const id = (input: HTMLInputElement) =>
+      /^#?\d+$/.test(input.value.trim()) ? Number(input.value.trim().replace('#', '')) : undefined;
+    return h(
+      'div',
+      { class: 'curation-row' },
       name,
-      h('button', { class: 'cur-rename', onclick: () => run({ action: 'rename', cluster: c.id, name: name.value }, `renamed to ${name.value || 'nothing'}`) }, 'Rename'),
-      h('button', { class: 'cur-junk', onclick: () => run({ action: 'junk', cluster: c.id, junk: !c.junk }, c.junk ? 'kept' : 'marked as junk') }, c.junk ? 'Not junk' : 'Junk'),
+      h(
+        'button',
+        {
+          class: 'cur-rename',
+          onclick: () =>
+            run({ action: 'rename', cluster: c.id, name: name.value }, `renamed to ${name.value || 'nothing'}`),
+        },
+        'Rename',
+      ),
+      h(
+        'button',
+        {
+          class: 'cur-junk',
+          onclick: () => run({ action: 'junk', cluster: c.id, junk: !c.junk }, c.junk ? 'kept' : 'marked as junk'),
+        },
+        c.junk ? 'Not junk' : 'Junk',
+      ),
       into,
-      h('button', { class: 'cur-merge', onclick: () => (id(into) === undefined ? say('a cluster id, e.g. 12') : run({ action: 'merge', clusters: [c.id], into: id(into)! }, `merged into #${id(into)}`)) }, 'Merge'),
+      h(
+        'button',
+        {
+          class: 'cur-merge',
+          onclick: () =>
+            id(into) === undefined
+              ? say('a cluster id, e.g. 12')
+              : run({ action: 'merge', clusters: [c.id], into: id(into)! }, `merged into #${id(into)}`),
+        },
+        'Merge',
+      ),
       moveTo,
-      h('button', { class: 'cur-move-btn', onclick: () => {
-        const picked = [...this.el.querySelectorAll<HTMLElement>('.member.picked')].map((m) => Number(m.dataset.index));
-        if (!picked.length || id(moveTo) === undefined) return say('click images to pick them, then give a cluster id');
-        run({ action: 'move', indices: picked, cluster: id(moveTo)! }, `moved ${picked.length} image(s) to #${id(moveTo)}`);
-      } }, 'Move'),
-      status);
+      h(
+        'button',
+        {
+          class: 'cur-move-btn',
+          onclick: () => {
+            const picked = [...this.el.querySelectorAll<HTMLElement>('.member.picked')].map((m) =>
+              Number(m.dataset.index),
+            );
+            if (!picked.length || id(moveTo) === undefined)
+              return say('click images to pick them, then give a cluster id');
+            run(
+              { action: 'move', indices: picked, cluster: id(moveTo)! },
+              `moved ${picked.length} image(s) to #${id(moveTo)}`,
+            );
+          },
+        },
+        'Move',
+      ),
+      status,
+    );
   }
 
   private followSlider(): HTMLElement | null {
     const steps = this.track?.steps ?? [];
     if (steps.length < 2) return null;
-    const at = Math.max(0, steps.findIndex((s) => s.epoch === this.host.epoch()));
+    const at = Math.max(
+      0,
+      steps.findIndex((s) => s.epoch === this.host.epoch()),
+    );
     const label = h('span', { class: 'muted follow-label' });
     const describe = (i: number) => {
       const s = steps[i]!;
       label.textContent = `epoch ${s.epoch}: cluster #${s.cluster}, ${s.size} images, overlap ${Math.round(s.jaccard * 100)}% (Jaccard with the neighbouring epoch)`;
     };
-    const input = h('input', { type: 'range', min: '0', max: String(steps.length - 1), step: '1', value: String(at), class: 'follow', 'aria-label': 'Follow this cluster across epochs' }) as HTMLInputElement;
+    const input = h('input', {
+      type: 'range',
+      min: '0',
+      max: String(steps.length - 1),
+      step: '1',
+      value: String(at),
+      class: 'follow',
+      'aria-label': 'Follow this cluster across epochs',
+    }) as HTMLInputElement;
     input.addEventListener('input', () => describe(Number(input.value)));
     input.addEventListener('change', () => {
       const s = steps[Number(input.value)]!;

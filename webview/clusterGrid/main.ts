@@ -39,11 +39,21 @@ function persist(): void {
 
 // ---- toolbar
 const select = (label: string, value: string, options: [string, string][], onChange: (v: string) => void) => {
-  const s = h('vscode-single-select', { 'aria-label': label, class: 'sel' }, ...options.map(([v, t]) => h('vscode-option', { value: v, selected: v === value }, t)));
+  const s = h(
+    'vscode-single-select',
+    { 'aria-label': label, class: 'sel' },
+    ...options.map(([v, t]) => h('vscode-option', { value: v, selected: v === value }, t)),
+  );
   s.addEventListener('change', () => onChange((s as unknown as { value: string }).value));
   return h('label', { class: 'ctl' }, h('span', {}, label), s);
 };
-const epochSlider = h('input', { type: 'range', min: '0', step: '1', class: 'epoch', 'aria-label': 'Checkpoint epoch' }) as HTMLInputElement;
+const epochSlider = h('input', {
+  type: 'range',
+  min: '0',
+  step: '1',
+  class: 'epoch',
+  'aria-label': 'Checkpoint epoch',
+}) as HTMLInputElement;
 const epochLabel = h('span', { class: 'epoch-label' });
 function syncEpochSlider(): void {
   epochSlider.max = String(Math.max(0, state.checkpoints.length - 1));
@@ -51,17 +61,42 @@ function syncEpochSlider(): void {
   epochSlider.disabled = state.checkpoints.length < 2;
   epochLabel.textContent = `epoch ${state.epoch}`;
 }
-epochSlider.addEventListener('input', () => (epochLabel.textContent = `epoch ${state.checkpoints[Number(epochSlider.value)]}`));
+epochSlider.addEventListener(
+  'input',
+  () => (epochLabel.textContent = `epoch ${state.checkpoints[Number(epochSlider.value)]}`),
+);
 epochSlider.addEventListener('change', () => void loadEpoch(state.checkpoints[Number(epochSlider.value)]!));
 
 const labelled = !!init.classNames || state.clusters.some((c) => c.hist);
-const search = h('vscode-textfield', { placeholder: 'Search: #id or label', 'aria-label': 'Search clusters', value: state.ui.search, class: 'search' });
+const search = h('vscode-textfield', {
+  placeholder: 'Search: #id or label',
+  'aria-label': 'Search clusters',
+  value: state.ui.search,
+  class: 'search',
+});
 search.addEventListener('input', () => update({ search: (search as unknown as { value: string }).value }));
-const minSize = h('vscode-textfield', { type: 'number', min: '0', value: String(state.ui.minSize), 'aria-label': 'Minimum size', class: 'num' });
-minSize.addEventListener('input', () => update({ minSize: Math.max(0, Number((minSize as unknown as { value: string }).value) || 0) }));
+const minSize = h('vscode-textfield', {
+  type: 'number',
+  min: '0',
+  value: String(state.ui.minSize),
+  'aria-label': 'Minimum size',
+  class: 'num',
+});
+minSize.addEventListener('input', () =>
+  update({ minSize: Math.max(0, Number((minSize as unknown as { value: string }).value) || 0) }),
+);
 const count = h('span', { class: 'count', role: 'status' });
-const progress = h('div', { class: 'progress', hidden: true }, h('vscode-progress-bar', { indeterminate: true }), h('span', { class: 'muted' }));
-const legend = h('div', { class: 'legend' }, ...(init.classNames ?? []).map((n, i) => h('span', { class: 'lg' }, swatch(i, init.classNames!.length), n)));
+const progress = h(
+  'div',
+  { class: 'progress', hidden: true },
+  h('vscode-progress-bar', { indeterminate: true }),
+  h('span', { class: 'muted' }),
+);
+const legend = h(
+  'div',
+  { class: 'legend' },
+  ...(init.classNames ?? []).map((n, i) => h('span', { class: 'lg' }, swatch(i, init.classNames!.length), n)),
+);
 function swatch(i: number, n: number): HTMLElement {
   const s = h('span', { class: 'sw' });
   s.style.background = classColour(i, n);
@@ -73,24 +108,111 @@ const toolbar = h(
   { class: 'toolbar', role: 'toolbar' },
   h('strong', { class: 'title' }, init.runId),
   h('label', { class: 'ctl' }, epochSlider, epochLabel),
-  select('Sort', state.ui.sort, labelled ? [['size', 'Size'], ['purity', 'Purity'], ['id', 'Id']] : [['size', 'Size'], ['id', 'Id']], (v) => update({ sort: v as GridUiState['sort'] })),
-  select('Order', state.ui.descending ? 'desc' : 'asc', [['desc', 'Descending'], ['asc', 'Ascending']], (v) => update({ descending: v === 'desc' })),
+  select(
+    'Sort',
+    state.ui.sort,
+    labelled
+      ? [
+          ['size', 'Size'],
+          ['purity', 'Purity'],
+          ['id', 'Id'],
+        ]
+      : [
+          ['size', 'Size'],
+          ['id', 'Id'],
+        ],
+    (v) => update({ sort: v as GridUiState['sort'] }),
+  ),
+  select(
+    'Order',
+    state.ui.descending ? 'desc' : 'asc',
+    [
+      ['desc', 'Descending'],
+      ['asc', 'Ascending'],
+    ],
+    (v) => update({ descending: v === 'desc' }),
+  ),
   h('label', { class: 'ctl' }, h('span', {}, 'Min size'), minSize),
-  labelled ? select('Label', String(state.ui.label), [['-1', 'All labels'], ...(init.classNames ?? []).map((n, i): [string, string] => [String(i), n])], (v) => update({ label: Number(v) })) : null,
-  select('Typical', state.ui.view, [['nearest', 'Nearest to centroid'], ['activation', 'Top-layer activation']], (v) => {
-    update({ view: v as GridUiState['view'] });
-    if (v === 'activation' && !state.clusters.some((c) => c.activation)) ensureThumbs(true);
-  }),
+  labelled
+    ? select(
+        'Label',
+        String(state.ui.label),
+        [['-1', 'All labels'], ...(init.classNames ?? []).map((n, i): [string, string] => [String(i), n])],
+        (v) => update({ label: Number(v) }),
+      )
+    : null,
+  select(
+    'Typical',
+    state.ui.view,
+    [
+      ['nearest', 'Nearest to centroid'],
+      ['activation', 'Top-layer activation'],
+    ],
+    (v) => {
+      update({ view: v as GridUiState['view'] });
+      if (v === 'activation' && !state.clusters.some((c) => c.activation)) ensureThumbs(true);
+    },
+  ),
   search,
-  h('vscode-button', { secondary: true, onclick: () => exportClusters(shown.map((c) => c.id), 'csv'), title: 'Export the clusters shown as CSV of file paths' }, 'Export CSV'),
-  h('vscode-button', { secondary: true, onclick: () => exportClusters(shown.map((c) => c.id), 'json'), title: 'Export the clusters shown as JSON' }, 'Export JSON'),
-  h('vscode-button', { secondary: true, class: 'export-curated', onclick: () => void request<GridRequest>({ type: 'exportCurated', epoch: state.epoch, format: 'imagefolder' }).done.catch(() => undefined), title: 'The clusters with your names, merges and junk marks as a labelled image folder (or CSV)' }, 'Export labelled…'),
-  h('vscode-button', { secondary: true, class: 'open-map', onclick: () => void request<GridRequest>({ type: 'openMap', epoch: state.epoch }).done.catch(() => undefined), title: "Every image of this checkpoint on a 2-D map of its embedding" }, 'Map'),
+  h(
+    'vscode-button',
+    {
+      secondary: true,
+      onclick: () =>
+        exportClusters(
+          shown.map((c) => c.id),
+          'csv',
+        ),
+      title: 'Export the clusters shown as CSV of file paths',
+    },
+    'Export CSV',
+  ),
+  h(
+    'vscode-button',
+    {
+      secondary: true,
+      onclick: () =>
+        exportClusters(
+          shown.map((c) => c.id),
+          'json',
+        ),
+      title: 'Export the clusters shown as JSON',
+    },
+    'Export JSON',
+  ),
+  h(
+    'vscode-button',
+    {
+      secondary: true,
+      class: 'export-curated',
+      onclick: () =>
+        void request<GridRequest>({ type: 'exportCurated', epoch: state.epoch, format: 'imagefolder' }).done.catch(
+          () => undefined,
+        ),
+      title: 'The clusters with your names, merges and junk marks as a labelled image folder (or CSV)',
+    },
+    'Export labelled…',
+  ),
+  h(
+    'vscode-button',
+    {
+      secondary: true,
+      class: 'open-map',
+      onclick: () => void request<GridRequest>({ type: 'openMap', epoch: state.epoch }).done.catch(() => undefined),
+      title: 'Every image of this checkpoint on a 2-D map of its embedding',
+    },
+    'Map',
+  ),
   count,
 );
 
 // ---- grid and detail
-const viewport = h('div', { class: 'viewport', role: 'grid', tabindex: '0', 'aria-label': 'Clusters; arrow keys move, Enter opens' });
+const viewport = h('div', {
+  class: 'viewport',
+  role: 'grid',
+  tabindex: '0',
+  'aria-label': 'Clusters; arrow keys move, Enter opens',
+});
 const ctx = () => ({ thumbBase: state.thumbBase, view: state.ui.view, classNames: init.classNames });
 const grid = new VirtualGrid<ClusterCard>({
   viewport,
@@ -116,7 +238,8 @@ const detail = new ClusterDetail({
   exportClusters: (ids, format) => exportClusters(ids, format),
   curate: async (edit) => {
     const open = detail.openCluster;
-    const data = await request<Extract<GridRequest, { type: 'curate' }>>({ type: 'curate', epoch: state.epoch, edit }).done;
+    const data = await request<Extract<GridRequest, { type: 'curate' }>>({ type: 'curate', epoch: state.epoch, edit })
+      .done;
     state.clusters = data.clusters;
     refill(true);
     if (open !== undefined && state.clusters[open]) detail.refreshCard(state.clusters[open]);
@@ -167,7 +290,12 @@ async function loadEpoch(epoch: number, openCluster?: number): Promise<void> {
 
 function exportClusters(ids: number[], format: 'csv' | 'json'): void {
   if (ids.length === 0) return;
-  void request<Extract<GridRequest, { type: 'export' }>>({ type: 'export', epoch: state.epoch, clusters: ids, format }).done.catch(() => undefined);
+  void request<Extract<GridRequest, { type: 'export' }>>({
+    type: 'export',
+    epoch: state.epoch,
+    clusters: ids,
+    format,
+  }).done.catch(() => undefined);
 }
 
 /** Asks the host for the cards' thumbnails (and the top-layer ranking when `activation`), with progress. */
@@ -178,7 +306,10 @@ function ensureThumbs(activation = false, force = false): void {
   const what = activation ? 'Ranking images by top-layer activation' : 'Writing thumbnails';
   text.textContent = `${what}…`;
   const epoch = state.epoch;
-  request<Extract<GridRequest, { type: 'thumbs' }>>({ type: 'thumbs', epoch, view: activation ? 'activation' : 'nearest' }, (done, total) => (text.textContent = `${what} ${done}/${total}`))
+  request<Extract<GridRequest, { type: 'thumbs' }>>(
+    { type: 'thumbs', epoch, view: activation ? 'activation' : 'nearest' },
+    (done, total) => (text.textContent = `${what} ${done}/${total}`),
+  )
     .done.then((r) => {
       if (r.epoch && r.epoch.epoch === state.epoch) state.clusters = r.epoch.clusters;
       if (r.thumbBase) state.thumbBase = r.thumbBase;
@@ -201,9 +332,13 @@ onPush((m) => {
 syncEpochSlider();
 refill(false);
 if (saved?.ui.scrollTop) viewport.scrollTop = saved.ui.scrollTop;
-viewport.addEventListener('scroll', () => {
-  state.ui.scrollTop = viewport.scrollTop;
-}, { passive: true });
+viewport.addEventListener(
+  'scroll',
+  () => {
+    state.ui.scrollTop = viewport.scrollTop;
+  },
+  { passive: true },
+);
 window.addEventListener('pagehide', persist);
 if (state.epoch !== init.epoch) void loadEpoch(state.epoch, state.ui.detail);
 else if (state.ui.detail !== undefined && state.clusters[state.ui.detail]) openDetail(state.clusters[state.ui.detail]!);

@@ -96,7 +96,10 @@ export class VirtualGrid<T> {
     const vp = this.o.viewport;
     const rh = this.rowHeight();
     const first = Math.max(0, Math.floor(vp.scrollTop / rh) - 1);
-    const last = Math.min(Math.ceil(this.items.length / this.cols), Math.ceil((vp.scrollTop + vp.clientHeight) / rh) + 1);
+    const last = Math.min(
+      Math.ceil(this.items.length / this.cols),
+      Math.ceil((vp.scrollTop + vp.clientHeight) / rh) + 1,
+    );
     const from = first * this.cols;
     const to = Math.min(this.items.length, last * this.cols);
     const need = Math.max(0, to - from);
@@ -138,7 +141,14 @@ export class VirtualGrid<T> {
     const n = this.items.length;
     if (n === 0) return;
     const pageRows = Math.max(1, Math.floor(this.o.viewport.clientHeight / this.rowHeight()));
-    const moves: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: this.cols, ArrowUp: -this.cols, PageDown: pageRows * this.cols, PageUp: -pageRows * this.cols };
+    const moves: Record<string, number> = {
+      ArrowRight: 1,
+      ArrowLeft: -1,
+      ArrowDown: this.cols,
+      ArrowUp: -this.cols,
+      PageDown: pageRows * this.cols,
+      PageUp: -pageRows * this.cols,
+    };
     let next = this.focus;
     if (e.key in moves) next = this.focus + moves[e.key]!;
     else if (e.key === 'Home') next = 0;
@@ -158,6 +168,7 @@ export class VirtualGrid<T> {
     const vp = this.o.viewport;
     const top = Math.floor(this.focus / this.cols) * this.rowHeight();
     if (top < vp.scrollTop) vp.scrollTop = top;
-    else if (top + this.o.cardHeight > vp.scrollTop + vp.clientHeight) vp.scrollTop = top + this.o.cardHeight - vp.clientHeight;
+    else if (top + this.o.cardHeight > vp.scrollTop + vp.clientHeight)
+      vp.scrollTop = top + this.o.cardHeight - vp.clientHeight;
   }
 }

@@ -11,10 +11,24 @@ export function matchesSearch(c: ClusterCard, q: string, classNames?: string[]):
 }
 
 export function visibleClusters(all: ClusterCard[], ui: GridUiState, classNames?: string[]): ClusterCard[] {
-  const out = all.filter((c) => c.size >= ui.minSize && (ui.label < 0 || c.topLabel === ui.label) && matchesSearch(c, ui.search, classNames));
-  const key = ui.sort === 'size' ? (c: ClusterCard) => c.size : ui.sort === 'purity' ? (c: ClusterCard) => c.purity ?? -1 : (c: ClusterCard) => c.id;
+  const out = all.filter(
+    (c) => c.size >= ui.minSize && (ui.label < 0 || c.topLabel === ui.label) && matchesSearch(c, ui.search, classNames),
+  );
+  const key =
+    ui.sort === 'size'
+      ? (c: ClusterCard) => c.size
+      : ui.sort === 'purity'
+        ? (c: ClusterCard) => c.purity ?? -1
+        : (c: ClusterCard) => c.id;
   const sign = ui.descending ? -1 : 1;
   return out.sort((a, b) => sign * (key(a) - key(b)) || a.id - b.id);
 }
 
-export const DEFAULT_UI: GridUiState = { sort: 'size', descending: true, minSize: 0, label: -1, search: '', view: 'nearest' };
+export const DEFAULT_UI: GridUiState = {
+  sort: 'size',
+  descending: true,
+  minSize: 0,
+  label: -1,
+  search: '',
+  view: 'nearest',
+};

@@ -11,7 +11,13 @@ export interface XY {
 }
 
 /** `xs` must be ascending. Returns the input's points (not copies of values) in x order. */
-export function minMaxDownsample(xs: ArrayLike<number>, ys: ArrayLike<number | null>, columns: number, x0?: number, x1?: number): XY {
+export function minMaxDownsample(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number | null>,
+  columns: number,
+  x0?: number,
+  x1?: number,
+): XY {
   const n = xs.length;
   const out: XY = { xs: [], ys: [] };
   if (n === 0) return out;

@@ -90,7 +90,10 @@ const columnsOf = (width: number) => Math.max(50, Math.round(width * (window.dev
 /** uPlot data for one chart over [x0, x1] (whole range when absent): x, then per line its raw and smoothed series. */
 function chartData(c: ChartSpec, lines: Line[], width: number, x0?: number, x1?: number): uPlot.AlignedData {
   const cols = columnsOf(width);
-  const parts = lines.flatMap((l) => [minMaxDownsample(l.xs, l.raw, cols, x0, x1), c.smooth ? minMaxDownsample(l.xs, l.smooth, cols, x0, x1) : null]);
+  const parts = lines.flatMap((l) => [
+    minMaxDownsample(l.xs, l.raw, cols, x0, x1),
+    c.smooth ? minMaxDownsample(l.xs, l.smooth, cols, x0, x1) : null,
+  ]);
   // Unsmoothed charts draw one series twice; join each once.
   const joined = joinSeries(parts.filter((p): p is NonNullable<typeof p> => p !== null));
   const out: (number | null)[][] = [joined[0]];
@@ -102,13 +105,31 @@ function chartData(c: ChartSpec, lines: Line[], width: number, x0?: number, x1?:
   return out as uPlot.AlignedData;
 }
 
-const X_LABELS: Record<CurvesXAxis, string> = { step: 'step', epoch: 'epochs done', relative: 'time since start', wall: 'time' };
+const X_LABELS: Record<CurvesXAxis, string> = {
+  step: 'step',
+  epoch: 'epochs done',
+  relative: 'time since start',
+  wall: 'time',
+};
 
-function chartOptions(c: ChartSpec, width: number, lines: Line[], onZoom: (u: uPlot) => void, onReset: (u: uPlot) => void): uPlot.Options {
+function chartOptions(
+  c: ChartSpec,
+  width: number,
+  lines: Line[],
+  onZoom: (u: uPlot) => void,
+  onReset: (u: uPlot) => void,
+): uPlot.Options {
   const fg = cssVar('--vscode-foreground', '#ccc');
   const grid = cssVar('--vscode-editorRuler-foreground', 'rgba(128,128,128,0.3)');
   const colours = palette();
-  const series: uPlot.Series[] = [{ label: X_LABELS[ui.xAxis], ...(ui.xAxis === 'relative' ? { value: (_u: uPlot, v: number | null) => (v === null ? '' : formatElapsed(v)) } : {}) }];
+  const series: uPlot.Series[] = [
+    {
+      label: X_LABELS[ui.xAxis],
+      ...(ui.xAxis === 'relative'
+        ? { value: (_u: uPlot, v: number | null) => (v === null ? '' : formatElapsed(v)) }
+        : {}),
+    },
+  ];
   lines.forEach(({ run, metric }) => {
     const mi = c.metrics.indexOf(metric);
     const ri = runs.indexOf(run);
@@ -116,10 +137,27 @@ function chartOptions(c: ChartSpec, width: number, lines: Line[], onZoom: (u: uP
     const name = `${runs.length > 1 ? `${run.runId} ` : ''}${metric.label}`;
     // Step-level lines are dense: no point markers. Epoch-level ones keep theirs where unsmoothed.
     const dots = !c.smooth && !metric.step;
-    series.push({ label: `${name} (raw)`, stroke: c.smooth ? withAlpha(colour, 0.28) : colour, width: 1, spanGaps: true, points: { show: false } });
-    series.push({ label: name, stroke: colour, width: c.smooth ? 2 : 1.5, spanGaps: true, show: !ui.hidden.includes(`${c.id}:${name}`), points: { show: dots || (c.smooth && !metric.step && hasSteps(runs)), size: 4 } });
+    series.push({
+      label: `${name} (raw)`,
+      stroke: c.smooth ? withAlpha(colour, 0.28) : colour,
+      width: 1,
+      spanGaps: true,
+      points: { show: false },
+    });
+    series.push({
+      label: name,
+      stroke: colour,
+      width: c.smooth ? 2 : 1.5,
+      spanGaps: true,
+      show: !ui.hidden.includes(`${c.id}:${name}`),
+      points: { show: dots || (c.smooth && !metric.step && hasSteps(runs)), size: 4 },
+    });
   });
-  const axis = { stroke: fg, grid: { stroke: withAlpha(grid, 0.35), width: 1 }, ticks: { stroke: withAlpha(grid, 0.35), width: 1 } };
+  const axis = {
+    stroke: fg,
+    grid: { stroke: withAlpha(grid, 0.35), width: 1 },
+    ticks: { stroke: withAlpha(grid, 0.35), width: 1 },
+  };
   const xAxis: uPlot.Axis = { ...axis, label: X_LABELS[ui.xAxis], labelSize: 14 };
   if (ui.xAxis === 'epoch') xAxis.incrs = [0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
   if (ui.xAxis === 'relative') {
@@ -190,7 +228,13 @@ function extent(lines: Line[]): [number, number] {
 let drawn: Drawn[] = [];
 /** What decides the charts' series: rebuilt when it changes (a run added, its first steps, the axis). */
 let shapeKey = '';
-const shapeOf = () => JSON.stringify([ui.xAxis, ui.logY, runs.map((r) => r.runId), visibleCharts(runs).map((c) => c.metrics.map((m) => m.key))]);
+const shapeOf = () =>
+  JSON.stringify([
+    ui.xAxis,
+    ui.logY,
+    runs.map((r) => r.runId),
+    visibleCharts(runs).map((c) => c.metrics.map((m) => m.key)),
+  ]);
 
 /** What a chart holds, for tests and people reading the DOM: points drawn and the x range they span. */
 function markDrawn(box: HTMLElement, u: uPlot): void {
@@ -214,20 +258,29 @@ function buildCharts(): void {
   const width = chartWidth();
   shapeKey = shapeOf();
   for (const c of visibleCharts(runs)) {
-    const log = h('vscode-checkbox', { checked: logOf(c), label: 'log y', 'aria-label': `${c.title}: logarithmic y axis` });
+    const log = h('vscode-checkbox', {
+      checked: logOf(c),
+      label: 'log y',
+      'aria-label': `${c.title}: logarithmic y axis`,
+    });
     log.addEventListener('change', () => {
       ui.logY[c.id] = !!(log as unknown as { checked: boolean }).checked;
       persist();
       buildCharts();
     });
-    const box = h('section', { class: 'chart', 'data-chart': c.id, 'aria-label': c.title }, h('header', {}, h('h3', {}, c.title), log));
+    const box = h(
+      'section',
+      { class: 'chart', 'data-chart': c.id, 'aria-label': c.title },
+      h('header', {}, h('h3', {}, c.title), log),
+    );
     grid.append(box);
     const lines = chartLines(c);
     const d: Drawn = { spec: c, lines, u: undefined as unknown as uPlot };
     const zoom = (u: uPlot) => {
       const { min, max } = u.scales.x;
       if (d.applying || min == null || max == null) return;
-      if (d.range ? d.range[0] === min && d.range[1] === max : min <= extent(d.lines)[0] && max >= extent(d.lines)[1]) return;
+      if (d.range ? d.range[0] === min && d.range[1] === max : min <= extent(d.lines)[0] && max >= extent(d.lines)[1])
+        return;
       d.applying = true;
       try {
         d.range = [min, max];
@@ -274,7 +327,15 @@ function refreshData(): void {
 }
 
 // ---- toolbar
-const smoothing = h('input', { type: 'range', min: '0', max: '0.99', step: '0.01', value: String(ui.smoothing), class: 'smoothing', 'aria-label': 'Smoothing' }) as HTMLInputElement;
+const smoothing = h('input', {
+  type: 'range',
+  min: '0',
+  max: '0.99',
+  step: '0.01',
+  value: String(ui.smoothing),
+  class: 'smoothing',
+  'aria-label': 'Smoothing',
+}) as HTMLInputElement;
 const smoothingValue = h('span', { class: 'smoothing-value' }, ui.smoothing.toFixed(2));
 smoothing.addEventListener('input', () => {
   ui.smoothing = Number(smoothing.value);
@@ -282,7 +343,11 @@ smoothing.addEventListener('input', () => {
   refreshData();
   persist();
 });
-const xAxisSelect = h('vscode-single-select', { 'aria-label': 'X axis', class: 'x-axis' }, ...X_AXES.map(([v, t]) => h('vscode-option', { value: v, selected: v === ui.xAxis }, t)));
+const xAxisSelect = h(
+  'vscode-single-select',
+  { 'aria-label': 'X axis', class: 'x-axis' },
+  ...X_AXES.map(([v, t]) => h('vscode-option', { value: v, selected: v === ui.xAxis }, t)),
+);
 xAxisSelect.addEventListener('change', () => {
   const v = (xAxisSelect as unknown as { value: string }).value as CurvesXAxis;
   if (v === ui.xAxis || !X_AXES.some(([a]) => a === v)) return;
@@ -301,7 +366,18 @@ function renderRuns(): void {
         { class: 'run-chip' },
         `${r.runId}${r.live ? ' ●' : ''}`,
         live ? h('span', { class: 'live-status muted' }, ` ${live}`) : null,
-        runs.length > 1 ? h('button', { class: 'chip-x', title: `Remove ${r.runId}`, 'aria-label': `Remove ${r.runId}`, onclick: () => void removeRun(r.runId) }, '×') : null,
+        runs.length > 1
+          ? h(
+              'button',
+              {
+                class: 'chip-x',
+                title: `Remove ${r.runId}`,
+                'aria-label': `Remove ${r.runId}`,
+                onclick: () => void removeRun(r.runId),
+              },
+              '×',
+            )
+          : null,
       );
     }),
   );
@@ -323,9 +399,21 @@ function renderTimeline(now: number): void {
   timeline.hidden = perRun.length === 0;
   // One scale for all bars: the longest finished epoch (a live epoch that has run longer fills its row).
   const finished = perRun.flatMap((x) => x.rows.filter((row) => !row.live).map((row) => row.total));
-  const longest = Math.max(1e-9, ...(finished.length ? finished : perRun.flatMap((x) => x.rows.map((row) => row.total))));
+  const longest = Math.max(
+    1e-9,
+    ...(finished.length ? finished : perRun.flatMap((x) => x.rows.map((row) => row.total))),
+  );
   timeline.replaceChildren(
-    h('header', {}, h('h3', {}, 'Phase timeline'), h('span', { class: 'tl-legend' }, ...TIMELINE_PHASES.slice(0, 4).map((p) => h('span', {}, styled(h('i'), { background: colour(p) }), p)))),
+    h(
+      'header',
+      {},
+      h('h3', {}, 'Phase timeline'),
+      h(
+        'span',
+        { class: 'tl-legend' },
+        ...TIMELINE_PHASES.slice(0, 4).map((p) => h('span', {}, styled(h('i'), { background: colour(p) }), p)),
+      ),
+    ),
     ...perRun.flatMap(({ r, rows }) => [
       ...(runs.length > 1 ? [h('div', { class: 'tl-run' }, r.runId)] : []),
       ...rows.map((row) =>
@@ -334,7 +422,20 @@ function renderTimeline(now: number): void {
           { class: `tl-row${row.live ? ' live' : ''}`, 'data-epoch': String(row.epoch) },
           h('span', { class: 'tl-label' }, `epoch ${row.epoch}${row.live ? ' …' : ''}`),
           styled(
-            h('span', { class: 'tl-bar' }, ...row.segments.map((seg) => styled(h('span', { class: 'tl-seg', 'data-phase': seg.phase, title: `${seg.phase}: ${seg.seconds.toFixed(1)} s` }), { flexGrow: String(seg.seconds), background: colour(seg.phase) }))),
+            h(
+              'span',
+              { class: 'tl-bar' },
+              ...row.segments.map((seg) =>
+                styled(
+                  h('span', {
+                    class: 'tl-seg',
+                    'data-phase': seg.phase,
+                    title: `${seg.phase}: ${seg.seconds.toFixed(1)} s`,
+                  }),
+                  { flexGrow: String(seg.seconds), background: colour(seg.phase) },
+                ),
+              ),
+            ),
             { width: `${Math.min(100, (100 * row.total) / longest).toFixed(2)}%` },
           ),
           h('span', { class: 'tl-total muted' }, formatElapsed(Math.round(row.total))),
@@ -397,10 +498,34 @@ const toolbar = h(
   h('label', { class: 'ctl' }, h('span', {}, 'Smoothing'), smoothing, smoothingValue),
   h('label', { class: 'ctl' }, h('span', {}, 'X axis'), xAxisSelect),
   h('span', { class: 'spacer' }),
-  h('vscode-button', { secondary: true, onclick: () => void request<Extract<CurvesRequest, { type: 'exportCsv' }>>({ type: 'exportCsv', csv: toCsv(runs) }).done.catch(() => undefined) }, 'Export CSV'),
-  h('vscode-button', { secondary: true, onclick: () => void request<Extract<CurvesRequest, { type: 'exportPng' }>>({ type: 'exportPng', png: chartsPng() }).done.catch(() => undefined) }, 'Export PNG'),
+  h(
+    'vscode-button',
+    {
+      secondary: true,
+      onclick: () =>
+        void request<Extract<CurvesRequest, { type: 'exportCsv' }>>({ type: 'exportCsv', csv: toCsv(runs) }).done.catch(
+          () => undefined,
+        ),
+    },
+    'Export CSV',
+  ),
+  h(
+    'vscode-button',
+    {
+      secondary: true,
+      onclick: () =>
+        void request<Extract<CurvesRequest, { type: 'exportPng' }>>({ type: 'exportPng', png: chartsPng() }).done.catch(
+          () => undefined,
+        ),
+    },
+    'Export PNG',
+  ),
 );
-const empty = h('p', { class: 'muted empty', hidden: true }, 'Nothing trained yet: the curves appear with the first training steps.');
+const empty = h(
+  'p',
+  { class: 'muted empty', hidden: true },
+  'Nothing trained yet: the curves appear with the first training steps.',
+);
 const quality = h('section', { class: 'quality' });
 /** "What training bought" per run: the quality report's rows, or why there is none. */
 function renderQuality(): void {
@@ -408,17 +533,40 @@ function renderQuality(): void {
   quality.replaceChildren(
     h('h2', {}, 'What training bought'),
     ...runs.map((r) => {
-      const before = r.initialNmi !== undefined && r.metrics.length ? ` · NMI vs labels ${f(r.initialNmi)} before training → ${r.metrics[r.metrics.length - 1]!.nmiLabels?.toFixed(3) ?? '–'} now` : '';
+      const before =
+        r.initialNmi !== undefined && r.metrics.length
+          ? ` · NMI vs labels ${f(r.initialNmi)} before training → ${r.metrics[r.metrics.length - 1]!.nmiLabels?.toFixed(3) ?? '–'} now`
+          : '';
       if (!r.quality) {
-        const why = r.metrics.some((m) => m.nmiLabels !== undefined) ? 'measured when training ends (or run deepcluster eval on a checkpoint)' : 'needs labels: without them NMI(t, t−1), cluster sizes and the objective are what can be shown';
+        const why = r.metrics.some((m) => m.nmiLabels !== undefined)
+          ? 'measured when training ends (or run deepcluster eval on a checkpoint)'
+          : 'needs labels: without them NMI(t, t−1), cluster sizes and the objective are what can be shown';
         return h('p', { class: 'muted' }, `${r.runId}: ${why}${before}`);
       }
       const q = r.quality;
-      return h('div', {},
-        h('p', { class: 'muted' }, `${r.runId}: ${q.classes} classes, ${q.trainImages} training / ${q.heldOut} held-out images (${q.split})${before}`),
-        h('table', { class: 'quality-table' },
+      return h(
+        'div',
+        {},
+        h(
+          'p',
+          { class: 'muted' },
+          `${r.runId}: ${q.classes} classes, ${q.trainImages} training / ${q.heldOut} held-out images (${q.split})${before}`,
+        ),
+        h(
+          'table',
+          { class: 'quality-table' },
           h('tr', {}, ...['features', 'kNN-20', 'k-means NMI (5 seeds)', 'linear probe'].map((t) => h('th', {}, t))),
-          ...q.rows.map((row) => h('tr', {}, h('th', {}, row.features), h('td', {}, f(row.knn20)), h('td', {}, `${f(row.kmeansNmi)} ± ${f(row.kmeansNmiStd)}`), h('td', {}, f(row.linearProbe))))),
+          ...q.rows.map((row) =>
+            h(
+              'tr',
+              {},
+              h('th', {}, row.features),
+              h('td', {}, f(row.knn20)),
+              h('td', {}, `${f(row.kmeansNmi)} ± ${f(row.kmeansNmiStd)}`),
+              h('td', {}, f(row.linearProbe)),
+            ),
+          ),
+        ),
       );
     }),
   );

@@ -15,7 +15,10 @@ const epochsDone = (r: RunSeries) => (r.metrics.length ? r.metrics[r.metrics.len
  */
 export function etaSeconds(r: RunSeries, now: number): number | undefined {
   if (!r.live || !r.epochs) return undefined;
-  const recent = r.metrics.slice(-5).map((m) => m.seconds?.epoch).filter((s): s is number => typeof s === 'number' && Number.isFinite(s) && s > 0);
+  const recent = r.metrics
+    .slice(-5)
+    .map((m) => m.seconds?.epoch)
+    .filter((s): s is number => typeof s === 'number' && Number.isFinite(s) && s > 0);
   if (!recent.length) return undefined;
   const perEpoch = recent.reduce((a, b) => a + b, 0) / recent.length;
   const started = r.current?.phases[0]?.start;
@@ -48,12 +51,17 @@ export interface TimelineRow {
 /** The last `rows` epochs' phase durations (finished epochs from their metrics, the live one from its phase starts). */
 export function timelineRows(r: RunSeries, now: number, rows = 8): TimelineRow[] {
   const out: TimelineRow[] = r.metrics.slice(-rows).map((m) => {
-    const segments = TIMELINE_PHASES.map((phase) => ({ phase, seconds: m.seconds?.[phase] ?? 0 })).filter((s) => s.seconds > 0);
+    const segments = TIMELINE_PHASES.map((phase) => ({ phase, seconds: m.seconds?.[phase] ?? 0 })).filter(
+      (s) => s.seconds > 0,
+    );
     return { epoch: m.epoch, live: false, segments, total: segments.reduce((a, s) => a + s.seconds, 0) };
   });
   const c = r.current;
   if (c?.phases.length) {
-    const segments = c.phases.map((p, i) => ({ phase: p.phase, seconds: Math.max(0, (c.phases[i + 1]?.start ?? (r.live ? now : p.start)) - p.start) }));
+    const segments = c.phases.map((p, i) => ({
+      phase: p.phase,
+      seconds: Math.max(0, (c.phases[i + 1]?.start ?? (r.live ? now : p.start)) - p.start),
+    }));
     out.push({ epoch: c.epoch, live: r.live, segments, total: segments.reduce((a, s) => a + s.seconds, 0) });
     if (out.length > rows) out.shift();
   }

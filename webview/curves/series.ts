@@ -30,23 +30,75 @@ const m = (key: string, label: string, get: (m: EpochMetrics) => number | undefi
 const s = (key: string, label: string, step: StepColumn): Metric => ({ key, label, step });
 
 export const CHARTS: ChartSpec[] = [
-  { id: 'loss', title: 'ConvNet loss', smooth: true, logDefault: false, metrics: [s('step_loss', 'loss (steps)', 'loss'), m('loss', 'loss', (x) => x.loss)] },
-  { id: 'nmiPrev', title: 'NMI(t, t−1)', smooth: true, logDefault: false, metrics: [m('nmiPrev', 'NMI(t,t-1)', (x) => x.nmiPrev)] },
   {
-    id: 'labels', title: 'Against labels', smooth: true, logDefault: false,
-    metrics: [m('nmiLabels', 'NMI', (x) => x.nmiLabels), m('ari', 'ARI', (x) => x.ari), m('accuracy', 'accuracy', (x) => x.accuracy), m('purity', 'purity', (x) => x.purity)],
-  },
-  { id: 'objective', title: 'k-means objective', smooth: true, logDefault: true, metrics: [m('clusteringObjective', 'objective', (x) => x.clusteringObjective)] },
-  {
-    id: 'sizes', title: 'Cluster sizes', smooth: false, logDefault: false,
-    metrics: [m('largest', 'largest', (x) => x.clusters?.largest), m('smallest', 'smallest', (x) => x.clusters?.smallest), m('empty', 'empty', (x) => x.clusters?.empty)],
+    id: 'loss',
+    title: 'ConvNet loss',
+    smooth: true,
+    logDefault: false,
+    metrics: [s('step_loss', 'loss (steps)', 'loss'), m('loss', 'loss', (x) => x.loss)],
   },
   {
-    id: 'seconds', title: 'Seconds per phase', smooth: false, logDefault: false,
-    metrics: (['features', 'clustering', 'training', 'checkpoint', 'evaluation'] as const).map((p) => m(`sec_${p}`, p, (x) => x.seconds?.[p])),
+    id: 'nmiPrev',
+    title: 'NMI(t, t−1)',
+    smooth: true,
+    logDefault: false,
+    metrics: [m('nmiPrev', 'NMI(t,t-1)', (x) => x.nmiPrev)],
   },
-  { id: 'throughput', title: 'Throughput (images/s)', smooth: true, logDefault: false, stepsOnly: true, metrics: [s('imagesPerSecond', 'images/s', 'imagesPerSecond')] },
-  { id: 'lr', title: 'Learning rate', smooth: false, logDefault: false, stepsOnly: true, metrics: [s('lr', 'lr', 'lr')] },
+  {
+    id: 'labels',
+    title: 'Against labels',
+    smooth: true,
+    logDefault: false,
+    metrics: [
+      m('nmiLabels', 'NMI', (x) => x.nmiLabels),
+      m('ari', 'ARI', (x) => x.ari),
+      m('accuracy', 'accuracy', (x) => x.accuracy),
+      m('purity', 'purity', (x) => x.purity),
+    ],
+  },
+  {
+    id: 'objective',
+    title: 'k-means objective',
+    smooth: true,
+    logDefault: true,
+    metrics: [m('clusteringObjective', 'objective', (x) => x.clusteringObjective)],
+  },
+  {
+    id: 'sizes',
+    title: 'Cluster sizes',
+    smooth: false,
+    logDefault: false,
+    metrics: [
+      m('largest', 'largest', (x) => x.clusters?.largest),
+      m('smallest', 'smallest', (x) => x.clusters?.smallest),
+      m('empty', 'empty', (x) => x.clusters?.empty),
+    ],
+  },
+  {
+    id: 'seconds',
+    title: 'Seconds per phase',
+    smooth: false,
+    logDefault: false,
+    metrics: (['features', 'clustering', 'training', 'checkpoint', 'evaluation'] as const).map((p) =>
+      m(`sec_${p}`, p, (x) => x.seconds?.[p]),
+    ),
+  },
+  {
+    id: 'throughput',
+    title: 'Throughput (images/s)',
+    smooth: true,
+    logDefault: false,
+    stepsOnly: true,
+    metrics: [s('imagesPerSecond', 'images/s', 'imagesPerSecond')],
+  },
+  {
+    id: 'lr',
+    title: 'Learning rate',
+    smooth: false,
+    logDefault: false,
+    stepsOnly: true,
+    metrics: [s('lr', 'lr', 'lr')],
+  },
 ];
 
 export const hasSteps = (runs: RunSeries[]) => runs.some((r) => (r.steps?.step.length ?? 0) > 0);
@@ -54,7 +106,9 @@ export const hasSteps = (runs: RunSeries[]) => runs.some((r) => (r.steps?.step.l
 /** The charts and, per chart, the metrics worth a series for these runs (step metrics only when some run has steps). */
 export function visibleCharts(runs: RunSeries[]): ChartSpec[] {
   const steps = hasSteps(runs);
-  return CHARTS.filter((c) => steps || !c.stepsOnly).map((c) => (steps ? c : { ...c, metrics: c.metrics.filter((x) => !x.step) }));
+  return CHARTS.filter((c) => steps || !c.stepsOnly).map((c) =>
+    steps ? c : { ...c, metrics: c.metrics.filter((x) => !x.step) },
+  );
 }
 
 /** The values of one metric of one run, in the run's order: per epoch entry or per step entry. */
@@ -80,6 +134,7 @@ export function aligned(runs: RunSeries[], metric: Metric): { xs: number[]; ys: 
 export function toCsv(runs: RunSeries[]): string {
   const metrics = CHARTS.flatMap((c) => c.metrics).filter((x) => x.get);
   const lines = [['run', 'epoch', ...metrics.map((x) => x.key)].join(',')];
-  for (const r of runs) for (const e of r.metrics) lines.push([r.runId, e.epoch, ...metrics.map((x) => x.get!(e) ?? '')].join(','));
+  for (const r of runs)
+    for (const e of r.metrics) lines.push([r.runId, e.epoch, ...metrics.map((x) => x.get!(e) ?? '')].join(','));
   return lines.join('\n') + '\n';
 }

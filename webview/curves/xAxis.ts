@@ -57,7 +57,8 @@ export function points(r: RunSeries, metric: Metric, axis: CurvesXAxis): { xs: F
   for (let i = 0; i < n; i++) {
     const x = xs[i];
     const y = ys[i];
-    if (x === null || y === null || x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y)) continue;
+    if (x === null || y === null || x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y))
+      continue;
     if (k > 0 && ox[k - 1]! > x) sorted = false;
     ox[k] = x;
     oy[k++] = y;
@@ -73,7 +74,9 @@ export function points(r: RunSeries, metric: Metric, axis: CurvesXAxis): { xs: F
 }
 
 /** Joins series with their own ascending xs into one x column (the union) and y columns with nulls elsewhere. */
-export function joinSeries(series: { xs: ArrayLike<number>; ys: ArrayLike<number | null> }[]): [number[], ...(number | null)[][]] {
+export function joinSeries(
+  series: { xs: ArrayLike<number>; ys: ArrayLike<number | null> }[],
+): [number[], ...(number | null)[][]] {
   const all: number[] = [];
   for (const s of series) for (let i = 0; i < s.xs.length; i++) all.push(s.xs[i]!);
   all.sort((a, b) => a - b);
@@ -96,7 +99,8 @@ export function formatElapsed(s: number): string {
   const sign = s < 0 ? '-' : '';
   s = Math.abs(s);
   if (s < 60) return `${sign}${Math.round(s)}s`;
-  if (s < 3600) return `${sign}${Math.floor(s / 60)}m${s % 60 >= 1 ? ` ${String(Math.round(s % 60)).padStart(2, '0')}s` : ''}`;
+  if (s < 3600)
+    return `${sign}${Math.floor(s / 60)}m${s % 60 >= 1 ? ` ${String(Math.round(s % 60)).padStart(2, '0')}s` : ''}`;
   if (s < 86400) return `${sign}${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
   return `${sign}${Math.floor(s / 86400)}d ${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
 }

@@ -5,7 +5,14 @@
 import '../shared/base.css';
 import './style.css';
 import type { MapMethod } from '../../src/protocol/embeddingMap';
-import { MAP_BATCH, type MapColour, type MapData, type MapInit, type MapRequest, type MapUiState } from '../../src/protocol/webview';
+import {
+  MAP_BATCH,
+  type MapColour,
+  type MapData,
+  type MapInit,
+  type MapRequest,
+  type MapUiState,
+} from '../../src/protocol/webview';
 import { h } from '../shared/dom';
 import { initialState, onPush, ready, request, savedState, saveState } from '../shared/host';
 import { cssVar, onThemeChange, palette, themeKind } from '../shared/theme';
@@ -31,7 +38,9 @@ const state = {
   map: undefined as MapData | undefined,
   selection: [] as number[],
 };
-let pts: { x: Float32Array; y: Float32Array; index: PointIndex; colours: Uint32Array; selected: Uint8Array } | undefined;
+let pts:
+  | { x: Float32Array; y: Float32Array; index: PointIndex; colours: Uint32Array; selected: Uint8Array }
+  | undefined;
 let view: View = state.ui.view ?? { cx: 0, cy: 0, scale: 300 };
 const thumbsMade = new Set<number>();
 const thumbsAsked = new Set<number>();
@@ -44,31 +53,65 @@ function persist(): void {
 
 // ---- toolbar
 const option = (v: string, t: string, sel: boolean) => h('option', { value: v, selected: sel }, t);
-const epochSel = h('select', { 'aria-label': 'Checkpoint' }, ...state.checkpoints.map((e) => option(String(e), `epoch ${e}`, e === state.epoch))) as HTMLSelectElement;
+const epochSel = h(
+  'select',
+  { 'aria-label': 'Checkpoint' },
+  ...state.checkpoints.map((e) => option(String(e), `epoch ${e}`, e === state.epoch)),
+) as HTMLSelectElement;
 epochSel.addEventListener('change', () => void load(Number(epochSel.value), state.ui.method));
-const methodSel = h('select', { 'aria-label': 'Layout' }, option('umap', 'UMAP', state.ui.method === 'umap'), option('pca', 'PCA', state.ui.method === 'pca')) as HTMLSelectElement;
+const methodSel = h(
+  'select',
+  { 'aria-label': 'Layout' },
+  option('umap', 'UMAP', state.ui.method === 'umap'),
+  option('pca', 'PCA', state.ui.method === 'pca'),
+) as HTMLSelectElement;
 methodSel.addEventListener('change', () => void load(state.epoch, methodSel.value as MapMethod));
-const colourSel = h('select', { 'aria-label': 'Colour by', class: 'colour' }, option('cluster', 'cluster', state.ui.colour === 'cluster'), option('label', 'label', state.ui.colour === 'label')) as HTMLSelectElement;
+const colourSel = h(
+  'select',
+  { 'aria-label': 'Colour by', class: 'colour' },
+  option('cluster', 'cluster', state.ui.colour === 'cluster'),
+  option('label', 'label', state.ui.colour === 'label'),
+) as HTMLSelectElement;
 colourSel.addEventListener('change', () => {
   state.ui.colour = colourSel.value as MapColour;
   recolour();
   persist();
 });
 const computeBtn = h('button', { class: 'compute', onclick: () => void compute() }, 'Compute map');
-const cancelBtn = h('button', { class: 'cancel', hidden: true, onclick: () => computing !== undefined && request<MapRequest>({ type: 'cancel', target: computing }) }, 'Cancel');
+const cancelBtn = h(
+  'button',
+  {
+    class: 'cancel',
+    hidden: true,
+    onclick: () => computing !== undefined && request<MapRequest>({ type: 'cancel', target: computing }),
+  },
+  'Cancel',
+);
 const progress = h('progress', { class: 'progress', hidden: true, max: 1, value: 0 }) as HTMLProgressElement;
 const status = h('span', { class: 'status muted' });
 const caption = h('span', { class: 'caption muted' });
 const legend = h('div', { class: 'legend' });
-const toolbar = h('div', { class: 'toolbar' },
+const toolbar = h(
+  'div',
+  { class: 'toolbar' },
   h('strong', { class: 'title' }, 'Embedding map'),
   h('label', { class: 'ctl' }, h('span', {}, 'Checkpoint'), epochSel),
   h('label', { class: 'ctl' }, h('span', {}, 'Layout'), methodSel),
   h('label', { class: 'ctl' }, h('span', {}, 'Colour by'), colourSel),
-  computeBtn, cancelBtn, progress, status, h('span', { class: 'spacer' }), caption);
+  computeBtn,
+  cancelBtn,
+  progress,
+  status,
+  h('span', { class: 'spacer' }),
+  caption,
+);
 
 // ---- canvas, overlay (thumbnails, box), tooltip, selection list
-const canvas = h('canvas', { class: 'points', tabindex: '0', 'aria-label': 'Embedding map: wheel to zoom, drag to pan, shift-drag to select' }) as HTMLCanvasElement;
+const canvas = h('canvas', {
+  class: 'points',
+  tabindex: '0',
+  'aria-label': 'Embedding map: wheel to zoom, drag to pan, shift-drag to select',
+}) as HTMLCanvasElement;
 const overlay = h('canvas', { class: 'overlay' }) as HTMLCanvasElement;
 const boxEl = h('div', { class: 'box', hidden: true });
 const tipImg = h('img', { alt: '' }) as HTMLImageElement;
@@ -80,14 +123,33 @@ const selCount = h('div', { class: 'sel-count' }, 'No selection');
 const exportBtn = h('button', { disabled: true, onclick: () => void exportSelection() }, 'Export CSV');
 const clearBtn = h('button', { disabled: true, onclick: () => select([]) }, 'Clear');
 const selList = h('ul', { class: 'sel-list' });
-const moveTo = h('input', { class: 'move-to', placeholder: 'cluster #', 'aria-label': 'Move the selection to cluster', disabled: true }) as HTMLInputElement;
+const moveTo = h('input', {
+  class: 'move-to',
+  placeholder: 'cluster #',
+  'aria-label': 'Move the selection to cluster',
+  disabled: true,
+}) as HTMLInputElement;
 const moveBtn = h('button', { class: 'move-btn', disabled: true, onclick: () => void moveSelection() }, 'Move to');
-const side = h('aside', { class: 'side' }, h('div', { class: 'side-head' }, selCount, h('div', { class: 'row' }, exportBtn, clearBtn), h('div', { class: 'row' }, moveBtn, moveTo)), h('div', { class: 'muted hint' }, 'Shift-drag to select a box. Esc clears.'), selList);
+const side = h(
+  'aside',
+  { class: 'side' },
+  h(
+    'div',
+    { class: 'side-head' },
+    selCount,
+    h('div', { class: 'row' }, exportBtn, clearBtn),
+    h('div', { class: 'row' }, moveBtn, moveTo),
+  ),
+  h('div', { class: 'muted hint' }, 'Shift-drag to select a box. Esc clears.'),
+  selList,
+);
 document.body.append(h('div', { class: 'map-panel' }, toolbar, legend, h('div', { class: 'body' }, stage, side)));
 
 const ctx = canvas.getContext('2d')!;
 const octx = overlay.getContext('2d')!;
-const probe = (h('canvas', { width: 1, height: 1 }) as HTMLCanvasElement).getContext('2d', { willReadFrequently: true })!;
+const probe = (h('canvas', { width: 1, height: 1 }) as HTMLCanvasElement).getContext('2d', {
+  willReadFrequently: true,
+})!;
 let image: ImageData | undefined;
 let dpr = 1;
 let cssW = 0;
@@ -160,8 +222,21 @@ function draw(): void {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     return;
   }
-  themeColours ??= { bg: packColour(probe, cssVar('--vscode-editor-background', '#1e1e1e')), hl: packColour(probe, cssVar('--vscode-editor-foreground', '#ffffff')) };
-  const drawn = rasterize(image, view, dpr, pts.x, pts.y, pts.colours, themeColours.bg, state.selection.length ? pts.selected : undefined, themeColours.hl);
+  themeColours ??= {
+    bg: packColour(probe, cssVar('--vscode-editor-background', '#1e1e1e')),
+    hl: packColour(probe, cssVar('--vscode-editor-foreground', '#ffffff')),
+  };
+  const drawn = rasterize(
+    image,
+    view,
+    dpr,
+    pts.x,
+    pts.y,
+    pts.colours,
+    themeColours.bg,
+    state.selection.length ? pts.selected : undefined,
+    themeColours.hl,
+  );
   ctx.putImageData(image, 0, 0);
   canvas.dataset.drawn = String(drawn);
   drawThumbs();
@@ -218,13 +293,15 @@ function askThumbs(indices: number[]): Promise<void> {
   const batches: Promise<void>[] = [];
   for (let s = 0; s < need.length; s += MAP_BATCH) {
     const part = need.slice(s, s + MAP_BATCH);
-    batches.push(request<MapRequest>({ type: 'thumbs', epoch: state.epoch, indices: part }).done.then(
-      () => {
-        for (const i of part) thumbsMade.add(i);
-        schedule();
-      },
-      () => part.forEach((i) => thumbsAsked.delete(i)),
-    ));
+    batches.push(
+      request<MapRequest>({ type: 'thumbs', epoch: state.epoch, indices: part }).done.then(
+        () => {
+          for (const i of part) thumbsMade.add(i);
+          schedule();
+        },
+        () => part.forEach((i) => thumbsAsked.delete(i)),
+      ),
+    );
   }
   return Promise.all(batches).then(() => undefined);
 }
@@ -271,10 +348,13 @@ async function compute(): Promise<void> {
   cancelBtn.hidden = false;
   progress.hidden = false;
   progress.value = 0;
-  const r = request<MapRequest>({ type: 'compute', epoch: state.epoch, method: state.ui.method }, (done, total, message) => {
-    progress.value = total ? done / total : 0;
-    status.textContent = `${message ?? 'computing'} ${done}/${total}`;
-  });
+  const r = request<MapRequest>(
+    { type: 'compute', epoch: state.epoch, method: state.ui.method },
+    (done, total, message) => {
+      progress.value = total ? done / total : 0;
+      status.textContent = `${message ?? 'computing'} ${done}/${total}`;
+    },
+  );
   computing = r.id;
   try {
     show(((await r.done) as { map: MapData }).map);
@@ -311,18 +391,31 @@ function renderSelection(): void {
     const img = h('img', { alt: '', width: 32, height: 32 }) as HTMLImageElement;
     const name = h('span', { class: 'name muted' });
     const label = state.map!.labels ? ` · ${init.classNames?.[state.map!.labels[i]!] ?? state.map!.labels[i]}` : '';
-    selList.append(h('li', { class: 'sel-item', 'data-index': String(i) }, img, h('div', {}, h('div', {}, `#${i} · cluster ${state.map!.clusters[i]}${label}`), name)));
+    selList.append(
+      h(
+        'li',
+        { class: 'sel-item', 'data-index': String(i) },
+        img,
+        h('div', {}, h('div', {}, `#${i} · cluster ${state.map!.clusters[i]}${label}`), name),
+      ),
+    );
     return { i, img, name };
   });
-  if (n > LIST_MAX) selList.append(h('li', { class: 'muted more' }, `… and ${n - LIST_MAX} more (all of them are exported)`));
-  void askThumbs(shown).then(() => items.forEach((it) => thumbsMade.has(it.i) && (it.img.src = `${init.thumbBase}/${it.i}.png`)));
-  void request<MapRequest>({ type: 'names', indices: shown }).done.then((r) => {
-    const names = (r as { names: string[] }).names;
-    items.forEach((it, k) => {
-      it.name.textContent = names[k]!.split(/[\\/]/).pop()!;
-      it.name.title = names[k]!;
-    });
-  }, () => undefined);
+  if (n > LIST_MAX)
+    selList.append(h('li', { class: 'muted more' }, `… and ${n - LIST_MAX} more (all of them are exported)`));
+  void askThumbs(shown).then(() =>
+    items.forEach((it) => thumbsMade.has(it.i) && (it.img.src = `${init.thumbBase}/${it.i}.png`)),
+  );
+  void request<MapRequest>({ type: 'names', indices: shown }).done.then(
+    (r) => {
+      const names = (r as { names: string[] }).names;
+      items.forEach((it, k) => {
+        it.name.textContent = names[k]!.split(/[\\/]/).pop()!;
+        it.name.title = names[k]!;
+      });
+    },
+    () => undefined,
+  );
 }
 
 /** Moves the selected images to another cluster (curation.json); the map shows them in that cluster's colour. */
@@ -344,7 +437,11 @@ async function moveSelection(): Promise<void> {
 
 async function exportSelection(): Promise<void> {
   if (!state.selection.length) return;
-  const r = await request<MapRequest>({ type: 'exportSelection', epoch: state.epoch, indices: state.selection }).done.catch((e: Error) => ({ error: e.message }));
+  const r = await request<MapRequest>({
+    type: 'exportSelection',
+    epoch: state.epoch,
+    indices: state.selection,
+  }).done.catch((e: Error) => ({ error: e.message }));
   status.textContent = 'written' in r && r.written ? `exported ${r.rows} rows` : 'error' in r ? r.error : '';
 }
 
@@ -355,14 +452,18 @@ const local = (e: MouseEvent): [number, number] => {
   return [e.clientX - r.left, e.clientY - r.top];
 };
 
-canvas.addEventListener('wheel', (e) => {
-  e.preventDefault();
-  const [sx, sy] = local(e);
-  view = zoomAt(view, cssW, cssH, sx, sy, Math.exp(-e.deltaY * 0.0015));
-  tip.hidden = true;
-  schedule();
-  persistSoon();
-}, { passive: false });
+canvas.addEventListener(
+  'wheel',
+  (e) => {
+    e.preventDefault();
+    const [sx, sy] = local(e);
+    view = zoomAt(view, cssW, cssH, sx, sy, Math.exp(-e.deltaY * 0.0015));
+    tip.hidden = true;
+    schedule();
+    persistSoon();
+  },
+  { passive: false },
+);
 
 canvas.addEventListener('pointerdown', (e) => {
   const [x, y] = local(e);
@@ -377,7 +478,12 @@ canvas.addEventListener('pointermove', (e) => {
     view = { ...drag.view, cx: drag.view.cx - (x - drag.x) / view.scale, cy: drag.view.cy + (y - drag.y) / view.scale };
     schedule();
   } else if (drag?.mode === 'box') {
-    Object.assign(boxEl.style, { left: `${Math.min(x, drag.x)}px`, top: `${Math.min(y, drag.y)}px`, width: `${Math.abs(x - drag.x)}px`, height: `${Math.abs(y - drag.y)}px` });
+    Object.assign(boxEl.style, {
+      left: `${Math.min(x, drag.x)}px`,
+      top: `${Math.min(y, drag.y)}px`,
+      width: `${Math.abs(x - drag.x)}px`,
+      height: `${Math.abs(y - drag.y)}px`,
+    });
     boxEl.hidden = false;
   } else hover(x, y);
 });

@@ -14,7 +14,10 @@ export class PointIndex {
   private readonly order: Int32Array;
   static readonly CELLS = 128;
 
-  constructor(readonly x: Float32Array, readonly y: Float32Array) {
+  constructor(
+    readonly x: Float32Array,
+    readonly y: Float32Array,
+  ) {
     const C = PointIndex.CELLS;
     const n = x.length;
     const cellOf = new Int32Array(n);
@@ -49,7 +52,8 @@ export class PointIndex {
         const c = cy * C + cx;
         for (let k = this.cellStart[c]!; k < this.cellStart[c + 1]!; k++) {
           const i = this.order[k]!;
-          const px = this.x[i]!, py = this.y[i]!;
+          const px = this.x[i]!,
+            py = this.y[i]!;
           if (px >= x0 && px <= x1 && py >= y0 && py <= y1 && out.push(i) > limit) return undefined;
         }
       }
@@ -92,13 +96,25 @@ export function zoomAt(v: View, w: number, h: number, sx: number, sy: number, fa
  * Draws the points into `img` (device pixels, `dpr` per CSS pixel): a square of `size` device pixels per point,
  * `colours[i]` as ABGR (little-endian RGBA), selected points on top in the highlight colour.
  */
-export function rasterize(img: ImageData, v: View, dpr: number, x: Float32Array, y: Float32Array, colours: Uint32Array, background: number, selected: Uint8Array | undefined, highlight: number): number {
-  const w = img.width, h = img.height;
+export function rasterize(
+  img: ImageData,
+  v: View,
+  dpr: number,
+  x: Float32Array,
+  y: Float32Array,
+  colours: Uint32Array,
+  background: number,
+  selected: Uint8Array | undefined,
+  highlight: number,
+): number {
+  const w = img.width,
+    h = img.height;
   const px = new Uint32Array(img.data.buffer);
   px.fill(background);
   const size = Math.max(2, Math.min(6, Math.round(dpr * (1.5 + Math.log2(Math.max(1, v.scale / 200))))));
   const s = v.scale * dpr;
-  const ox = w / 2 - v.cx * s, oy = h / 2 + v.cy * s;
+  const ox = w / 2 - v.cx * s,
+    oy = h / 2 + v.cy * s;
   let drawn = 0;
   for (let pass = 0; pass < (selected ? 2 : 1); pass++) {
     for (let i = 0; i < x.length; i++) {

@@ -31,8 +31,20 @@ function options(sel: HTMLElement, opts: [string, string][], selected: string): 
 
 const ckptSel = h('vscode-single-select', { 'aria-label': 'Checkpoint', class: 'sel' });
 const layerSel = h('vscode-single-select', { 'aria-label': 'Conv layer', class: 'sel' });
-const fromField = h('vscode-textfield', { type: 'number', min: '0', value: String(ui.from), 'aria-label': 'First filter', class: 'num' });
-const toField = h('vscode-textfield', { type: 'number', min: '0', value: String(ui.to), 'aria-label': 'Last filter', class: 'num' });
+const fromField = h('vscode-textfield', {
+  type: 'number',
+  min: '0',
+  value: String(ui.from),
+  'aria-label': 'First filter',
+  class: 'num',
+});
+const toField = h('vscode-textfield', {
+  type: 'number',
+  min: '0',
+  value: String(ui.to),
+  'aria-label': 'Last filter',
+  class: 'num',
+});
 const runBtn = h('vscode-button', { onclick: () => void visualize() }, 'Visualize');
 const cancelBtn = h('vscode-button', { secondary: true, hidden: true, onclick: () => cancel() }, 'Cancel');
 const bar = h('vscode-progress-bar', {});
@@ -41,13 +53,22 @@ const progress = h('div', { class: 'progress', hidden: true }, bar, status);
 const grid = h('div', { class: 'filters', role: 'list', 'aria-label': 'Filters' });
 
 function renderSelects(): void {
-  options(ckptSel, checkpoints.map((e): [string, string] => [String(e), `epoch ${e}`]), String(ui.epoch));
-  options(layerSel, layers.map((l): [string, string] => [l.name, `${l.name} (${l.filters} filters)`]), ui.layer ?? '');
+  options(
+    ckptSel,
+    checkpoints.map((e): [string, string] => [String(e), `epoch ${e}`]),
+    String(ui.epoch),
+  );
+  options(
+    layerSel,
+    layers.map((l): [string, string] => [l.name, `${l.name} (${l.filters} filters)`]),
+    ui.layer ?? '',
+  );
 }
 
 ckptSel.addEventListener('change', async () => {
   ui.epoch = Number(value(ckptSel));
-  layers = (await request<Extract<FiltersRequest, { type: 'layers' }>>({ type: 'layers', epoch: ui.epoch }).done).layers;
+  layers = (await request<Extract<FiltersRequest, { type: 'layers' }>>({ type: 'layers', epoch: ui.epoch }).done)
+    .layers;
   if (!layers.some((l) => l.name === ui.layer)) ui.layer = layers[0]?.name;
   renderSelects();
   persist();
@@ -67,21 +88,40 @@ fromField.addEventListener('change', readRange);
 toField.addEventListener('change', readRange);
 
 function filterCard(r: FilterResult): HTMLElement {
-  const tops = h('div', { class: 'top9' }, ...Array.from({ length: 9 }, (_, i) => {
-    const src = r.top[i];
-    return src ? h('img', { class: 'thumb', src, alt: `top image ${i + 1}`, title: r.activations?.[i] !== undefined ? `activation ${fmt(r.activations[i])}` : '' }) : h('div', { class: 'thumb empty' });
-  }));
+  const tops = h(
+    'div',
+    { class: 'top9' },
+    ...Array.from({ length: 9 }, (_, i) => {
+      const src = r.top[i];
+      return src
+        ? h('img', {
+            class: 'thumb',
+            src,
+            alt: `top image ${i + 1}`,
+            title: r.activations?.[i] !== undefined ? `activation ${fmt(r.activations[i])}` : '',
+          })
+        : h('div', { class: 'thumb empty' });
+    }),
+  );
   return h(
     'figure',
     { class: 'filter', role: 'listitem', tabindex: '0', 'aria-label': `${ui.layer} filter ${r.filter}` },
     h('figcaption', {}, `#${r.filter}`),
-    h('div', { class: 'pair' }, r.image ? h('img', { class: 'ascent', src: r.image, alt: `gradient-ascent image of filter ${r.filter}` }) : h('div', { class: 'ascent empty' }), tops),
+    h(
+      'div',
+      { class: 'pair' },
+      r.image
+        ? h('img', { class: 'ascent', src: r.image, alt: `gradient-ascent image of filter ${r.filter}` })
+        : h('div', { class: 'ascent empty' }),
+      tops,
+    ),
   );
 }
 
 function show(results: FilterResult[]): void {
   grid.replaceChildren(...results.map(filterCard));
-  if (results.length === 0) grid.append(h('p', { class: 'muted' }, 'Nothing computed yet for these filters: press Visualize.'));
+  if (results.length === 0)
+    grid.append(h('p', { class: 'muted' }, 'Nothing computed yet for these filters: press Visualize.'));
 }
 
 async function visualize(): Promise<void> {
@@ -92,11 +132,14 @@ async function visualize(): Promise<void> {
   (runBtn as unknown as { disabled: boolean }).disabled = true;
   status.textContent = 'Starting the trainer…';
   (bar as unknown as { indeterminate: boolean }).indeterminate = true;
-  const r = request<Extract<FiltersRequest, { type: 'visualize' }>>({ type: 'visualize', epoch: ui.epoch, layer: ui.layer, from: ui.from, to: ui.to }, (done, total, message) => {
-    (bar as unknown as { indeterminate: boolean }).indeterminate = false;
-    (bar as unknown as { value: number }).value = total ? (100 * done) / total : 0;
-    status.textContent = `${message ?? ''} ${done}/${total}`.trim();
-  });
+  const r = request<Extract<FiltersRequest, { type: 'visualize' }>>(
+    { type: 'visualize', epoch: ui.epoch, layer: ui.layer, from: ui.from, to: ui.to },
+    (done, total, message) => {
+      (bar as unknown as { indeterminate: boolean }).indeterminate = false;
+      (bar as unknown as { value: number }).value = total ? (100 * done) / total : 0;
+      status.textContent = `${message ?? ''} ${done}/${total}`.trim();
+    },
+  );
   running = r.id;
   try {
     const out = await r.done;
@@ -108,12 +151,20 @@ async function visualize(): Promise<void> {
     running = undefined;
     cancelBtn.hidden = true;
     (runBtn as unknown as { disabled: boolean }).disabled = false;
-    setTimeout(() => (progress.hidden = status.textContent?.startsWith('Computed') || status.textContent === 'From the cache' ? true : progress.hidden), 1500);
+    setTimeout(
+      () =>
+        (progress.hidden =
+          status.textContent?.startsWith('Computed') || status.textContent === 'From the cache'
+            ? true
+            : progress.hidden),
+      1500,
+    );
   }
 }
 
 function cancel(): void {
-  if (running !== undefined) void request<Extract<FiltersRequest, { type: 'cancel' }>>({ type: 'cancel', target: running }).done;
+  if (running !== undefined)
+    void request<Extract<FiltersRequest, { type: 'cancel' }>>({ type: 'cancel', target: running }).done;
 }
 
 // Arrow keys move between filter cards (row-wise order is the DOM order).
@@ -139,7 +190,16 @@ document.body.append(
   h(
     'main',
     { class: 'filters-panel' },
-    h('header', { class: 'toolbar', role: 'toolbar' }, h('strong', { class: 'title' }, init.runId), h('label', { class: 'ctl' }, h('span', {}, 'Checkpoint'), ckptSel), h('label', { class: 'ctl' }, h('span', {}, 'Layer'), layerSel), h('label', { class: 'ctl' }, h('span', {}, 'Filters'), fromField, h('span', {}, 'to'), toField), runBtn, cancelBtn),
+    h(
+      'header',
+      { class: 'toolbar', role: 'toolbar' },
+      h('strong', { class: 'title' }, init.runId),
+      h('label', { class: 'ctl' }, h('span', {}, 'Checkpoint'), ckptSel),
+      h('label', { class: 'ctl' }, h('span', {}, 'Layer'), layerSel),
+      h('label', { class: 'ctl' }, h('span', {}, 'Filters'), fromField, h('span', {}, 'to'), toField),
+      runBtn,
+      cancelBtn,
+    ),
     progress,
     grid,
   ),

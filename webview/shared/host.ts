@@ -14,7 +14,14 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 const api = acquireVsCodeApi();
 let nextId = 1;
-const pending = new Map<number, { resolve: (v: never) => void; reject: (e: Error) => void; progress?: (done: number, total: number, message?: string) => void }>();
+const pending = new Map<
+  number,
+  {
+    resolve: (v: never) => void;
+    reject: (e: Error) => void;
+    progress?: (done: number, total: number, message?: string) => void;
+  }
+>();
 const pushListeners: ((m: Push) => void)[] = [];
 
 window.addEventListener('message', (ev: MessageEvent) => {
@@ -24,7 +31,8 @@ window.addEventListener('message', (ev: MessageEvent) => {
     const p = pending.get(m.requestId);
     if (!p) return;
     pending.delete(m.requestId);
-    if (m.ok) p.resolve(m.body as never); // the body of this request's own response type
+    if (m.ok)
+      p.resolve(m.body as never); // the body of this request's own response type
     else p.reject(new Error(m.error));
   } else if (m.type === 'progress') pending.get(m.requestId)?.progress?.(m.done, m.total, m.message);
   else for (const l of pushListeners) l(m);
@@ -36,7 +44,9 @@ export function request<R extends WebviewRequest>(
   onProgress?: (done: number, total: number, message?: string) => void,
 ): { id: number; done: Promise<ResponseBody<R>> } {
   const id = nextId++;
-  const done = new Promise<ResponseBody<R>>((resolve, reject) => pending.set(id, { resolve, reject, progress: onProgress }));
+  const done = new Promise<ResponseBody<R>>((resolve, reject) =>
+    pending.set(id, { resolve, reject, progress: onProgress }),
+  );
   api.postMessage({ ...msg, requestId: id });
   return { id, done };
 }

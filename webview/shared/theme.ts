@@ -14,7 +14,10 @@ export function themeKind(): 'light' | 'dark' | 'high-contrast' | 'high-contrast
 }
 
 export function onThemeChange(fn: () => void): void {
-  new MutationObserver(fn).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
+  new MutationObserver(fn).observe(document.body, {
+    attributes: true,
+    attributeFilter: ['class', 'data-vscode-theme-kind'],
+  });
 }
 
 /** Distinct series colours that read on light and dark backgrounds (VS Code's chart palette first). */

@@ -10,7 +10,10 @@ import type { LookupFunction } from 'node:net';
 export class DownloadError extends Error {
   override name = 'DownloadError';
   /** The partial file was kept: calling again resumes. */
-  constructor(message: string, readonly resumable = false) {
+  constructor(
+    message: string,
+    readonly resumable = false,
+  ) {
     super(message);
   }
 }
@@ -24,11 +27,22 @@ export interface DownloadOptions {
   maxRedirects?: number;
 }
 
-const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'ETIMEDOUT']);
+const OFFLINE_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'ETIMEDOUT',
+]);
 
 function describeNetworkError(url: URL, e: NodeJS.ErrnoException): string {
   if (e.code && OFFLINE_CODES.has(e.code)) {
-    const what = e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' ? `cannot resolve ${url.hostname}` : `cannot connect to ${url.host}`;
+    const what =
+      e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN'
+        ? `cannot resolve ${url.hostname}`
+        : `cannot connect to ${url.host}`;
     return `${what} (${e.code}): no network connection? Try again when online; a partial download resumes.`;
   }
   return `download from ${url.host} failed: ${e.message}`;
@@ -39,7 +53,13 @@ function request(url: URL, headers: Record<string, string>, o: DownloadOptions):
   if (!get) return Promise.reject(new DownloadError(`unsupported URL ${url.href}`));
   return new Promise((resolve, reject) => {
     const req = get(url, { headers, lookup: o.lookup, signal: o.signal }, resolve);
-    req.on('error', (e: NodeJS.ErrnoException) => reject(o.signal?.aborted ? new DownloadError('download cancelled', true) : new DownloadError(describeNetworkError(url, e), true)));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        o.signal?.aborted
+          ? new DownloadError('download cancelled', true)
+          : new DownloadError(describeNetworkError(url, e), true),
+      ),
+    );
   });
 }
 
@@ -74,7 +94,14 @@ export async function downloadFile(urlText: string, dest: string, o: DownloadOpt
   }
 }
 
-function receive(res: http.IncomingMessage, part: string, dest: string, resumed: number, total: number | undefined, o: DownloadOptions): Promise<number> {
+function receive(
+  res: http.IncomingMessage,
+  part: string,
+  dest: string,
+  resumed: number,
+  total: number | undefined,
+  o: DownloadOptions,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const out = fs.createWriteStream(part, { flags: resumed > 0 ? 'a' : 'w' });
     let received = resumed;
@@ -90,14 +117,32 @@ function receive(res: http.IncomingMessage, part: string, dest: string, resumed:
       out.end();
     };
     const cut = () => (o.signal?.aborted ? new DownloadError('download cancelled', true) : undefined);
-    res.on('aborted', () => fail(cut() ?? new DownloadError(`the connection closed after ${received} bytes; run the download again to resume`, true)));
-    res.on('error', (e) => fail(cut() ?? new DownloadError(`the connection failed after ${received} bytes (${e.message}); run the download again to resume`, true)));
+    res.on('aborted', () =>
+      fail(
+        cut() ??
+          new DownloadError(`the connection closed after ${received} bytes; run the download again to resume`, true),
+      ),
+    );
+    res.on('error', (e) =>
+      fail(
+        cut() ??
+          new DownloadError(
+            `the connection failed after ${received} bytes (${e.message}); run the download again to resume`,
+            true,
+          ),
+      ),
+    );
     out.on('error', (e) => reject(new DownloadError(`cannot write ${part}: ${e.message}`)));
     out.on('close', () => {
       if (failed) return reject(failed);
       if (o.signal?.aborted) return reject(new DownloadError('download cancelled', true));
       if (total !== undefined && received !== total) {
-        return reject(new DownloadError(`the connection closed after ${received} of ${total} bytes; run the download again to resume`, true));
+        return reject(
+          new DownloadError(
+            `the connection closed after ${received} of ${total} bytes; run the download again to resume`,
+            true,
+          ),
+        );
       }
       fs.renameSync(part, dest);
       resolve(received);

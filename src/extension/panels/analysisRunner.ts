@@ -11,11 +11,28 @@ export interface AnalysisRun {
   cancel(): void;
 }
 
-const PHASES: Record<string, string> = { load: 'loading the checkpoint', 'top-activations': 'top images', 'gradient-ascent': 'gradient ascent', 'top-layer': 'top layer', thumbnails: 'thumbnails' };
+const PHASES: Record<string, string> = {
+  load: 'loading the checkpoint',
+  'top-activations': 'top images',
+  'gradient-ascent': 'gradient ascent',
+  'top-layer': 'top layer',
+  thumbnails: 'thumbnails',
+};
 
-export function runAnalysis(launch: TrainerLaunch, args: string[], progress: (done: number, total: number, message?: string) => void, log?: (line: string) => void): AnalysisRun {
+export function runAnalysis(
+  launch: TrainerLaunch,
+  args: string[],
+  progress: (done: number, total: number, message?: string) => void,
+  log?: (line: string) => void,
+): AnalysisRun {
   const cmd = trainerCommand(launch, [...args, '--json']);
-  const child: ChildProcess = spawn(cmd.file, cmd.args, { env: cmd.env, cwd: launch.cwd, shell: false, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(cmd.file, cmd.args, {
+    env: cmd.env,
+    cwd: launch.cwd,
+    shell: false,
+    windowsHide: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let result: AnalysisEvent | undefined;
   let error: string | undefined;
   let cancelled = false;
@@ -45,7 +62,8 @@ export function runAnalysis(launch: TrainerLaunch, args: string[], progress: (do
     child.on('close', (code) => {
       if (cancelled) reject(new Error('cancelled'));
       else if (error) reject(new Error(error));
-      else if (code !== 0) reject(new Error(stderr.join('').trim().split('\n').pop() || `the trainer exited with code ${code}`));
+      else if (code !== 0)
+        reject(new Error(stderr.join('').trim().split('\n').pop() || `the trainer exited with code ${code}`));
       else resolve(result);
     });
   });

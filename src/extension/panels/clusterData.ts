@@ -23,7 +23,11 @@ export function clusterCards(view: CheckpointView, histCounts?: number[][], acti
   return view.clusters.map((c) => {
     const hist = histCounts?.[c.index];
     const top = topLabelOf(hist);
-    const card: ClusterCard = { id: c.index, size: c.size, nearest: c.members.slice(0, CARD_THUMBS).map((m) => m.index) };
+    const card: ClusterCard = {
+      id: c.index,
+      size: c.size,
+      nearest: c.members.slice(0, CARD_THUMBS).map((m) => m.index),
+    };
     if (hist) {
       card.hist = hist;
       card.topLabel = top;
@@ -55,14 +59,21 @@ export function orderedMembers(view: CheckpointView, cluster: number): { index: 
   const withDistance = c.members.filter((m) => m.distance !== undefined);
   const seen = new Set(withDistance.map((m) => m.index));
   const rest: { index: number }[] = [];
-  if (view.assignments) view.assignments.forEach((a, i) => {
-    if (a === cluster && !seen.has(i)) rest.push({ index: i });
-  });
+  if (view.assignments)
+    view.assignments.forEach((a, i) => {
+      if (a === cluster && !seen.has(i)) rest.push({ index: i });
+    });
   else for (const m of c.members) if (!seen.has(m.index)) rest.push({ index: m.index });
   return [...withDistance, ...rest];
 }
 
-export function memberPage(view: CheckpointView, cluster: number, offset: number, limit: number, labels?: ArrayLike<number>): MemberPage {
+export function memberPage(
+  view: CheckpointView,
+  cluster: number,
+  offset: number,
+  limit: number,
+  labels?: ArrayLike<number>,
+): MemberPage {
   const all = orderedMembers(view, cluster);
   const members = all.slice(offset, offset + limit).map((m) => (labels ? { ...m, label: labels[m.index] } : m));
   return { cluster, total: all.length, offset, members };
@@ -78,7 +89,11 @@ function membersByCluster(assignments: Int32Array, k: number): number[][] {
 }
 
 /** The cluster of `next` that shares the most images with `members`, and that overlap as a Jaccard index. */
-export function bestOverlap(members: number[], next: Int32Array, nextK: number): { cluster: number; size: number; jaccard: number } {
+export function bestOverlap(
+  members: number[],
+  next: Int32Array,
+  nextK: number,
+): { cluster: number; size: number; jaccard: number } {
   const inter = new Map<number, number>();
   for (const i of members) {
     const c = next[i];
@@ -98,7 +113,12 @@ export function bestOverlap(members: number[], next: Int32Array, nextK: number):
  * Follows `cluster` of checkpoint `epoch` to every other checkpoint, one neighbour at a time in both directions
  * (cluster ids are arbitrary at each epoch: DeepCluster re-clusters from scratch, so only overlap links them).
  */
-export function followCluster(epochs: number[], load: (epoch: number) => { assignments: Int32Array; k: number } | undefined, epoch: number, cluster: number): ClusterTrack {
+export function followCluster(
+  epochs: number[],
+  load: (epoch: number) => { assignments: Int32Array; k: number } | undefined,
+  epoch: number,
+  cluster: number,
+): ClusterTrack {
   const at = epochs.indexOf(epoch);
   const start = load(epoch);
   if (at < 0 || !start) return { steps: [] };
@@ -119,9 +139,20 @@ export function followCluster(epochs: number[], load: (epoch: number) => { assig
 }
 
 /** Export rows: one per member image of the chosen clusters, with its file path (or dataset#index). */
-export function exportRows(view: CheckpointView, clusters: number[], pathOf: (index: number) => string): { cluster: number; index: number; path: string; distance?: number }[] {
+export function exportRows(
+  view: CheckpointView,
+  clusters: number[],
+  pathOf: (index: number) => string,
+): { cluster: number; index: number; path: string; distance?: number }[] {
   const rows: { cluster: number; index: number; path: string; distance?: number }[] = [];
-  for (const c of clusters) for (const m of orderedMembers(view, c)) rows.push({ cluster: c, index: m.index, path: pathOf(m.index), ...(m.distance !== undefined ? { distance: m.distance } : {}) });
+  for (const c of clusters)
+    for (const m of orderedMembers(view, c))
+      rows.push({
+        cluster: c,
+        index: m.index,
+        path: pathOf(m.index),
+        ...(m.distance !== undefined ? { distance: m.distance } : {}),
+      });
   return rows;
 }
 
@@ -130,7 +161,12 @@ function csvField(s: string): string {
 }
 
 export function rowsToCsv(rows: ReturnType<typeof exportRows>): string {
-  return ['cluster,index,path,distance', ...rows.map((r) => `${r.cluster},${r.index},${csvField(r.path)},${r.distance ?? ''}`)].join('\n') + '\n';
+  return (
+    [
+      'cluster,index,path,distance',
+      ...rows.map((r) => `${r.cluster},${r.index},${csvField(r.path)},${r.distance ?? ''}`),
+    ].join('\n') + '\n'
+  );
 }
 
 export function rowsToJson(epoch: number, rows: ReturnType<typeof exportRows>): string {
@@ -140,5 +176,11 @@ export function rowsToJson(epoch: number, rows: ReturnType<typeof exportRows>): 
     list.push({ index: r.index, path: r.path, ...(r.distance !== undefined ? { distance: r.distance } : {}) });
     clusters.set(r.cluster, list);
   }
-  return JSON.stringify({ epoch, clusters: [...clusters].map(([cluster, members]) => ({ cluster, size: members.length, members })) }, null, 1) + '\n';
+  return (
+    JSON.stringify(
+      { epoch, clusters: [...clusters].map(([cluster, members]) => ({ cluster, size: members.length, members })) },
+      null,
+      1,
+    ) + '\n'
+  );
 }

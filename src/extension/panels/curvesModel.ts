@@ -2,7 +2,15 @@
 // the webview's requests. The panel (curvesPanel.ts) adds live updates, pickers and save dialogs.
 import { basename } from 'node:path';
 import type { TrainerEvent } from '../../protocol/events';
-import type { CurrentEpoch, CurvesInit, CurvesRequest, CurvesResponses, CurvesUiState, RunSeries, StepColumns } from '../../protocol/webview';
+import type {
+  CurrentEpoch,
+  CurvesInit,
+  CurvesRequest,
+  CurvesResponses,
+  CurvesUiState,
+  RunSeries,
+  StepColumns,
+} from '../../protocol/webview';
 import { epochMetrics, readEvents } from '../../runfolder/events';
 import { readRun } from '../../runfolder/runs';
 
@@ -19,10 +27,20 @@ export function runSeries(runDir: string, live: boolean): RunSeries {
 }
 
 /** The curves of one events.jsonl: epoch metrics with where they were measured, and the step columns. */
-export function seriesFromEvents(events: TrainerEvent[]): Pick<RunSeries, 'metrics' | 'epochAt' | 'steps' | 'startTime' | 'epochs' | 'current' | 'quality' | 'initialNmi'> {
+export function seriesFromEvents(
+  events: TrainerEvent[],
+): Pick<RunSeries, 'metrics' | 'epochAt' | 'steps' | 'startTime' | 'epochs' | 'current' | 'quality' | 'initialNmi'> {
   const metrics = epochMetrics(events);
   const at = new Map<number, { step: number | null; time: number }>();
-  const steps: StepColumns = { step: [], epoch: [], time: [], loss: [], lr: [], imagesPerSecond: [], epochFraction: [] };
+  const steps: StepColumns = {
+    step: [],
+    epoch: [],
+    time: [],
+    loss: [],
+    lr: [],
+    imagesPerSecond: [],
+    epochFraction: [],
+  };
   const columns = Object.values(steps) as unknown[][];
   let epochs: number | undefined;
   let current: CurrentEpoch | undefined;
@@ -38,7 +56,8 @@ export function seriesFromEvents(events: TrainerEvent[]): Pick<RunSeries, 'metri
     if (e.type === 'done' || e.type === 'stopped' || e.type === 'error') current = undefined;
     if (e.type === 'phase') {
       if (current?.epoch !== e.epoch) current = { epoch: e.epoch, phases: [] };
-      if (current.phases.at(-1)?.phase !== e.phase) current.phases.push({ phase: e.phase, start: Date.parse(e.t) / 1000 });
+      if (current.phases.at(-1)?.phase !== e.phase)
+        current.phases.push({ phase: e.phase, start: Date.parse(e.t) / 1000 });
       current.done = e.done;
       current.total = e.total;
     }
@@ -58,7 +77,10 @@ export function seriesFromEvents(events: TrainerEvent[]): Pick<RunSeries, 'metri
   const first = events.find((e) => Number.isFinite(Date.parse(e.t)));
   return {
     metrics,
-    epochAt: { step: metrics.map((m) => at.get(m.epoch)?.step ?? null), time: metrics.map((m) => at.get(m.epoch)?.time ?? null) },
+    epochAt: {
+      step: metrics.map((m) => at.get(m.epoch)?.step ?? null),
+      time: metrics.map((m) => at.get(m.epoch)?.time ?? null),
+    },
     ...(steps.step.length ? { steps } : {}),
     ...(first ? { startTime: Date.parse(first.t) / 1000 } : {}),
     ...(epochs !== undefined ? { epochs } : {}),
@@ -71,7 +93,10 @@ export function seriesFromEvents(events: TrainerEvent[]): Pick<RunSeries, 'metri
 export class CurvesModel {
   readonly runDirs: string[] = [];
 
-  constructor(private readonly deps: CurvesDeps, runDirs: string[]) {
+  constructor(
+    private readonly deps: CurvesDeps,
+    runDirs: string[],
+  ) {
     for (const d of runDirs) if (!this.runDirs.includes(d)) this.runDirs.push(d);
   }
 
@@ -103,7 +128,12 @@ export class CurvesModel {
       case 'exportCsv':
         return { written: await this.deps.save('training-curves.csv', req.csv) };
       case 'exportPng':
-        return { written: await this.deps.save('training-curves.png', Buffer.from(req.png.slice('data:image/png;base64,'.length), 'base64')) };
+        return {
+          written: await this.deps.save(
+            'training-curves.png',
+            Buffer.from(req.png.slice('data:image/png;base64,'.length), 'base64'),
+          ),
+        };
     }
   }
 }

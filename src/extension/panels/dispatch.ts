@@ -3,7 +3,10 @@
 import type { HostMessage, PanelKind, WebviewRequest } from '../../protocol/webview';
 import { InvalidMessage, requestIdOf, validateMessage } from './validate';
 
-export type Handler = (req: WebviewRequest, progress: (done: number, total: number, message?: string) => void) => Promise<unknown>;
+export type Handler = (
+  req: WebviewRequest,
+  progress: (done: number, total: number, message?: string) => void,
+) => Promise<unknown>;
 
 export interface DispatchHooks {
   post(msg: HostMessage): void;
@@ -25,10 +28,12 @@ export async function dispatch(kind: PanelKind, raw: unknown, handle: Handler, h
   if (msg.type === 'ready') return hooks.onReady?.();
   const req = msg;
   try {
-    const body = await handle(req, (done, total, message) => hooks.post({ type: 'progress', requestId: req.requestId, done, total, message }));
+    const body = await handle(req, (done, total, message) =>
+      hooks.post({ type: 'progress', requestId: req.requestId, done, total, message }),
+    );
     hooks.post({ type: 'response', requestId: req.requestId, ok: true, body });
   } catch (e) {
-    const error = e instanceof InvalidMessage ? e.message : (e as Error).message ?? String(e);
+    const error = e instanceof InvalidMessage ? e.message : ((e as Error).message ?? String(e));
     hooks.log?.(`${kind}: ${req.type} failed: ${error}`);
     hooks.post({ type: 'response', requestId: req.requestId, ok: false, error });
   }

@@ -3,18 +3,35 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FilterAscentResult, TopActivations } from '../../protocol/analysis';
-import type { ConvLayer, FilterResult, FiltersInit, FiltersRequest, FiltersResponses, FiltersUiState } from '../../protocol/webview';
+import type {
+  ConvLayer,
+  FilterResult,
+  FiltersInit,
+  FiltersRequest,
+  FiltersResponses,
+  FiltersUiState,
+} from '../../protocol/webview';
 import { readCheckpoint } from '../checkpointData';
 import { readJsonIfAny as readJson } from '../../runfolder/json';
 import { ANALYSIS_FILES, filterFileStem, layerAnalysisDir, thumbnailFile } from '../../runfolder/layout';
 import type { ThumbJob } from './gridModel';
-import { checkpointEpochs, checkpointManifestPath, guardPath, missingThumbs, readManifest, THUMB_SIZE } from './runPaths';
+import {
+  checkpointEpochs,
+  checkpointManifestPath,
+  guardPath,
+  missingThumbs,
+  readManifest,
+  THUMB_SIZE,
+} from './runPaths';
 
 export interface FiltersDeps {
   runDir: string;
   webviewUri(file: string): string;
   /** Runs `deepcluster visualize CHECKPOINT --layer L --filters from-to --json`; rejects on failure or cancel. */
-  visualize(job: { epoch: number; layer: string; from: number; to: number; requestId: number }, progress: (done: number, total: number, message?: string) => void): Promise<void>;
+  visualize(
+    job: { epoch: number; layer: string; from: number; to: number; requestId: number },
+    progress: (done: number, total: number, message?: string) => void,
+  ): Promise<void>;
   /** Stops the visualize run of request `requestId`, if one is running. */
   cancel(requestId: number): boolean;
   makeThumbs(job: ThumbJob, progress: (done: number, total: number) => void): Promise<void>;
@@ -87,11 +104,17 @@ export class FiltersModel {
     };
   }
 
-  async handle<R extends FiltersRequest>(req: R, progress: (done: number, total: number, message?: string) => void): Promise<FiltersResponses[R['type']]> {
+  async handle<R extends FiltersRequest>(
+    req: R,
+    progress: (done: number, total: number, message?: string) => void,
+  ): Promise<FiltersResponses[R['type']]> {
     return (await this.answer(req, progress)) as FiltersResponses[R['type']];
   }
 
-  private async answer(req: FiltersRequest, progress: (done: number, total: number, message?: string) => void): Promise<FiltersResponses[FiltersRequest['type']]> {
+  private async answer(
+    req: FiltersRequest,
+    progress: (done: number, total: number, message?: string) => void,
+  ): Promise<FiltersResponses[FiltersRequest['type']]> {
     switch (req.type) {
       case 'layers':
         return { layers: this.layers(req.epoch) };
@@ -103,11 +126,16 @@ export class FiltersModel {
         let results = this.cached(req.epoch, req.layer, req.from, to);
         const cached = results.length === to - req.from + 1;
         if (!cached) {
-          await this.deps.visualize({ epoch: req.epoch, layer: req.layer, from: req.from, to, requestId: req.requestId }, progress);
+          await this.deps.visualize(
+            { epoch: req.epoch, layer: req.layer, from: req.from, to, requestId: req.requestId },
+            progress,
+          );
           results = this.cached(req.epoch, req.layer, req.from, to);
         }
         const top = readJson<TopActivations>(join(this.layerDir(req.epoch, req.layer), ANALYSIS_FILES.topActivations));
-        const indices = (top?.filters ?? []).filter((f) => f.filter >= req.from && f.filter <= to).flatMap((f) => f.indices.slice(0, 9));
+        const indices = (top?.filters ?? [])
+          .filter((f) => f.filter >= req.from && f.filter <= to)
+          .flatMap((f) => f.indices.slice(0, 9));
         const missing = missingThumbs(this.deps.runDir, indices);
         if (missing.length) await this.deps.makeThumbs({ epoch: req.epoch, indices: missing }, progress);
         return { results, cached };

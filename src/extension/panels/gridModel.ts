@@ -3,7 +3,14 @@
 import { join } from 'node:path';
 import type { ClusterTypicalImages, TypicalBy } from '../../protocol/analysis';
 import type { CurationFile } from '../../protocol/curation';
-import type { CurationEdit, GridEpoch, GridInit, GridRequest, GridResponses, GridUiState } from '../../protocol/webview';
+import type {
+  CurationEdit,
+  GridEpoch,
+  GridInit,
+  GridRequest,
+  GridResponses,
+  GridUiState,
+} from '../../protocol/webview';
 import { rootOf } from '../../runfolder/curation';
 import { applyEdit, curationAt } from './curate';
 import { readCheckpoint, type CheckpointView } from '../checkpointData';
@@ -12,10 +19,20 @@ import { readImageNames } from '../../runfolder/imageNames';
 import { readJsonIfAny as readJson } from '../../runfolder/json';
 import { ANALYSIS_FILES, analysisDir } from '../../runfolder/layout';
 import { CARD_THUMBS, exportRows, followCluster, gridEpoch, memberPage, rowsToCsv, rowsToJson } from './clusterData';
-import { checkpointEpochs, checkpointManifestPath, guardPath, missingThumbs, readLabelHistograms, readManifest, thumbsDir } from './runPaths';
+import {
+  checkpointEpochs,
+  checkpointManifestPath,
+  guardPath,
+  missingThumbs,
+  readLabelHistograms,
+  readManifest,
+  thumbsDir,
+} from './runPaths';
 
 /** `by`: the typical images of clusters 0..k-1 (`thumbs --clusters`); `indices`: thumbnails of these images. */
-export type ThumbJob = { epoch: number; by: TypicalBy; k: number; perCluster: number } | { epoch: number; indices: number[] };
+export type ThumbJob =
+  | { epoch: number; by: TypicalBy; k: number; perCluster: number }
+  | { epoch: number; indices: number[] };
 
 export interface GridDeps {
   runDir: string;
@@ -26,7 +43,11 @@ export interface GridDeps {
   /** Runs the trainer's `thumbs` command: typical images of every cluster (`by`), or thumbnails of `indices`. */
   makeThumbs(job: ThumbJob, progress: (done: number, total: number) => void): Promise<void>;
   /** Asks where and how (symlinks or copies) and runs `deepcluster export`; undefined: the user cancelled. */
-  exportCurated?(epoch: number, format: 'imagefolder' | 'csv', progress: (done: number, total: number) => void): Promise<string | undefined>;
+  exportCurated?(
+    epoch: number,
+    format: 'imagefolder' | 'csv',
+    progress: (done: number, total: number) => void,
+  ): Promise<string | undefined>;
   /** Opens the embedding map panel on this checkpoint (the grid's Map button). */
   openMap?(epoch: number): void;
   /** The file path of dataset image `index` for exports (default: dataset path#index). */
@@ -44,7 +65,8 @@ export function activationExemplars(runDir: string, epoch: number): number[][] |
   const j = readJson<ClusterTypicalImages>(p);
   if (!j || !Array.isArray(j.clusters)) return undefined;
   const out: number[][] = [];
-  for (const c of j.clusters) if (Number.isInteger(c?.cluster) && Array.isArray(c.items)) out[c.cluster] = c.items.map((it) => it.index);
+  for (const c of j.clusters)
+    if (Number.isInteger(c?.cluster) && Array.isArray(c.items)) out[c.cluster] = c.items.map((it) => it.index);
   return out;
 }
 
@@ -74,7 +96,12 @@ export class GridModel {
       clusters: data.clusters.map((card) => {
         const root = rootOf(c, card.id);
         const d = c.clusters[root];
-        return { ...card, ...(d?.name ? { name: d.name } : {}), ...(d?.junk ? { junk: true } : {}), ...(root !== card.id ? { mergedInto: root } : {}) };
+        return {
+          ...card,
+          ...(d?.name ? { name: d.name } : {}),
+          ...(d?.junk ? { junk: true } : {}),
+          ...(root !== card.id ? { mergedInto: root } : {}),
+        };
       }),
     };
   }
@@ -93,7 +120,9 @@ export class GridModel {
   /** The thumbnails' folder URL once every card image of this epoch has its file, else undefined. */
   private thumbBase(data: GridEpoch): string | undefined {
     const need = data.clusters.flatMap((c) => [...c.nearest, ...(c.activation ?? [])]);
-    return missingThumbs(this.deps.runDir, need).length === 0 ? this.deps.webviewUri(thumbsDir(this.deps.runDir)) : undefined;
+    return missingThumbs(this.deps.runDir, need).length === 0
+      ? this.deps.webviewUri(thumbsDir(this.deps.runDir))
+      : undefined;
   }
 
   init(epoch?: number, ui?: Partial<GridUiState>): GridInit {
@@ -122,11 +151,17 @@ export class GridModel {
     return `${ds}#${index}`;
   }
 
-  async handle<R extends GridRequest>(req: R, progress: (done: number, total: number, message?: string) => void): Promise<GridResponses[R['type']]> {
+  async handle<R extends GridRequest>(
+    req: R,
+    progress: (done: number, total: number, message?: string) => void,
+  ): Promise<GridResponses[R['type']]> {
     return (await this.answer(req, progress)) as GridResponses[R['type']];
   }
 
-  private async answer(req: GridRequest, progress: (done: number, total: number, message?: string) => void): Promise<GridResponses[GridRequest['type']]> {
+  private async answer(
+    req: GridRequest,
+    progress: (done: number, total: number, message?: string) => void,
+  ): Promise<GridResponses[GridRequest['type']]> {
     switch (req.type) {
       case 'loadEpoch':
         return this.epochData(req.epoch);
@@ -134,23 +169,35 @@ export class GridModel {
         const v = this.view(req.epoch);
         if (req.cluster >= v.manifest.k) throw new Error(`no cluster ${req.cluster} at epoch ${req.epoch}`);
         const page = memberPage(v, req.cluster, req.offset, req.limit);
-        const missing = missingThumbs(this.deps.runDir, page.members.map((m) => m.index));
+        const missing = missingThumbs(
+          this.deps.runDir,
+          page.members.map((m) => m.index),
+        );
         if (missing.length) await this.deps.makeThumbs({ epoch: req.epoch, indices: missing }, progress);
         return page;
       }
       case 'follow': {
         const epochs = checkpointEpochs(this.deps.runDir);
-        return followCluster(epochs, (e) => {
-          const v = this.view(e);
-          return v.assignments ? { assignments: v.assignments, k: v.manifest.k } : undefined;
-        }, req.epoch, req.cluster);
+        return followCluster(
+          epochs,
+          (e) => {
+            const v = this.view(e);
+            return v.assignments ? { assignments: v.assignments, k: v.manifest.k } : undefined;
+          },
+          req.epoch,
+          req.cluster,
+        );
       }
       case 'export': {
         const v = this.view(req.epoch);
         const clusters = req.clusters.filter((c) => c < v.manifest.k);
         const rows = exportRows(v, clusters, (i) => this.pathOf(i));
-        const name = clusters.length === 1 ? `cluster-${clusters[0]}-epoch-${req.epoch}` : `clusters-epoch-${req.epoch}`;
-        const written = await this.deps.save(`${name}.${req.format}`, req.format === 'csv' ? csvBytes(rowsToCsv(rows)) : rowsToJson(req.epoch, rows));
+        const name =
+          clusters.length === 1 ? `cluster-${clusters[0]}-epoch-${req.epoch}` : `clusters-epoch-${req.epoch}`;
+        const written = await this.deps.save(
+          `${name}.${req.format}`,
+          req.format === 'csv' ? csvBytes(rowsToCsv(rows)) : rowsToJson(req.epoch, rows),
+        );
         return { written, rows: rows.length };
       }
       case 'curate':
@@ -160,17 +207,24 @@ export class GridModel {
         return { written: await this.deps.exportCurated(req.epoch, req.format, progress) };
       }
       case 'openMap':
-        if (!checkpointEpochs(this.deps.runDir).includes(req.epoch)) throw new Error(`no checkpoint for epoch ${req.epoch}`);
+        if (!checkpointEpochs(this.deps.runDir).includes(req.epoch))
+          throw new Error(`no checkpoint for epoch ${req.epoch}`);
         this.deps.openMap?.(req.epoch);
         return { opened: !!this.deps.openMap };
       case 'thumbs': {
         let data = this.epochData(req.epoch);
         const wantActivation = req.view === 'activation' && !data.clusters.some((c) => c.activation);
         if (wantActivation || !this.thumbBase(data)) {
-          await this.deps.makeThumbs({ epoch: req.epoch, by: wantActivation ? 'activation' : 'centroid', k: data.k, perCluster: CARD_THUMBS }, progress);
+          await this.deps.makeThumbs(
+            { epoch: req.epoch, by: wantActivation ? 'activation' : 'centroid', k: data.k, perCluster: CARD_THUMBS },
+            progress,
+          );
           data = this.epochData(req.epoch);
           // `thumbs --clusters` writes the typical images; the exemplars of exemplars.json may still lack files.
-          const missing = missingThumbs(this.deps.runDir, data.clusters.flatMap((c) => [...c.nearest, ...(c.activation ?? [])]));
+          const missing = missingThumbs(
+            this.deps.runDir,
+            data.clusters.flatMap((c) => [...c.nearest, ...(c.activation ?? [])]),
+          );
           if (missing.length) await this.deps.makeThumbs({ epoch: req.epoch, indices: missing }, progress);
         }
         return { thumbBase: this.thumbBase(data), epoch: data };

@@ -23,13 +23,24 @@ export function escapeHtml(s: string): string {
 
 /** JSON that cannot close the script element it sits in, nor start an HTML comment. */
 export function embedJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   // Scripts only with this render's nonce; images only from the panel's roots through asWebviewUri;
   // styles from the extension (Lit's constructed stylesheets are not subject to style-src).
-  return [`default-src 'none'`, `img-src ${cspSource}`, `style-src ${cspSource} 'nonce-${nonce}'`, `font-src ${cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
+  return [
+    `default-src 'none'`,
+    `img-src ${cspSource}`,
+    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `font-src ${cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
 }
 
 export function panelHtml(p: PageParts): string {

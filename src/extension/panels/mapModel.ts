@@ -17,15 +17,29 @@ export interface MapDeps {
   save(defaultName: string, content: string | Buffer): Promise<string | undefined>;
   makeThumbs(job: ThumbJob, progress: (done: number, total: number) => void): Promise<void>;
   /** Runs `deepcluster map CHECKPOINT --method M`; `requestId` lets `cancel` stop it. */
-  compute(job: { epoch: number; method: MapMethod; requestId: number }, progress: (done: number, total: number, message?: string) => void): Promise<void>;
+  compute(
+    job: { epoch: number; method: MapMethod; requestId: number },
+    progress: (done: number, total: number, message?: string) => void,
+  ): Promise<void>;
   cancel(requestId: number): boolean;
 }
 
 export function mapData(m: EmbeddingMapFile): MapData {
   const p = m.params;
   const total = m.seconds.features + m.seconds.pca + m.seconds.knn + m.seconds.layout;
-  const how = m.method === 'umap' ? `UMAP of ${p.featureDim}-d features (PCA ${p.pcaDim}), ${p.nNeighbors} neighbours, ${p.epochs} epochs` : `first two principal components of ${p.featureDim}-d features`;
-  return { epoch: m.epoch, method: m.method, x: m.x, y: m.y, clusters: m.clusters, labels: m.labels, caption: `${how} (${total.toFixed(0)} s)` };
+  const how =
+    m.method === 'umap'
+      ? `UMAP of ${p.featureDim}-d features (PCA ${p.pcaDim}), ${p.nNeighbors} neighbours, ${p.epochs} epochs`
+      : `first two principal components of ${p.featureDim}-d features`;
+  return {
+    epoch: m.epoch,
+    method: m.method,
+    x: m.x,
+    y: m.y,
+    clusters: m.clusters,
+    labels: m.labels,
+    caption: `${how} (${total.toFixed(0)} s)`,
+  };
 }
 
 const csvField = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
@@ -63,18 +77,25 @@ export class MapModel {
     return this.names?.[index] ?? `${readManifest(this.deps.runDir)?.dataset?.path ?? 'dataset'}#${index}`;
   }
 
-  async handle<R extends MapRequest>(req: R, progress: (done: number, total: number, message?: string) => void): Promise<MapResponses[R['type']]> {
+  async handle<R extends MapRequest>(
+    req: R,
+    progress: (done: number, total: number, message?: string) => void,
+  ): Promise<MapResponses[R['type']]> {
     return (await this.answer(req, progress)) as MapResponses[R['type']];
   }
 
-  private async answer(req: MapRequest, progress: (done: number, total: number, message?: string) => void): Promise<MapResponses[MapRequest['type']]> {
+  private async answer(
+    req: MapRequest,
+    progress: (done: number, total: number, message?: string) => void,
+  ): Promise<MapResponses[MapRequest['type']]> {
     switch (req.type) {
       case 'load': {
         const m = this.read(req.epoch, req.method);
         return { map: m ? mapData(m) : undefined };
       }
       case 'compute': {
-        if (!checkpointEpochs(this.deps.runDir).includes(req.epoch)) throw new Error(`no checkpoint for epoch ${req.epoch}`);
+        if (!checkpointEpochs(this.deps.runDir).includes(req.epoch))
+          throw new Error(`no checkpoint for epoch ${req.epoch}`);
         await this.deps.compute({ epoch: req.epoch, method: req.method, requestId: req.requestId }, progress);
         const m = this.read(req.epoch, req.method);
         if (!m) throw new Error(`the trainer wrote no map for epoch ${req.epoch}`);
@@ -92,14 +113,21 @@ export class MapModel {
       case 'curate': {
         const ck = readCheckpoint(checkpointManifestPath(this.deps.runDir, req.epoch));
         if (!ck) throw new Error(`checkpoint of epoch ${req.epoch} is unreadable`);
-        const assignmentsOf = (e: number) => (e === req.epoch ? ck.assignments : readCheckpoint(checkpointManifestPath(this.deps.runDir, e))?.assignments);
+        const assignmentsOf = (e: number) =>
+          e === req.epoch ? ck.assignments : readCheckpoint(checkpointManifestPath(this.deps.runDir, e))?.assignments;
         applyEdit(this.deps.runDir, req.epoch, ck.manifest.k, ck.manifest.images, assignmentsOf, req.edit);
         return { saved: true };
       }
       case 'exportSelection': {
         const m = this.read(req.epoch, 'umap') ?? this.read(req.epoch, 'pca');
         const rows = req.indices.filter((i) => !m || i < m.images);
-        const lines = ['index,path,cluster,label', ...rows.map((i) => `${i},${csvField(this.pathOf(i))},${m?.clusters[i] ?? ''},${m?.labels ? (m.classNames?.[m.labels[i]!] ?? m.labels[i]) : ''}`)];
+        const lines = [
+          'index,path,cluster,label',
+          ...rows.map(
+            (i) =>
+              `${i},${csvField(this.pathOf(i))},${m?.clusters[i] ?? ''},${m?.labels ? (m.classNames?.[m.labels[i]!] ?? m.labels[i]) : ''}`,
+          ),
+        ];
         // A CSV holds a file name's own bytes, so a name that is not UTF-8 still names its file.
         const written = await this.deps.save(`selection-epoch-${req.epoch}.csv`, bytesOfName(lines.join('\n') + '\n'));
         return { written, rows: rows.length };

@@ -27,7 +27,8 @@ export function isInside(root: string, p: string): boolean {
 
 /** Throws unless p lies inside one of roots after resolving `..` and symlinks. */
 export function guardPath(roots: readonly string[], p: string): string {
-  if (typeof p !== 'string' || p.includes('\0') || !roots.some((r) => isInside(r, p))) throw new PathEscapeError(`refused: ${p} is outside the panel's folders`);
+  if (typeof p !== 'string' || p.includes('\0') || !roots.some((r) => isInside(r, p)))
+    throw new PathEscapeError(`refused: ${p} is outside the panel's folders`);
   return resolve(p);
 }
 

@@ -2,7 +2,16 @@
 // as untrusted input. Only known types with exactly-typed, bounded fields pass; names (layers, runs) must match a
 // conservative pattern, so no message field can carry a path.
 import { MAP_METHODS } from '../../protocol/embeddingMap';
-import { MAP_BATCH, type CurationEdit, type CurvesRequest, type FiltersRequest, type GridRequest, type MapRequest, type PanelKind, type WebviewMessage } from '../../protocol/webview';
+import {
+  MAP_BATCH,
+  type CurationEdit,
+  type CurvesRequest,
+  type FiltersRequest,
+  type GridRequest,
+  type MapRequest,
+  type PanelKind,
+  type WebviewMessage,
+} from '../../protocol/webview';
 
 export class InvalidMessage extends Error {}
 
@@ -18,7 +27,8 @@ function isObj(v: unknown): v is Obj {
 
 function int(m: Obj, key: string, min: number, max: number): number {
   const v = m[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new InvalidMessage(`${key} must be an integer in [${min}, ${max}]`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new InvalidMessage(`${key} must be an integer in [${min}, ${max}]`);
   return v;
 }
 
@@ -30,13 +40,17 @@ function name(m: Obj, key: string): string {
 
 function oneOf<T extends string>(m: Obj, key: string, allowed: readonly T[]): T {
   const v = m[key];
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new InvalidMessage(`${key} must be one of ${allowed.join(', ')}`);
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+    throw new InvalidMessage(`${key} must be one of ${allowed.join(', ')}`);
   return v as T;
 }
 
 function str(m: Obj, key: string, maxLength: number, prefix = ''): string {
   const v = m[key];
-  if (typeof v !== 'string' || v.length > maxLength || !v.startsWith(prefix)) throw new InvalidMessage(`${key} must be a string${prefix ? ` starting with ${prefix}` : ''} of at most ${maxLength} characters`);
+  if (typeof v !== 'string' || v.length > maxLength || !v.startsWith(prefix))
+    throw new InvalidMessage(
+      `${key} must be a string${prefix ? ` starting with ${prefix}` : ''} of at most ${maxLength} characters`,
+    );
   return v;
 }
 
@@ -45,23 +59,52 @@ function grid(m: Obj, requestId: number): GridRequest {
     case 'loadEpoch':
       return { type: 'loadEpoch', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX) };
     case 'members':
-      return { type: 'members', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), cluster: int(m, 'cluster', 0, MAX_INDEX), offset: int(m, 'offset', 0, MAX_INDEX), limit: int(m, 'limit', 1, 1000) };
+      return {
+        type: 'members',
+        requestId,
+        epoch: int(m, 'epoch', 0, MAX_INDEX),
+        cluster: int(m, 'cluster', 0, MAX_INDEX),
+        offset: int(m, 'offset', 0, MAX_INDEX),
+        limit: int(m, 'limit', 1, 1000),
+      };
     case 'follow':
-      return { type: 'follow', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), cluster: int(m, 'cluster', 0, MAX_INDEX) };
+      return {
+        type: 'follow',
+        requestId,
+        epoch: int(m, 'epoch', 0, MAX_INDEX),
+        cluster: int(m, 'cluster', 0, MAX_INDEX),
+      };
     case 'export': {
       const c = m.clusters;
-      if (!Array.isArray(c) || c.length === 0 || c.length > 100_000) throw new InvalidMessage('clusters must be a non-empty array');
+      if (!Array.isArray(c) || c.length === 0 || c.length > 100_000)
+        throw new InvalidMessage('clusters must be a non-empty array');
       const clusters = c.map((_, i) => int(c as unknown as Obj, String(i), 0, MAX_INDEX));
-      return { type: 'export', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), clusters, format: oneOf(m, 'format', ['csv', 'json'] as const) };
+      return {
+        type: 'export',
+        requestId,
+        epoch: int(m, 'epoch', 0, MAX_INDEX),
+        clusters,
+        format: oneOf(m, 'format', ['csv', 'json'] as const),
+      };
     }
     case 'thumbs':
-      return { type: 'thumbs', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), view: oneOf(m, 'view', ['nearest', 'activation'] as const) };
+      return {
+        type: 'thumbs',
+        requestId,
+        epoch: int(m, 'epoch', 0, MAX_INDEX),
+        view: oneOf(m, 'view', ['nearest', 'activation'] as const),
+      };
     case 'openMap':
       return { type: 'openMap', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX) };
     case 'curate':
       return { type: 'curate', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), edit: curationEdit(m.edit) };
     case 'exportCurated':
-      return { type: 'exportCurated', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), format: oneOf(m, 'format', ['imagefolder', 'csv'] as const) };
+      return {
+        type: 'exportCurated',
+        requestId,
+        epoch: int(m, 'epoch', 0, MAX_INDEX),
+        format: oneOf(m, 'format', ['imagefolder', 'csv'] as const),
+      };
   }
   throw new InvalidMessage(`unknown message type for the cluster grid: ${String(m.type)}`);
 }
@@ -116,7 +159,8 @@ function curves(m: Obj, requestId: number): CurvesRequest {
 
 function indexArray(m: Obj, key: string, max: number): number[] {
   const c = m[key];
-  if (!Array.isArray(c) || c.length === 0 || c.length > max) throw new InvalidMessage(`${key} must be a non-empty array of at most ${max} indices`);
+  if (!Array.isArray(c) || c.length === 0 || c.length > max)
+    throw new InvalidMessage(`${key} must be a non-empty array of at most ${max} indices`);
   return c.map((_, i) => int(c as unknown as Obj, String(i), 0, MAX_INDEX));
 }
 
@@ -128,11 +172,21 @@ function embeddingMap(m: Obj, requestId: number): MapRequest {
     case 'cancel':
       return { type: 'cancel', requestId, target: int(m, 'target', 0, Number.MAX_SAFE_INTEGER) };
     case 'thumbs':
-      return { type: 'thumbs', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), indices: indexArray(m, 'indices', MAP_BATCH) };
+      return {
+        type: 'thumbs',
+        requestId,
+        epoch: int(m, 'epoch', 0, MAX_INDEX),
+        indices: indexArray(m, 'indices', MAP_BATCH),
+      };
     case 'names':
       return { type: 'names', requestId, indices: indexArray(m, 'indices', MAP_BATCH) };
     case 'exportSelection':
-      return { type: 'exportSelection', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), indices: indexArray(m, 'indices', MAX_INDEX) };
+      return {
+        type: 'exportSelection',
+        requestId,
+        epoch: int(m, 'epoch', 0, MAX_INDEX),
+        indices: indexArray(m, 'indices', MAX_INDEX),
+      };
     case 'curate':
       return { type: 'curate', requestId, epoch: int(m, 'epoch', 0, MAX_INDEX), edit: curationEdit(m.edit) };
   }
@@ -141,7 +195,8 @@ function embeddingMap(m: Obj, requestId: number): MapRequest {
 
 /** The message as a typed request of this panel, or an InvalidMessage error saying what is wrong. */
 export function validateMessage(panel: PanelKind, raw: unknown): WebviewMessage {
-  if (!isObj(raw) || typeof raw.type !== 'string') throw new InvalidMessage('a message must be an object with a string type');
+  if (!isObj(raw) || typeof raw.type !== 'string')
+    throw new InvalidMessage('a message must be an object with a string type');
   if (raw.type === 'ready') return { type: 'ready' };
   const requestId = int(raw, 'requestId', 0, Number.MAX_SAFE_INTEGER);
   if (panel === 'clusterGrid') return grid(raw, requestId);

@@ -31,7 +31,9 @@ const EPOCH_TAGS: [string, (m: EpochMetrics) => number | undefined][] = [
 export function scalarsOf(e: TrainerEvent): TaggedScalars | undefined {
   const wallTime = Date.parse(e.t) / 1000;
   const pick = (pairs: [string, number | undefined][]): Scalar[] =>
-    pairs.filter((p): p is [string, number] => typeof p[1] === 'number' && Number.isFinite(p[1])).map(([tag, value]) => ({ tag, value }));
+    pairs
+      .filter((p): p is [string, number] => typeof p[1] === 'number' && Number.isFinite(p[1]))
+      .map(([tag, value]) => ({ tag, value }));
   switch (e.type) {
     case 'step':
       return {
@@ -45,9 +47,15 @@ export function scalarsOf(e: TrainerEvent): TaggedScalars | undefined {
         ]),
       };
     case 'epoch':
-      return { wallTime, step: e.step ?? e.metrics.epoch, scalars: pick(EPOCH_TAGS.map(([tag, get]) => [tag, get(e.metrics)])) };
+      return {
+        wallTime,
+        step: e.step ?? e.metrics.epoch,
+        scalars: pick(EPOCH_TAGS.map(([tag, get]) => [tag, get(e.metrics)])),
+      };
     case 'evaluation':
-      return e.knnAccuracy === undefined ? undefined : { wallTime, step: e.step ?? 0, scalars: pick([['eval/knn_accuracy', e.knnAccuracy]]) };
+      return e.knnAccuracy === undefined
+        ? undefined
+        : { wallTime, step: e.step ?? 0, scalars: pick([['eval/knn_accuracy', e.knnAccuracy]]) };
     default:
       return undefined;
   }

@@ -40,7 +40,10 @@ export interface OpenContextOptions {
   log?: (line: string) => void;
 }
 
-export async function openCheckpointContext(target: string, options: OpenContextOptions = {}): Promise<CheckpointContext> {
+export async function openCheckpointContext(
+  target: string,
+  options: OpenContextOptions = {},
+): Promise<CheckpointContext> {
   const where = await locateCheckpoint(target);
   const manifest = readRunManifest(where.runDir);
   // The engine first: loading a checkpoint creates tensors on the active backend.
@@ -57,7 +60,12 @@ export async function openCheckpointContext(target: string, options: OpenContext
   const config = manifest.config;
   let dataset: Dataset;
   try {
-    dataset = await openDataset({ path: config.data, inputSize: net.options.inputSize, limit: config.limit, cacheDir: config.cacheDir });
+    dataset = await openDataset({
+      path: config.data,
+      inputSize: net.options.inputSize,
+      limit: config.limit,
+      cacheDir: config.cacheDir,
+    });
   } catch (e) {
     net.dispose();
     throw e;
@@ -71,7 +79,12 @@ export async function openCheckpointContext(target: string, options: OpenContext
   }
   const n = net;
   return {
-    ...where, manifest, checkpoint, net: n, dataset, engine,
+    ...where,
+    manifest,
+    checkpoint,
+    net: n,
+    dataset,
+    engine,
     close: async () => {
       n.dispose();
       await dataset.close();

@@ -24,7 +24,16 @@ export function gaussianBlur(x: tf.Tensor4D, sigma: number): tf.Tensor4D {
     // Mirror padding needs r < size; a 1-px image has nothing to blur against.
     const pad = Math.min(r, x.shape[1] - 1, x.shape[2] - 1);
     if (pad < r) return x.clone();
-    const padded = tf.mirrorPad(x, [[0, 0], [r, r], [r, r], [0, 0]], 'symmetric');
+    const padded = tf.mirrorPad(
+      x,
+      [
+        [0, 0],
+        [r, r],
+        [r, r],
+        [0, 0],
+      ],
+      'symmetric',
+    );
     return tf.depthwiseConv2d(tf.depthwiseConv2d(padded, alongH, 1, 'valid'), alongW, 1, 'valid');
   });
 }

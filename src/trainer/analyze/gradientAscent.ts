@@ -70,7 +70,8 @@ export async function maximizeFilters(
   const { inputSize: s, inputChannels: c } = net.options;
   const channels = net.namedWeights().get(`${layer}.bias`)!.shape[0];
   for (const f of filters) {
-    if (!Number.isInteger(f) || f < 0 || f >= channels) throw new Error(`filter ${f} is out of range: ${layer} has ${channels} filters (0-${channels - 1})`);
+    if (!Number.isInteger(f) || f < 0 || f >= channels)
+      throw new Error(`filter ${f} is out of range: ${layer} has ${channels} filters (0-${channels - 1})`);
   }
   const batch = options.batch ?? Math.max(1, Math.min(64, Math.floor((1 << 20) / (s * s))));
   const total = Math.ceil(filters.length / batch) * params.iterations;
@@ -79,7 +80,9 @@ export async function maximizeFilters(
     for (let start = 0; start < filters.length; start += batch) {
       const chunk = filters.slice(start, start + batch);
       const done = (start / batch) * params.iterations;
-      const images = await ascend(respond, chunk, channels, [s, s, c], params, options, (it) => options.onProgress?.(done + it, total));
+      const images = await ascend(respond, chunk, channels, [s, s, c], params, options, (it) =>
+        options.onProgress?.(done + it, total),
+      );
       await options.onImages?.(images);
       results.push(...images);
     }
@@ -121,7 +124,10 @@ async function ascend(
     const post = tf.mean(postRelu, [1, 2]) as tf.Tensor2D;
     const activation = tf.sum(tf.mul(post, target), 1);
     const dead = isZero(activation);
-    const logits = tf.add(post, tf.mul(tf.expandDims(dead, 1), tf.sub(tf.mean(preBatchNorm, [1, 2]), post))) as tf.Tensor2D;
+    const logits = tf.add(
+      post,
+      tf.mul(tf.expandDims(dead, 1), tf.sub(tf.mean(preBatchNorm, [1, 2]), post)),
+    ) as tf.Tensor2D;
     return { activation, dead, logits, input };
   };
   let side: { activation: tf.Tensor; dead: tf.Tensor; logits: tf.Tensor } | undefined;
@@ -166,9 +172,16 @@ async function ascend(
     // The final image's own activation (the loop's last value belongs to the image before the last step).
     const end = tf.tidy(() => {
       const e = evaluate(x);
-      return { activation: e.activation, probability: tf.sum(tf.mul(tf.softmax(e.logits), target), 1), dead: tf.maximum(deadEver, e.dead) };
+      return {
+        activation: e.activation,
+        probability: tf.sum(tf.mul(tf.softmax(e.logits), target), 1),
+        dead: tf.maximum(deadEver, e.dead),
+      };
     });
-    last = { activation: (await end.activation.data()) as Float32Array, probability: (await end.probability.data()) as Float32Array };
+    last = {
+      activation: (await end.activation.data()) as Float32Array,
+      probability: (await end.probability.data()) as Float32Array,
+    };
     const ever = (await end.dead.data()) as Float32Array;
     tf.dispose([end.activation, end.probability, end.dead]);
     const pixels = (await x.data()) as Float32Array;

@@ -5,7 +5,13 @@ export { visualize, type VisualizeRequest, type VisualizeResult, type AnalysisIO
 export { thumbs, type ThumbsRequest } from './thumbsCommand';
 export { maximizeFilters, initialNoise, type FilterImage, type AscentOptions } from './gradientAscent';
 export { DEFAULT_ASCENT, OFFICIAL_ASCENT, stepLength } from './ascentParams';
-export { topActivatingImages, topImagesByClusterUnit, rankImagesPerUnit, type EvalSource, type UnitTop } from './topActivations';
+export {
+  topActivatingImages,
+  topImagesByClusterUnit,
+  rankImagesPerUnit,
+  type EvalSource,
+  type UnitTop,
+} from './topActivations';
 export { RunningTopK } from './runningTopK';
 export { ensureThumbnails, type PixelSource, type Thumbnail } from './thumbnails';
 export { deprocessImage } from './deprocess';

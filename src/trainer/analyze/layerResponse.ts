@@ -38,7 +38,10 @@ export function layerResponseFn(net: ConvNet, layer: string): LayerResponseFn {
     const n = spec.name.slice('conv'.length);
     const conv: ConvVariables = { weight: get(`${spec.name}.weight`), bias: get(`${spec.name}.bias`) };
     const bn: BatchNormVariables = {
-      gamma: get(`bn${n}.gamma`), beta: get(`bn${n}.beta`), runningMean: get(`bn${n}.runningMean`), runningVar: get(`bn${n}.runningVar`),
+      gamma: get(`bn${n}.gamma`),
+      beta: get(`bn${n}.beta`),
+      runningMean: get(`bn${n}.runningMean`),
+      runningVar: get(`bn${n}.runningVar`),
     };
     // Eval-mode BatchNorm is a per-channel affine map. Written as one, its input gradient is a plain broadcast
     // multiply (tf.batchNorm's gradient tiles its operands, which costs more than the convs on wasm).

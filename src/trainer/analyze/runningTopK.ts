@@ -6,7 +6,10 @@ export class RunningTopK {
   private readonly indices: Int32Array;
   private readonly filled: Int32Array;
 
-  constructor(readonly units: number, readonly k: number) {
+  constructor(
+    readonly units: number,
+    readonly k: number,
+  ) {
     this.scores = new Float32Array(units * k);
     this.indices = new Int32Array(units * k);
     this.filled = new Int32Array(units);
@@ -41,6 +44,9 @@ export class RunningTopK {
   top(unit: number): { indices: number[]; scores: number[] } {
     const base = unit * this.k;
     const m = this.filled[unit];
-    return { indices: Array.from(this.indices.subarray(base, base + m)), scores: Array.from(this.scores.subarray(base, base + m)) };
+    return {
+      indices: Array.from(this.indices.subarray(base, base + m)),
+      scores: Array.from(this.scores.subarray(base, base + m)),
+    };
   }
 }

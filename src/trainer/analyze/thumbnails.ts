@@ -31,7 +31,8 @@ export async function ensureThumbnails(
   options: { onProgress?: (done: number, total: number) => void; batchSize?: number } = {},
 ): Promise<Thumbnail[]> {
   for (const i of indices) {
-    if (!Number.isInteger(i) || i < 0 || i >= data.size) throw new AnalysisError(`image index ${i} is out of range (the dataset has ${data.size} images)`);
+    if (!Number.isInteger(i) || i < 0 || i >= data.size)
+      throw new AnalysisError(`image index ${i} is out of range (the dataset has ${data.size} images)`);
   }
   const unique = [...new Set(indices)];
   const file = (i: number) => thumbnailFile(runDir, size, i);
@@ -45,16 +46,21 @@ export async function ensureThumbnails(
   for (let start = 0; start < missing.length; start += batchSize) {
     const batch = missing.slice(start, start + batchSize);
     const pixels = await data.readBatch(batch);
-    await Promise.all(batch.map(async (index, j) => {
-      const png = await encodePng(pixels.subarray(j * bytes, (j + 1) * bytes), s, s, data.channels, size);
-      // Cheap to remake, so no fsync: a power cut may lose one, never leave half of one.
-      await writeFileAtomic(file(index), png, { fsync: false });
-    }));
+    await Promise.all(
+      batch.map(async (index, j) => {
+        const png = await encodePng(pixels.subarray(j * bytes, (j + 1) * bytes), s, s, data.channels, size);
+        // Cheap to remake, so no fsync: a power cut may lose one, never leave half of one.
+        await writeFileAtomic(file(index), png, { fsync: false });
+      }),
+    );
     options.onProgress?.(Math.min(start + batchSize, missing.length), missing.length);
   }
   return indices.map((index) => ({ index, thumb: thumbnailRelPath(size, index) }));
 }
 
 async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then((st) => st.size > 0, () => false);
+  return fs.stat(file).then(
+    (st) => st.size > 0,
+    () => false,
+  );
 }

@@ -4,11 +4,7 @@
 // cluster's unit in the top layer (one forward pass over the dataset, cached per checkpoint).
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import type {
-  ClusterTypicalImages,
-  ThumbnailIndex,
-  TypicalBy,
-} from '../../protocol/analysis';
+import type { ClusterTypicalImages, ThumbnailIndex, TypicalBy } from '../../protocol/analysis';
 import type { BackendRequest } from '../../protocol/config';
 import { writeJsonAtomic } from '../../runfolder/atomic';
 import { ANALYSIS_FILES, analysisDir, thumbnailRelPath, thumbsDir } from '../../runfolder/layout';
@@ -49,7 +45,8 @@ export async function thumbs(req: ThumbsRequest, io: AnalysisIO): Promise<Thumbn
     const perCluster = req.perCluster ?? 16;
     const k = ctx.checkpoint.k;
     const bad = req.clusters!.find((c) => c >= k);
-    if (bad !== undefined) throw new AnalysisError(`--clusters: ${ctx.name} has ${k} clusters (0-${k - 1}), got ${bad}`);
+    if (bad !== undefined)
+      throw new AnalysisError(`--clusters: ${ctx.name} has ${k} clusters (0-${k - 1}), got ${bad}`);
     const ranked = by === 'centroid' ? centroidRanking(ctx) : await activationRanking(ctx, perCluster, io);
     const all = typicalImages(ctx, by, size, ranked, perCluster);
     // The file covers every cluster; thumbnails exist for the clusters asked so far.
@@ -57,9 +54,17 @@ export async function thumbs(req: ThumbsRequest, io: AnalysisIO): Promise<Thumbn
     await mkdir(path.dirname(file), { recursive: true }); // the first analysis of this checkpoint
     await writeJsonAtomic(file, all, { fsync: false });
     const asked = { ...all, clusters: req.clusters!.map((c) => all.clusters[c]) };
-    await ensureThumbnails(ctx.runDir, ctx.dataset, asked.clusters.flatMap((c) => c.items.map((i) => i.index)), size, { onProgress: progress });
+    await ensureThumbnails(
+      ctx.runDir,
+      ctx.dataset,
+      asked.clusters.flatMap((c) => c.items.map((i) => i.index)),
+      size,
+      { onProgress: progress },
+    );
     io.emit({ type: 'result', command: 'thumbs', index: asked, file, seconds: (performance.now() - started) / 1000 });
-    io.log(`thumbnails of ${asked.clusters.length} cluster(s) (${by}) under ${thumbsDir(ctx.runDir, size)}; index ${file}`);
+    io.log(
+      `thumbnails of ${asked.clusters.length} cluster(s) (${by}) under ${thumbsDir(ctx.runDir, size)}; index ${file}`,
+    );
     return asked;
   } finally {
     await ctx.close();
@@ -79,7 +84,9 @@ async function activationRanking(ctx: CheckpointContext, perCluster: number, io:
   const cached = await readJsonOrUndefined<{ count: number; images: number; units: UnitTop[] }>(file);
   if (cached && cached.count >= perCluster && cached.images === ctx.dataset.size) return cached.units;
   if (ctx.net.k !== ctx.checkpoint.k) {
-    throw new AnalysisError(`checkpoint ${ctx.dir} has a top layer of ${ctx.net.k} units for ${ctx.checkpoint.k} clusters`);
+    throw new AnalysisError(
+      `checkpoint ${ctx.dir} has a top layer of ${ctx.net.k} units for ${ctx.checkpoint.k} clusters`,
+    );
   }
   io.log(`ranking ${ctx.dataset.size} images by the top layer's ${ctx.net.k} cluster units`);
   const count = Math.max(perCluster, ACTIVATION_CACHE_COUNT);
@@ -90,7 +97,13 @@ async function activationRanking(ctx: CheckpointContext, perCluster: number, io:
   return units;
 }
 
-function typicalImages(ctx: CheckpointContext, by: TypicalBy, size: number, ranked: UnitTop[], perCluster: number): ClusterTypicalImages {
+function typicalImages(
+  ctx: CheckpointContext,
+  by: TypicalBy,
+  size: number,
+  ranked: UnitTop[],
+  perCluster: number,
+): ClusterTypicalImages {
   const assignments = ctx.checkpoint.assignments;
   const members = new Int32Array(ctx.checkpoint.k);
   for (const a of assignments) if (a >= 0 && a < members.length) members[a]++;
@@ -101,10 +114,12 @@ function typicalImages(ctx: CheckpointContext, by: TypicalBy, size: number, rank
     clusters: Array.from({ length: ctx.checkpoint.k }, (_, cluster) => {
       const r = ranked[cluster] ?? { indices: [], scores: [] };
       const items = r.indices.slice(0, perCluster).map((index, i) => ({
-        index, score: r.scores[i], thumb: thumbnailRelPath(size, index), cluster: assignments[index],
+        index,
+        score: r.scores[i],
+        thumb: thumbnailRelPath(size, index),
+        cluster: assignments[index],
       }));
       return { cluster, members: members[cluster], items };
     }),
   };
 }
-

@@ -47,14 +47,32 @@ export async function rankImagesPerUnit(
 }
 
 /** For every filter of a conv layer: the dataset images with the highest mean post-ReLU activation. */
-export function topActivatingImages(net: ConvNet, data: EvalSource, layer: string, count: number, options: PassOptions = {}): Promise<UnitTop[]> {
+export function topActivatingImages(
+  net: ConvNet,
+  data: EvalSource,
+  layer: string,
+  count: number,
+  options: PassOptions = {},
+): Promise<UnitTop[]> {
   const filters = net.namedWeights().get(`${layer}.bias`)?.shape[0];
-  if (filters === undefined) throw new Error(`unknown conv layer "${layer}"; valid: ${net.convLayerNames().join(', ')}`);
-  return rankImagesPerUnit(data, filters, count, (x) => tf.mean(net.convActivations(x, layer), [1, 2]) as tf.Tensor2D, options);
+  if (filters === undefined)
+    throw new Error(`unknown conv layer "${layer}"; valid: ${net.convLayerNames().join(', ')}`);
+  return rankImagesPerUnit(
+    data,
+    filters,
+    count,
+    (x) => tf.mean(net.convActivations(x, layer), [1, 2]) as tf.Tensor2D,
+    options,
+  );
 }
 
 /** For every cluster: the images with the highest logit of the cluster's unit in the top layer. */
-export function topImagesByClusterUnit(net: ConvNet, data: EvalSource, count: number, options: PassOptions = {}): Promise<UnitTop[]> {
+export function topImagesByClusterUnit(
+  net: ConvNet,
+  data: EvalSource,
+  count: number,
+  options: PassOptions = {},
+): Promise<UnitTop[]> {
   if (net.k === 0) throw new Error('the checkpoint has no top layer (no top.* weights)');
   return rankImagesPerUnit(data, net.k, count, (x) => net.logits(x, false), options);
 }

@@ -3,12 +3,7 @@
 // <run>/analysis/<checkpoint>/<layer>/. Filters whose image was made with the same settings are skipped.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type {
-  AnalysisEvent,
-  AscentParams,
-  FilterAscentResult,
-  TopActivations,
-} from '../../protocol/analysis';
+import type { AnalysisEvent, AscentParams, FilterAscentResult, TopActivations } from '../../protocol/analysis';
 import type { BackendRequest } from '../../protocol/config';
 import { writeFileAtomic, writeJsonAtomic } from '../../runfolder/atomic';
 import { ANALYSIS_FILES, analysisRelPath, filterFileStem, layerAnalysisDir } from '../../runfolder/layout';
@@ -51,11 +46,13 @@ export async function visualize(req: VisualizeRequest, io: AnalysisIO): Promise<
   const ctx = await openCheckpointContext(req.target, { backend: req.backend, log: io.log });
   try {
     const layers = ctx.net.convLayerNames();
-    if (!layers.includes(req.layer)) throw new AnalysisError(`--layer ${req.layer}: ${ctx.net.options.arch} has ${layers.join(', ')}`);
+    if (!layers.includes(req.layer))
+      throw new AnalysisError(`--layer ${req.layer}: ${ctx.net.options.arch} has ${layers.join(', ')}`);
     const channels = ctx.net.namedWeights().get(`${req.layer}.bias`)!.shape[0];
     const filters = req.filters ?? Array.from({ length: channels }, (_, i) => i);
     const bad = filters.find((f) => f >= channels);
-    if (bad !== undefined) throw new AnalysisError(`--filters: ${req.layer} has ${channels} filters (0-${channels - 1}), got ${bad}`);
+    if (bad !== undefined)
+      throw new AnalysisError(`--filters: ${req.layer} has ${channels} filters (0-${channels - 1}), got ${bad}`);
     const dir = layerAnalysisDir(ctx.runDir, ctx.name, req.layer);
     await fs.mkdir(dir, { recursive: true });
 
@@ -63,8 +60,18 @@ export async function visualize(req: VisualizeRequest, io: AnalysisIO): Promise<
     const params: AscentParams = { ...DEFAULT_ASCENT, ...req.ascent };
     const results = await ensureFilterImages(ctx, dir, req.layer, filters, params, io);
     const seconds = (performance.now() - started) / 1000;
-    io.emit({ type: 'result', command: 'visualize', dir, layer: req.layer, filters: results, top: path.join(dir, ANALYSIS_FILES.topActivations), seconds });
-    io.log(`${req.layer} of ${ctx.name}: ${results.length} filter image(s) and top-${top.count} images in ${dir} (${seconds.toFixed(1)} s)`);
+    io.emit({
+      type: 'result',
+      command: 'visualize',
+      dir,
+      layer: req.layer,
+      filters: results,
+      top: path.join(dir, ANALYSIS_FILES.topActivations),
+      seconds,
+    });
+    io.log(
+      `${req.layer} of ${ctx.name}: ${results.length} filter image(s) and top-${top.count} images in ${dir} (${seconds.toFixed(1)} s)`,
+    );
     return { dir, filters: results, top };
   } finally {
     await ctx.close();
@@ -72,7 +79,13 @@ export async function visualize(req: VisualizeRequest, io: AnalysisIO): Promise<
 }
 
 /** top.json, reused when it ranks at least `count` images per filter over the same dataset. */
-async function ensureTopActivations(ctx: CheckpointContext, dir: string, layer: string, count: number, io: AnalysisIO): Promise<TopActivations> {
+async function ensureTopActivations(
+  ctx: CheckpointContext,
+  dir: string,
+  layer: string,
+  count: number,
+  io: AnalysisIO,
+): Promise<TopActivations> {
   const file = path.join(dir, ANALYSIS_FILES.topActivations);
   const cached = await readJsonOrUndefined<TopActivations>(file);
   if (cached && cached.count >= count && cached.images === ctx.dataset.size) return cached;
@@ -80,7 +93,10 @@ async function ensureTopActivations(ctx: CheckpointContext, dir: string, layer: 
   const progress = throttled((done, total) => io.emit({ type: 'progress', phase: 'top-activations', done, total }));
   const tops = await topActivatingImages(ctx.net, ctx.dataset, layer, count, { onProgress: progress });
   const result: TopActivations = {
-    checkpoint: ctx.name, layer, count, images: ctx.dataset.size,
+    checkpoint: ctx.name,
+    layer,
+    count,
+    images: ctx.dataset.size,
     filters: tops.map((t, filter) => ({ filter, indices: t.indices, scores: t.scores })),
   };
   await writeJsonAtomic(file, result, { fsync: false });
@@ -100,7 +116,10 @@ async function ensureFilterImages(
   for (const f of filters) {
     const stem = filterFileStem(f);
     const cached = await readJsonOrUndefined<FilterAscentResult>(path.join(dir, `${stem}.json`));
-    const png = await fs.stat(path.join(dir, `${stem}.png`)).then((s) => s.size > 0, () => false);
+    const png = await fs.stat(path.join(dir, `${stem}.png`)).then(
+      (s) => s.size > 0,
+      () => false,
+    );
     if (cached && png && sameParams(cached.params, params)) {
       done.set(f, cached);
       io.emit({ type: 'filter', result: cached, cached: true });
@@ -108,7 +127,9 @@ async function ensureFilterImages(
   }
   if (todo.length) {
     const { inputSize: s, inputChannels: c } = ctx.net.options;
-    io.log(`gradient ascent: ${todo.length} filter(s) of ${layer}, ${params.iterations} iterations, step ${stepLength(params.lr, s * s * c).toFixed(3)} (lr ${params.lr} at 224x224x3)`);
+    io.log(
+      `gradient ascent: ${todo.length} filter(s) of ${layer}, ${params.iterations} iterations, step ${stepLength(params.lr, s * s * c).toFixed(3)} (lr ${params.lr} at 224x224x3)`,
+    );
     const progress = throttled((d, total) => io.emit({ type: 'progress', phase: 'gradient-ascent', done: d, total }));
     let batchStart = performance.now();
     await maximizeFilters(ctx.net, layer, todo, params, {
@@ -128,7 +149,14 @@ async function ensureFilterImages(
   return filters.map((f) => done.get(f)!);
 }
 
-async function saveFilterImage(ctx: CheckpointContext, dir: string, layer: string, img: FilterImage, params: AscentParams, seconds: number): Promise<FilterAscentResult> {
+async function saveFilterImage(
+  ctx: CheckpointContext,
+  dir: string,
+  layer: string,
+  img: FilterImage,
+  params: AscentParams,
+  seconds: number,
+): Promise<FilterAscentResult> {
   const { inputSize: s, inputChannels: c } = ctx.net.options;
   const stem = filterFileStem(img.filter);
   const png = await encodePng(deprocessImage(img.pixels), s, s, c);

@@ -17,7 +17,17 @@ import { parseTrain, type ParsedTrain } from './trainArgs';
 import { parseVisualize, type ParsedVisualize } from './visualizeArgs';
 
 export { UsageError };
-export type { ParsedEval, ParsedHelp, ParsedImportOfficial, ParsedInspect, ParsedResume, ParsedSetupGpu, ParsedThumbs, ParsedTrain, ParsedVisualize };
+export type {
+  ParsedEval,
+  ParsedHelp,
+  ParsedImportOfficial,
+  ParsedInspect,
+  ParsedResume,
+  ParsedSetupGpu,
+  ParsedThumbs,
+  ParsedTrain,
+  ParsedVisualize,
+};
 
 export type ParsedCommand =
   | ParsedTrain
@@ -66,7 +76,8 @@ export function parseArgs(argv: readonly string[], options: ParseOptions = {}): 
     return { command: 'help', topic, text: helpText(topic) };
   }
   if (!isCommand(first)) {
-    if (first.startsWith('-')) throw new UsageError(`unknown flag ${first}; a command comes first: ${COMMANDS.join(', ')}`);
+    if (first.startsWith('-'))
+      throw new UsageError(`unknown flag ${first}; a command comes first: ${COMMANDS.join(', ')}`);
     throw unknownCommand(first);
   }
   return PARSERS[first](rest, { cwd: options.cwd ?? process.cwd(), now: options.now ?? new Date() });

@@ -1,7 +1,15 @@
 // `deepcluster eval CHECKPOINT|RUN` arguments.
 import * as path from 'node:path';
 import { BACKENDS, type BackendRequest } from '../../protocol/config';
-import { helpIfAsked, onePositional, positiveInt, readFlags, type FlagSpec, type ParseContext, type ParsedHelp } from './flags';
+import {
+  helpIfAsked,
+  onePositional,
+  positiveInt,
+  readFlags,
+  type FlagSpec,
+  type ParseContext,
+  type ParsedHelp,
+} from './flags';
 
 export interface ParsedEval {
   command: 'eval';

@@ -24,14 +24,24 @@ const EXPORT_FLAGS = {
   help: { kind: 'bool' },
 } as const;
 
-export function parseExport(rest: string[], cwd: string): ParsedExport | { command: 'help'; topic: 'export'; text: string } {
+export function parseExport(
+  rest: string[],
+  cwd: string,
+): ParsedExport | { command: 'help'; topic: 'export'; text: string } {
   const { values, positionals } = readFlags('export', rest, EXPORT_FLAGS);
   if (values.has('help')) return { command: 'help', topic: 'export', text: helpText('export') };
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `\`deepcluster export\` takes one RUN, got '${positionals[1]}' too` : '`deepcluster export` needs RUN');
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length
+        ? `\`deepcluster export\` takes one RUN, got '${positionals[1]}' too`
+        : '`deepcluster export` needs RUN',
+    );
   const out = values.get('out');
-  if (out === undefined) throw new UsageError('`deepcluster export` needs --out (a folder for imagefolder, a file for csv)');
+  if (out === undefined)
+    throw new UsageError('`deepcluster export` needs --out (a folder for imagefolder, a file for csv)');
   const epoch = values.get('epoch');
-  if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new UsageError(`--epoch must be a checkpoint epoch (0, 1, ...), got '${epoch}'`);
+  if (epoch !== undefined && !/^\d+$/.test(epoch))
+    throw new UsageError(`--epoch must be a checkpoint epoch (0, 1, ...), got '${epoch}'`);
   return {
     command: 'export',
     run: path.resolve(cwd, positionals[0]!),

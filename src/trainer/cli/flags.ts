@@ -57,7 +57,9 @@ export function readFlags(command: CommandName, args: string[], specs: Record<st
     const name = token.name === 'h' ? 'help' : token.name;
     const spec = specs[name];
     if (!spec) {
-      throw new UsageError(`unknown flag ${token.rawName} for \`deepcluster ${command}\` (see deepcluster ${command} --help)`);
+      throw new UsageError(
+        `unknown flag ${token.rawName} for \`deepcluster ${command}\` (see deepcluster ${command} --help)`,
+      );
     }
     if (spec.kind === 'bool') {
       if (token.value !== undefined) throw new UsageError(`--${name} takes no value (got '${token.value}')`);
@@ -83,13 +85,16 @@ export function readFlags(command: CommandName, args: string[], specs: Record<st
 
 export function noPositionals(command: CommandName, positionals: string[]): void {
   if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument '${positionals[0]}' for \`deepcluster ${command}\` (flags start with --)`);
+    throw new UsageError(
+      `unexpected argument '${positionals[0]}' for \`deepcluster ${command}\` (flags start with --)`,
+    );
   }
 }
 
 export function onePositional(command: CommandName, what: string, positionals: string[]): string {
   if (positionals.length === 0) throw new UsageError(`\`deepcluster ${command}\` needs ${what}`);
-  if (positionals.length > 1) throw new UsageError(`\`deepcluster ${command}\` takes one ${what}, got '${positionals[1]}' too`);
+  if (positionals.length > 1)
+    throw new UsageError(`\`deepcluster ${command}\` takes one ${what}, got '${positionals[1]}' too`);
   return positionals[0]!;
 }
 

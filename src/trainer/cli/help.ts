@@ -3,7 +3,20 @@ import { ARCHS, BACKENDS, CLUSTERINGS, SAMPLERS } from '../../protocol/config';
 import { DEFAULT_ASCENT } from '../analyze/ascentParams';
 import { FEATURE_DIM, defaultsFor } from '../train/defaults';
 
-export const COMMANDS = ['train', 'resume', 'inspect', 'eval', 'setup-gpu', 'visualize', 'thumbs', 'embed', 'cluster', 'import-official', 'map', 'export'] as const;
+export const COMMANDS = [
+  'train',
+  'resume',
+  'inspect',
+  'eval',
+  'setup-gpu',
+  'visualize',
+  'thumbs',
+  'embed',
+  'cluster',
+  'import-official',
+  'map',
+  'export',
+] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const small = defaultsFor('smallvgg');

@@ -5,8 +5,20 @@ import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { EpochMetrics, TrainerEvent } from '../../protocol/events';
-import type { CheckpointManifest, CheckpointRole, CheckpointTopology, EffectiveRunStatus, RunManifest } from '../../protocol/run';
-import { listCheckpointFolders, openCheckpoint, readLatestName, sumBytes, verifyCheckpoint } from '../../runfolder/checkpoints';
+import type {
+  CheckpointManifest,
+  CheckpointRole,
+  CheckpointTopology,
+  EffectiveRunStatus,
+  RunManifest,
+} from '../../protocol/run';
+import {
+  listCheckpointFolders,
+  openCheckpoint,
+  readLatestName,
+  sumBytes,
+  verifyCheckpoint,
+} from '../../runfolder/checkpoints';
 import { epochMetrics, readEvents } from '../../runfolder/events';
 import { RUN_FILES, checkpointEpoch, checkpointFile } from '../../runfolder/layout';
 import type { PidInfo, TrainerLiveness } from '../../runfolder/liveness';
@@ -68,7 +80,9 @@ export async function inspectPath(target: string): Promise<InspectReport> {
   if (!existsSync(dir)) throw new UsageError(`${target} does not exist`);
   // A checkpoint folder whose checkpoint.json never got written is still worth a report.
   if (checkpointEpoch(path.basename(dir)) !== undefined) return inspectCheckpoint(dir);
-  throw new UsageError(`${target} is neither a run folder (no ${RUN_FILES.manifest}) nor a checkpoint (no ${RUN_FILES.checkpointManifest})`);
+  throw new UsageError(
+    `${target} is neither a run folder (no ${RUN_FILES.manifest}) nor a checkpoint (no ${RUN_FILES.checkpointManifest})`,
+  );
 }
 
 export async function inspectRun(dir: string): Promise<RunReport> {
@@ -116,14 +130,26 @@ export async function inspectRun(dir: string): Promise<RunReport> {
 export async function inspectCheckpoint(dir: string): Promise<CheckpointReport> {
   const check = verifyCheckpoint(dir);
   if (!check.complete) {
-    return { kind: 'checkpoint', path: dir, complete: false, problem: check.reason, totalBytes: await folderBytes(dir) };
+    return {
+      kind: 'checkpoint',
+      path: dir,
+      complete: false,
+      problem: check.reason,
+      totalBytes: await folderBytes(dir),
+    };
   }
   const ck = openCheckpoint(dir);
   const manifest = ck.manifest;
   const readJsonFile = async <T>(role: CheckpointRole): Promise<T | undefined> => ck.json<T>(role);
-  type WeightsJson = { modelTopology?: CheckpointTopology; config?: Record<string, unknown>; weightsManifest: { weights: { name: string; shape: number[]; dtype: string }[] }[] };
+  type WeightsJson = {
+    modelTopology?: CheckpointTopology;
+    config?: Record<string, unknown>;
+    weightsManifest: { weights: { name: string; shape: number[]; dtype: string }[] }[];
+  };
   const model = await readJsonFile<WeightsJson>('model');
-  const list = (model?.weightsManifest ?? []).flatMap((g) => g.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype })));
+  const list = (model?.weightsManifest ?? []).flatMap((g) =>
+    g.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype })),
+  );
   const optimizer = await readJsonFile<WeightsJson>('optimizer');
   const assignments = ck.array('assignments');
   return {
@@ -172,7 +198,9 @@ function formatRun(r: RunReport): string[] {
       `${d.skipped} skipped, fingerprint ${d.fingerprint.slice(0, 12)}`,
   );
   const e = m.engine;
-  out.push(`  engine     ${e ? `${e.backend} via ${e.provider} on ${e.device}${e.software ? ' (software)' : ''}` : `requested ${c.backend}, not started`}`);
+  out.push(
+    `  engine     ${e ? `${e.backend} via ${e.provider} on ${e.device}${e.software ? ' (software)' : ''}` : `requested ${c.backend}, not started`}`,
+  );
   const ev = r.events;
   out.push(
     `  events     ${ev.count}${ev.torn ? ', torn last line skipped' : ''}${ev.badLines.length ? `, ${ev.badLines.length} bad line(s)` : ''}` +
@@ -186,15 +214,21 @@ function formatRun(r: RunReport): string[] {
   if (r.evaluation?.quality) {
     out.push('', ...formatQualityReport(r.evaluation.quality));
   } else if (r.evaluation?.knnAccuracy !== undefined) {
-    out.push('', `kNN (k=${r.evaluation.k ?? 20}, cosine) accuracy on ${r.evaluation.heldOut ?? '?'} held-out images: ${fmt(r.evaluation.knnAccuracy, 3)}`);
+    out.push(
+      '',
+      `kNN (k=${r.evaluation.k ?? 20}, cosine) accuracy on ${r.evaluation.heldOut ?? '?'} held-out images: ${fmt(r.evaluation.knnAccuracy, 3)}`,
+    );
   }
   out.push('', 'Checkpoints');
   if (!r.checkpoints.length) out.push('  none');
   for (const ck of r.checkpoints) {
     const mark = ck.name === r.resumeFrom ? '  <- resume from here' : '';
-    out.push(`  ${ck.name}  ${size(ck.bytes).padStart(9)}  ${ck.complete ? 'complete' : `INCOMPLETE: ${ck.problem}`}${mark}`);
+    out.push(
+      `  ${ck.name}  ${size(ck.bytes).padStart(9)}  ${ck.complete ? 'complete' : `INCOMPLETE: ${ck.problem}`}${mark}`,
+    );
   }
-  if (r.latest && r.latest !== r.resumeFrom) out.push(`  (latest names ${r.latest}, which is not the newest complete checkpoint)`);
+  if (r.latest && r.latest !== r.resumeFrom)
+    out.push(`  (latest names ${r.latest}, which is not the newest complete checkpoint)`);
   if (r.latestCheckpoint) {
     out.push('', `Newest complete checkpoint`);
     out.push(...formatCheckpoint(r.latestCheckpoint, '  ', false));
@@ -213,11 +247,16 @@ function formatCheckpoint(r: CheckpointReport, indent: string, listWeights = tru
   const opts = r.topology?.options ?? {};
   const inputSize = typeof opts.inputSize === 'number' ? ` ${opts.inputSize}px` : '';
   out.push(`${indent}  epoch      ${m.epoch} (written ${m.created})`);
-  out.push(`${indent}  model      ${m.arch}${inputSize}, ${r.weights!.tensors} tensors, ${r.weights!.params.toLocaleString('en-US')} parameters`);
-  if (r.optimizer) out.push(`${indent}  optimizer  ${r.optimizer.tensors} state tensors ${JSON.stringify(r.optimizer.config)}`);
+  out.push(
+    `${indent}  model      ${m.arch}${inputSize}, ${r.weights!.tensors} tensors, ${r.weights!.params.toLocaleString('en-US')} parameters`,
+  );
+  if (r.optimizer)
+    out.push(`${indent}  optimizer  ${r.optimizer.tensors} state tensors ${JSON.stringify(r.optimizer.config)}`);
   const s = r.clusterSizes;
   if (s) {
-    out.push(`${indent}  clusters   k=${s.k} over ${s.images} images: ${s.empty} empty, smallest ${s.smallest}, median ${s.median}, largest ${s.largest}`);
+    out.push(
+      `${indent}  clusters   k=${s.k} over ${s.images} images: ${s.empty} empty, smallest ${s.smallest}, median ${s.median}, largest ${s.largest}`,
+    );
   }
   if (r.metrics) out.push(`${indent}  metrics    ${metricsLine(r.metrics)}`);
   out.push(`${indent}  files      ${size(r.totalBytes)} in all`);
@@ -227,7 +266,10 @@ function formatCheckpoint(r: CheckpointReport, indent: string, listWeights = tru
   }
   if (listWeights && r.weights!.list.length) {
     out.push(`${indent}  weights`);
-    for (const w of r.weights!.list) out.push(`${indent}    ${w.name.padEnd(28)} [${w.shape.join(', ')}]${w.dtype === 'float32' ? '' : ' ' + w.dtype}`);
+    for (const w of r.weights!.list)
+      out.push(
+        `${indent}    ${w.name.padEnd(28)} [${w.shape.join(', ')}]${w.dtype === 'float32' ? '' : ' ' + w.dtype}`,
+      );
   }
   return out;
 }
@@ -282,4 +324,3 @@ async function folderBytes(dir: string): Promise<number> {
   }
   return total;
 }
-

@@ -32,10 +32,16 @@ const MAP_FLAGS = {
 export function parseMap(rest: string[], cwd: string): ParsedMap | { command: 'help'; topic: 'map'; text: string } {
   const { values, positionals } = readFlags('map', rest, MAP_FLAGS);
   if (values.has('help')) return { command: 'help', topic: 'map', text: helpText('map') };
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `\`deepcluster map\` takes one CHECKPOINT|RUN, got '${positionals[1]}' too` : '`deepcluster map` needs CHECKPOINT|RUN');
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length
+        ? `\`deepcluster map\` takes one CHECKPOINT|RUN, got '${positionals[1]}' too`
+        : '`deepcluster map` needs CHECKPOINT|RUN',
+    );
   const num = (flag: string) => (values.has(flag) ? positiveInt(flag, values.get(flag)!) : undefined);
   const neighbors = num('neighbors');
-  if (neighbors !== undefined && (neighbors < 2 || neighbors > 100)) throw new UsageError(`--neighbors must be from 2 to 100, got ${neighbors}`);
+  if (neighbors !== undefined && (neighbors < 2 || neighbors > 100))
+    throw new UsageError(`--neighbors must be from 2 to 100, got ${neighbors}`);
   return {
     command: 'map',
     target: path.resolve(cwd, positionals[0]!),

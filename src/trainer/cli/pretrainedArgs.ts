@@ -24,7 +24,10 @@ const EMBED_FLAGS = {
   help: { kind: 'bool' },
 } as const;
 
-export function parseEmbed(rest: string[], cwd: string): ParsedEmbed | { command: 'help'; topic: 'embed'; text: string } {
+export function parseEmbed(
+  rest: string[],
+  cwd: string,
+): ParsedEmbed | { command: 'help'; topic: 'embed'; text: string } {
   const { values, positionals } = readFlags('embed', rest, EMBED_FLAGS);
   if (values.has('help')) return { command: 'help', topic: 'embed', text: helpText('embed') };
   noPositionals('embed', positionals);
@@ -61,11 +64,16 @@ const CLUSTER_FLAGS = {
   seed: { kind: 'posint' },
 } as const;
 
-export function parseCluster(rest: string[], cwd: string, now: Date): ParsedCluster | { command: 'help'; topic: 'cluster'; text: string } {
+export function parseCluster(
+  rest: string[],
+  cwd: string,
+  now: Date,
+): ParsedCluster | { command: 'help'; topic: 'cluster'; text: string } {
   const { values, positionals } = readFlags('cluster', rest, CLUSTER_FLAGS);
   if (values.has('help')) return { command: 'help', topic: 'cluster', text: helpText('cluster') };
   noPositionals('cluster', positionals);
-  for (const flag of ['model', 'data']) if (!values.has(flag)) throw new UsageError(`\`deepcluster cluster\` needs --${flag}`);
+  for (const flag of ['model', 'data'])
+    if (!values.has(flag)) throw new UsageError(`\`deepcluster cluster\` needs --${flag}`);
   const num = (flag: string) => (values.has(flag) ? positiveInt(flag, values.get(flag)!) : undefined);
   const k = num('k');
   if (k !== undefined && k < 2) throw new UsageError(`--k must be at least 2, got ${k}`);

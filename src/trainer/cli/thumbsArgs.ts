@@ -3,7 +3,16 @@ import * as path from 'node:path';
 import type { TypicalBy } from '../../protocol/analysis';
 import { BACKENDS, type BackendRequest } from '../../protocol/config';
 import { UsageError } from '../usageError';
-import { helpIfAsked, indexList, onePositional, positiveInt, readFlags, type FlagSpec, type ParseContext, type ParsedHelp } from './flags';
+import {
+  helpIfAsked,
+  indexList,
+  onePositional,
+  positiveInt,
+  readFlags,
+  type FlagSpec,
+  type ParseContext,
+  type ParsedHelp,
+} from './flags';
 
 export interface ParsedThumbs {
   command: 'thumbs';
@@ -33,7 +42,8 @@ export function parseThumbs(rest: string[], ctx: ParseContext): ParsedThumbs | P
   const help = helpIfAsked('thumbs', values);
   if (help) return help;
   const target = onePositional('thumbs', 'CHECKPOINT', positionals);
-  if (values.has('indices') === values.has('clusters')) throw new UsageError('`deepcluster thumbs` needs either --indices or --clusters');
+  if (values.has('indices') === values.has('clusters'))
+    throw new UsageError('`deepcluster thumbs` needs either --indices or --clusters');
   const size = values.has('size') ? positiveInt('size', values.get('size')!) : 64;
   if (size > 1024) throw new UsageError(`--size must be at most 1024, got ${size}`);
   return {

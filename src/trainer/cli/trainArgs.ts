@@ -1,10 +1,28 @@
 // `deepcluster train` arguments: flags map onto TrainConfig keys; what is not given follows the recipe's defaults
 // (and later the dataset's size). Every bad value is a one-line UsageError naming the flag.
 import * as path from 'node:path';
-import { ARCHS, BACKENDS, CLUSTERINGS, RECIPES, SAMPLERS, type ArchName, type RecipeName, type TrainConfig } from '../../protocol/config';
+import {
+  ARCHS,
+  BACKENDS,
+  CLUSTERINGS,
+  RECIPES,
+  SAMPLERS,
+  type ArchName,
+  type RecipeName,
+  type TrainConfig,
+} from '../../protocol/config';
 import { FEATURE_DIM, defaultsForRecipe } from '../train/defaults';
 import { UsageError } from '../usageError';
-import { defaultOutDir, helpIfAsked, noPositionals, positiveInt, readFlags, type FlagSpec, type ParseContext, type ParsedHelp } from './flags';
+import {
+  defaultOutDir,
+  helpIfAsked,
+  noPositionals,
+  positiveInt,
+  readFlags,
+  type FlagSpec,
+  type ParseContext,
+  type ParsedHelp,
+} from './flags';
 
 export interface ParsedTrain {
   command: 'train';

@@ -2,7 +2,17 @@
 import * as path from 'node:path';
 import { BACKENDS, type BackendRequest } from '../../protocol/config';
 import { UsageError } from '../usageError';
-import { helpIfAsked, indexList, onePositional, positiveInt, positiveNumber, readFlags, type FlagSpec, type ParseContext, type ParsedHelp } from './flags';
+import {
+  helpIfAsked,
+  indexList,
+  onePositional,
+  positiveInt,
+  positiveNumber,
+  readFlags,
+  type FlagSpec,
+  type ParseContext,
+  type ParsedHelp,
+} from './flags';
 
 export interface ParsedVisualize {
   command: 'visualize';

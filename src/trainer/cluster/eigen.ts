@@ -22,9 +22,16 @@ export const EXACT_MAX_DIM = 1024;
  *  on a CPU takes many minutes, so the accuracy is worth the 6 s. */
 export const SUBSPACE_ITERATIONS = 12;
 
-export function topEigenpairs(c: Float64Array, dim: number, count: number, opts: { exact?: boolean; iterations?: number } = {}): Eigenpairs {
+export function topEigenpairs(
+  c: Float64Array,
+  dim: number,
+  count: number,
+  opts: { exact?: boolean; iterations?: number } = {},
+): Eigenpairs {
   const exact = opts.exact ?? dim <= EXACT_MAX_DIM;
-  return exact ? exactTopEigenpairs(c, dim, count) : subspaceTopEigenpairs(c, dim, count, opts.iterations ?? SUBSPACE_ITERATIONS);
+  return exact
+    ? exactTopEigenpairs(c, dim, count)
+    : subspaceTopEigenpairs(c, dim, count, opts.iterations ?? SUBSPACE_ITERATIONS);
 }
 
 function exactTopEigenpairs(c: Float64Array, dim: number, count: number): Eigenpairs {
@@ -33,8 +40,15 @@ function exactTopEigenpairs(c: Float64Array, dim: number, count: number): Eigenp
   const evd = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
   const all = evd.realEigenvalues;
   const v = evd.eigenvectorMatrix;
-  const order = all.map((_, i) => i).sort((a, b) => all[b] - all[a]).slice(0, count);
-  return pack(order.map((i) => all[i]), order.map((i) => v.getColumn(i)), dim);
+  const order = all
+    .map((_, i) => i)
+    .sort((a, b) => all[b] - all[a])
+    .slice(0, count);
+  return pack(
+    order.map((i) => all[i]),
+    order.map((i) => v.getColumn(i)),
+    dim,
+  );
 }
 
 /** Randomized subspace iteration with oversampling: accurate to ~1e-5 relative for the leading eigenvalues; the

@@ -39,7 +39,9 @@ export async function kmeans(x: FeatureMatrix, k: number, opts: KmeansOptions = 
   if (!Number.isInteger(k) || k < 1) throw new Error(`k-means: k must be a positive integer (got ${k})`);
   if (k > n) throw new Error(`--k ${k} is larger than the number of images ${n}`);
   const host = await toHost(x);
-  const centroids = opts.initialCentroids ? Float32Array.from(opts.initialCentroids) : initialCentroids(host, k, opts.seed ?? 1234);
+  const centroids = opts.initialCentroids
+    ? Float32Array.from(opts.initialCentroids)
+    : initialCentroids(host, k, opts.seed ?? 1234);
   if (centroids.length !== k * d) throw new Error(`k-means: initial centroids must be ${k} x ${d}`);
 
   const step = chunkRows(k, opts.chunkFloats);
@@ -118,7 +120,12 @@ async function assign(chunks: Chunk[], centroids: Float32Array, k: number, d: nu
  * counts as floats, like faiss's hassign. Summing on the host: the wasm backend has no UnsortedSegmentSum,
  * the assignments are on the host anyway for the split step, and O(N d) is small next to the O(N k d) matMul.
  */
-function updateCentroids(x: HostMatrix, assignments: Int32Array, k: number, centroids: Float32Array): { objective: number; counts: Float32Array } {
+function updateCentroids(
+  x: HostMatrix,
+  assignments: Int32Array,
+  k: number,
+  centroids: Float32Array,
+): { objective: number; counts: Float32Array } {
   const { n, d, data } = x;
   const sums = new Float64Array(k * d);
   const counts = new Float32Array(k);

@@ -32,7 +32,8 @@ export async function pcaWhiten(features: FeatureMatrix, dim: number): Promise<P
 
 export async function fitPca(features: FeatureMatrix, dim: number): Promise<PcaTransform> {
   const { n, d } = shapeOf(features);
-  if (!Number.isInteger(dim) || dim < 1) throw new Error(`PCA: the output size must be a positive integer (got ${dim})`);
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new Error(`PCA: the output size must be a positive integer (got ${dim})`);
   if (dim > d) throw new Error(`--pca ${dim} is larger than the feature size ${d}`);
   if (dim > n) throw new Error(`--pca ${dim} is larger than the number of images ${n}`);
   const mean = await columnMean(features);
@@ -117,6 +118,7 @@ async function covariance(features: FeatureMatrix, mean: Float64Array): Promise<
  */
 export function whiteningMatrix(t: PcaTransform): Float32Array {
   const matrix = new Float32Array(t.components.length);
-  for (let j = 0; j < t.outputDim; j++) for (let i = 0; i < t.inputDim; i++) matrix[j * t.inputDim + i] = t.components[j * t.inputDim + i]! * t.scales[j]!;
+  for (let j = 0; j < t.outputDim; j++)
+    for (let i = 0; i < t.inputDim; i++) matrix[j * t.inputDim + i] = t.components[j * t.inputDim + i]! * t.scales[j]!;
   return matrix;
 }

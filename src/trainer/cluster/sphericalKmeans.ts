@@ -23,7 +23,11 @@ export interface SphericalKmeansOptions {
   chunkFloats?: number;
 }
 
-export async function sphericalKmeans(x: HostMatrix, k: number, opts: SphericalKmeansOptions): Promise<SphericalKmeansResult> {
+export async function sphericalKmeans(
+  x: HostMatrix,
+  k: number,
+  opts: SphericalKmeansOptions,
+): Promise<SphericalKmeansResult> {
   const { n, d, data } = x;
   if (!Number.isInteger(k) || k < 1) throw new Error(`spherical k-means: k must be a positive integer (got ${k})`);
   if (k > n) throw new Error(`spherical k-means: ${k} clusters for ${n} points; use fewer prototypes`);
@@ -47,7 +51,8 @@ export async function sphericalKmeans(x: HostMatrix, k: number, opts: SphericalK
   try {
     for (let it = 0; ; it++) {
       const best = await assignByDotProduct(chunks, centroids, k, d, assignments);
-      if (it === iterations) return { assignments, centroids, meanSimilarity: best / n, empty: countEmpty(assignments, k) };
+      if (it === iterations)
+        return { assignments, centroids, meanSimilarity: best / n, empty: countEmpty(assignments, k) };
       updateCentroids(x, assignments, k, centroids);
     }
   } finally {
@@ -56,7 +61,13 @@ export async function sphericalKmeans(x: HostMatrix, k: number, opts: SphericalK
 }
 
 /** argmax_j x.c_j for every point (into `out`); returns the sum of the winning dot products. */
-async function assignByDotProduct(chunks: { x: tf.Tensor2D; start: number }[], centroids: Float32Array, k: number, d: number, out: Int32Array): Promise<number> {
+async function assignByDotProduct(
+  chunks: { x: tf.Tensor2D; start: number }[],
+  centroids: Float32Array,
+  k: number,
+  d: number,
+  out: Int32Array,
+): Promise<number> {
   const ct = new Float32Array(d * k);
   for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) ct[j * k + c] = centroids[c * d + j];
   const b = tf.tensor2d(ct, [d, k]);

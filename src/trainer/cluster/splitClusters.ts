@@ -18,7 +18,7 @@ export function splitEmptyClusters(centroids: Float32Array, counts: Float32Array
   for (let ci = 0; ci < k; ci++) {
     if (counts[ci] !== 0) continue;
     let cj = 0;
-    for (;; cj = (cj + 1) % k) {
+    for (; ; cj = (cj + 1) % k) {
       const p = (counts[cj] - 1) / (n - k);
       if (rng.randFloat() < p) break;
     }

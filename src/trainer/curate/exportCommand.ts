@@ -18,7 +18,10 @@ export interface ExportRequest {
   mode: ExportMode;
 }
 
-export async function exportCurated(req: ExportRequest, io: AnalysisIO): Promise<{ out: string; images: number; classes: number; junk: number; epoch: number }> {
+export async function exportCurated(
+  req: ExportRequest,
+  io: AnalysisIO,
+): Promise<{ out: string; images: number; classes: number; junk: number; epoch: number }> {
   const started = performance.now();
   const { epoch, rows, junk } = curatedRows(req.run, req.epoch);
   const classes = new Set(rows.map((r) => r.name)).size;
@@ -30,18 +33,25 @@ export async function exportCurated(req: ExportRequest, io: AnalysisIO): Promise
       const png = async (indices: number[]) => {
         if (!dataset) {
           const m = await readRunManifest(req.run);
-          dataset = await openDataset({ path: m.config.data, inputSize: m.config.inputSize, limit: m.config.limit, cacheDir: m.config.cacheDir });
+          dataset = await openDataset({
+            path: m.config.data,
+            inputSize: m.config.inputSize,
+            limit: m.config.limit,
+            cacheDir: m.config.cacheDir,
+          });
         }
         const s = dataset.inputSize;
         const c = dataset.channels;
         const pixels = await dataset.readBatch(indices);
         const out = new Map<number, Buffer>();
-        for (let k = 0; k < indices.length; k++) out.set(indices[k]!, await encodePng(pixels.subarray(k * s * s * c, (k + 1) * s * s * c), s, s, c));
+        for (let k = 0; k < indices.length; k++)
+          out.set(indices[k]!, await encodePng(pixels.subarray(k * s * s * c, (k + 1) * s * s * c), s, s, c));
         return out;
       };
       const progress = throttled((done, total) => io.emit({ type: 'progress', phase: 'export', done, total }));
       await writeImageFolder(rows, req.out, req.mode, png, progress);
-      if (rows.some((r) => isContainerName(r.path)) && req.mode === 'symlink') io.log('images inside IDX/CIFAR files were written as PNG files (there is no file to link to)');
+      if (rows.some((r) => isContainerName(r.path)) && req.mode === 'symlink')
+        io.log('images inside IDX/CIFAR files were written as PNG files (there is no file to link to)');
     } finally {
       await dataset?.close();
     }

@@ -27,7 +27,12 @@ const randint = (random: () => number, n: number) => Math.min(n - 1, Math.floor(
 const uniform = (random: () => number, a: number, b: number) => a + (b - a) * random();
 
 /** torchvision RandomResizedCrop.get_params on a size x size image. */
-export function randomResizedCropBox(size: number, scale: [number, number], ratio: [number, number], random: () => number): CropBox {
+export function randomResizedCropBox(
+  size: number,
+  scale: [number, number],
+  ratio: [number, number],
+  random: () => number,
+): CropBox {
   const area = size * size;
   const logRatio = [Math.log(ratio[0]), Math.log(ratio[1])];
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -59,7 +64,8 @@ export function augmentBatch(
   aug: Augmentation = augmentationFor(size),
 ): Uint8Array {
   const row = size * size * channels;
-  if (src.length !== n * row) throw new RangeError(`batch has ${src.length} bytes, expected ${n}x${size}x${size}x${channels}`);
+  if (src.length !== n * row)
+    throw new RangeError(`batch has ${src.length} bytes, expected ${n}x${size}x${size}x${channels}`);
   const out = new Uint8Array(src.length);
   for (let i = 0; i < n; i++) {
     const image = src.subarray(i * row, (i + 1) * row);
@@ -79,7 +85,15 @@ export function augmentBatch(
 }
 
 /** out(y, x) = image(y + top, x' + left), x' = flipped x or x; zero (black) outside: RandomCrop with padding. */
-export function shiftedCrop(image: Uint8Array, out: Uint8Array, size: number, channels: number, top: number, left: number, flip: boolean): void {
+export function shiftedCrop(
+  image: Uint8Array,
+  out: Uint8Array,
+  size: number,
+  channels: number,
+  top: number,
+  left: number,
+  flip: boolean,
+): void {
   for (let y = 0; y < size; y++) {
     const sy = y + top;
     if (sy < 0 || sy >= size) continue; // out is zero-filled
@@ -94,7 +108,14 @@ export function shiftedCrop(image: Uint8Array, out: Uint8Array, size: number, ch
 }
 
 /** Bilinear resize of `box` to size x size (half-pixel centres, as PIL and torch), optionally mirrored. */
-export function resizedCrop(image: Uint8Array, out: Uint8Array, size: number, channels: number, box: CropBox, flip: boolean): void {
+export function resizedCrop(
+  image: Uint8Array,
+  out: Uint8Array,
+  size: number,
+  channels: number,
+  box: CropBox,
+  flip: boolean,
+): void {
   const ys = bilinearAxis(box.top, box.height, size);
   const xs = bilinearAxis(box.left, box.width, size);
   // Per output column: byte offsets of the two source columns and the weight, mirrored when flipping.
@@ -132,7 +153,11 @@ export function resizedCrop(image: Uint8Array, out: Uint8Array, size: number, ch
  * Bilinear sampling of `length` source pixels from `start` onto `outSize` outputs (half-pixel centres, as PIL and
  * torch): per output, the two source indices and the weight of the second.
  */
-export function bilinearAxis(start: number, length: number, outSize: number): { i0: Int32Array; i1: Int32Array; f: Float32Array } {
+export function bilinearAxis(
+  start: number,
+  length: number,
+  outSize: number,
+): { i0: Int32Array; i1: Int32Array; f: Float32Array } {
   const i0 = new Int32Array(outSize);
   const i1 = new Int32Array(outSize);
   const f = new Float32Array(outSize);

@@ -43,7 +43,13 @@ export function defaultCacheDir(): string {
  */
 export async function usableCacheDir(requested: string | undefined, warn?: (message: string) => void): Promise<string> {
   const dir = requested ?? defaultCacheDir();
-  const writable = (d: string) => mkdir(d, { recursive: true }).then(() => access(d, constants.W_OK)).then(() => true, () => false);
+  const writable = (d: string) =>
+    mkdir(d, { recursive: true })
+      .then(() => access(d, constants.W_OK))
+      .then(
+        () => true,
+        () => false,
+      );
   if (await writable(dir)) return dir;
   const fallback = join(tmpdir(), `deepcluster-cache-${process.getuid?.() ?? 'user'}`);
   if (requested === undefined && (await writable(fallback))) {
@@ -64,8 +70,17 @@ async function removeStaleTemps(stem: string): Promise<void> {
 }
 
 /** `<dir>/<kind>-<fingerprint>-s<S>-<n|all>.v<version>`; add `.u8` (pixels) or `.json` (meta). */
-export function cacheStem(dir: string, kind: string, fingerprint: string, size: number, limit: number | undefined): string {
-  return join(dir, `${kind}-${fingerprint.slice(0, 20)}-s${size}-${limit === undefined ? 'all' : `n${limit}`}.v${CACHE_VERSION}`);
+export function cacheStem(
+  dir: string,
+  kind: string,
+  fingerprint: string,
+  size: number,
+  limit: number | undefined,
+): string {
+  return join(
+    dir,
+    `${kind}-${fingerprint.slice(0, 20)}-s${size}-${limit === undefined ? 'all' : `n${limit}`}.v${CACHE_VERSION}`,
+  );
 }
 
 /** The meta of a complete cache (its pixel file has exactly the promised size), or undefined. */
@@ -73,7 +88,8 @@ export async function readCacheMeta(stem: string): Promise<CacheMeta | undefined
   try {
     const meta = JSON.parse(await readFile(stem + '.json', 'utf8')) as CacheMeta;
     const bytes = (await stat(stem + '.u8')).size;
-    if (meta.version !== CACHE_VERSION || bytes !== meta.count * meta.size * meta.size * meta.channels) return undefined;
+    if (meta.version !== CACHE_VERSION || bytes !== meta.count * meta.size * meta.size * meta.channels)
+      return undefined;
     return meta;
   } catch {
     return undefined;
@@ -82,7 +98,10 @@ export async function readCacheMeta(stem: string): Promise<CacheMeta | undefined
 
 function writeError(file: string, err: unknown): DatasetError {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC') return new DatasetError(`disk full while writing the image cache ${file}; free space or choose another cache folder`);
+  if (code === 'ENOSPC')
+    return new DatasetError(
+      `disk full while writing the image cache ${file}; free space or choose another cache folder`,
+    );
   return new DatasetError(`cannot write the image cache ${file}: ${code ?? (err as Error).message}`);
 }
 
@@ -185,7 +204,8 @@ export class CacheReader {
     const out = new Uint8Array(n * rb);
     for (let i = 0; i < n; i++) {
       const idx = indices[i];
-      if (!(idx >= 0 && idx < this.count && Number.isInteger(idx))) throw new RangeError(`image index ${idx} outside 0..${this.count - 1}`);
+      if (!(idx >= 0 && idx < this.count && Number.isInteger(idx)))
+        throw new RangeError(`image index ${idx} outside 0..${this.count - 1}`);
     }
     if (this.memory) {
       for (let i = 0; i < n; i++) out.set(this.memory.subarray(indices[i] * rb, (indices[i] + 1) * rb), i * rb);
@@ -209,10 +229,17 @@ export class CacheReader {
 }
 
 /** FileHandle.read may return fewer bytes than asked; loop until all arrived (a shorter file is an error). */
-async function readFully(fh: FileHandle, out: Uint8Array, offset: number, length: number, position: number): Promise<void> {
+async function readFully(
+  fh: FileHandle,
+  out: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+): Promise<void> {
   while (length > 0) {
     const { bytesRead } = await fh.read(out, offset, length, position);
-    if (bytesRead === 0) throw new DatasetError('the image cache file is shorter than its index says; delete it to rebuild');
+    if (bytesRead === 0)
+      throw new DatasetError('the image cache file is shorter than its index says; delete it to rebuild');
     offset += bytesRead;
     position += bytesRead;
     length -= bytesRead;

@@ -16,7 +16,11 @@ interface CifarLayout {
   namesFile: string;
 }
 
-const isFile = (p: string) => stat(p).then((s) => s.isFile(), () => false);
+const isFile = (p: string) =>
+  stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 
 /** Is this a CIFAR binary folder or file? Returns its layout, or undefined. */
 export async function findCifar(path: string, isDir: boolean): Promise<CifarLayout | undefined> {
@@ -24,21 +28,35 @@ export async function findCifar(path: string, isDir: boolean): Promise<CifarLayo
     if (!path.endsWith('.bin')) return undefined;
     const name = basename(path);
     const size = (await stat(path)).size;
-    const hundred = /^(train|test)\.bin$/.test(name) || (!/batch/.test(name) && size % (PIXELS + 2) === 0 && size % (PIXELS + 1) !== 0);
+    const hundred =
+      /^(train|test)\.bin$/.test(name) ||
+      (!/batch/.test(name) && size % (PIXELS + 2) === 0 && size % (PIXELS + 1) !== 0);
     return hundred
       ? { files: [path], labelBytes: 2, namesFile: join(dirname(path), 'fine_label_names.txt') }
       : { files: [path], labelBytes: 1, namesFile: join(dirname(path), 'batches.meta.txt') };
   }
   // The official archives unpack into one of these folders.
   for (const sub of ['cifar-10-batches-bin', 'cifar-100-binary']) {
-    if (await stat(join(path, sub)).then((s) => s.isDirectory(), () => false)) return findCifar(join(path, sub), true);
+    if (
+      await stat(join(path, sub)).then(
+        (s) => s.isDirectory(),
+        () => false,
+      )
+    )
+      return findCifar(join(path, sub), true);
   }
   const names = await readdir(path);
-  const batches = names.filter((n) => /^data_batch_\d+\.bin$/.test(n)).sort((a, b) => Number.parseInt(a.slice(11), 10) - Number.parseInt(b.slice(11), 10));
-  if (batches.length) return { files: batches.map((n) => join(path, n)), labelBytes: 1, namesFile: join(path, 'batches.meta.txt') };
-  if (names.includes('train.bin')) return { files: [join(path, 'train.bin')], labelBytes: 2, namesFile: join(path, 'fine_label_names.txt') };
-  if (names.includes('test_batch.bin')) return { files: [join(path, 'test_batch.bin')], labelBytes: 1, namesFile: join(path, 'batches.meta.txt') };
-  if (names.includes('test.bin')) return { files: [join(path, 'test.bin')], labelBytes: 2, namesFile: join(path, 'fine_label_names.txt') };
+  const batches = names
+    .filter((n) => /^data_batch_\d+\.bin$/.test(n))
+    .sort((a, b) => Number.parseInt(a.slice(11), 10) - Number.parseInt(b.slice(11), 10));
+  if (batches.length)
+    return { files: batches.map((n) => join(path, n)), labelBytes: 1, namesFile: join(path, 'batches.meta.txt') };
+  if (names.includes('train.bin'))
+    return { files: [join(path, 'train.bin')], labelBytes: 2, namesFile: join(path, 'fine_label_names.txt') };
+  if (names.includes('test_batch.bin'))
+    return { files: [join(path, 'test_batch.bin')], labelBytes: 1, namesFile: join(path, 'batches.meta.txt') };
+  if (names.includes('test.bin'))
+    return { files: [join(path, 'test.bin')], labelBytes: 2, namesFile: join(path, 'fine_label_names.txt') };
   return undefined;
 }
 
@@ -49,12 +67,16 @@ export async function cifarSource(path: string, layout: CifarLayout): Promise<So
   let total = 0;
   for (const f of layout.files) {
     const size = (await stat(f)).size;
-    if (size % record !== 0) throw new DatasetError(`${f}: ${size} bytes is not a whole number of ${record}-byte CIFAR records`);
+    if (size % record !== 0)
+      throw new DatasetError(`${f}: ${size} bytes is not a whole number of ${record}-byte CIFAR records`);
     starts.push(total);
     total += size / record;
   }
   const classNames = (await isFile(layout.namesFile))
-    ? (await readFile(layout.namesFile, 'utf8')).split(/\r?\n/).map((s) => s.trim()).filter(Boolean)
+    ? (await readFile(layout.namesFile, 'utf8'))
+        .split(/\r?\n/)
+        .map((s) => s.trim())
+        .filter(Boolean)
     : undefined;
   const fingerprint = hashStrings(await Promise.all(layout.files.map(hashFile)));
   return {
@@ -97,7 +119,8 @@ async function* decodeCifar(layout: CifarLayout, ctx: DecodeContext, total: numb
       if (ctx.size !== SIDE) {
         pixels = new Uint8Array((end - start) * outBytes);
         const resampler = new Resampler(SIDE, SIDE, 3, ctx.size);
-        for (let i = 0; i < end - start; i++) resampler.apply(hwc.subarray(i * PIXELS, (i + 1) * PIXELS), pixels.subarray(i * outBytes));
+        for (let i = 0; i < end - start; i++)
+          resampler.apply(hwc.subarray(i * PIXELS, (i + 1) * PIXELS), pixels.subarray(i * outBytes));
       }
       ctx.progress(done + end, wanted);
       yield { pixels, count: end - start, channels: 3, labels };

@@ -8,7 +8,18 @@ import type { DecodeContext, Source, SourceChunk } from './source';
 import type { SkippedFile } from './types';
 
 /** What sharp decodes in its prebuilt form. Other files are listed as skipped ("not an image file"). */
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
+export const IMAGE_EXTENSIONS = new Set([
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.jfif',
+  '.png',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+]);
 /** Larger files are skipped rather than read whole into memory (no sane training image is this big). */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
@@ -37,7 +48,10 @@ export async function listFiles(root: string): Promise<{ files: FileEntry[]; ski
     try {
       names = (await readdir(fsPathOf(dir), { encoding: 'buffer' })).map(nameFromBytes);
     } catch (err) {
-      skipped.push({ path: dir, reason: `unreadable folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+      skipped.push({
+        path: dir,
+        reason: `unreadable folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      });
       return;
     }
     for (const name of names.sort()) {
@@ -99,7 +113,9 @@ async function readImage(f: FileEntry, size: number): Promise<{ rgb: Uint8Array;
     bytes = await readFile(fsPathOf(f.path));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'EACCES' || code === 'EPERM' ? 'unreadable (permission denied)' : `unreadable (${code ?? (err as Error).message})`;
+    return code === 'EACCES' || code === 'EPERM'
+      ? 'unreadable (permission denied)'
+      : `unreadable (${code ?? (err as Error).message})`;
   }
   try {
     return await decodeImage(bytes, size);
@@ -108,7 +124,11 @@ async function readImage(f: FileEntry, size: number): Promise<{ rgb: Uint8Array;
   }
 }
 
-async function* decodeFolder(files: FileEntry[], classNames: string[] | undefined, ctx: DecodeContext): AsyncGenerator<SourceChunk> {
+async function* decodeFolder(
+  files: FileEntry[],
+  classNames: string[] | undefined,
+  ctx: DecodeContext,
+): AsyncGenerator<SourceChunk> {
   const classIndex = new Map(classNames?.map((c, i) => [c, i]));
   const rowBytes = ctx.size * ctx.size * 3;
   const WINDOW = 64; // files decoded per chunk: bounds memory to WINDOW decoded images plus `concurrency` files

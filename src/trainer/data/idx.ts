@@ -16,7 +16,18 @@ export interface IdxArray {
 }
 
 /** Fashion-MNIST's classes in label order (its IDX files carry none). */
-export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 const IDX_IMAGES = /images[.-]idx3[.-]ubyte(\.gz)?$/;
 
@@ -34,10 +45,18 @@ export async function findIdxImages(folder: string): Promise<string | undefined>
 
 /** The labels file beside an images file, by the standard names (gzipped or not). */
 export async function findIdxLabels(imagesFile: string): Promise<string | undefined> {
-  const base = basename(imagesFile).replace(/images([.-])idx3/, 'labels$1idx1').replace(/\.gz$/, '');
+  const base = basename(imagesFile)
+    .replace(/images([.-])idx3/, 'labels$1idx1')
+    .replace(/\.gz$/, '');
   for (const name of [base + '.gz', base]) {
     const candidate = join(dirname(imagesFile), name);
-    if (await stat(candidate).then((s) => s.isFile(), () => false)) return candidate;
+    if (
+      await stat(candidate).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return candidate;
   }
   return undefined;
 }
@@ -51,7 +70,8 @@ export async function readIdx(file: string): Promise<IdxArray> {
 /** Header: two zero bytes, type 0x08 (unsigned byte), number of dimensions, then each dimension big-endian. */
 export function parseIdx(buf: Uint8Array, file: string): IdxArray {
   if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0) throw new DatasetError(`${file}: not an IDX file`);
-  if (buf[2] !== 0x08) throw new DatasetError(`${file}: IDX element type 0x${buf[2].toString(16)} is not unsigned byte`);
+  if (buf[2] !== 0x08)
+    throw new DatasetError(`${file}: IDX element type 0x${buf[2].toString(16)} is not unsigned byte`);
   const ndim = buf[3];
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (buf.length < 4 + 4 * ndim) throw new DatasetError(`${file}: truncated IDX header`);
@@ -84,7 +104,11 @@ export async function idxSource(path: string, imagesFile: string): Promise<Sourc
   };
 }
 
-async function* decodeIdx(imagesFile: string, labelsFile: string | undefined, ctx: DecodeContext): AsyncGenerator<SourceChunk> {
+async function* decodeIdx(
+  imagesFile: string,
+  labelsFile: string | undefined,
+  ctx: DecodeContext,
+): AsyncGenerator<SourceChunk> {
   const images = await readIdx(imagesFile);
   if (images.dims.length !== 3 && images.dims.length !== 4) {
     throw new DatasetError(`${imagesFile}: IDX images need 3 or 4 dimensions, found ${images.dims.length}`);
@@ -150,7 +174,8 @@ async function readIdxHead(file: string): Promise<Uint8Array> {
 }
 
 function parseIdxHeaderOnly(head: Uint8Array, file: string): { dims: number[] } {
-  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || head[2] !== 0x08) throw new DatasetError(`${file}: not an IDX images file`);
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || head[2] !== 0x08)
+    throw new DatasetError(`${file}: not an IDX images file`);
   const ndim = head[3];
   if (head.length < 4 + 4 * ndim) throw new DatasetError(`${file}: truncated IDX header`);
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);

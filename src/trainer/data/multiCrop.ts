@@ -37,15 +37,24 @@ export interface MultiCropBatch {
   small?: tf.Tensor4D;
 }
 
-export function multiCropBatch(src: Uint8Array, n: number, size: number, channels: number, norm: Normalization, opts: MultiCropOptions, random: () => number): MultiCropBatch {
+export function multiCropBatch(
+  src: Uint8Array,
+  n: number,
+  size: number,
+  channels: number,
+  norm: Normalization,
+  opts: MultiCropOptions,
+  random: () => number,
+): MultiCropBatch {
   const row = size * size * channels;
-  if (src.length !== n * row) throw new RangeError(`batch has ${src.length} bytes, expected ${n}x${size}x${size}x${channels}`);
+  if (src.length !== n * row)
+    throw new RangeError(`batch has ${src.length} bytes, expected ${n}x${size}x${size}x${channels}`);
   const views = (kind: CropKind) => {
     const s = kind.size;
     const out = new Float32Array(kind.count * n * s * s * channels);
     for (let v = 0; v < kind.count; v++) {
       for (let i = 0; i < n; i++) {
-        const target = out.subarray(((v * n + i) * s * s) * channels, ((v * n + i + 1) * s * s) * channels);
+        const target = out.subarray((v * n + i) * s * s * channels, (v * n + i + 1) * s * s * channels);
         const box = randomResizedCropBox(size, kind.scale, [3 / 4, 4 / 3], random);
         resizeCrop(src.subarray(i * row, (i + 1) * row), size, channels, box, target, s, random() < 0.5);
         distort(target, s, channels, opts.jitter, random);
@@ -58,7 +67,15 @@ export function multiCropBatch(src: Uint8Array, n: number, size: number, channel
 }
 
 /** Bilinear resize of `box` of a size x size uint8 image to out x out floats in [0, 1] (half-pixel centres). */
-export function resizeCrop(image: Uint8Array, size: number, channels: number, box: CropBox, out: Float32Array, outSize: number, flip: boolean): void {
+export function resizeCrop(
+  image: Uint8Array,
+  size: number,
+  channels: number,
+  box: CropBox,
+  out: Float32Array,
+  outSize: number,
+  flip: boolean,
+): void {
   const ys = bilinearAxis(box.top, box.height, outSize);
   const xs = bilinearAxis(box.left, box.width, outSize);
   const stride = size * channels;
@@ -86,7 +103,8 @@ const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 /** Colour jitter (p 0.8), grayscale (p 0.2, RGB), blur (p 0.5, >= 64 px) on one [0, 1] image, in place. */
 function distort(img: Float32Array, size: number, channels: number, strength: number, random: () => number): void {
   const pixels = size * size;
-  const gray = (p: number) => (channels === 3 ? 0.299 * img[p * 3] + 0.587 * img[p * 3 + 1] + 0.114 * img[p * 3 + 2] : img[p * channels]);
+  const gray = (p: number) =>
+    channels === 3 ? 0.299 * img[p * 3] + 0.587 * img[p * 3 + 1] + 0.114 * img[p * 3 + 2] : img[p * channels];
   if (strength > 0 && random() < 0.8) {
     const factor = () => 1 + 0.8 * strength * (2 * random() - 1);
     const brightness = factor();

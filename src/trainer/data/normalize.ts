@@ -45,16 +45,30 @@ export class ChannelStats {
  * the bundled folder name) to match the peer exactly; ImageNet's for RGB image folders, as the official code;
  * otherwise the statistics computed over every cached image (MNIST, CIFAR, grey folders...).
  */
-export function chooseNormalization(kind: string, path: string, channels: number, computed: Normalization): Normalization {
+export function chooseNormalization(
+  kind: string,
+  path: string,
+  channels: number,
+  computed: Normalization,
+): Normalization {
   if ((kind === 'idx' || kind === 'sample') && channels === 1 && /fashion/i.test(path)) return FASHION_MNIST;
   if (kind === 'folder' && channels === 3) return IMAGENET;
   return computed;
 }
 
 /** n x S x S x C uint8 -> normalised float32 NHWC tensor, through a 256-entry table per channel. */
-export function toTensorBatch(u8: Uint8Array, n: number, size: number, channels: number, norm: Normalization): tf.Tensor4D {
-  if (u8.length !== n * size * size * channels) throw new RangeError(`batch has ${u8.length} bytes, expected ${n}x${size}x${size}x${channels}`);
-  const tables = norm.mean.slice(0, channels).map((m, c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - m) / norm.std[c]));
+export function toTensorBatch(
+  u8: Uint8Array,
+  n: number,
+  size: number,
+  channels: number,
+  norm: Normalization,
+): tf.Tensor4D {
+  if (u8.length !== n * size * size * channels)
+    throw new RangeError(`batch has ${u8.length} bytes, expected ${n}x${size}x${size}x${channels}`);
+  const tables = norm.mean
+    .slice(0, channels)
+    .map((m, c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - m) / norm.std[c]));
   const out = new Float32Array(u8.length);
   if (channels === 1) {
     const t0 = tables[0];

@@ -72,7 +72,13 @@ export async function openDataset(options: OpenDatasetOptions): Promise<Dataset>
 }
 
 /** Decode every image once into the cache (bounded concurrency; sharp works off the event loop). */
-async function buildCache(source: Source, stem: string, size: number, limit: number | undefined, options: OpenDatasetOptions): Promise<CacheMeta> {
+async function buildCache(
+  source: Source,
+  stem: string,
+  size: number,
+  limit: number | undefined,
+  options: OpenDatasetOptions,
+): Promise<CacheMeta> {
   const skipped: CacheMeta['skipped'] = [];
   const report = (file: SkippedFile, imagesBefore: number) => {
     skipped.push({ ...file, imagesBefore });
@@ -105,7 +111,9 @@ async function buildCache(source: Source, stem: string, size: number, limit: num
       count += chunk.count;
     }
     if (count === 0) {
-      const why = skipped.length ? ` (${skipped.length} files skipped, e.g. ${skipped[0].path}: ${skipped[0].reason})` : '';
+      const why = skipped.length
+        ? ` (${skipped.length} files skipped, e.g. ${skipped[0].path}: ${skipped[0].reason})`
+        : '';
       throw new DatasetError(`no readable image in ${source.path}${why}`);
     }
     // Folders decode to RGB; when every file was grey, one channel carries it all (a third of the cache).
@@ -190,7 +198,14 @@ class CachedDataset implements Dataset {
 
   async trainBatch(indices: ArrayLike<number>, random: () => number): Promise<tf.Tensor4D> {
     const u8 = await this.readBatch(indices);
-    const augmented = augmentBatch(u8, indices.length, this.inputSize, this.channels, random, augmentationFor(this.inputSize));
+    const augmented = augmentBatch(
+      u8,
+      indices.length,
+      this.inputSize,
+      this.channels,
+      random,
+      augmentationFor(this.inputSize),
+    );
     return toTensorBatch(augmented, indices.length, this.inputSize, this.channels, this.normalization);
   }
 

@@ -58,7 +58,9 @@ export function explainNoAdapter(dawnStderr: string): string {
 export async function probeDawnAdapter(timeoutMs = 60_000): Promise<AdapterDescription> {
   ensureRuntimeDir();
   const debug = process.env.DEEPCLUSTER_DEBUG_DAWN === '1';
-  const child = spawn(process.execPath, ['-e', CHILD, dawnNodePath()], { stdio: ['ignore', 'pipe', debug ? 'inherit' : 'pipe'] });
+  const child = spawn(process.execPath, ['-e', CHILD, dawnNodePath()], {
+    stdio: ['ignore', 'pipe', debug ? 'inherit' : 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

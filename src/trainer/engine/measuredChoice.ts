@@ -18,7 +18,10 @@ export interface StepMeasurement {
   machine: string;
 }
 
-interface CacheEntry { msPerStep: number; measuredAt: string }
+interface CacheEntry {
+  msPerStep: number;
+  measuredAt: string;
+}
 
 function readCache(file: string | undefined): Record<string, CacheEntry> {
   if (!file || !existsSync(file)) return {};
@@ -36,7 +39,8 @@ function writeCache(file: string, cache: Record<string, CacheEntry>): void {
   renameSync(tmp, file);
 }
 
-export const cacheKey = (m: StepMeasurement, backend: BackendName, device: string) => `${m.machine} | ${backend} on ${device} | ${m.workload}`;
+export const cacheKey = (m: StepMeasurement, backend: BackendName, device: string) =>
+  `${m.machine} | ${backend} on ${device} | ${m.workload}`;
 
 /** The cached step time of `backend` on `device`, if this machine measured it before. */
 export function cachedStepTime(m: StepMeasurement, backend: BackendName, device: string): MeasuredBackend | undefined {
@@ -52,7 +56,10 @@ export async function stepTime(m: StepMeasurement, backend: BackendName, device:
   const msPerStep = Math.round(await m.time(backend));
   if (m.cacheFile) {
     try {
-      writeCache(m.cacheFile, { ...readCache(m.cacheFile), [key]: { msPerStep, measuredAt: new Date().toISOString() } });
+      writeCache(m.cacheFile, {
+        ...readCache(m.cacheFile),
+        [key]: { msPerStep, measuredAt: new Date().toISOString() },
+      });
     } catch {
       // an unwritable cache only costs a measurement next time
     }

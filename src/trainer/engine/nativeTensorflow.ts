@@ -57,14 +57,18 @@ export function locateNative(variant: NativeVariant, userDir: string = nativeDir
 /** Why an installed native package cannot load, before trying: wrong version, or its libtensorflow is absent. */
 export function nativeProblem(pkg: NativePackage): string | undefined {
   if (pkg.version !== TFJS_VERSION) {
-    return `${pkg.name}@${pkg.version} at ${pkg.dir} does not match the trainer's tfjs-core ${TFJS_VERSION}; ` +
-      `reinstall it with: deepcluster setup-gpu`;
+    return (
+      `${pkg.name}@${pkg.version} at ${pkg.dir} does not match the trainer's tfjs-core ${TFJS_VERSION}; ` +
+      `reinstall it with: deepcluster setup-gpu`
+    );
   }
   const libDir = join(pkg.dir, 'deps', 'lib');
   const hasLib = existsSync(libDir) && readdirSync(libDir).some((f) => f.startsWith('libtensorflow'));
   if (!hasLib) {
-    return `${pkg.name} at ${pkg.dir} has no libtensorflow (its install-time download failed); ` +
-      `rerun: deepcluster setup-gpu`;
+    return (
+      `${pkg.name} at ${pkg.dir} has no libtensorflow (its install-time download failed); ` +
+      `rerun: deepcluster setup-gpu`
+    );
   }
   return undefined;
 }
@@ -89,7 +93,8 @@ function shareTfjsCoreInstance(): void {
     const shared = SHARED_MODULES[request];
     if (shared) {
       const key = SHARED_KEY + request;
-      if (!mod._cache[key]) mod._cache[key] = Object.assign(new Module(key), { filename: key, loaded: true, exports: shared });
+      if (!mod._cache[key])
+        mod._cache[key] = Object.assign(new Module(key), { filename: key, loaded: true, exports: shared });
       return key;
     }
     if (SHARED_PACKAGES.some((p) => request.startsWith(`${p}/`))) {

@@ -7,7 +7,12 @@ import { BackendUnavailable, reasonOf } from './backendUnavailable';
 import type { BackendOffer, EngineProbes, ProbeOptions } from './offers';
 import { cudaProblem, cudaStatus } from './sharedLibraries';
 import {
-  loadNative, locateNative, nativeDir, nativeProblem, readVerification, type NativePackage,
+  loadNative,
+  locateNative,
+  nativeDir,
+  nativeProblem,
+  readVerification,
+  type NativePackage,
 } from './nativeTensorflow';
 import { activateWasm } from './wasmBackend';
 import { activateWebgpu, findWebgpuAdapter, releaseWebgpu } from './webgpuDawn';
@@ -44,7 +49,7 @@ async function probeTensorflow(): Promise<BackendOffer> {
     const problem = nativeProblem(gpu) ?? cudaProblem(cuda);
     if (!problem) {
       const verified = readVerification(dir);
-      const name = verified?.variant === 'gpu' ? verified.device : cuda.gpuName ?? 'NVIDIA GPU';
+      const name = verified?.variant === 'gpu' ? verified.device : (cuda.gpuName ?? 'NVIDIA GPU');
       return nativeOffer(gpu, `${name} (CUDA, tfjs-node-gpu)`);
     }
     reasons.push(`tfjs-node-gpu: ${problem}`);
@@ -56,8 +61,10 @@ async function probeTensorflow(): Promise<BackendOffer> {
     reasons.push(`tfjs-node: ${problem}`);
   }
   if (!gpu && !cpu) {
-    reasons.push(`neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (looked in the ` +
-      `project's node_modules and ${dir}); install one with: deepcluster setup-gpu`);
+    reasons.push(
+      `neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (looked in the ` +
+        `project's node_modules and ${dir}); install one with: deepcluster setup-gpu`,
+    );
   }
   throw new BackendUnavailable('tensorflow', reasons.join('; '));
 }
@@ -91,9 +98,15 @@ async function probeWasm(opts: ProbeOptions): Promise<BackendOffer> {
       const started = await activateWasm(threads);
       const simd = started.simd ? 'wasm SIMD' : 'wasm (no SIMD)';
       // Training still works without our SIMD module (a broken install, a runtime without wasm SIMD), ~1.5x slower.
-      const notes = [started.threadsNote, started.heapSimd ? undefined : 'training kernels in JavaScript: heapSimd.wasm not loaded'];
+      const notes = [
+        started.threadsNote,
+        started.heapSimd ? undefined : 'training kernels in JavaScript: heapSimd.wasm not loaded',
+      ];
       const note = notes.some(Boolean) ? ` (${notes.filter(Boolean).join('; ')})` : '';
-      return { device: `CPU, ${simd}, ${started.threads} thread${started.threads === 1 ? '' : 's'}${note}`, threads: started.threads };
+      return {
+        device: `CPU, ${simd}, ${started.threads} thread${started.threads === 1 ? '' : 's'}${note}`,
+        threads: started.threads,
+      };
     },
   };
 }

@@ -20,7 +20,8 @@ export interface EngineOptions {
 export const AUTO_ORDER: BackendName[] = ['tensorflow', 'webgpu', 'wasm'];
 const ALL: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-const CPU_SKIPPED = 'pure-JavaScript reference backend, about 1000x slower than PyTorch; only when asked (--backend cpu)';
+const CPU_SKIPPED =
+  'pure-JavaScript reference backend, about 1000x slower than PyTorch; only when asked (--backend cpu)';
 
 async function start(offer: BackendOffer, threads?: number): Promise<Omit<EngineInfo, 'skipped'>> {
   const got = (await offer.activate()) ?? {};
@@ -49,7 +50,10 @@ async function selectExplicit(backend: BackendName, probes: EngineProbes, opts: 
     offer.release?.();
     throw new Error(`The ${backend} backend failed to start on ${offer.device}: ${reasonOf(err)}`);
   }
-  const skipped = ALL.filter((b) => b !== backend).map((b) => ({ backend: b, reason: `not requested (--backend ${backend})` }));
+  const skipped = ALL.filter((b) => b !== backend).map((b) => ({
+    backend: b,
+    reason: `not requested (--backend ${backend})`,
+  }));
   return { ...info, skipped };
 }
 
@@ -79,9 +83,10 @@ async function selectAuto(probes: EngineProbes, opts: EngineOptions): Promise<En
     }
     try {
       const info = await start(offer, opts.threads);
-      for (const b of ALL) if (b !== backend && !skipped.some((s) => s.backend === b)) {
-        skipped.push({ backend: b, reason: b === 'cpu' ? CPU_SKIPPED : `${backend} is preferred` });
-      }
+      for (const b of ALL)
+        if (b !== backend && !skipped.some((s) => s.backend === b)) {
+          skipped.push({ backend: b, reason: b === 'cpu' ? CPU_SKIPPED : `${backend} is preferred` });
+        }
       return { ...info, skipped };
     } catch (err) {
       offer.release?.();
@@ -91,10 +96,11 @@ async function selectAuto(probes: EngineProbes, opts: EngineOptions): Promise<En
   if (opts.measure && candidates.length > 0) {
     const chosen = await fastest(candidates, opts.measure, opts, skip);
     if (chosen) {
-      for (const b of ALL) if (b !== chosen.info.backend && !skipped.some((s) => s.backend === b)) {
-        const m = chosen.measured.find((x) => x.backend === b);
-        skipped.push({ backend: b, reason: b === 'cpu' ? CPU_SKIPPED : `slower here (${m?.msPerStep} ms a step)` });
-      }
+      for (const b of ALL)
+        if (b !== chosen.info.backend && !skipped.some((s) => s.backend === b)) {
+          const m = chosen.measured.find((x) => x.backend === b);
+          skipped.push({ backend: b, reason: b === 'cpu' ? CPU_SKIPPED : `slower here (${m?.msPerStep} ms a step)` });
+        }
       return { ...chosen.info, skipped, ...(chosen.measured.length > 1 ? { measured: chosen.measured } : {}) };
     }
   }
@@ -148,7 +154,11 @@ async function fastest(
 }
 
 /** Sets the global tfjs backend for `request` using `probes`, and says what it chose and why. */
-export async function selectBackend(request: BackendRequest, probes: EngineProbes, opts: EngineOptions = {}): Promise<EngineInfo> {
+export async function selectBackend(
+  request: BackendRequest,
+  probes: EngineProbes,
+  opts: EngineOptions = {},
+): Promise<EngineInfo> {
   const info = request === 'auto' ? await selectAuto(probes, opts) : await selectExplicit(request, probes, opts);
   const times = info.measured ? `; measured a training step: ${describeMeasured(info.measured)}` : '';
   opts.log?.(`engine: ${info.backend} (${info.provider}) on ${info.device}${times}`);

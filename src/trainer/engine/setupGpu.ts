@@ -5,7 +5,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand, type CommandResult, type CommandRunner } from './commandRunner';
 import {
-  NATIVE_PACKAGES, TFJS_VERSION, VERIFICATION_FILE, nativeDir, type NativeVariant, type NativeVerification,
+  NATIVE_PACKAGES,
+  TFJS_VERSION,
+  VERIFICATION_FILE,
+  nativeDir,
+  type NativeVariant,
+  type NativeVerification,
 } from './nativeTensorflow';
 import { cudaProblem, cudaStatus, type CudaStatus } from './sharedLibraries';
 
@@ -33,11 +38,17 @@ export interface SetupGpuResult {
 /** Where prebuilt libtensorflow binaries exist for tfjs-node 4.22 (GPU builds: Linux and Windows x64 only). */
 function platformProblem(variant: NativeVariant): string | undefined {
   const where = `${process.platform}-${process.arch}`;
-  const supported = variant === 'gpu' ? ['linux-x64', 'win32-x64'] : ['linux-x64', 'win32-x64', 'darwin-x64', 'darwin-arm64', 'linux-arm64'];
-  return supported.includes(where) ? undefined : `${NATIVE_PACKAGES[variant]} has no prebuilt libtensorflow for ${where}`;
+  const supported =
+    variant === 'gpu'
+      ? ['linux-x64', 'win32-x64']
+      : ['linux-x64', 'win32-x64', 'darwin-x64', 'darwin-arm64', 'linux-arm64'];
+  return supported.includes(where)
+    ? undefined
+    : `${NATIVE_PACKAGES[variant]} has no prebuilt libtensorflow for ${where}`;
 }
 
-const NETWORK_ERROR = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|socket hang up)\b/;
+const NETWORK_ERROR =
+  /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|socket hang up)\b/;
 
 /** Turns a failed `npm install` into one actionable sentence. */
 export function explainInstallFailure(pkg: string, result: CommandResult, timeoutMs: number): string {
@@ -49,13 +60,19 @@ export function explainInstallFailure(pkg: string, result: CommandResult, timeou
   const url = /https?:\/\/\S*libtensorflow\S*/.exec(out)?.[0];
   if (/Downloading libtensorflow/i.test(out) || url) {
     const host = /(?:getaddrinfo \w+|connect \w+) ([\w.-]+)/.exec(out)?.[1] ?? 'storage.googleapis.com';
-    return `Offline: ${pkg}'s install script could not download libtensorflow` +
+    return (
+      `Offline: ${pkg}'s install script could not download libtensorflow` +
       `${url ? ` (${url})` : ''}${network ? `: ${network[1]} ${host}` : ''}. It needs ${host}, not just the npm ` +
       'registry: run setup-gpu on a machine that can reach it, or set TFJS_NODE_CDN_STORAGE to a mirror. ' +
-      'Meanwhile --backend webgpu or wasm work without it.';
+      'Meanwhile --backend webgpu or wasm work without it.'
+    );
   }
   if (network) return `npm could not reach the registry (${network[1]}): is this machine offline?`;
-  const lastError = out.split('\n').filter((l) => /npm (ERR!|error)/.test(l) && l.trim().length > 12).pop()?.trim();
+  const lastError = out
+    .split('\n')
+    .filter((l) => /npm (ERR!|error)/.test(l) && l.trim().length > 12)
+    .pop()
+    ?.trim();
   return `npm install ${pkg} failed (exit ${result.code})${lastError ? `: ${lastError}` : ''}`;
 }
 
@@ -85,13 +102,17 @@ export function gpuFromTensorflowLog(stderr: string): string | undefined {
  * usual NVIDIA machine lacks the CUDA 11 runtime. webgpu (Vulkan) needs only the driver.
  */
 export function cudaAdvice(cuda: CudaStatus): string {
-  const webgpu = 'Alternative without CUDA: --backend webgpu (Dawn on the Vulkan driver; `auto` measures it against wasm).';
-  if (!cuda.driver) return `Install the NVIDIA driver, CUDA 11.x and cuDNN 8, or run setup-gpu --cpu for tfjs-node. ${webgpu}`;
+  const webgpu =
+    'Alternative without CUDA: --backend webgpu (Dawn on the Vulkan driver; `auto` measures it against wasm).';
+  if (!cuda.driver)
+    return `Install the NVIDIA driver, CUDA 11.x and cuDNN 8, or run setup-gpu --cpu for tfjs-node. ${webgpu}`;
   const cuda12 = cuda.newer?.length
     ? 'This machine has CUDA 12 (the version current NVIDIA drivers ship), and no tfjs-node-gpu release supports it: '
-    : 'tfjs-node-gpu\'s last release is built against CUDA 11.2 / cuDNN 8.1 and no release supports CUDA 12: ';
-  return `${cuda12}install the CUDA 11 runtime and cuDNN 8 beside it (e.g. NVIDIA's cuda-cudart-11-8 and ` +
-    `libcudnn8 packages, or their folders on LD_LIBRARY_PATH) and rerun setup-gpu; nothing was downloaded. ${webgpu}`;
+    : "tfjs-node-gpu's last release is built against CUDA 11.2 / cuDNN 8.1 and no release supports CUDA 12: ";
+  return (
+    `${cuda12}install the CUDA 11 runtime and cuDNN 8 beside it (e.g. NVIDIA's cuda-cudart-11-8 and ` +
+    `libcudnn8 packages, or their folders on LD_LIBRARY_PATH) and rerun setup-gpu; nothing was downloaded. ${webgpu}`
+  );
 }
 
 export async function setupGpu(opts: SetupGpuOptions): Promise<SetupGpuResult> {
@@ -123,7 +144,8 @@ export async function setupGpu(opts: SetupGpuOptions): Promise<SetupGpuResult> {
   opts.log(`setup-gpu: npm install ${spec} in ${dir} (downloads libtensorflow)`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const installed = await run(npm, ['install', '--no-audit', '--no-fund', '--save-exact', spec], {
-    cwd: dir, timeoutMs: installTimeoutMs,
+    cwd: dir,
+    timeoutMs: installTimeoutMs,
   });
   if (installed.code !== 0) return fail(explainInstallFailure(pkg, installed, installTimeoutMs));
 
@@ -132,12 +154,19 @@ export async function setupGpu(opts: SetupGpuOptions): Promise<SetupGpuResult> {
   const verifyTimeoutMs = opts.verifyTimeoutMs ?? 180_000;
   // TF_CPP_MIN_LOG_LEVEL=0 makes TensorFlow log the devices it creates; that is how we see the GPU.
   const checked = await run(process.execPath, ['-e', VERIFY_SCRIPT, pkgDir], {
-    cwd: dir, timeoutMs: verifyTimeoutMs, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '0' },
+    cwd: dir,
+    timeoutMs: verifyTimeoutMs,
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '0' },
   });
   const line = checked.stdout.split('\n').find((l) => l.startsWith('{'));
   if (checked.code !== 0 || !line) {
-    const why = checked.timedOut ? `no answer within ${verifyTimeoutMs / 1000} s` :
-      checked.stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `exit ${checked.code}`;
+    const why = checked.timedOut
+      ? `no answer within ${verifyTimeoutMs / 1000} s`
+      : (checked.stderr
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .pop() ?? `exit ${checked.code}`);
     return fail(`${pkg} installed but a matMul on it failed: ${why}`);
   }
   const { maxAbsErr } = JSON.parse(line) as { maxAbsErr: number };
@@ -148,14 +177,22 @@ export async function setupGpu(opts: SetupGpuOptions): Promise<SetupGpuResult> {
     const gpu = gpuFromTensorflowLog(checked.stderr);
     if (!gpu) {
       const missing = /Could not load dynamic library '([^']+)'/.exec(checked.stderr)?.[1];
-      return fail(`${pkg} runs, but TensorFlow created no GPU device${missing ? ` (could not load ${missing})` : ''}: ` +
-        'it would only use the CPU. Check the NVIDIA driver and the CUDA 11 / cuDNN 8 libraries.');
+      return fail(
+        `${pkg} runs, but TensorFlow created no GPU device${missing ? ` (could not load ${missing})` : ''}: ` +
+          'it would only use the CPU. Check the NVIDIA driver and the CUDA 11 / cuDNN 8 libraries.',
+      );
     }
     device = gpu;
   }
-  const verification: NativeVerification = { variant, version: TFJS_VERSION, device, verifiedAt: new Date().toISOString() };
+  const verification: NativeVerification = {
+    variant,
+    version: TFJS_VERSION,
+    device,
+    verifiedAt: new Date().toISOString(),
+  };
   writeFileSync(join(dir, VERIFICATION_FILE), JSON.stringify(verification, null, 2));
-  const message = `${spec} is installed in ${dir} and a matMul on ${device} matches the CPU ` +
+  const message =
+    `${spec} is installed in ${dir} and a matMul on ${device} matches the CPU ` +
     `(max abs error ${maxAbsErr.toExponential(1)}); --backend tensorflow (and auto) will use it.`;
   opts.log(`setup-gpu: ${message}`);
   return { ok: true, backend: 'tensorflow', device, message };

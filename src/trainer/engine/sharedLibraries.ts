@@ -58,12 +58,16 @@ export function cudaStatus(
   cache: Set<string> = linkerCacheLibraries(),
   probeSmi = true,
 ): CudaStatus {
-  const driver = existsSync('/proc/driver/nvidia/version') || findSharedLibrary('libcuda.so.1', env, cache) !== undefined;
+  const driver =
+    existsSync('/proc/driver/nvidia/version') || findSharedLibrary('libcuda.so.1', env, cache) !== undefined;
   const missing = CUDA_LIBRARIES.filter((lib) => findSharedLibrary(lib, env, cache) === undefined);
   const newer = NEWER_CUDA_LIBRARIES.filter((lib) => findSharedLibrary(lib, env, cache) !== undefined);
   let gpuName: string | undefined;
   if (driver && probeSmi) {
-    const r = spawnSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', timeout: 10000 });
+    const r = spawnSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      timeout: 10000,
+    });
     if (r.status === 0) gpuName = r.stdout.split('\n')[0].trim() || undefined;
   }
   return { driver, gpuName, missing, newer };
@@ -73,9 +77,13 @@ export function cudaStatus(
 export function cudaProblem(status: CudaStatus): string | undefined {
   if (!status.driver) return 'no NVIDIA driver found (/proc/driver/nvidia/version and libcuda.so.1 are absent)';
   if (status.missing.length > 0) {
-    const found = status.newer?.length ? ` (found ${status.newer.join(' and ')}: CUDA 12 / cuDNN 9, which its libtensorflow 2.9 cannot load)` : '';
-    return `${status.missing.join(' and ')} not found by the dynamic linker (ldconfig -p, LD_LIBRARY_PATH)${found}: ` +
-      'tfjs-node-gpu 4.22 needs CUDA 11.x and cuDNN 8';
+    const found = status.newer?.length
+      ? ` (found ${status.newer.join(' and ')}: CUDA 12 / cuDNN 9, which its libtensorflow 2.9 cannot load)`
+      : '';
+    return (
+      `${status.missing.join(' and ')} not found by the dynamic linker (ldconfig -p, LD_LIBRARY_PATH)${found}: ` +
+      'tfjs-node-gpu 4.22 needs CUDA 11.x and cuDNN 8'
+    );
   }
   return undefined;
 }

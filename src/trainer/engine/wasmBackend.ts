@@ -47,5 +47,7 @@ export async function activateWasm(threads: number = availableParallelism()): Pr
   }
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const heapSimd = heapSimdActive(tf.backend() as BackendWasm);
-  return threadsNote === undefined ? { threads: actual, simd, heapSimd } : { threads: actual, simd, threadsNote, heapSimd };
+  return threadsNote === undefined
+    ? { threads: actual, simd, heapSimd }
+    : { threads: actual, simd, threadsNote, heapSimd };
 }

@@ -13,9 +13,9 @@ export interface WebgpuAdapter {
 }
 
 interface GpuLike {
-  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<
-    { info: AdapterDescription; isFallbackAdapter?: boolean } | null
-  >;
+  requestAdapter(options?: {
+    powerPreference?: 'high-performance' | 'low-power';
+  }): Promise<{ info: AdapterDescription; isFallbackAdapter?: boolean } | null>;
 }
 
 let gpu: GpuLike | undefined;

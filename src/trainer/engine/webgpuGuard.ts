@@ -16,7 +16,10 @@ export class WebgpuError extends Error {
   }
 }
 
-interface GpuErrorLike { message: string; constructor: { name: string } }
+interface GpuErrorLike {
+  message: string;
+  constructor: { name: string };
+}
 export interface GuardedDevice {
   limits: { maxStorageBufferBindingSize: number; maxBufferSize: number };
   pushErrorScope(filter: 'validation' | 'out-of-memory' | 'internal'): void;
@@ -26,9 +29,20 @@ export interface GuardedDevice {
   createBindGroup(descriptor: { label?: string }): unknown;
 }
 
-interface ProgramLike { constructor: { name: string }; outputShape: number[] }
-type RunProgram = (program: ProgramLike, inputs: tf.TensorInfo[], dtype: tf.DataType, ...rest: unknown[]) => tf.TensorInfo;
-interface BackendLike { device: GuardedDevice; runWebGPUProgram: RunProgram }
+interface ProgramLike {
+  constructor: { name: string };
+  outputShape: number[];
+}
+type RunProgram = (
+  program: ProgramLike,
+  inputs: tf.TensorInfo[],
+  dtype: tf.DataType,
+  ...rest: unknown[]
+) => tf.TensorInfo;
+interface BackendLike {
+  device: GuardedDevice;
+  runWebGPUProgram: RunProgram;
+}
 
 interface Guard {
   device: GuardedDevice;
@@ -51,7 +65,11 @@ export function describeGpuError(error: GpuErrorLike, currentOp: string | undefi
   const text = error.message ?? String(error);
   const first = text.split('\n')[0].trim();
   const label = /\[(?:BindGroupDescriptor|BufferDescriptor|CommandEncoderDescriptor) "+([^"]+)"+\]/.exec(text)?.[1];
-  const kind = /OutOfMemory/.test(error.constructor.name) ? 'out of GPU memory' : /Validation/.test(error.constructor.name) ? 'validation error' : 'error';
+  const kind = /OutOfMemory/.test(error.constructor.name)
+    ? 'out of GPU memory'
+    : /Validation/.test(error.constructor.name)
+      ? 'validation error'
+      : 'error';
   const op = label ?? currentOp;
   return `webgpu ${kind}${op ? ` in ${op}` : ''}: ${first}`;
 }
@@ -67,7 +85,10 @@ function opName(program: ProgramLike): string {
 
 /** Checks every binding of a dispatch against the adapter's limit before tfjs records it. */
 export function checkBindings(program: ProgramLike, inputs: { shape: number[] }[], limit: number): void {
-  const tensors = [{ role: 'output', shape: program.outputShape }, ...inputs.map((t, i) => ({ role: `input ${i}`, shape: t.shape }))];
+  const tensors = [
+    { role: 'output', shape: program.outputShape },
+    ...inputs.map((t, i) => ({ role: `input ${i}`, shape: t.shape })),
+  ];
   for (const t of tensors) {
     const bytes = tensorBytes(t.shape);
     if (bytes > limit) {
@@ -101,7 +122,8 @@ export function installWebgpuGuard(backend: BackendLike): void {
   device.addEventListener('uncapturederror', (e) => fail(g, describeGpuError(e.error, g.currentOp)));
   void device.lost.then((info) => {
     // releaseWebgpu destroys the device on purpose.
-    if (info.reason !== 'destroyed') fail(g, `webgpu device lost${g.currentOp ? ` during ${g.currentOp}` : ''}: ${info.message.split('\n')[0]}`);
+    if (info.reason !== 'destroyed')
+      fail(g, `webgpu device lost${g.currentOp ? ` during ${g.currentOp}` : ''}: ${info.message.split('\n')[0]}`);
   });
 }
 

@@ -17,14 +17,18 @@ export function webgpuFitProblem(arch: string, rows: LayerSummary[], batch: numb
     const weight = r.kind === 'dense' || r.kind === 'conv' ? 4 * (r.params - units) : 0;
     if (weight > limit) {
       const shape = r.kind === 'dense' ? ` (${(r.params - units) / units} x ${units})` : '';
-      return `${arch}'s ${r.name} weight${shape} is ${mib(weight)}, over this adapter's maxStorageBufferBindingSize ` +
+      return (
+        `${arch}'s ${r.name} weight${shape} is ${mib(weight)}, over this adapter's maxStorageBufferBindingSize ` +
         `of ${mib(limit)}: webgpu cannot bind it here. Use --backend wasm (or tensorflow), a smaller --input-size ` +
-        '(fc6 shrinks with the input), or a GPU with a larger limit';
+        '(fc6 shrinks with the input), or a GPU with a larger limit'
+      );
     }
     const activation = 4 * batch * r.outputShape.reduce((a, b) => a * b, 1);
     if (activation > limit) {
-      return `${arch}'s ${r.name} output at batch ${batch} is ${mib(activation)}, over this adapter's ` +
-        `maxStorageBufferBindingSize of ${mib(limit)}: use a smaller --batch-size or --micro-batch, or --backend wasm`;
+      return (
+        `${arch}'s ${r.name} output at batch ${batch} is ${mib(activation)}, over this adapter's ` +
+        `maxStorageBufferBindingSize of ${mib(limit)}: use a smaller --batch-size or --micro-batch, or --backend wasm`
+      );
     }
   }
   return undefined;

@@ -11,16 +11,23 @@ import * as tf from '@tensorflow/tfjs-core';
 const SPLIT_K = 1;
 const SMALL_OUTPUT_SIZE = 2;
 
-interface MatMulAttrs { transposeA?: boolean; transposeB?: boolean }
+interface MatMulAttrs {
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
 
 /** Whether tfjs 4.22's batchMatMulImpl would pick MatMulSplitKProgram (its selection, restated). */
 export function picksSplitK(aShape: number[], bShape: number[], attrs: MatMulAttrs, threshold: number): boolean {
   const { transposeA = false, transposeB = false } = attrs;
-  const ar = aShape.length, br = bShape.length;
+  const ar = aShape.length,
+    br = bShape.length;
   const outerA = transposeA ? aShape[ar - 1] : aShape[ar - 2];
   const outerB = transposeB ? bShape[br - 2] : bShape[br - 1];
   const inner = transposeB ? bShape[br - 1] : bShape[br - 2];
-  const batch = Math.max(aShape.slice(0, -2).reduce((x, y) => x * y, 1), bShape.slice(0, -2).reduce((x, y) => x * y, 1));
+  const batch = Math.max(
+    aShape.slice(0, -2).reduce((x, y) => x * y, 1),
+    bShape.slice(0, -2).reduce((x, y) => x * y, 1),
+  );
   const tiles = batch * Math.ceil(outerA / 32) * Math.ceil(outerB / 32);
   const few = tiles <= threshold || (outerA <= 8 && tiles <= threshold * 2);
   return few && batch * outerA * outerB > 128 && batch === 1 && inner >= 2000;
@@ -43,9 +50,12 @@ export function avoidSplitKTransposeB(): void {
         const attrs = args.attrs as MatMulAttrs;
         const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
         const flag = tf.env().getNumber('WEBGPU_MATMUL_PROGRAM_TYPE');
-        const threshold = (args.backend as unknown as { thresholdToIncreaseWorkgroups: number }).thresholdToIncreaseWorkgroups;
+        const threshold = (args.backend as unknown as { thresholdToIncreaseWorkgroups: number })
+          .thresholdToIncreaseWorkgroups;
         const thresholdFlag = tf.env().getNumber('WEBGPU_THRESHOLD_TO_INCREASE_WORKGROUPS_FOR_MATMUL');
-        const wouldSplitK = flag === SPLIT_K || (flag < 0 && picksSplitK(a.shape, b.shape, attrs, thresholdFlag > 0 ? thresholdFlag : threshold));
+        const wouldSplitK =
+          flag === SPLIT_K ||
+          (flag < 0 && picksSplitK(a.shape, b.shape, attrs, thresholdFlag > 0 ? thresholdFlag : threshold));
         if (!attrs.transposeB || !wouldSplitK) return original(args);
         tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', SMALL_OUTPUT_SIZE);
         try {

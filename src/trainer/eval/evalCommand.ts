@@ -52,10 +52,19 @@ export async function evaluateCheckpoint(opts: EvalOptions): Promise<EvalResult>
     let split: LabelledSplit;
     let splitName: string;
     if (opts.test) {
-      test = await openDataset({ path: path.resolve(opts.test), inputSize: dataset.inputSize, limit: opts.testLimit, cacheDir: manifest.config.cacheDir });
+      test = await openDataset({
+        path: path.resolve(opts.test),
+        inputSize: dataset.inputSize,
+        limit: opts.testLimit,
+        cacheDir: manifest.config.cacheDir,
+      });
       if (!test.labels) throw new AnalysisError(`--test ${opts.test} has no labels`);
-      if (test.channels !== dataset.channels) throw new AnalysisError(`--test ${opts.test} has ${test.channels} channels, the run's data ${dataset.channels}`);
-      if (!dataset.labels) throw new AnalysisError(`${ctx.dir}: the run's data has no labels to train the kNN bank and the probe on`);
+      if (test.channels !== dataset.channels)
+        throw new AnalysisError(
+          `--test ${opts.test} has ${test.channels} channels, the run's data ${dataset.channels}`,
+        );
+      if (!dataset.labels)
+        throw new AnalysisError(`${ctx.dir}: the run's data has no labels to train the kNN bank and the probe on`);
       data = concatenated(dataset, test);
       const n = dataset.size;
       split = {
@@ -66,11 +75,14 @@ export async function evaluateCheckpoint(opts: EvalOptions): Promise<EvalResult>
       splitName = `the test set ${opts.test}`;
     } else {
       split = heldOutSplit(dataset.labels!, 0.1, new Rng(epochSeed(manifest.config.seed, 0, 'holdout')).random);
-      splitName = 'a seeded 10% of the run\'s data';
+      splitName = "a seeded 10% of the run's data";
     }
     net.removeTopLayer();
     const report = await qualityReport({
-      trained: net, data, split, splitName,
+      trained: net,
+      data,
+      split,
+      splitName,
       pixels: dataset.inputSize * dataset.inputSize * dataset.channels <= 4096,
       onStep: (what) => opts.log(`evaluating: ${what}`),
     });
@@ -88,10 +100,15 @@ function concatenated(train: Dataset, test: Dataset): EvalData {
     size: train.size + test.size,
     evalBatch: async (indices) => {
       const a = Array.from(indices).filter((i) => i < train.size);
-      const b = Array.from(indices).filter((i) => i >= train.size).map((i) => i - train.size);
+      const b = Array.from(indices)
+        .filter((i) => i >= train.size)
+        .map((i) => i - train.size);
       const parts: tf.Tensor4D[] = [];
       if (a.length) parts.push(await train.evalBatch(a));
-      if (b.length) parts.push(toTensorBatch(await test.readBatch(b), b.length, test.inputSize, test.channels, train.normalization));
+      if (b.length)
+        parts.push(
+          toTensorBatch(await test.readBatch(b), b.length, test.inputSize, test.channels, train.normalization),
+        );
       if (parts.length === 1) return parts[0];
       const x = tf.concat(parts, 0) as tf.Tensor4D;
       tf.dispose(parts);

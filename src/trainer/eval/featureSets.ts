@@ -16,7 +16,12 @@ export interface FeatureSet {
   d: number;
 }
 
-export async function networkFeatures(model: ConvNet, data: EvalData, batchSize = 256, onProgress?: (done: number, total: number) => void): Promise<{ data: Float32Array; n: number; d: number }> {
+export async function networkFeatures(
+  model: ConvNet,
+  data: EvalData,
+  batchSize = 256,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ data: Float32Array; n: number; d: number }> {
   const n = data.size;
   const d = model.featureDim;
   const out = new Float32Array(n * d);
@@ -31,7 +36,10 @@ export async function networkFeatures(model: ConvNet, data: EvalData, batchSize 
   return { data: out, n, d };
 }
 
-export async function pixelFeatures(data: EvalData, batchSize = 512): Promise<{ data: Float32Array; n: number; d: number }> {
+export async function pixelFeatures(
+  data: EvalData,
+  batchSize = 512,
+): Promise<{ data: Float32Array; n: number; d: number }> {
   const n = data.size;
   let out: Float32Array | undefined;
   let d = 0;

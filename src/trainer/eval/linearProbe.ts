@@ -15,11 +15,18 @@ export interface LinearProbeOptions {
   l2?: number;
 }
 
-export async function linearProbeAccuracy(train: ProbeSplit, test: ProbeSplit, d: number, classes: number, opts: LinearProbeOptions = {}): Promise<number> {
+export async function linearProbeAccuracy(
+  train: ProbeSplit,
+  test: ProbeSplit,
+  d: number,
+  classes: number,
+  opts: LinearProbeOptions = {},
+): Promise<number> {
   const steps = opts.steps ?? 500;
   const l2 = opts.l2 ?? 1e-4;
   const { mean, std } = columnStats(train.features, train.n, d);
-  const standardise = (s: ProbeSplit) => tf.tidy(() => tf.div(tf.sub(tf.tensor2d(s.features, [s.n, d]), mean), std) as tf.Tensor2D);
+  const standardise = (s: ProbeSplit) =>
+    tf.tidy(() => tf.div(tf.sub(tf.tensor2d(s.features, [s.n, d]), mean), std) as tf.Tensor2D);
   const xTrain = standardise(train);
   const yTrain = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(train.labels, 'int32'), classes), 'float32'));
   const w = tf.variable(tf.zeros([d, classes]));
@@ -28,11 +35,15 @@ export async function linearProbeAccuracy(train: ProbeSplit, test: ProbeSplit, d
   try {
     for (let i = 0; i < steps; i++) {
       tf.tidy(() => {
-        optimizer.minimize(() => {
-          const logits = tf.add(tf.matMul(xTrain, w), b);
-          const ce = tf.neg(tf.mean(tf.sum(tf.mul(yTrain, tf.logSoftmax(logits)), 1)));
-          return tf.add(ce, tf.mul(l2, tf.sum(tf.square(w)))) as tf.Scalar;
-        }, false, [w, b]);
+        optimizer.minimize(
+          () => {
+            const logits = tf.add(tf.matMul(xTrain, w), b);
+            const ce = tf.neg(tf.mean(tf.sum(tf.mul(yTrain, tf.logSoftmax(logits)), 1)));
+            return tf.add(ce, tf.mul(l2, tf.sum(tf.square(w)))) as tf.Scalar;
+          },
+          false,
+          [w, b],
+        );
       });
     }
     const xTest = standardise(test);
@@ -59,6 +70,8 @@ function columnStats(x: Float32Array, n: number, d: number): { mean: tf.Tensor1D
     }
   }
   const mean = Float32Array.from(sum, (s) => s / Math.max(1, n));
-  const std = Float32Array.from(sq, (q, j) => Math.max(1e-6, Math.sqrt(Math.max(0, q / Math.max(1, n) - mean[j] ** 2))));
+  const std = Float32Array.from(sq, (q, j) =>
+    Math.max(1e-6, Math.sqrt(Math.max(0, q / Math.max(1, n) - mean[j] ** 2))),
+  );
   return { mean: tf.tensor1d(mean), std: tf.tensor1d(std) };
 }

@@ -35,7 +35,11 @@ export interface QualityOptions {
   onStep?: (what: string) => void;
 }
 
-export async function evaluateFeatureSet(f: FeatureSet, split: LabelledSplit, opts: QualityOptions = {}): Promise<QualityRow> {
+export async function evaluateFeatureSet(
+  f: FeatureSet,
+  split: LabelledSplit,
+  opts: QualityOptions = {},
+): Promise<QualityRow> {
   const classes = Math.max(...split.labels) + 1;
   const pick = (idx: Int32Array): ProbeSplit => {
     const data = new Float32Array(idx.length * f.d);
@@ -45,11 +49,19 @@ export async function evaluateFeatureSet(f: FeatureSet, split: LabelledSplit, op
   const train = pick(split.train);
   const test = pick(split.test);
   if (train.n < 20 || test.n < 1 || classes < 2) {
-    throw new AnalysisError(`the quality report needs 20 training images, 1 held out and 2 classes; this data has ${train.n}, ${test.n} and ${classes}`);
+    throw new AnalysisError(
+      `the quality report needs 20 training images, 1 held out and 2 classes; this data has ${train.n}, ${test.n} and ${classes}`,
+    );
   }
   const t0 = performance.now();
   opts.onStep?.(`${f.name}: kNN-20`);
-  const knn = await knnAccuracy({ data: train.features, n: train.n, d: f.d }, train.labels, { data: test.features, n: test.n, d: f.d }, test.labels, { k: 20 });
+  const knn = await knnAccuracy(
+    { data: train.features, n: train.n, d: f.d },
+    train.labels,
+    { data: test.features, n: test.n, d: f.d },
+    test.labels,
+    { k: 20 },
+  );
   opts.onStep?.(`${f.name}: k-means at ${classes} clusters`);
   // k-means on the training images (those the network was trained on), against their labels.
   const reduced = (await pcaWhiten({ data: train.features, n: train.n, d: f.d }, Math.min(64, f.d, train.n))).features;
@@ -62,5 +74,13 @@ export async function evaluateFeatureSet(f: FeatureSet, split: LabelledSplit, op
   const linear = await linearProbeAccuracy(train, test, f.d, classes);
   const mean = nmis.reduce((a, b) => a + b, 0) / nmis.length;
   const std = Math.sqrt(nmis.reduce((a, b) => a + (b - mean) ** 2, 0) / nmis.length);
-  return { features: f.name, dim: f.d, knn20: knn, kmeansNmi: mean, kmeansNmiStd: std, linearProbe: linear, seconds: (performance.now() - t0) / 1000 };
+  return {
+    features: f.name,
+    dim: f.d,
+    knn20: knn,
+    kmeansNmi: mean,
+    kmeansNmiStd: std,
+    linearProbe: linear,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }

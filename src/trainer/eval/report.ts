@@ -34,7 +34,13 @@ export async function qualityReport(input: ReportInput): Promise<QualityReport> 
     const f = await make();
     rows.push(await evaluateFeatureSet(f, split, { onStep: input.onStep }));
   }
-  return { classes: Math.max(...split.labels) + 1, trainImages: split.train.length, heldOut: split.test.length, split: input.splitName, rows };
+  return {
+    classes: Math.max(...split.labels) + 1,
+    trainImages: split.train.length,
+    heldOut: split.test.length,
+    split: input.splitName,
+    rows,
+  };
 }
 
 export { formatQualityReport } from './formatQuality';

@@ -5,7 +5,17 @@ import { extname } from 'node:path';
 import { listFiles } from '../data/folder';
 
 /** torchvision.datasets.folder.IMG_EXTENSIONS */
-export const TORCHVISION_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp']);
+export const TORCHVISION_EXTENSIONS = new Set([
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.ppm',
+  '.bmp',
+  '.pgm',
+  '.tif',
+  '.tiff',
+  '.webp',
+]);
 
 export interface ImageFolderOrder {
   /** Absolute paths, index i = the official code's image i. */

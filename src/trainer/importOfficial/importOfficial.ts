@@ -41,7 +41,10 @@ export interface ImportOfficialResult {
   withWeights: number[];
 }
 
-export async function importOfficial(o: ImportOfficialOptions, log: (line: string) => void): Promise<ImportOfficialResult> {
+export async function importOfficial(
+  o: ImportOfficialOptions,
+  log: (line: string) => void,
+): Promise<ImportOfficialResult> {
   const clusters = await readClustersPickle(path.join(o.exp, 'clusters'));
   const order = await imageFolderOrder(o.data);
   if (order.paths.length !== clusters.images) {
@@ -52,25 +55,41 @@ export async function importOfficial(o: ImportOfficialOptions, log: (line: strin
   // Weights are only converted and written, never run: the plain-JS backend starts fastest.
   await initEngine('cpu', { log: () => undefined });
   const sources = await officialCheckpoints(o.exp);
-  if (sources.size === 0) throw new OfficialRunError(`${o.exp}: no checkpoint.pth.tar or checkpoints/checkpoint_*.pth.tar`);
+  if (sources.size === 0)
+    throw new OfficialRunError(`${o.exp}: no checkpoint.pth.tar or checkpoints/checkpoint_*.pth.tar`);
   const newest = [...sources.values()].sort((a, b) => b.epoch - a.epoch)[0]!;
   const options: ModelOptions = describeDeepClusterCheckpoint(await readPytorchCheckpoint(newest.file)).options;
   const E = clusters.epochs.length;
   // The grid reads images.txt (ImageFolder's order); thumbs and visualize re-read the folder with our reader.
-  const ours = (await listFiles(o.data)).files.filter((f) => IMAGE_EXTENSIONS.has(path.extname(f.rel).toLowerCase())).map((f) => f.path);
+  const ours = (await listFiles(o.data)).files
+    .filter((f) => IMAGE_EXTENSIONS.has(path.extname(f.rel).toLowerCase()))
+    .map((f) => f.path);
   if (ours.length !== order.paths.length || ours.some((p, i) => p !== order.paths[i])) {
-    log(`warning: ${o.data} lists its images in another order (or set) for our reader than for ImageFolder (sub-folders, or extensions only one of them reads); the grid and exports are right, thumbnails and filter top images may not be`);
+    log(
+      `warning: ${o.data} lists its images in another order (or set) for our reader than for ImageFolder (sub-folders, or extensions only one of them reads); the grid and exports are right, thumbnails and filter top images may not be`,
+    );
   }
   const labelled = order.classNames.length >= 2;
   const labels = labelled ? order.labels : undefined;
   const source = await folderSource(o.data);
   const dataset: DatasetInfo = {
-    path: o.data, kind: 'folder', images: order.paths.length, fingerprint: source.fingerprint, labelled,
-    classNames: labelled ? order.classNames : undefined, channels: 3, skipped: 0,
+    path: o.data,
+    kind: 'folder',
+    images: order.paths.length,
+    fingerprint: source.fingerprint,
+    labelled,
+    classNames: labelled ? order.classNames : undefined,
+    channels: 3,
+    skipped: 0,
   };
   const config: TrainConfig = {
-    ...defaultsForRecipe('paper', options.arch), data: o.data, out: o.out, k: clusters.k[0]!, epochs: E,
-    inputSize: options.inputSize, sobel: options.sobel,
+    ...defaultsForRecipe('paper', options.arch),
+    data: o.data,
+    out: o.out,
+    k: clusters.k[0]!,
+    epochs: E,
+    inputSize: options.inputSize,
+    sobel: options.sobel,
   };
   await createRunDir(o.out, newRunManifest({ config, dataset, versions: { node: process.versions.node } }));
   await updateRunManifest(o.out, { importedFrom: path.resolve(o.exp) });
@@ -99,13 +118,21 @@ export async function importOfficial(o: ImportOfficialOptions, log: (line: strin
       }
       try {
         const ref = await saveCheckpoint(o.out, {
-          epoch: e, arch: options.arch, modelOptions: { ...options }, weights, assignments: a, k,
-          labelHistograms: labels ? labelHistograms(a, k, labels, order.classNames) : undefined, metrics,
+          epoch: e,
+          arch: options.arch,
+          modelOptions: { ...options },
+          weights,
+          assignments: a,
+          k,
+          labelHistograms: labels ? labelHistograms(a, k, labels, order.classNames) : undefined,
+          metrics,
         });
         events.emit({ type: 'epoch', metrics });
         events.emit({ type: 'checkpoint', epoch: e, path: ref.dir });
         await updateRunManifest(o.out, { epochsDone: e + 1 });
-        log(`epoch ${e}: k ${k}, NMI(t,t-1) ${metrics.nmiPrev?.toFixed(3) ?? '-'}, NMI(labels) ${metrics.nmiLabels?.toFixed(3) ?? '-'}${src ? `, weights from ${path.relative(o.exp, src.file)}` : ''}`);
+        log(
+          `epoch ${e}: k ${k}, NMI(t,t-1) ${metrics.nmiPrev?.toFixed(3) ?? '-'}, NMI(labels) ${metrics.nmiLabels?.toFixed(3) ?? '-'}${src ? `, weights from ${path.relative(o.exp, src.file)}` : ''}`,
+        );
       } finally {
         dispose();
       }

@@ -20,7 +20,8 @@ async function epochOf(file: string): Promise<number> {
   const ck = await readPytorchCheckpoint(file);
   const root = ck.root;
   const e = root instanceof Map ? root.get('epoch') : undefined;
-  if (typeof e !== 'number' || !Number.isInteger(e) || e < 1) throw new OfficialRunError(`${file}: no 'epoch' field as the official main.py writes it`);
+  if (typeof e !== 'number' || !Number.isInteger(e) || e < 1)
+    throw new OfficialRunError(`${file}: no 'epoch' field as the official main.py writes it`);
   return e - 1;
 }
 
@@ -42,7 +43,8 @@ export async function officialCheckpoints(exp: string): Promise<Map<number, Offi
   const byEpoch = new Map<number, OfficialCheckpointFile>();
   for (const f of found) {
     const have = byEpoch.get(f.epoch);
-    const better = !have || (have.iteration !== undefined && (f.iteration === undefined || f.iteration > have.iteration));
+    const better =
+      !have || (have.iteration !== undefined && (f.iteration === undefined || f.iteration > have.iteration));
     if (better) byEpoch.set(f.epoch, f);
   }
   return byEpoch;

@@ -63,7 +63,8 @@ function coarseCentroids(x: Float32Array, n: number, d: number, cells: number, r
       for (let j = 0; j < d; j++) sums[c * d + j] += x[r * d + j]!;
     }
     // An empty cell keeps its centroid.
-    for (let c = 0; c < cells; c++) if (counts[c]) for (let j = 0; j < d; j++) cent[c * d + j] = sums[c * d + j]! / counts[c]!;
+    for (let c = 0; c < cells; c++)
+      if (counts[c]) for (let j = 0; j < d; j++) cent[c * d + j] = sums[c * d + j]! / counts[c]!;
   }
   return cent;
 }

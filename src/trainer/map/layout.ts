@@ -65,7 +65,11 @@ export async function computeLayout(x: HostMatrix, o: LayoutOptions): Promise<La
     o.onProgress?.('pca', 0, 1);
     const y = await principalComponents(x, 2);
     o.onProgress?.('pca', 1, 1);
-    return { xy: fitSquare(padTo2(y)), params: { method: 'pca', pcaDim: 2, seed }, seconds: { pca: lap(), knn: 0, layout: 0 } };
+    return {
+      xy: fitSquare(padTo2(y)),
+      params: { method: 'pca', pcaDim: 2, seed },
+      seconds: { pca: lap(), knn: 0, layout: 0 },
+    };
   }
   const pcaDim = o.pcaDim ?? 32;
   const nNeighbors = Math.min(o.nNeighbors ?? 15, x.n - 1);
@@ -75,7 +79,10 @@ export async function computeLayout(x: HostMatrix, o: LayoutOptions): Promise<La
   o.onProgress?.('pca', 1, 1);
   const pca = lap();
   check();
-  const knn = approximateKnn(reduced.data, reduced.n, reduced.d, nNeighbors, { random, onProgress: (d, total) => o.onProgress?.('knn', d, total) });
+  const knn = approximateKnn(reduced.data, reduced.n, reduced.d, nNeighbors, {
+    random,
+    onProgress: (d, total) => o.onProgress?.('knn', d, total),
+  });
   const knnSeconds = lap();
   check();
   const epochs = o.epochs ?? epochsFor(x.n);
@@ -91,7 +98,9 @@ export async function computeLayout(x: HostMatrix, o: LayoutOptions): Promise<La
   const start = fitSquare(xy);
   for (let i = 0; i < xy.length; i++) xy[i] = start[i]! * 10 + (random() - 0.5) * 1e-4;
   await optimizeLayout(xy, graph, {
-    epochs, minDist, random,
+    epochs,
+    minDist,
+    random,
     onEpoch: async (done, total) => {
       o.onProgress?.('layout', done, total);
       // Let signals and progress writes through now and then.
@@ -101,7 +110,11 @@ export async function computeLayout(x: HostMatrix, o: LayoutOptions): Promise<La
       }
     },
   });
-  return { xy: fitSquare(xy), params: { method: 'umap', pcaDim: reduced.d, nNeighbors, epochs, minDist, seed }, seconds: { pca, knn: knnSeconds, layout: lap() } };
+  return {
+    xy: fitSquare(xy),
+    params: { method: 'umap', pcaDim: reduced.d, nNeighbors, epochs, minDist, seed },
+    seconds: { pca, knn: knnSeconds, layout: lap() },
+  };
 }
 
 /** One-dimensional features give a line: a zero second coordinate. */
@@ -114,7 +127,10 @@ function padTo2(y: HostMatrix): Float32Array {
 
 /** Centre and scale into [-1, 1] on the longer side, keeping the aspect ratio. */
 export function fitSquare(xy: Float32Array): Float32Array {
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (let i = 0; i < xy.length; i += 2) {
     x0 = Math.min(x0, xy[i]!);
     x1 = Math.max(x1, xy[i]!);
@@ -122,7 +138,8 @@ export function fitSquare(xy: Float32Array): Float32Array {
     y1 = Math.max(y1, xy[i + 1]!);
   }
   const half = Math.max(x1 - x0, y1 - y0, 1e-12) / 2;
-  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+  const cx = (x0 + x1) / 2,
+    cy = (y0 + y1) / 2;
   const out = new Float32Array(xy.length);
   for (let i = 0; i < xy.length; i += 2) {
     out[i] = (xy[i]! - cx) / half;

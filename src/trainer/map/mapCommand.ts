@@ -50,14 +50,18 @@ export async function map(req: MapRequest, io: AnalysisIO): Promise<MapResult> {
     }
     const n = ctx.dataset.size;
     io.log(`map: features of ${n} images (${ctx.net.featureDim}-d) from ${ctx.name}`);
-    const progress = (phase: 'features' | 'pca' | 'knn' | 'layout') => throttled((done, total) => io.emit({ type: 'progress', phase, done, total }), 500);
+    const progress = (phase: 'features' | 'pca' | 'knn' | 'layout') =>
+      throttled((done, total) => io.emit({ type: 'progress', phase, done, total }), 500);
     const featureProgress = progress('features');
     const t0 = performance.now();
     const features = await networkFeatures(ctx.net, ctx.dataset, 256, featureProgress);
     const featureSeconds = (performance.now() - t0) / 1000;
     const phases = { pca: progress('pca'), knn: progress('knn'), layout: progress('layout') };
     const layout = await computeLayout(features, {
-      method: req.method, seed: req.seed, epochs: req.epochs, nNeighbors: req.neighbors,
+      method: req.method,
+      seed: req.seed,
+      epochs: req.epochs,
+      nNeighbors: req.neighbors,
       onProgress: (phase, done, total) => phases[phase](done, total),
     });
     const labels = ctx.dataset.labels;
@@ -79,7 +83,9 @@ export async function map(req: MapRequest, io: AnalysisIO): Promise<MapResult> {
     await mkdir(path.dirname(file), { recursive: true });
     await writeJsonAtomic(file, out, { fsync: false });
     const s = out.seconds;
-    io.log(`map of ${n} images written to ${file} (features ${s.features.toFixed(1)} s, PCA ${s.pca.toFixed(1)} s, kNN ${s.knn.toFixed(1)} s, layout ${s.layout.toFixed(1)} s)`);
+    io.log(
+      `map of ${n} images written to ${file} (features ${s.features.toFixed(1)} s, PCA ${s.pca.toFixed(1)} s, kNN ${s.knn.toFixed(1)} s, layout ${s.layout.toFixed(1)} s)`,
+    );
     const r = { file, images: n, cached: false, seconds: (performance.now() - started) / 1000 };
     io.emit({ type: 'result', command: 'map', ...r });
     return r;

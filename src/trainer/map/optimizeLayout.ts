@@ -61,7 +61,8 @@ export async function optimizeLayout(xy: Float32Array, graph: FuzzyGraph, o: Opt
         dx = xy[2 * j]! - xy[2 * r]!;
         dy = xy[2 * j + 1]! - xy[2 * r + 1]!;
         d2 = dx * dx + dy * dy;
-        let gx = 4, gy = 4;
+        let gx = 4,
+          gy = 4;
         if (d2 > 0) {
           const g = (2 * b) / ((0.001 + d2) * (a * d2 ** b + 1));
           gx = clip(g * dx);

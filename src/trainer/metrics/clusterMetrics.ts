@@ -8,7 +8,13 @@ import { nmi } from './nmi';
 
 export type ClusterMetrics = Omit<EpochMetrics, 'epoch' | 'loss' | 'seconds'>;
 
-export function clusterMetrics(assignments: Int32Array, k: number, previous: Int32Array | undefined, labels: Int32Array | undefined, objective?: number): ClusterMetrics {
+export function clusterMetrics(
+  assignments: Int32Array,
+  k: number,
+  previous: Int32Array | undefined,
+  labels: Int32Array | undefined,
+  objective?: number,
+): ClusterMetrics {
   return {
     clusteringObjective: objective,
     nmiPrev: previous ? nmi(assignments, previous, 'geometric') : undefined,

@@ -34,5 +34,9 @@ export function clusterSizeSummary(assignments: ArrayLike<number>, k: number): C
   const counts = new Int32Array(k);
   for (let i = 0; i < assignments.length; i++) counts[assignments[i]]++;
   const sorted = Array.from(counts).sort((a, b) => a - b);
-  return { ...clusterSizes(assignments, k), images: assignments.length, median: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : 0 };
+  return {
+    ...clusterSizes(assignments, k),
+    images: assignments.length,
+    median: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : 0,
+  };
 }

@@ -10,7 +10,13 @@ export interface KnnOptions {
   metric?: 'cosine';
 }
 
-export async function knnAccuracy(trainFeatures: FeatureMatrix, trainLabels: ArrayLike<number>, testFeatures: FeatureMatrix, testLabels: ArrayLike<number>, opts: KnnOptions = {}): Promise<number> {
+export async function knnAccuracy(
+  trainFeatures: FeatureMatrix,
+  trainLabels: ArrayLike<number>,
+  testFeatures: FeatureMatrix,
+  testLabels: ArrayLike<number>,
+  opts: KnnOptions = {},
+): Promise<number> {
   const k = opts.k ?? 20;
   const tr = shapeOf(trainFeatures);
   const te = shapeOf(testFeatures);
@@ -35,7 +41,8 @@ export async function knnAccuracy(trainFeatures: FeatureMatrix, trainLabels: Arr
         }
         let best = -1;
         let bestVotes = -1;
-        for (const [label, v] of votes) if (v > bestVotes || (v === bestVotes && label < best)) [best, bestVotes] = [label, v];
+        for (const [label, v] of votes)
+          if (v > bestVotes || (v === bestVotes && label < best)) [best, bestVotes] = [label, v];
         if (best === testLabels[s + q]) correct++;
       }
     }

@@ -73,14 +73,24 @@ export function architectureSpec(arch: ArchName): ArchitectureSpec {
       // CFG['2012']: (96, 11, 4, 2), M, (256, 5, 1, 2), M, (384, 3, 1, 1), (384, 3, 1, 1), (256, 3, 1, 1), M.
       const pool = { kind: 'maxpool', size: 3, stride: 2 } as const;
       const conv = (n: number, filters: number, kernel: number, stride: number, pad: number): ConvBlockSpec => ({
-        kind: 'conv', name: `conv${n}`, filters, kernel, stride, pad,
+        kind: 'conv',
+        name: `conv${n}`,
+        filters,
+        kernel,
+        stride,
+        pad,
       });
       return {
         arch,
         features: [
-          conv(1, 96, 11, 4, 2), { ...pool, name: 'pool1' },
-          conv(2, 256, 5, 1, 2), { ...pool, name: 'pool2' },
-          conv(3, 384, 3, 1, 1), conv(4, 384, 3, 1, 1), conv(5, 256, 3, 1, 1), { ...pool, name: 'pool3' },
+          conv(1, 96, 11, 4, 2),
+          { ...pool, name: 'pool1' },
+          conv(2, 256, 5, 1, 2),
+          { ...pool, name: 'pool2' },
+          conv(3, 384, 3, 1, 1),
+          conv(4, 384, 3, 1, 1),
+          conv(5, 256, 3, 1, 1),
+          { ...pool, name: 'pool3' },
         ],
         classifier: alexnetClassifier(4096),
         featureDim: 4096,
@@ -90,7 +100,8 @@ export function architectureSpec(arch: ArchName): ArchitectureSpec {
       return {
         arch,
         features: convBlocks(
-          [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'], 3,
+          [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'],
+          3,
           { size: 2, stride: 2 },
         ),
         // VGG has no dropout before fc6.
@@ -113,7 +124,10 @@ export function convOutputSize(input: number, kernel: number, stride: number, pa
 }
 
 /** Spatial size after each feature layer, or the first layer whose window does not fit. */
-export function featureSizes(spec: ArchitectureSpec, inputSize: number): { sizes: number[] } | { tooSmallAt: FeatureLayerSpec; input: number } {
+export function featureSizes(
+  spec: ArchitectureSpec,
+  inputSize: number,
+): { sizes: number[] } | { tooSmallAt: FeatureLayerSpec; input: number } {
   const sizes: number[] = [];
   let s = inputSize;
   for (const layer of spec.features) {
@@ -133,7 +147,8 @@ export function minimumInputSize(spec: ArchitectureSpec): number {
 
 /** Throws a one-line error when the input size cannot go through the architecture. */
 export function checkInputSize(spec: ArchitectureSpec, inputSize: number): void {
-  if (!Number.isInteger(inputSize) || inputSize < 1) throw new Error(`${spec.arch}: input size must be a positive integer, got ${inputSize}`);
+  if (!Number.isInteger(inputSize) || inputSize < 1)
+    throw new Error(`${spec.arch}: input size must be a positive integer, got ${inputSize}`);
   const r = featureSizes(spec, inputSize);
   if ('sizes' in r) return;
   const l = r.tooSmallAt;

@@ -25,7 +25,12 @@ export function createBatchNorm(channels: number): BatchNormVariables {
 }
 
 /** running <- (1 - momentum) * running + momentum * batch, with the unbiased variance n/(n-1) * biased. */
-export function updateRunningStatistics(bn: BatchNormVariables, mean: tf.Tensor1D, variance: tf.Tensor1D, count: number): void {
+export function updateRunningStatistics(
+  bn: BatchNormVariables,
+  mean: tf.Tensor1D,
+  variance: tf.Tensor1D,
+  count: number,
+): void {
   tf.tidy(() => {
     const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
     bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));

@@ -4,7 +4,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ConvNet, LayerSummary, ModelOptions } from './types';
 import { architectureSpec, checkInputSize, type ArchitectureSpec, type ConvBlockSpec } from './architectures';
 import { BN_EPSILON, biasBatchNormReluTrain, createBatchNorm, type BatchNormVariables } from './batchNorm';
-import { conv2dWithoutBias, convBnReluEval, createConv, createDense, dense, type ConvVariables, type DenseVariables } from './layers';
+import {
+  conv2dWithoutBias,
+  convBnReluEval,
+  createConv,
+  createDense,
+  dense,
+  type ConvVariables,
+  type DenseVariables,
+} from './layers';
 import { tensorSeed } from './init';
 import { sobel, sobelFilter } from './sobel';
 import { conv1InputChannels, summarizeModel } from './summary';
@@ -87,7 +95,8 @@ export class DeepClusterConvNet implements ConvNet {
   }
 
   convActivations(x: tf.Tensor4D, layer: string): tf.Tensor4D {
-    if (!this.blocks.has(layer)) throw new Error(`unknown conv layer "${layer}"; valid: ${this.convLayerNames().join(', ')}`);
+    if (!this.blocks.has(layer))
+      throw new Error(`unknown conv layer "${layer}"; valid: ${this.convLayerNames().join(', ')}`);
     this.checkInput(x, false);
     return tf.tidy(() => this.forward(x, false, layer) as tf.Tensor4D);
   }
@@ -149,8 +158,12 @@ export class DeepClusterConvNet implements ConvNet {
     }
     for (const [name, t] of weights) {
       const v = expected.get(name);
-      if (!v) throw new Error(`loadWeights: unknown weight "${name}" for ${this.options.arch}${this.sobelFilter ? '' : ' without Sobel'}`);
-      if (!tf.util.arraysEqual(t.shape, v.shape)) throw new Error(`loadWeights: ${name} has shape [${t.shape}], expected [${v.shape}]`);
+      if (!v)
+        throw new Error(
+          `loadWeights: unknown weight "${name}" for ${this.options.arch}${this.sobelFilter ? '' : ' without Sobel'}`,
+        );
+      if (!tf.util.arraysEqual(t.shape, v.shape))
+        throw new Error(`loadWeights: ${name} has shape [${t.shape}], expected [${v.shape}]`);
       if (t.dtype !== 'float32') throw new Error(`loadWeights: ${name} is ${t.dtype}, expected float32`);
     }
     const missing = [...expected.keys()].filter((n) => !n.startsWith('sobel.') && !weights.has(n));
@@ -158,7 +171,10 @@ export class DeepClusterConvNet implements ConvNet {
 
     if (topW && topB) {
       this.removeTopLayer();
-      this.top = { weight: tf.variable(topW.clone() as tf.Tensor2D, true), bias: tf.variable(topB.clone() as tf.Tensor1D, true) };
+      this.top = {
+        weight: tf.variable(topW.clone() as tf.Tensor2D, true),
+        bias: tf.variable(topB.clone() as tf.Tensor1D, true),
+      };
     }
     const current = this.namedWeights();
     for (const [name, t] of weights) if (!name.startsWith('top.')) current.get(name)!.assign(t);
@@ -182,7 +198,9 @@ export class DeepClusterConvNet implements ConvNet {
         continue;
       }
       const { conv, bn } = this.blocks.get(layer.name)!;
-      h = training ? biasBatchNormReluTrain(conv2dWithoutBias(h, layer, conv), conv.bias, bn) : convBnReluEval(h, layer, conv, bn, BN_EPSILON);
+      h = training
+        ? biasBatchNormReluTrain(conv2dWithoutBias(h, layer, conv), conv.bias, bn)
+        : convBnReluEval(h, layer, conv, bn, BN_EPSILON);
       if (layer.name === until) return h;
     }
     // NHWC flattens in (h, w, c) order; PyTorch's NCHW in (c, h, w): importPytorch permutes fc6's rows.
@@ -190,7 +208,10 @@ export class DeepClusterConvNet implements ConvNet {
     for (const layer of this.spec.classifier) {
       if (layer.kind === 'dense') f = dense(f, this.fc.get(layer.name)!);
       else if (layer.kind === 'relu') f = tf.relu(f);
-      else if (training) f = <tf.Tensor2D>tf.dropout(f, layer.rate, undefined, tensorSeed(this.dropoutSeed, `dropout:${this.dropoutDraws++}`));
+      else if (training)
+        f = <tf.Tensor2D>(
+          tf.dropout(f, layer.rate, undefined, tensorSeed(this.dropoutSeed, `dropout:${this.dropoutDraws++}`))
+        );
     }
     return f;
   }

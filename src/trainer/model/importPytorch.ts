@@ -37,7 +37,10 @@ export function pytorchKeyNames(options: ModelOptions): Map<string, { name: stri
   }
   spec.classifier.forEach((layer, j) => {
     if (layer.kind !== 'dense') return;
-    m.set(`classifier.${j}.weight`, { name: `${layer.name}.weight`, conversion: layer.name === 'fc6' ? 'fc6' : 'linear' });
+    m.set(`classifier.${j}.weight`, {
+      name: `${layer.name}.weight`,
+      conversion: layer.name === 'fc6' ? 'fc6' : 'linear',
+    });
     m.set(`classifier.${j}.bias`, { name: `${layer.name}.bias`, conversion: 'copy' });
   });
   m.set('top_layer.weight', { name: 'top.weight', conversion: 'linear' });
@@ -85,13 +88,16 @@ export function convertFc6Weight(t: PytorchTensor, h: number, w: number, c: numb
 /** The Sobel tensors are fixed: check that the checkpoint's are the standard ones rather than import them. */
 function checkSobel(key: string, t: PytorchTensor): void {
   const expectEvery = (value: number): void => {
-    if (t.data.some((v) => Math.abs(v - value) > 1e-6)) throw new Error(`${key}: expected every value ${value}, not a standard Sobel layer`);
+    if (t.data.some((v) => Math.abs(v - value) > 1e-6))
+      throw new Error(`${key}: expected every value ${value}, not a standard Sobel layer`);
   };
   if (key.endsWith('.bias')) return expectEvery(0);
-  if (t.shape.length === 4 && t.shape[0] === 1 && t.shape[2] === 1 && t.shape[3] === 1) return expectEvery(1 / t.shape[1]);
+  if (t.shape.length === 4 && t.shape[0] === 1 && t.shape[2] === 1 && t.shape[3] === 1)
+    return expectEvery(1 / t.shape[1]);
   if (t.shape.join() === '2,1,3,3') {
     const expected = [1, 0, -1, 2, 0, -2, 1, 0, -1, 1, 2, 1, 0, 0, 0, -1, -2, -1];
-    if (expected.some((v, i) => Math.abs(v - t.data[i]) > 1e-6)) throw new Error(`${key}: not the standard Sobel kernels`);
+    if (expected.some((v, i) => Math.abs(v - t.data[i]) > 1e-6))
+      throw new Error(`${key}: not the standard Sobel kernels`);
     return;
   }
   throw new Error(`${key}: unexpected Sobel tensor of shape [${t.shape}]`);
@@ -101,14 +107,20 @@ function checkSobel(key: string, t: PytorchTensor): void {
  * Converts a state_dict (DataParallel's `.module` segments allowed, `num_batches_tracked` ignored) into the names
  * `ConvNet.loadWeights` takes. Unknown keys, shape mismatches and non-standard Sobel tensors are errors.
  */
-export function importPytorchStateDict(options: ModelOptions, stateDict: Map<string, PytorchTensor>): Map<string, tf.Tensor> {
+export function importPytorchStateDict(
+  options: ModelOptions,
+  stateDict: Map<string, PytorchTensor>,
+): Map<string, tf.Tensor> {
   const names = pytorchKeyNames(options);
-  const flatten = summarizeModel(options).filter((r) => r.kind !== 'flatten' && r.outputShape.length === 3).at(-1)!.outputShape;
+  const flatten = summarizeModel(options)
+    .filter((r) => r.kind !== 'flatten' && r.outputShape.length === 3)
+    .at(-1)!.outputShape;
   const out = new Map<string, tf.Tensor>();
   for (const [rawKey, t] of stateDict) {
     const key = rawKey.replace(/(^|\.)module(?=\.)/g, '').replace(/^\./, '');
     if (key.endsWith('num_batches_tracked')) continue;
-    if (t.data.length !== t.shape.reduce((a, b) => a * b, 1)) throw new Error(`${rawKey}: ${t.data.length} values for shape [${t.shape}]`);
+    if (t.data.length !== t.shape.reduce((a, b) => a * b, 1))
+      throw new Error(`${rawKey}: ${t.data.length} values for shape [${t.shape}]`);
     if (key.startsWith('sobel.')) {
       if (!options.sobel) throw new Error(`${rawKey}: the checkpoint has a Sobel layer but the model has none`);
       checkSobel(rawKey, t);
@@ -118,10 +130,13 @@ export function importPytorchStateDict(options: ModelOptions, stateDict: Map<str
     if (!target) throw new Error(`${rawKey}: no such weight in ${options.arch}`);
     const conversion = target.conversion;
     const tensor =
-      conversion === 'conv' ? convertConvWeight(t)
-      : conversion === 'linear' ? convertLinearWeight(t)
-      : conversion === 'fc6' ? convertFc6Weight(t, flatten[0], flatten[1], flatten[2])
-      : tf.tensor(t.data, t.shape);
+      conversion === 'conv'
+        ? convertConvWeight(t)
+        : conversion === 'linear'
+          ? convertLinearWeight(t)
+          : conversion === 'fc6'
+            ? convertFc6Weight(t, flatten[0], flatten[1], flatten[2])
+            : tf.tensor(t.data, t.shape);
     out.set(target.name, tensor);
   }
   return out;

@@ -63,13 +63,17 @@ export function prototypeIndex(key: string): number | undefined {
  * Converts a ResNet-50 state_dict (`module.` segments allowed, num_batches_tracked ignored) into the names the
  * trunk's loadWeights and ProjectionHead.loadWeights take; zero conv biases are added. Unknown keys are errors.
  */
-export function importResNet50StateDict(options: ModelOptions, stateDict: Map<string, PytorchTensor>): Map<string, tf.Tensor> {
+export function importResNet50StateDict(
+  options: ModelOptions,
+  stateDict: Map<string, PytorchTensor>,
+): Map<string, tf.Tensor> {
   const names = resnet50KeyNames(options);
   const out = new Map<string, tf.Tensor>();
   for (const [rawKey, t] of stateDict) {
     const key = rawKey.replace(/(^|\.)module(?=\.)/g, '').replace(/^\./, '');
     if (key.endsWith('num_batches_tracked')) continue;
-    if (t.data.length !== t.shape.reduce((a, b) => a * b, 1)) throw new Error(`${rawKey}: ${t.data.length} values for shape [${t.shape}]`);
+    if (t.data.length !== t.shape.reduce((a, b) => a * b, 1))
+      throw new Error(`${rawKey}: ${t.data.length} values for shape [${t.shape}]`);
     const proto = prototypeIndex(key);
     if (proto !== undefined) {
       out.set(`prototypes.${proto}`, convertLinearWeight(t));
@@ -78,7 +82,11 @@ export function importResNet50StateDict(options: ModelOptions, stateDict: Map<st
     const target = names.get(key);
     if (!target) throw new Error(`${rawKey}: no such weight in resnet50`);
     const tensor =
-      target.conversion === 'conv' ? convertConvWeight(t) : target.conversion === 'linear' ? convertLinearWeight(t) : tf.tensor(t.data, t.shape);
+      target.conversion === 'conv'
+        ? convertConvWeight(t)
+        : target.conversion === 'linear'
+          ? convertLinearWeight(t)
+          : tf.tensor(t.data, t.shape);
     out.set(target.name, tensor);
     if (target.conversion === 'conv') out.set(target.name.replace(/\.weight$/, '.bias'), tf.zeros([t.shape[0]!]));
   }

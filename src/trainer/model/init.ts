@@ -13,7 +13,13 @@ export function tensorSeed(seed: number, name: string): number {
 }
 
 /** Conv weight [kh, kw, in, out] ~ N(0, 2/n), n = kh*kw*out: He init on the fan-out, as the official code. */
-export function heFanOutConvWeight(kh: number, kw: number, inChannels: number, outChannels: number, seed: number): tf.Tensor4D {
+export function heFanOutConvWeight(
+  kh: number,
+  kw: number,
+  inChannels: number,
+  outChannels: number,
+  seed: number,
+): tf.Tensor4D {
   const std = Math.sqrt(2 / (kh * kw * outChannels));
   return tf.randomNormal([kh, kw, inChannels, outChannels], 0, std, 'float32', seed);
 }

@@ -33,7 +33,12 @@ export function createDense(inUnits: number, outUnits: number, seed: number): De
  */
 function convPadding(spec: ConvBlockSpec): 'same' | [[0, 0], [number, number], [number, number], [0, 0]] {
   if (spec.stride === 1 && 2 * spec.pad === spec.kernel - 1) return 'same';
-  return [[0, 0], [spec.pad, spec.pad], [spec.pad, spec.pad], [0, 0]];
+  return [
+    [0, 0],
+    [spec.pad, spec.pad],
+    [spec.pad, spec.pad],
+    [0, 0],
+  ];
 }
 
 export function conv2d(x: tf.Tensor4D, spec: ConvBlockSpec, v: ConvVariables): tf.Tensor4D {

@@ -21,7 +21,10 @@ export interface ProjectionHeadOptions {
 function torchLinear(inUnits: number, outUnits: number, seed: number): DenseVariables {
   const bound = 1 / Math.sqrt(inUnits);
   return {
-    weight: tf.variable(tf.randomUniform([inUnits, outUnits], -bound, bound, 'float32', tensorSeed(seed, 'weight')), true),
+    weight: tf.variable(
+      tf.randomUniform([inUnits, outUnits], -bound, bound, 'float32', tensorSeed(seed, 'weight')),
+      true,
+    ),
     bias: tf.variable(tf.randomUniform([outUnits], -bound, bound, 'float32', tensorSeed(seed, 'bias')), true),
   };
 }
@@ -41,7 +44,8 @@ export class ProjectionHead {
     this.bn = createBatchNorm(hiddenDim);
     this.fc2 = torchLinear(hiddenDim, outputDim, tensorSeed(seed, 'head.fc2'));
     this.protos = options.prototypes.map((k, h) => {
-      if (!Number.isInteger(k) || k < 1) throw new Error(`prototype set ${h}: size must be a positive integer, got ${k}`);
+      if (!Number.isInteger(k) || k < 1)
+        throw new Error(`prototype set ${h}: size must be a positive integer, got ${k}`);
       return tf.variable(tf.zeros([outputDim, k]), false) as tf.Variable<tf.Rank.R2>;
     });
   }
@@ -57,12 +61,20 @@ export class ProjectionHead {
     const [n, d] = h.shape;
     let a: tf.Tensor2D;
     if (training) {
-      const { y, mean, variance } = batchNormTrain(tf.reshape(h, [n, 1, 1, d]), this.bn.gamma, this.bn.beta, BN_EPSILON, { bias: this.fc1.bias, relu: true });
+      const { y, mean, variance } = batchNormTrain(
+        tf.reshape(h, [n, 1, 1, d]),
+        this.bn.gamma,
+        this.bn.beta,
+        BN_EPSILON,
+        { bias: this.fc1.bias, relu: true },
+      );
       updateRunningStatistics(this.bn, mean, variance, n);
       a = tf.reshape(y, [n, d]);
     } else {
       const scale = tf.mul(this.bn.gamma, tf.rsqrt(tf.add(this.bn.runningVar, BN_EPSILON)));
-      a = tf.relu(tf.add(tf.mul(tf.sub(tf.add(h, this.fc1.bias), this.bn.runningMean), scale), this.bn.beta)) as tf.Tensor2D;
+      a = tf.relu(
+        tf.add(tf.mul(tf.sub(tf.add(h, this.fc1.bias), this.bn.runningMean), scale), this.bn.beta),
+      ) as tf.Tensor2D;
     }
     const z = tf.add(tf.matMul(a, this.fc2.weight), this.fc2.bias);
     return tf.div(z, tf.maximum(tf.norm(z, 2, 1, true), 1e-12));
@@ -77,7 +89,8 @@ export class ProjectionHead {
   setPrototypes(h: number, centroids: Float32Array): void {
     const k = this.options.prototypes[h];
     const d = this.options.outputDim;
-    if (centroids.length !== k * d) throw new Error(`prototype set ${h}: expected ${k} x ${d} centroids, got ${centroids.length} values`);
+    if (centroids.length !== k * d)
+      throw new Error(`prototype set ${h}: expected ${k} x ${d} centroids, got ${centroids.length} values`);
     tf.tidy(() => this.protos[h].assign(tf.transpose(tf.tensor2d(centroids, [k, d]))));
   }
 
@@ -98,7 +111,8 @@ export class ProjectionHead {
     for (const [name, v] of current) {
       const t = weights.get(name);
       if (!t) throw new Error(`projection head: missing weight "${name}"`);
-      if (!tf.util.arraysEqual(t.shape, v.shape)) throw new Error(`projection head: ${name} has shape [${t.shape}], expected [${v.shape}]`);
+      if (!tf.util.arraysEqual(t.shape, v.shape))
+        throw new Error(`projection head: ${name} has shape [${t.shape}], expected [${v.shape}]`);
     }
     for (const [name, v] of current) v.assign(weights.get(name)!);
   }

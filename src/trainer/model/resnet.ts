@@ -6,10 +6,25 @@ import type { ConvNet, LayerSummary, ModelOptions } from './types';
 import type { ConvBlockSpec } from './architectures';
 import { BN_EPSILON, createBatchNorm, updateRunningStatistics, type BatchNormVariables } from './batchNorm';
 import { batchNormTrain } from '../engine/ops/batchNorm';
-import { conv2dWithoutBias, convBnReluEval, createConv, createDense, dense, type ConvVariables, type DenseVariables } from './layers';
+import {
+  conv2dWithoutBias,
+  convBnReluEval,
+  createConv,
+  createDense,
+  dense,
+  type ConvVariables,
+  type DenseVariables,
+} from './layers';
 import { tensorSeed } from './init';
 import { sobel, sobelFilter } from './sobel';
-import { resnetBlocks, resnetBnName, resnetSpec, summarizeResNet, type ResNetArch, type ResNetBlock } from './resnetSpec';
+import {
+  resnetBlocks,
+  resnetBnName,
+  resnetSpec,
+  summarizeResNet,
+  type ResNetArch,
+  type ResNetBlock,
+} from './resnetSpec';
 
 interface ConvUnit {
   spec: ConvBlockSpec;
@@ -35,7 +50,8 @@ export class ResNet implements ConvNet {
     const arch = options.arch as ResNetArch;
     // ResNet-50's stem, pool and three stride-2 stages shrink the input 32x: below 32 px the last map is empty.
     const minimum = arch === 'resnet50' ? 32 : 8;
-    if (!Number.isInteger(options.inputSize) || options.inputSize < minimum) throw new Error(`${arch} needs an input of at least ${minimum} px, got ${options.inputSize}`);
+    if (!Number.isInteger(options.inputSize) || options.inputSize < minimum)
+      throw new Error(`${arch} needs an input of at least ${minimum} px, got ${options.inputSize}`);
     if (!Number.isInteger(options.inputChannels) || options.inputChannels < 1) {
       throw new Error(`${arch}: input channels must be a positive integer, got ${options.inputChannels}`);
     }
@@ -45,7 +61,12 @@ export class ResNet implements ConvNet {
     this.stemPool = spec.stemPool;
     this.sobelFilter = options.sobel ? tf.variable(sobelFilter(), false) : null;
     const unit = (s: ConvBlockSpec, inChannels: number): ConvUnit => {
-      const u = { spec: s, conv: createConv(s, inChannels, tensorSeed(options.seed, `${s.name}.weight`)), bn: createBatchNorm(s.filters), bnName: resnetBnName(s.name) };
+      const u = {
+        spec: s,
+        conv: createConv(s, inChannels, tensorSeed(options.seed, `${s.name}.weight`)),
+        bn: createBatchNorm(s.filters),
+        bnName: resnetBnName(s.name),
+      };
       this.units.set(s.name, u);
       return u;
     };
@@ -94,7 +115,8 @@ export class ResNet implements ConvNet {
   }
 
   convActivations(x: tf.Tensor4D, layer: string): tf.Tensor4D {
-    if (!this.convLayerNames().includes(layer)) throw new Error(`unknown conv layer "${layer}"; valid: ${this.convLayerNames().join(', ')}`);
+    if (!this.convLayerNames().includes(layer))
+      throw new Error(`unknown conv layer "${layer}"; valid: ${this.convLayerNames().join(', ')}`);
     this.checkInput(x, false);
     return tf.tidy(() => this.forward(x, false, layer) as tf.Tensor4D);
   }
@@ -142,14 +164,23 @@ export class ResNet implements ConvNet {
     for (const [name, t] of weights) {
       if (name.startsWith('top.')) continue;
       const v = current.get(name);
-      if (!v) throw new Error(`loadWeights: unknown weight "${name}" for ${this.options.arch}${this.sobelFilter ? '' : ' without Sobel'}`);
-      if (!tf.util.arraysEqual(t.shape, v.shape)) throw new Error(`loadWeights: ${name} has shape [${t.shape}], expected [${v.shape}]`);
+      if (!v)
+        throw new Error(
+          `loadWeights: unknown weight "${name}" for ${this.options.arch}${this.sobelFilter ? '' : ' without Sobel'}`,
+        );
+      if (!tf.util.arraysEqual(t.shape, v.shape))
+        throw new Error(`loadWeights: ${name} has shape [${t.shape}], expected [${v.shape}]`);
     }
-    const missing = [...current.keys()].filter((n) => !n.startsWith('sobel.') && !n.startsWith('top.') && !weights.has(n));
+    const missing = [...current.keys()].filter(
+      (n) => !n.startsWith('sobel.') && !n.startsWith('top.') && !weights.has(n),
+    );
     if (missing.length) throw new Error(`loadWeights: missing ${missing.join(', ')}`);
     if (topW && topB) {
       this.removeTopLayer();
-      this.top = { weight: tf.variable(topW.clone() as tf.Tensor2D, true), bias: tf.variable(topB.clone() as tf.Tensor1D, true) };
+      this.top = {
+        weight: tf.variable(topW.clone() as tf.Tensor2D, true),
+        bias: tf.variable(topB.clone() as tf.Tensor1D, true),
+      };
     }
     for (const [name, t] of weights) if (!name.startsWith('top.')) current.get(name)!.assign(t);
   }
@@ -182,7 +213,18 @@ export class ResNet implements ConvNet {
     h = this.convBn(h, this.stem, training, true);
     if (until === this.stem.spec.name) return h;
     // Max pool 3x3 / 2 with PyTorch's padding 1: after a ReLU, zeros pad as -infinity would.
-    if (this.stemPool) h = tf.maxPool(tf.pad(h, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 2, 'valid');
+    if (this.stemPool)
+      h = tf.maxPool(
+        tf.pad(h, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        3,
+        2,
+        'valid',
+      );
     for (const block of this.blocks) {
       let y = h;
       const last = block.convs.length - 1;

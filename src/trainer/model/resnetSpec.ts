@@ -57,7 +57,11 @@ export interface ResNetBlock {
 
 export function resnetSpec(arch: ResNetArch, inputSize: number): ResNetSpec {
   if (arch === 'resnet50') {
-    const stages = [64, 128, 256, 512].map((filters, i) => ({ filters, blocks: [3, 4, 6, 3][i]!, stride: i === 0 ? 1 : 2 }));
+    const stages = [64, 128, 256, 512].map((filters, i) => ({
+      filters,
+      blocks: [3, 4, 6, 3][i]!,
+      stride: i === 0 ? 1 : 2,
+    }));
     return {
       stem: { kind: 'conv', name: 'conv1', filters: 64, kernel: 7, stride: 2, pad: 3 },
       stemPool: true,
@@ -93,7 +97,14 @@ export function resnetBlocks(spec: ResNetSpec): ResNetBlock[] {
   const blocks: ResNetBlock[] = [];
   let channels = spec.stem.filters;
   let n = 1;
-  const conv = (filters: number, kernel: number, stride: number): ConvBlockSpec => ({ kind: 'conv', name: `conv${++n}`, filters, kernel, stride, pad: (kernel - 1) / 2 });
+  const conv = (filters: number, kernel: number, stride: number): ConvBlockSpec => ({
+    kind: 'conv',
+    name: `conv${++n}`,
+    filters,
+    kernel,
+    stride,
+    pad: (kernel - 1) / 2,
+  });
   for (const [s, stage] of spec.stages.entries()) {
     const out = blockOutput(spec, stage);
     for (let b = 0; b < stage.blocks; b++) {
@@ -104,7 +115,9 @@ export function resnetBlocks(spec: ResNetSpec): ResNetBlock[] {
           ? [conv(stage.filters, 3, stride), conv(stage.filters, 3, 1)]
           : [conv(stage.filters, 1, 1), conv(stage.filters, 3, stride), conv(out, 1, 1)];
       const down: ConvBlockSpec | undefined =
-        stride !== 1 || channels !== out ? { kind: 'conv', name: `down${s + 1}`, filters: out, kernel: 1, stride, pad: 0 } : undefined;
+        stride !== 1 || channels !== out
+          ? { kind: 'conv', name: `down${s + 1}`, filters: out, kernel: 1, stride, pad: 0 }
+          : undefined;
       blocks.push({ convs, down, inChannels: channels });
       channels = out;
     }
@@ -135,9 +148,16 @@ export function summarizeResNet(options: ModelOptions, k = 0): LayerSummary[] {
   const convRows = (c: ConvBlockSpec, inC: number, relu: boolean, from: number) => {
     const out = convOutputSize(from, c.kernel, c.stride, c.pad);
     const shape = [out, out, c.filters];
-    rows.push({ name: c.name, kind: 'conv', outputShape: shape, params: c.kernel * c.kernel * inC * c.filters + c.filters, trainable: true });
+    rows.push({
+      name: c.name,
+      kind: 'conv',
+      outputShape: shape,
+      params: c.kernel * c.kernel * inC * c.filters + c.filters,
+      trainable: true,
+    });
     rows.push({ name: resnetBnName(c.name), kind: 'bn', outputShape: shape, params: 2 * c.filters, trainable: true });
-    if (relu) rows.push({ name: `relu${c.name.slice(4)}`, kind: 'relu', outputShape: shape, params: 0, trainable: false });
+    if (relu)
+      rows.push({ name: `relu${c.name.slice(4)}`, kind: 'relu', outputShape: shape, params: 0, trainable: false });
     return out;
   };
   size = convRows(spec.stem, channels, true, size);

@@ -4,8 +4,16 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** Cross-correlation kernels (no flip), channel 0 horizontal gradient, channel 1 vertical. */
 export const SOBEL_KERNELS: readonly (readonly number[][])[] = [
-  [[1, 0, -1], [2, 0, -2], [1, 0, -1]],
-  [[1, 2, 1], [0, 0, 0], [-1, -2, -1]],
+  [
+    [1, 0, -1],
+    [2, 0, -2],
+    [1, 0, -1],
+  ],
+  [
+    [1, 2, 1],
+    [0, 0, 0],
+    [-1, -2, -1],
+  ],
 ];
 
 /** The two kernels as one conv filter [3, 3, 1, 2]. */

@@ -29,7 +29,13 @@ export function summarizeModel(options: ModelOptions, k = 0): LayerSummary[] {
   spec.features.forEach((layer, i) => {
     size = r.sizes[i];
     if (layer.kind === 'maxpool') {
-      rows.push({ name: layer.name, kind: 'maxpool', outputShape: [size, size, channels], params: 0, trainable: false });
+      rows.push({
+        name: layer.name,
+        kind: 'maxpool',
+        outputShape: [size, size, channels],
+        params: 0,
+        trainable: false,
+      });
       return;
     }
     const n = layer.name.slice('conv'.length);
@@ -44,7 +50,13 @@ export function summarizeModel(options: ModelOptions, k = 0): LayerSummary[] {
   rows.push({ name: 'flatten', kind: 'flatten', outputShape: [units], params: 0, trainable: false });
   for (const layer of spec.classifier) {
     if (layer.kind === 'dense') {
-      rows.push({ name: layer.name, kind: 'dense', outputShape: [layer.units], params: units * layer.units + layer.units, trainable: true });
+      rows.push({
+        name: layer.name,
+        kind: 'dense',
+        outputShape: [layer.units],
+        params: units * layer.units + layer.units,
+        trainable: true,
+      });
       units = layer.units;
     } else {
       rows.push({ name: layer.name, kind: layer.kind, outputShape: [units], params: 0, trainable: false });

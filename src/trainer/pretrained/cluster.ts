@@ -56,7 +56,13 @@ export async function clusterWithModel(o: ClusterOptions, log: (line: string) =>
   try {
     net.removeTopLayer(); // its units are the old clustering's, not this one's
     const arch = net.options.arch;
-    const dataset = await openDataset({ path: o.data, inputSize: net.options.inputSize, limit: o.limit, cacheDir: o.cacheDir, onWarning: log });
+    const dataset = await openDataset({
+      path: o.data,
+      inputSize: net.options.inputSize,
+      limit: o.limit,
+      cacheDir: o.cacheDir,
+      onWarning: log,
+    });
     try {
       const n = dataset.size;
       const d = net.featureDim;
@@ -65,7 +71,10 @@ export async function clusterWithModel(o: ClusterOptions, log: (line: string) =>
       if (k > n) throw new UsageError(`--k ${k} is larger than the number of images (${n}) in ${o.data}`);
       // Whitening to as many dimensions as there are images makes every pair equidistant: keep n/4 at most.
       const pca = o.pca ?? Math.max(2, Math.min(defaultsFor(arch).pca, d, Math.floor(n / 4)));
-      if (pca > Math.min(d, n)) throw new UsageError(`--pca ${pca} is larger than ${pca > d ? `the feature size ${d}` : `the number of images ${n}`}`);
+      if (pca > Math.min(d, n))
+        throw new UsageError(
+          `--pca ${pca} is larger than ${pca > d ? `the feature size ${d}` : `the number of images ${n}`}`,
+        );
       const config: TrainConfig = {
         ...defaultsFor(arch),
         data: o.data,
@@ -81,7 +90,10 @@ export async function clusterWithModel(o: ClusterOptions, log: (line: string) =>
         cacheDir: o.cacheDir,
         batchSize: o.batchSize,
       };
-      await createRunDir(o.out, newRunManifest({ config, dataset: dataset.info, engine, versions: { node: process.versions.node } }));
+      await createRunDir(
+        o.out,
+        newRunManifest({ config, dataset: dataset.info, engine, versions: { node: process.versions.node } }),
+      );
       const events = EventLog.open(o.out, o.json ? { mirror: true } : {});
       try {
         await writeImageNames(o.out, n, (i) => dataset.itemName(i));
@@ -136,8 +148,14 @@ export async function clusterWithModel(o: ClusterOptions, log: (line: string) =>
         await setRunStatus(o.out, 'finished', `clustered with ${model.description}, no training`);
         events.emit({ type: 'done', epochs: 1, runDir: o.out });
         return {
-          runDir: o.out, checkpoint: ref.dir, images: n, k: c.k, pca, model: model.description,
-          seconds: { features: tFeatures, clustering: tClustering }, imagesPerSecond: n / tFeatures,
+          runDir: o.out,
+          checkpoint: ref.dir,
+          images: n,
+          k: c.k,
+          pca,
+          model: model.description,
+          seconds: { features: tFeatures, clustering: tClustering },
+          imagesPerSecond: n / tFeatures,
         };
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);

@@ -36,7 +36,13 @@ export async function embed(o: EmbedOptions, log: (line: string) => void): Promi
   const model = await loadFeatureModel(o.model);
   try {
     log(`model: ${model.description}, ${model.net.options.inputSize}px, ${model.net.featureDim}-d features`);
-    const dataset = await openDataset({ path: o.data, inputSize: model.net.options.inputSize, limit: o.limit, cacheDir: o.cacheDir, onWarning: log });
+    const dataset = await openDataset({
+      path: o.data,
+      inputSize: model.net.options.inputSize,
+      limit: o.limit,
+      cacheDir: o.cacheDir,
+      onWarning: log,
+    });
     try {
       await fs.mkdir(path.dirname(o.out), { recursive: true });
       const n = dataset.size;
@@ -65,8 +71,19 @@ export async function embed(o: EmbedOptions, log: (line: string) => void): Promi
       }
       const seconds = (performance.now() - t0) / 1000;
       // The run folder's images.txt format: one JSON string per line, so that any file name survives.
-      const imagesTxt = await writeImageNamesBeside(o.out, Array.from({ length: n }, (_, i) => dataset.itemName(i)));
-      return { out: o.out, imagesTxt, rows: n, dim: d, seconds, imagesPerSecond: n / seconds, model: model.description };
+      const imagesTxt = await writeImageNamesBeside(
+        o.out,
+        Array.from({ length: n }, (_, i) => dataset.itemName(i)),
+      );
+      return {
+        out: o.out,
+        imagesTxt,
+        rows: n,
+        dim: d,
+        seconds,
+        imagesPerSecond: n / seconds,
+        model: model.description,
+      };
     } finally {
       await dataset.close();
     }

@@ -38,26 +38,42 @@ export async function loadFeatureModel(target: string): Promise<FeatureModel> {
   const { optimizer } = loaded;
   if (optimizer) tf.dispose([...optimizer.state.values()]);
   const net = netFromCheckpoint(loaded);
-  return { net, description: `${loaded.arch} from ${path.basename(where.runDir)}/${where.name}`, source: 'run', epoch: loaded.epoch };
+  return {
+    net,
+    description: `${loaded.arch} from ${path.basename(where.runDir)}/${where.name}`,
+    source: 'run',
+    epoch: loaded.epoch,
+  };
 }
 
 /**
  * The network's input for dataset images `indices`: the cached centre crop, grey images repeated into RGB when
  * the network takes three channels, normalised with the model's statistics (or the dataset's).
  */
-export async function featureBatch(model: FeatureModel, dataset: Dataset, indices: ArrayLike<number>): Promise<tf.Tensor4D> {
+export async function featureBatch(
+  model: FeatureModel,
+  dataset: Dataset,
+  indices: ArrayLike<number>,
+): Promise<tf.Tensor4D> {
   const want = model.net.options.inputChannels;
   const have = dataset.channels;
   if (!model.normalization && want === have) return dataset.evalBatch(indices);
   let u8 = await dataset.readBatch(indices);
   if (have !== want) {
-    if (have !== 1 || want !== 3) throw new AnalysisError(`the model takes ${want}-channel images but ${dataset.info.path} has ${have} channel(s)`);
+    if (have !== 1 || want !== 3)
+      throw new AnalysisError(`the model takes ${want}-channel images but ${dataset.info.path} has ${have} channel(s)`);
     const rgb = new Uint8Array(u8.length * 3);
     for (let i = 0; i < u8.length; i++) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = u8[i]!;
     u8 = rgb;
   }
   const norm = model.normalization ?? dataset.normalization;
-  return toTensorBatch(u8, indices.length, dataset.inputSize, want, want === 3 && norm.mean.length < 3 ? repeatGrey(norm) : norm);
+  return toTensorBatch(
+    u8,
+    indices.length,
+    dataset.inputSize,
+    want,
+    want === 3 && norm.mean.length < 3 ? repeatGrey(norm) : norm,
+  );
 }
 
 /** A grey dataset's own statistics for each of three repeated channels. */

@@ -18,7 +18,12 @@ export function npyHeader(shape: readonly number[], descr = '<f4'): Uint8Array {
 /** Streams rows into FILE.tmp, then renames it to FILE once all N rows are in (no half-written .npy). */
 export class NpyWriter {
   private rows = 0;
-  private constructor(private readonly file: string, private readonly handle: fs.FileHandle, private readonly n: number, private readonly d: number) {}
+  private constructor(
+    private readonly file: string,
+    private readonly handle: fs.FileHandle,
+    private readonly n: number,
+    private readonly d: number,
+  ) {}
 
   static async create(file: string, n: number, d: number): Promise<NpyWriter> {
     const handle = await fs.open(`${file}.tmp`, 'w');

@@ -63,7 +63,11 @@ interface WeightsJson {
 export type SaveCheckpointOptions = WriteCheckpointOptions;
 
 /** Save a checkpoint into <run>/checkpoints/epoch-NNNN and point `latest` at it. */
-export async function saveCheckpoint(runDir: string, state: CheckpointState, options: SaveCheckpointOptions = {}): Promise<CheckpointRef> {
+export async function saveCheckpoint(
+  runDir: string,
+  state: CheckpointState,
+  options: SaveCheckpointOptions = {},
+): Promise<CheckpointRef> {
   const header = { epoch: state.epoch, arch: state.arch, k: state.k, images: state.assignments.length };
   return writeCheckpoint(
     runDir,

@@ -68,7 +68,9 @@ export class StepScalars {
     private readonly options: StepScalarsOptions,
   ) {
     if (!(options.everySteps >= 1) || !(options.everySeconds >= 0)) {
-      throw new Error(`StepScalars: everySteps must be >= 1 and everySeconds >= 0 (got ${options.everySteps}, ${options.everySeconds})`);
+      throw new Error(
+        `StepScalars: everySteps must be >= 1 and everySeconds >= 0 (got ${options.everySteps}, ${options.everySeconds})`,
+      );
     }
     this.now = options.now ?? (() => performance.now());
     this.windowStart = this.now();

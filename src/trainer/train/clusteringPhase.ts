@@ -23,12 +23,25 @@ export interface EpochClustering extends Clustering {
 }
 
 /** deepcluster.cluster of the official code: PCA-whitening to config.pca dims + L2, then k-means (or PIC). */
-export async function clusterFeatures(config: TrainConfig, features: Float32Array, n: number, d: number, epoch: number): Promise<EpochClustering> {
+export async function clusterFeatures(
+  config: TrainConfig,
+  features: Float32Array,
+  n: number,
+  d: number,
+  epoch: number,
+): Promise<EpochClustering> {
   const whitened = await pcaWhiten({ data: features, n, d }, config.pca);
   const x = whitened.features;
   if (config.clustering === 'pic') {
     const r = await pic(x);
-    return { assignments: r.assignments, k: r.k, objective: r.objective, reduced: x.data, reducedDim: x.d, transform: whitened.transform };
+    return {
+      assignments: r.assignments,
+      k: r.k,
+      objective: r.objective,
+      reduced: x.data,
+      reducedDim: x.d,
+      transform: whitened.transform,
+    };
   }
   // The official code redraws the faiss seed every epoch (np.random.randint(1234)); ours derives it from the run
   // seed and the epoch so that `resume` replays it.
@@ -63,7 +76,11 @@ export function centroidDistances(c: Clustering): Float32Array | undefined {
 }
 
 /** Up to `perCluster` members of each cluster, nearest to the centroid first. */
-export function clusterExemplars(c: Clustering, distances: Float32Array | undefined, perCluster = 16): ClusterExemplars {
+export function clusterExemplars(
+  c: Clustering,
+  distances: Float32Array | undefined,
+  perCluster = 16,
+): ClusterExemplars {
   const members: number[][] = Array.from({ length: c.k }, () => []);
   c.assignments.forEach((a, i) => members[a].push(i));
   return {
@@ -87,7 +104,12 @@ function clusterMeans(x: Float32Array, d: number, assignments: Int32Array, k: nu
 }
 
 /** counts[cluster][label], for datasets with labels. */
-export function labelHistograms(assignments: Int32Array, k: number, labels: Int32Array, classNames?: string[]): LabelHistograms {
+export function labelHistograms(
+  assignments: Int32Array,
+  k: number,
+  labels: Int32Array,
+  classNames?: string[],
+): LabelHistograms {
   let nLabels = classNames?.length ?? 0;
   for (const l of labels) nLabels = Math.max(nLabels, l + 1);
   const counts = Array.from({ length: k }, () => new Array<number>(nLabels).fill(0));
@@ -100,7 +122,11 @@ export function labelHistograms(assignments: Int32Array, k: number, labels: Int3
  * one matrix (components scaled by their whitening factors, so x -> matrix (x - mean)), each image's distance to
  * its centroid, exemplars and label histograms.
  */
-export function clusteringCheckpointFields(c: EpochClustering, labels?: Int32Array, classNames?: string[]): Pick<CheckpointState, 'assignments' | 'k' | 'centroids' | 'pca' | 'distances' | 'exemplars' | 'labelHistograms'> {
+export function clusteringCheckpointFields(
+  c: EpochClustering,
+  labels?: Int32Array,
+  classNames?: string[],
+): Pick<CheckpointState, 'assignments' | 'k' | 'centroids' | 'pca' | 'distances' | 'exemplars' | 'labelHistograms'> {
   const t = c.transform;
   const matrix = whiteningMatrix(t);
   const distances = centroidDistances(c);

@@ -4,7 +4,13 @@ import type { ArchName, RecipeName, TrainConfig } from '../../protocol/config';
 import { defaultV2Settings } from '../train/v2/settings';
 
 /** Size of fc7, the features that are clustered: the ceiling for --pca. */
-export const FEATURE_DIM: Record<ArchName, number> = { resnet: 512, smallvgg: 512, alexnet: 4096, vgg16: 4096, resnet50: 2048 };
+export const FEATURE_DIM: Record<ArchName, number> = {
+  resnet: 512,
+  smallvgg: 512,
+  alexnet: 4096,
+  vgg16: 4096,
+  resnet50: 2048,
+};
 
 /** The official code's seed (main.py `--seed` default 31); the peer run used it too. */
 export const DEFAULT_SEED = 31;
@@ -85,7 +91,8 @@ export function defaultsForRecipe(recipe: RecipeName, arch?: ArchName): TrainDef
 }
 
 /** Largest power of two <= x, clamped to [lo, hi]. */
-const pow2 = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, 2 ** Math.floor(Math.log2(Math.max(1, x)))));
+const pow2 = (x: number, lo: number, hi: number) =>
+  Math.min(hi, Math.max(lo, 2 ** Math.floor(Math.log2(Math.max(1, x)))));
 
 /**
  * What depends on the number of images, for the settings the user did not give: every recipe gets at least
@@ -97,10 +104,15 @@ const pow2 = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, 2 
  *          k = N / 40 in [10, 3000]; epochs = 30 000 / N in [10, 50] (small sets get more passes, a run stays
  *          about 300 000 image visits or more).
  */
-export function datasetSizeDefaults(config: TrainConfig, images: number, explicit: ReadonlySet<keyof TrainConfig>): TrainConfig {
+export function datasetSizeDefaults(
+  config: TrainConfig,
+  images: number,
+  explicit: ReadonlySet<keyof TrainConfig>,
+): TrainConfig {
   const out = { ...config };
   const v2 = (config.recipe ?? 'paper') === 'v2';
-  if (!explicit.has('batchSize')) out.batchSize = Math.min(pow2(images / (v2 ? 100 : 40), 32, 256), pow2(images, 1, 256));
+  if (!explicit.has('batchSize'))
+    out.batchSize = Math.min(pow2(images / (v2 ? 100 : 40), 32, 256), pow2(images, 1, 256));
   if (v2 && !explicit.has('lr')) out.lr = +(0.1 * (out.batchSize / 128)).toPrecision(3);
   if (v2 && !explicit.has('k')) out.k = Math.max(Math.min(10, images), Math.min(3000, Math.round(images / 40)));
   if (v2 && !explicit.has('epochs')) out.epochs = Math.max(10, Math.min(50, Math.round(30000 / images)));

@@ -27,11 +27,19 @@ export async function evaluateRun(
   const classes = new Set(dataset.labels!).size;
   // kNN-20 needs 20 training images, k-means and the probe at least two classes.
   if (split.train.length < 20 || classes < 2) {
-    opts.log(`no quality report: ${dataset.size} labelled image(s) in ${classes} class(es) are too few (it needs 2 classes and 23 images or more)`);
+    opts.log(
+      `no quality report: ${dataset.size} labelled image(s) in ${classes} class(es) are too few (it needs 2 classes and 23 images or more)`,
+    );
     return;
   }
   const pixels = dataset.inputSize * dataset.inputSize * dataset.channels <= 4096;
-  const report = await qualityReport({ trained: model, data: dataset, split, splitName: 'a seeded 10% of this dataset', pixels });
+  const report = await qualityReport({
+    trained: model,
+    data: dataset,
+    split,
+    splitName: 'a seeded 10% of this dataset',
+    pixels,
+  });
   const trained = report.rows.find((r) => r.features === 'trained')!;
   events.emit({ type: 'evaluation', knnAccuracy: trained.knn20, k: 20, heldOut: split.test.length, quality: report });
   // Beside `deepcluster eval`'s reports, so the inspector finds it for the last checkpoint.

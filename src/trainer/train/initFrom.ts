@@ -67,7 +67,13 @@ export async function readInitWeights(file: string): Promise<InitWeights> {
     if (o.inputSize === undefined || o.inputChannels === undefined || o.sobel === undefined) {
       throw new UsageError(`--init ${file}: checkpoint ${where.dir} does not record its model options`);
     }
-    const options: ModelOptions = { arch: loaded.arch, inputSize: o.inputSize, inputChannels: o.inputChannels, sobel: o.sobel, seed: o.seed ?? 0 };
+    const options: ModelOptions = {
+      arch: loaded.arch,
+      inputSize: o.inputSize,
+      inputChannels: o.inputChannels,
+      sobel: o.sobel,
+      seed: o.seed ?? 0,
+    };
     return {
       file: where.dir,
       description: `${loaded.arch} from ${path.basename(where.runDir)}/${where.name}`,
@@ -85,12 +91,22 @@ export async function readInitWeights(file: string): Promise<InitWeights> {
  * disagrees is an error), the input size from it where the architecture fixes it (AlexNet / VGG16's fc6) or none
  * was given, and every setting not given re-derived from the recipe's defaults for that architecture.
  */
-export function configForInit(config: TrainConfig, init: InitWeights, explicit: ReadonlySet<keyof TrainConfig>): TrainConfig {
+export function configForInit(
+  config: TrainConfig,
+  init: InitWeights,
+  explicit: ReadonlySet<keyof TrainConfig>,
+): TrainConfig {
   const o = init.options;
-  const flagFor: Partial<Record<keyof TrainConfig, string>> = { arch: '--arch', sobel: '--sobel/--no-sobel', inputSize: '--input-size' };
+  const flagFor: Partial<Record<keyof TrainConfig, string>> = {
+    arch: '--arch',
+    sobel: '--sobel/--no-sobel',
+    inputSize: '--input-size',
+  };
   const clash = (key: keyof TrainConfig, ours: unknown, theirs: unknown) => {
     if (explicit.has(key) && ours !== theirs) {
-      throw new UsageError(`--init ${init.file} is ${init.description.split(' from ')[0]} with ${String(key)} ${String(theirs)}, but ${flagFor[key]} says ${String(ours)}`);
+      throw new UsageError(
+        `--init ${init.file} is ${init.description.split(' from ')[0]} with ${String(key)} ${String(theirs)}, but ${flagFor[key]} says ${String(ours)}`,
+      );
     }
   };
   clash('arch', config.arch, o.arch);
@@ -100,7 +116,8 @@ export function configForInit(config: TrainConfig, init: InitWeights, explicit: 
   if (!freeSize) clash('inputSize', config.inputSize, o.inputSize);
   const defaults = defaultsForRecipe(config.recipe ?? 'paper', o.arch);
   const out: TrainConfig = { ...config };
-  for (const key of Object.keys(defaults) as (keyof typeof defaults)[]) if (!explicit.has(key)) (out as unknown as Record<string, unknown>)[key] = defaults[key];
+  for (const key of Object.keys(defaults) as (keyof typeof defaults)[])
+    if (!explicit.has(key)) (out as unknown as Record<string, unknown>)[key] = defaults[key];
   out.arch = o.arch;
   out.sobel = o.sobel;
   if (!freeSize || !explicit.has('inputSize')) out.inputSize = o.inputSize;
@@ -122,7 +139,8 @@ export function applyInitWeights(model: ConvNet, init: InitWeights): void {
   const want = model.options.sobel ? 2 : model.options.inputChannels;
   const owned: tf.Tensor[] = [];
   if (conv1 && conv1.shape[2] !== want) {
-    if (want !== 1 || model.options.sobel) throw new Error(`--init: conv1 takes ${conv1.shape[2]} channels, the data has ${want}`);
+    if (want !== 1 || model.options.sobel)
+      throw new Error(`--init: conv1 takes ${conv1.shape[2]} channels, the data has ${want}`);
     const summed = tf.sum(conv1, 2, true);
     owned.push(summed);
     weights.set('conv1.weight', summed);
@@ -135,7 +153,10 @@ export function applyInitWeights(model: ConvNet, init: InitWeights): void {
 }
 
 /** Head weights for a v2 head of these sizes, or undefined (with the reason) when the checkpoint's differ. */
-export function initHeadWeights(init: InitWeights, shapes: Map<string, number[]>): { weights?: Map<string, tf.Tensor>; reason?: string } {
+export function initHeadWeights(
+  init: InitWeights,
+  shapes: Map<string, number[]>,
+): { weights?: Map<string, tf.Tensor>; reason?: string } {
   if (init.head.size === 0) return { reason: 'the checkpoint has no projection head' };
   for (const [name, shape] of shapes) {
     if (name.startsWith('prototypes.')) continue;

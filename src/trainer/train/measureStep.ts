@@ -25,9 +25,16 @@ export function trainingStepMeasurement(config: TrainConfig, channels: number): 
     machine: `${hostname()}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores`,
     cacheFile: join(config.cacheDir ?? defaultCacheDir(), 'backend-step-times.json'),
     async time() {
-      const model = createModel({ arch, inputSize: s, inputChannels: channels, sobel: config.sobel, seed: config.seed });
+      const model = createModel({
+        arch,
+        inputSize: s,
+        inputChannels: channels,
+        sobel: config.sobel,
+        seed: config.seed,
+      });
       const limit = webgpuBindingLimit();
-      const problem = limit === undefined ? undefined : webgpuFitProblem(arch, model.summary(), config.microBatch ?? batch, limit);
+      const problem =
+        limit === undefined ? undefined : webgpuFitProblem(arch, model.summary(), config.microBatch ?? batch, limit);
       if (problem) {
         model.dispose();
         throw new WebgpuError(problem);
@@ -35,12 +42,16 @@ export function trainingStepMeasurement(config: TrainConfig, channels: number): 
       const k = Math.max(2, Math.min(config.k, 1000));
       model.resetTopLayer(k, config.seed);
       const x = tf.randomNormal([batch, s, s, channels], 0, 1, 'float32', config.seed) as tf.Tensor4D;
-      const labels = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % k), 'int32');
+      const labels = tf.tensor1d(
+        Int32Array.from({ length: batch }, (_, i) => i % k),
+        'int32',
+      );
       const optimizers = {
         body: bodyOptimizer(model, { lr: 1e-3, momentum: 0.9, weightDecay: 1e-5 }),
         top: topOptimizer(model, { lr: 1e-3, weightDecay: 1e-5 }),
       };
-      const microBatch = config.microBatch ?? (tf.getBackend() === 'wasm' ? wasmMicroBatch(model.summary(), batch) : undefined);
+      const microBatch =
+        config.microBatch ?? (tf.getBackend() === 'wasm' ? wasmMicroBatch(model.summary(), batch) : undefined);
       const step = () => trainStep(model, x, labels, optimizers, { microBatch });
       try {
         let t = performance.now();

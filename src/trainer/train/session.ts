@@ -19,7 +19,14 @@ import { latestCompleteCheckpoint } from '../../runfolder/checkpoints';
 import { EventLog } from '../../runfolder/events';
 import { writeImageNames } from '../../runfolder/imageNames';
 import { removePidFile, trainerLiveness, writePidFile } from '../../runfolder/liveness';
-import { createRunDir, newRunManifest, readRunManifest, RunDirError, setRunStatus, updateRunManifest } from '../../runfolder/manifest';
+import {
+  createRunDir,
+  newRunManifest,
+  readRunManifest,
+  RunDirError,
+  setRunStatus,
+  updateRunManifest,
+} from '../../runfolder/manifest';
 import { writeSkipped } from '../../runfolder/skipped';
 import { defaultStepOptions, StepScalars } from '../run/stepScalars';
 import { StopRequested } from './stop';
@@ -48,7 +55,10 @@ export async function train(given: TrainConfig, opts: SessionOptions): Promise<s
     const chosen = init ? configForInit(given, init, opts.explicit ?? new Set()) : given;
     if (init) {
       opts.log(`starting from ${init.description}`);
-      if (chosen.pca > FEATURE_DIM[chosen.arch]) throw new UsageError(`--pca ${chosen.pca} is larger than the feature size of ${chosen.arch} (${FEATURE_DIM[chosen.arch]})`);
+      if (chosen.pca > FEATURE_DIM[chosen.arch])
+        throw new UsageError(
+          `--pca ${chosen.pca} is larger than the feature size of ${chosen.arch} (${FEATURE_DIM[chosen.arch]})`,
+        );
     }
     const dataset = await openData(chosen, opts);
     const config = datasetSizeDefaults(chosen, dataset.size, opts.explicit ?? new Set());
@@ -66,14 +76,17 @@ export async function train(given: TrainConfig, opts: SessionOptions): Promise<s
 export async function resume(runDir: string, opts: SessionOptions): Promise<string> {
   const manifest = readRunManifest(runDir);
   const owner = trainerLiveness(runDir);
-  if (owner.liveness === 'alive') throw new RunDirError(`run ${runDir} is being trained by process ${owner.pid?.pid}; stop it first`);
+  if (owner.liveness === 'alive')
+    throw new RunDirError(`run ${runDir} is being trained by process ${owner.pid?.pid}; stop it first`);
   if (manifest.status === 'finished' && manifest.epochsDone >= manifest.config.epochs) {
     throw new RunDirError(`run ${runDir} already finished all ${manifest.config.epochs} epochs`);
   }
   const config = { ...manifest.config, ...(opts.backend ? { backend: opts.backend } : {}) };
   const dataset = await openData(config, opts);
   if (dataset.info.fingerprint !== manifest.dataset.fingerprint) {
-    throw new Error(`the dataset at ${dataset.info.path} changed since run ${runDir} started (fingerprint ${dataset.info.fingerprint} != ${manifest.dataset.fingerprint})`);
+    throw new Error(
+      `the dataset at ${dataset.info.path} changed since run ${runDir} started (fingerprint ${dataset.info.fingerprint} != ${manifest.dataset.fingerprint})`,
+    );
   }
   const engine = await initEngine(config.backend, autoEngineOptions(config, dataset.channels, opts.log));
   refuseWhatWebgpuCannotBind(config, dataset.channels);
@@ -87,14 +100,24 @@ export async function resume(runDir: string, opts: SessionOptions): Promise<stri
  */
 function autoEngineOptions(config: TrainConfig, channels: number, log: (line: string) => void) {
   if (config.backend !== 'auto') return { log };
-  return { log, measure: trainingStepMeasurement(config, channels), allowSoftware: process.env.DEEPCLUSTER_AUTO_SOFTWARE === '1' };
+  return {
+    log,
+    measure: trainingStepMeasurement(config, channels),
+    allowSoftware: process.env.DEEPCLUSTER_AUTO_SOFTWARE === '1',
+  };
 }
 
 /** On webgpu, a weight or activation over the adapter's binding limit is refused before any weight exists. */
 function refuseWhatWebgpuCannotBind(config: TrainConfig, channels: number): void {
   const limit = webgpuBindingLimit();
   if (limit === undefined) return;
-  const rows = summarizeAny({ arch: config.arch, inputSize: config.inputSize, inputChannels: channels, sobel: config.sobel, seed: config.seed });
+  const rows = summarizeAny({
+    arch: config.arch,
+    inputSize: config.inputSize,
+    inputChannels: channels,
+    sobel: config.sobel,
+    seed: config.seed,
+  });
   const problem = webgpuFitProblem(config.arch, rows, config.microBatch ?? config.batchSize, limit);
   if (problem) throw new WebgpuError(problem);
 }
@@ -136,7 +159,13 @@ async function run(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const model = createModel({ arch: config.arch, inputSize: config.inputSize, inputChannels: dataset.channels, sobel: config.sobel, seed: config.seed });
+  const model = createModel({
+    arch: config.arch,
+    inputSize: config.inputSize,
+    inputChannels: dataset.channels,
+    sobel: config.sobel,
+    seed: config.seed,
+  });
   // A fresh run's pretrained weights (on resume the checkpoint holds newer ones).
   if (init && !checkpointDir) {
     try {
@@ -176,17 +205,30 @@ async function run(
   const onStart = async (startEpoch: number) => {
     await updateRunManifest(runDir, { epochsDone: startEpoch });
     events.emit({ type: 'start', runDir, epochs: config.epochs, startEpoch, engine, images: dataset.size });
-    opts.log(`backend ${engine.backend} on ${engine.device}; ${dataset.size} images; epochs ${startEpoch}..${config.epochs - 1}`);
+    opts.log(
+      `backend ${engine.backend} on ${engine.device}; ${dataset.size} images; epochs ${startEpoch}..${config.epochs - 1}`,
+    );
   };
   const recipe = {
-    runDir, config, dataset, model, checkpointDir, onStart, onEpoch, log: opts.log,
+    runDir,
+    config,
+    dataset,
+    model,
+    checkpointDir,
+    onStart,
+    onEpoch,
+    log: opts.log,
     progress: { phase: emitPhase, shouldStop: () => stop, steps },
     crashPoint: (epoch: number) => crashIfRequested(epoch, 'checkpoint', 'checkpoint-rename'),
   };
 
   try {
     if ((config.recipe ?? 'paper') === 'v2') {
-      await runV2Recipe({ ...recipe, init: checkpointDir ? undefined : init, onInitial: (metrics) => events.emit({ type: 'initialClustering', metrics }) });
+      await runV2Recipe({
+        ...recipe,
+        init: checkpointDir ? undefined : init,
+        onInitial: (metrics) => events.emit({ type: 'initialClustering', metrics }),
+      });
     } else {
       await runPaperRecipe({ ...recipe, engine });
     }

@@ -35,7 +35,8 @@ export class Sgd {
   step(grads: tf.Tensor[]): void {
     const { lr, momentum, weightDecay } = this.options;
     const names = [...this.params.keys()];
-    if (grads.length !== names.length) throw new Error(`Sgd.step: ${grads.length} gradients for ${names.length} parameters`);
+    if (grads.length !== names.length)
+      throw new Error(`Sgd.step: ${grads.length} gradients for ${names.length} parameters`);
     tf.tidy(() => {
       names.forEach((name, i) => {
         const w = this.params.get(name)!;
@@ -90,7 +91,8 @@ export function namedParameters(model: ConvNet, part: 'body' | 'top'): Map<strin
   const wanted = new Set(part === 'body' ? model.bodyVariables() : model.topVariables());
   const named = new Map<string, tf.Variable>();
   for (const [name, v] of model.namedWeights()) if (wanted.has(v)) named.set(name, v);
-  if (named.size !== wanted.size) throw new Error(`namedParameters: ${wanted.size - named.size} ${part} variables have no name`);
+  if (named.size !== wanted.size)
+    throw new Error(`namedParameters: ${wanted.size - named.size} ${part} variables have no name`);
   return named;
 }
 

@@ -8,7 +8,8 @@ import { UsageError } from '../usageError';
  */
 export function validateAgainstDataset(config: TrainConfig, images: number): void {
   const where = config.data ?? 'the bundled sample';
-  if (images === 0) throw new UsageError(`${config.data ? `the dataset ${config.data}` : where} holds no readable images`);
+  if (images === 0)
+    throw new UsageError(`${config.data ? `the dataset ${config.data}` : where} holds no readable images`);
   if (config.k > images) {
     throw new UsageError(`--k ${config.k} is larger than the number of images (${images}) in ${where}`);
   }

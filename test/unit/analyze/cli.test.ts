@@ -7,7 +7,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { AnalysisEvent, ClusterTypicalImages, FilterAscentResult, ThumbnailIndex, TopActivations } from '../../../src/protocol/analysis';
+import type {
+  AnalysisEvent,
+  ClusterTypicalImages,
+  FilterAscentResult,
+  ThumbnailIndex,
+  TopActivations,
+} from '../../../src/protocol/analysis';
 
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'trainer', 'cli.js');
 const root = mkdtempSync(join(tmpdir(), 'dc-analyze-'));
@@ -28,12 +34,38 @@ function cliAsync(...args: string[]): Promise<{ code: number | null; stdout: str
     p.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
-const events = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as AnalysisEvent);
-const result = <T extends AnalysisEvent['type']>(ev: AnalysisEvent[], type: T) => ev.filter((e) => e.type === type) as Extract<AnalysisEvent, { type: T }>[];
+const events = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as AnalysisEvent);
+const result = <T extends AnalysisEvent['type']>(ev: AnalysisEvent[], type: T) =>
+  ev.filter((e) => e.type === type) as Extract<AnalysisEvent, { type: T }>[];
 
 before(() => {
-  const r = cli('train', '--recipe', 'paper', '--limit', '200', '--epochs', '1', '--k', '4', '--pca', '8', '--input-size', '16', '--batch-size', '64',
-    '--backend', 'wasm', '--out', run, '--cache', join(root, 'cache'));
+  const r = cli(
+    'train',
+    '--recipe',
+    'paper',
+    '--limit',
+    '200',
+    '--epochs',
+    '1',
+    '--k',
+    '4',
+    '--pca',
+    '8',
+    '--input-size',
+    '16',
+    '--batch-size',
+    '64',
+    '--backend',
+    'wasm',
+    '--out',
+    run,
+    '--cache',
+    join(root, 'cache'),
+  );
   assert.equal(r.code, 0, r.stderr);
 });
 
@@ -46,20 +78,47 @@ test('thumbs --clusters as the first analysis of a run creates analysis/<checkpo
 });
 
 test('visualize: filter PNGs + JSON and top.json with progress lines; a second call reuses them', async () => {
-  const r = cli('visualize', ckpt, '--layer', 'conv2', '--filters', '0-3', '--iterations', '20', '--json', '--backend', 'wasm');
+  const r = cli(
+    'visualize',
+    ckpt,
+    '--layer',
+    'conv2',
+    '--filters',
+    '0-3',
+    '--iterations',
+    '20',
+    '--json',
+    '--backend',
+    'wasm',
+  );
   assert.equal(r.code, 0, r.stderr);
   const ev = events(r.stdout);
   assert.ok(result(ev, 'progress').some((p) => p.phase === 'top-activations' && p.done === 200 && p.total === 200));
   assert.ok(result(ev, 'progress').some((p) => p.phase === 'gradient-ascent' && p.done === 20 && p.total === 20));
   const filters = result(ev, 'filter');
-  assert.deepEqual(filters.map((f) => [f.result.filter, f.cached]), [[0, false], [1, false], [2, false], [3, false]]);
+  assert.deepEqual(
+    filters.map((f) => [f.result.filter, f.cached]),
+    [
+      [0, false],
+      [1, false],
+      [2, false],
+      [3, false],
+    ],
+  );
   const [res] = result(ev, 'result');
   assert.ok(res && res.command === 'visualize');
   const dir = join(run, 'analysis', 'epoch-0000', 'conv2');
   assert.equal(res.dir, dir);
   assert.deepEqual(readdirSync(dir).sort(), [
-    'filter-0000.json', 'filter-0000.png', 'filter-0001.json', 'filter-0001.png', 'filter-0002.json', 'filter-0002.png',
-    'filter-0003.json', 'filter-0003.png', 'top.json',
+    'filter-0000.json',
+    'filter-0000.png',
+    'filter-0001.json',
+    'filter-0001.png',
+    'filter-0002.json',
+    'filter-0002.png',
+    'filter-0003.json',
+    'filter-0003.png',
+    'top.json',
   ]);
   const meta = await sharp(join(dir, 'filter-0002.png')).metadata();
   assert.deepEqual([meta.width, meta.height, meta.channels], [16, 16, 1]);
@@ -69,18 +128,41 @@ test('visualize: filter PNGs + JSON and top.json with progress lines; a second c
   assert.ok(f2.activationEnd > f2.activationStart, `${f2.activationStart} -> ${f2.activationEnd}`);
   const top = JSON.parse(readFileSync(join(dir, 'top.json'), 'utf8')) as TopActivations;
   assert.deepEqual([top.layer, top.count, top.images, top.filters.length], ['conv2', 9, 200, 64]);
-  assert.ok(top.filters.every((f) => f.indices.length === 9 && f.scores.every((s, i) => i === 0 || s <= f.scores[i - 1]!)));
+  assert.ok(
+    top.filters.every((f) => f.indices.length === 9 && f.scores.every((s, i) => i === 0 || s <= f.scores[i - 1]!)),
+  );
 
-  const again = cli('visualize', run, '--layer', 'conv2', '--filters', '2,3', '--iterations', '20', '--json', '--backend', 'wasm');
+  const again = cli(
+    'visualize',
+    run,
+    '--layer',
+    'conv2',
+    '--filters',
+    '2,3',
+    '--iterations',
+    '20',
+    '--json',
+    '--backend',
+    'wasm',
+  );
   assert.equal(again.code, 0, again.stderr);
   const ev2 = events(again.stdout);
-  assert.deepEqual(result(ev2, 'filter').map((f) => [f.result.filter, f.cached]), [[2, true], [3, true]]);
+  assert.deepEqual(
+    result(ev2, 'filter').map((f) => [f.result.filter, f.cached]),
+    [
+      [2, true],
+      [3, true],
+    ],
+  );
   assert.equal(result(ev2, 'progress').length, 0, 'nothing recomputed');
 });
 
 test('visualize: two concurrent invocations on overlapping filters both finish with whole files', async () => {
   const args = ['--layer', 'conv1', '--iterations', '10', '--json', '--backend', 'wasm'];
-  const [a, b] = await Promise.all([cliAsync('visualize', ckpt, '--filters', '0-5', ...args), cliAsync('visualize', ckpt, '--filters', '3-8', ...args)]);
+  const [a, b] = await Promise.all([
+    cliAsync('visualize', ckpt, '--filters', '0-5', ...args),
+    cliAsync('visualize', ckpt, '--filters', '3-8', ...args),
+  ]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
   const dir = join(run, 'analysis', 'epoch-0000', 'conv1');
@@ -94,7 +176,21 @@ test('visualize: two concurrent invocations on overlapping filters both finish w
 });
 
 test('thumbs: --clusters by activation and by centroid, --indices; files decode', async () => {
-  const r = cli('thumbs', ckpt, '--clusters', '0-3', '--per-cluster', '4', '--by', 'activation', '--size', '32', '--json', '--backend', 'wasm');
+  const r = cli(
+    'thumbs',
+    ckpt,
+    '--clusters',
+    '0-3',
+    '--per-cluster',
+    '4',
+    '--by',
+    'activation',
+    '--size',
+    '32',
+    '--json',
+    '--backend',
+    'wasm',
+  );
   assert.equal(r.code, 0, r.stderr);
   const ev = events(r.stdout);
   assert.ok(result(ev, 'progress').some((p) => p.phase === 'top-layer' && p.done === 200));
@@ -103,10 +199,16 @@ test('thumbs: --clusters by activation and by centroid, --indices; files decode'
   const typical = res.index as ClusterTypicalImages;
   assert.equal(typical.by, 'activation');
   assert.equal(typical.clusters.length, 4);
-  assert.equal(typical.clusters.reduce((s, c) => s + c.members, 0), 200);
+  assert.equal(
+    typical.clusters.reduce((s, c) => s + c.members, 0),
+    200,
+  );
   for (const c of typical.clusters) {
     assert.equal(c.items.length, 4);
-    assert.ok(c.items.every((it, i) => i === 0 || it.score <= c.items[i - 1]!.score), 'highest logit first');
+    assert.ok(
+      c.items.every((it, i) => i === 0 || it.score <= c.items[i - 1]!.score),
+      'highest logit first',
+    );
     for (const it of c.items) assert.equal((await sharp(join(run, it.thumb)).metadata()).width, 32);
   }
   assert.ok(existsSync(join(run, 'analysis', 'epoch-0000', 'typical-activation.json')));
@@ -117,12 +219,18 @@ test('thumbs: --clusters by activation and by centroid, --indices; files decode'
   assert.ok(res1.command === 'thumbs');
   const c1 = (res1.index as ClusterTypicalImages).clusters[0]!;
   assert.equal(c1.cluster, 1);
-  assert.ok(c1.items.length > 0 && c1.items.every((it) => it.cluster === 1 && it.thumb === `thumbs/s64/${it.index}.png`), 'centroid exemplars are members');
+  assert.ok(
+    c1.items.length > 0 && c1.items.every((it) => it.cluster === 1 && it.thumb === `thumbs/s64/${it.index}.png`),
+    'centroid exemplars are members',
+  );
 
   const idx = cli('thumbs', run, '--indices', '0,5,199', '--backend', 'wasm');
   assert.equal(idx.code, 0, idx.stderr);
   const index = JSON.parse(idx.stdout.trim().split('\n').pop()!) as ThumbnailIndex;
-  assert.deepEqual(index.thumbs.map((t) => t.thumb), ['thumbs/s64/0.png', 'thumbs/s64/5.png', 'thumbs/s64/199.png']);
+  assert.deepEqual(
+    index.thumbs.map((t) => t.thumb),
+    ['thumbs/s64/0.png', 'thumbs/s64/5.png', 'thumbs/s64/199.png'],
+  );
   assert.equal((await sharp(join(run, 'thumbs/s64/199.png')).metadata()).height, 64);
 });
 

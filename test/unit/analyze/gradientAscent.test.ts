@@ -1,13 +1,21 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { deprocessImage, gaussianBlur, gaussianKernel1d, initialNoise, layerResponseFn, maximizeFilters, stepLength } from '../../../src/trainer/analyze';
+import {
+  deprocessImage,
+  gaussianBlur,
+  gaussianKernel1d,
+  initialNoise,
+  layerResponseFn,
+  maximizeFilters,
+  stepLength,
+} from '../../../src/trainer/analyze';
 import { fixedNet, useWasm } from './helpers';
 
 const FASHION = { mean: [0.286], std: [0.353] };
 before(useWasm);
 
-test('the target filter\'s mean activation rises clearly over the gradient-ascent steps', async () => {
+test("the target filter's mean activation rises clearly over the gradient-ascent steps", async () => {
   const net = fixedNet();
   // Measured: filter 5 0.028 -> 0.265, 17 0.078 -> 2.07, 40 0.108 -> 0.313.
   const params = { lr: 1000, wd: 1e-5, sigma: 0.3, blurEvery: 5, iterations: 60, seed: 31 };
@@ -17,17 +25,26 @@ test('the target filter\'s mean activation rises clearly over the gradient-ascen
     assert.equal(img.trace[0], img.activationStart);
     // Rising at every recorded point, and at least twice the start at the end.
     const path = [...img.trace, img.activationEnd];
-    assert.ok(path.every((v, i) => i === 0 || v > path[i - 1]!), `filter ${img.filter}: ${path}`);
-    assert.ok(img.activationEnd > 2 * img.activationStart, `filter ${img.filter}: ${img.activationStart} -> ${img.activationEnd}`);
+    assert.ok(
+      path.every((v, i) => i === 0 || v > path[i - 1]!),
+      `filter ${img.filter}: ${path}`,
+    );
+    assert.ok(
+      img.activationEnd > 2 * img.activationStart,
+      `filter ${img.filter}: ${img.activationStart} -> ${img.activationEnd}`,
+    );
     assert.equal(img.pixels.length, 16 * 16);
     assert.equal(img.usedPreBatchNorm, false);
   }
   // The objective is the cross-entropy against the other 63 filters: each target ends above its 1/64 share.
-  assert.ok(images.every((i) => i.probabilityEnd > 1 / 64), images.map((i) => i.probabilityEnd).join(' '));
+  assert.ok(
+    images.every((i) => i.probabilityEnd > 1 / 64),
+    images.map((i) => i.probabilityEnd).join(' '),
+  );
   net.dispose();
 });
 
-test('a filter\'s image does not depend on the filters it is batched with', async () => {
+test("a filter's image does not depend on the filters it is batched with", async () => {
   const net = fixedNet();
   const params = { lr: 300, wd: 1e-5, sigma: 0.3, blurEvery: 5, iterations: 8, seed: 31 };
   const [alone] = await maximizeFilters(net, 'conv1', [9], params, { normalization: FASHION });
@@ -41,7 +58,9 @@ test('layer response equals ConvNet.convActivations (BatchNorm folded into an af
   const net = fixedNet();
   const respond = layerResponseFn(net, 'conv3');
   const x = tf.randomNormal([2, 16, 16, 1], 0, 1, 'float32', 5) as tf.Tensor4D;
-  const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(respond(x).postRelu, net.convActivations(x, 'conv3')))).dataSync()[0]!);
+  const diff = tf.tidy(
+    () => tf.max(tf.abs(tf.sub(respond(x).postRelu, net.convActivations(x, 'conv3')))).dataSync()[0]!,
+  );
   assert.ok(diff < 1e-4, `max |difference| ${diff}`);
   assert.throws(() => layerResponseFn(net, 'conv9'), /unknown conv layer "conv9"; valid: conv1/);
   respond.dispose();
@@ -56,7 +75,8 @@ test('blur: scipy gaussian_filter weights (sigma 0.3, truncate 4) and reflect bo
   // A 3x3 image with a single bright pixel in the corner; reflect mode mirrors the edge pixel itself.
   const x = tf.tensor4d([1, 0, 0, 0, 0, 0, 0, 0, 0], [1, 3, 3, 1]);
   const y = gaussianBlur(x, 0.3).dataSync();
-  const a = k[0]!, b = k[1]!;
+  const a = k[0]!,
+    b = k[1]!;
   assert.ok(Math.abs(y[0]! - (a + b) * (a + b)) < 1e-6, `corner ${y[0]}`);
   assert.ok(Math.abs(y[1]! - a * (a + b)) < 1e-6, `edge ${y[1]}`);
   assert.ok(Math.abs(y[8]!) < 1e-9, `far corner ${y[8]}`);
@@ -89,10 +109,14 @@ test('a dead filter switches to the pre-BatchNorm conv output, as the official f
   const params = { lr: 1000, wd: 1e-5, sigma: 0.3, blurEvery: 5, iterations: 20, seed: 31 };
   const respond = layerResponseFn(net, 'conv2');
   const start = initialNoise(256, 31, 7);
-  const preMean = (pixels: Float32Array) => tf.tidy(() => {
-    const x = tf.div(tf.sub(tf.div(tf.tensor4d(pixels, [1, 16, 16, 1]), 255), FASHION.mean[0]!), FASHION.std[0]!) as tf.Tensor4D;
-    return tf.mean(respond(x).preBatchNorm, [0, 1, 2]).dataSync()[7]!;
-  });
+  const preMean = (pixels: Float32Array) =>
+    tf.tidy(() => {
+      const x = tf.div(
+        tf.sub(tf.div(tf.tensor4d(pixels, [1, 16, 16, 1]), 255), FASHION.mean[0]!),
+        FASHION.std[0]!,
+      ) as tf.Tensor4D;
+      return tf.mean(respond(x).preBatchNorm, [0, 1, 2]).dataSync()[7]!;
+    });
   const [img] = await maximizeFilters(net, 'conv2', [7], params, { normalization: FASHION });
   assert.equal(img!.usedPreBatchNorm, true);
   assert.equal(img!.activationStart, 0);

@@ -10,7 +10,10 @@ import { ensureThumbnails, parseIndexList, type PixelSource } from '../../../src
 function fakePixels(channels = 1): PixelSource & { reads: number[] } {
   const reads: number[] = [];
   return {
-    size: 20, inputSize: 8, channels, reads,
+    size: 20,
+    inputSize: 8,
+    channels,
+    reads,
     readBatch: async (idx) => {
       const out = new Uint8Array(idx.length * 64 * channels);
       Array.from(idx).forEach((i, j) => {
@@ -27,7 +30,11 @@ test('thumbnails: one PNG per requested index, decodable, at the asked size; cac
   const run = await fs.mkdtemp(path.join(os.tmpdir(), 'dc-thumbs-'));
   const data = fakePixels();
   const made = await ensureThumbnails(run, data, [3, 7, 3], 32);
-  assert.deepEqual(made, [{ index: 3, thumb: 'thumbs/s32/3.png' }, { index: 7, thumb: 'thumbs/s32/7.png' }, { index: 3, thumb: 'thumbs/s32/3.png' }]);
+  assert.deepEqual(made, [
+    { index: 3, thumb: 'thumbs/s32/3.png' },
+    { index: 7, thumb: 'thumbs/s32/7.png' },
+    { index: 3, thumb: 'thumbs/s32/3.png' },
+  ]);
   assert.deepEqual(data.reads.sort(), [3, 7]);
   const meta = await sharp(path.join(run, 'thumbs/s32/7.png')).metadata();
   assert.deepEqual([meta.format, meta.width, meta.height, meta.channels], ['png', 32, 32, 1]);
@@ -39,11 +46,18 @@ test('thumbnails: one PNG per requested index, decodable, at the asked size; cac
   assert.equal(px[31 * 32 + 31], 70);
   const before = (await fs.stat(path.join(run, 'thumbs/s32/3.png'))).mtimeMs;
   await ensureThumbnails(run, data, [3, 7, 9], 32);
-  assert.deepEqual(data.reads.sort((a, b) => a - b), [3, 7, 9], 'only the new one is read');
+  assert.deepEqual(
+    data.reads.sort((a, b) => a - b),
+    [3, 7, 9],
+    'only the new one is read',
+  );
   assert.equal((await fs.stat(path.join(run, 'thumbs/s32/3.png'))).mtimeMs, before);
   // Nothing but the PNGs is left behind (no temp files).
   assert.deepEqual((await fs.readdir(path.join(run, 'thumbs/s32'))).sort(), ['3.png', '7.png', '9.png']);
-  await assert.rejects(ensureThumbnails(run, data, [20], 32), /image index 20 is out of range \(the dataset has 20 images\)/);
+  await assert.rejects(
+    ensureThumbnails(run, data, [20], 32),
+    /image index 20 is out of range \(the dataset has 20 images\)/,
+  );
 });
 
 test('thumbnails: RGB at a non-integer scale; concurrent writers of the same files leave whole PNGs', async () => {

@@ -10,25 +10,46 @@ import { join } from 'node:path';
 
 const SCRIPT = join(__dirname, '..', '..', '..', 'dist', 'bench', 'gpu.js');
 
-interface Item { ok: boolean; error?: string; forwardMs?: number; trainStepMs?: number; ms?: number; seconds?: { epoch: number } }
-interface Result { backend: string; device?: string; skipped?: string; models: (Item & { model: string })[]; kmeans?: Item; epoch?: Item }
+interface Item {
+  ok: boolean;
+  error?: string;
+  forwardMs?: number;
+  trainStepMs?: number;
+  ms?: number;
+  seconds?: { epoch: number };
+}
+interface Result {
+  backend: string;
+  device?: string;
+  skipped?: string;
+  models: (Item & { model: string })[];
+  kmeans?: Item;
+  epoch?: Item;
+}
 
 test('bench:gpu --short times every workload on webgpu or says why not', { timeout: 600_000 }, (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dc-gpu-short-'));
   try {
     const json = join(dir, 'gpu.json');
-    const r = spawnSync(process.execPath, [SCRIPT, '--short', '--backends', 'webgpu,tensorflow', '--json', json], { encoding: 'utf8', timeout: 590_000 });
+    const r = spawnSync(process.execPath, [SCRIPT, '--short', '--backends', 'webgpu,tensorflow', '--json', json], {
+      encoding: 'utf8',
+      timeout: 590_000,
+    });
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(readFileSync(json, 'utf8')) as { wallSeconds: number; results: Result[] };
     t.diagnostic(`wall ${out.wallSeconds} s`);
     const [webgpu, tensorflow] = out.results;
     assert.equal(tensorflow.backend, 'tensorflow');
-    if (!tensorflow.device) assert.match(tensorflow.skipped!, /tfjs-node|tensorflow/, 'a missing native backend says why');
+    if (!tensorflow.device)
+      assert.match(tensorflow.skipped!, /tfjs-node|tensorflow/, 'a missing native backend says why');
     if (webgpu.skipped) {
       t.skip(`no WebGPU adapter: ${webgpu.skipped}`);
       return;
     }
-    assert.deepEqual(webgpu.models.map((m) => m.model), ['smallvgg', 'alexnet']);
+    assert.deepEqual(
+      webgpu.models.map((m) => m.model),
+      ['smallvgg', 'alexnet'],
+    );
     for (const item of [...webgpu.models, webgpu.kmeans!, webgpu.epoch!]) {
       assert.ok(item.ok, `failed: ${item.error}`);
     }

@@ -26,7 +26,10 @@ function assertOneLineError(r: ReturnType<typeof cli>, pattern: RegExp) {
 }
 
 test('missing dataset path names the path', () => {
-  assertOneLineError(cli('train', '--data', join(root, 'nope'), '--out', join(root, 'o1'), ...FAST), /dataset not found: .*nope/);
+  assertOneLineError(
+    cli('train', '--data', join(root, 'nope'), '--out', join(root, 'o1'), ...FAST),
+    /dataset not found: .*nope/,
+  );
 });
 
 test('empty folder names the folder', () => {
@@ -62,7 +65,9 @@ test('corrupt and zero-byte files are skipped, listed, and the run goes on; the 
     mkdirSync(join(data, cls), { recursive: true });
     for (let i = 0; i < 12; i++) {
       const v = cls === 'a' ? 20 + i : 200 - i;
-      await sharp({ create: { width: 20, height: 24, channels: 3, background: { r: v, g: v, b: 255 - v } } }).png().toFile(join(data, cls, `${i}.png`));
+      await sharp({ create: { width: 20, height: 24, channels: 3, background: { r: v, g: v, b: 255 - v } } })
+        .png()
+        .toFile(join(data, cls, `${i}.png`));
     }
   }
   writeFileSync(join(data, 'a', 'zero.png'), '');
@@ -76,7 +81,10 @@ test('corrupt and zero-byte files are skipped, listed, and the run goes on; the 
   assert.equal(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).dataset.images, 24);
   // Training into the same folder again must not touch the finished run.
   const before = readFileSync(join(out, 'run.json'), 'utf8');
-  assertOneLineError(cli('train', '--data', data, '--k', '2', '--pca', '4', '--out', out, ...FAST), /already holds run/);
+  assertOneLineError(
+    cli('train', '--data', data, '--k', '2', '--pca', '4', '--out', out, ...FAST),
+    /already holds run/,
+  );
   assert.equal(readFileSync(join(out, 'run.json'), 'utf8'), before);
   assertOneLineError(cli('resume', out), /already finished all 1 epochs/);
 });

@@ -13,14 +13,24 @@ import { fakeConfig, fakeDataset, fakeMetrics, fakeState, tempDir } from '../run
 /** A run killed during epoch 2: epochs 0 and 1 logged and checkpointed, a half checkpoint 2, a torn event. */
 async function makeRun(): Promise<string> {
   const dir = path.join(await tempDir('dc-inspect-'), 'run-a');
-  await createRunDir(dir, newRunManifest({
-    config: fakeConfig(dir),
-    dataset: fakeDataset(),
-    engine: { backend: 'cpu', device: 'CPU, 2 threads', provider: 'cpu', software: true, skipped: [] },
-  }));
+  await createRunDir(
+    dir,
+    newRunManifest({
+      config: fakeConfig(dir),
+      dataset: fakeDataset(),
+      engine: { backend: 'cpu', device: 'CPU, 2 threads', provider: 'cpu', software: true, skipped: [] },
+    }),
+  );
   await writeSkipped(dir, [{ path: '/data/fake/broken.png', reason: 'zero bytes' }]);
   const log = EventLog.open(dir);
-  log.emit({ type: 'start', runDir: dir, epochs: 2, startEpoch: 0, engine: { backend: 'cpu', device: 'CPU', provider: 'cpu', software: true, skipped: [] }, images: 12 });
+  log.emit({
+    type: 'start',
+    runDir: dir,
+    epochs: 2,
+    startEpoch: 0,
+    engine: { backend: 'cpu', device: 'CPU', provider: 'cpu', software: true, skipped: [] },
+    images: 12,
+  });
   for (const e of [0, 1]) {
     log.emit({ type: 'epoch', metrics: fakeMetrics(e) });
     const ref = await saveCheckpoint(dir, fakeState(e));
@@ -41,11 +51,24 @@ test('inspect RUN --json: status, epochs from events, checkpoints, cluster sizes
   assert.equal(r.kind, 'run');
   assert.equal(r.status, 'interrupted', 'running in run.json but no trainer pid');
   assert.equal(r.manifest.epochsDone, 2);
-  assert.deepEqual(r.epochs.map((m) => m.epoch), [0, 1]);
+  assert.deepEqual(
+    r.epochs.map((m) => m.epoch),
+    [0, 1],
+  );
   assert.equal(r.epochs[1]!.nmiLabels, 0.5);
-  assert.deepEqual({ count: r.events.count, torn: r.events.torn, warnings: r.events.warnings }, { count: 6, torn: true, warnings: 1 });
+  assert.deepEqual(
+    { count: r.events.count, torn: r.events.torn, warnings: r.events.warnings },
+    { count: 6, torn: true, warnings: 1 },
+  );
   assert.equal(r.skipped, 1);
-  assert.deepEqual(r.checkpoints.map((c) => [c.name, c.complete]), [['epoch-0002', false], ['epoch-0001', true], ['epoch-0000', true]]);
+  assert.deepEqual(
+    r.checkpoints.map((c) => [c.name, c.complete]),
+    [
+      ['epoch-0002', false],
+      ['epoch-0001', true],
+      ['epoch-0000', true],
+    ],
+  );
   assert.equal(r.checkpoints[0]!.problem, 'checkpoint.json is missing');
   assert.equal(r.checkpoints[0]!.bytes, 100);
   assert.equal(r.resumeFrom, 'epoch-0001');
@@ -62,7 +85,10 @@ test('inspect RUN: human summary with a metrics table', async () => {
   assert.match(text, /^Run run-a {2}/);
   assert.match(text, /status\s+interrupted/);
   assert.match(text, /epochs\s+2 of 2 done/);
-  assert.match(text, /config\s+recipe paper: smallvgg 28px, sobel on, kmeans k=3 pca=4, sampler uniform, batch 256, lr 0.05, seed 31/);
+  assert.match(
+    text,
+    /config\s+recipe paper: smallvgg 28px, sobel on, kmeans k=3 pca=4, sampler uniform, batch 256, lr 0.05, seed 31/,
+  );
   assert.match(text, /dataset\s+idx \/data\/fake: 12 images, 1 channel\(s\), labelled, 1 skipped/);
   assert.match(text, /engine\s+cpu via cpu on CPU, 2 threads \(software\)/);
   assert.match(text, /torn last line skipped/);
@@ -85,7 +111,10 @@ test('inspect CHECKPOINT: files with sizes, weights, and refusal of non-runs', a
   assert.equal(files['weights.bin'], 184);
   assert.equal(files['assignments.i32'], 48);
   assert.equal(files['centroids.f32'], 48);
-  assert.equal(r.totalBytes, r.manifest!.files.reduce((s, f) => s + f.bytes, 0));
+  assert.equal(
+    r.totalBytes,
+    r.manifest!.files.reduce((s, f) => s + f.bytes, 0),
+  );
   const text = await inspect(ck);
   assert.match(text, /model\s+smallvgg 28px, 4 tensors, 46 parameters/);
   assert.match(text, /assignments\.i32\s+48 B\s+int32 \[12\]/);
@@ -98,5 +127,12 @@ test('inspect CHECKPOINT: files with sizes, weights, and refusal of non-runs', a
 });
 
 test('clusterSizeSummary counts empty clusters; smallest is the smallest non-empty one, as every epoch logs it', () => {
-  assert.deepEqual(clusterSizes(Int32Array.from([0, 0, 3, 3, 3]), 5), { k: 5, images: 5, empty: 3, smallest: 2, largest: 3, median: 0 });
+  assert.deepEqual(clusterSizes(Int32Array.from([0, 0, 3, 3, 3]), 5), {
+    k: 5,
+    images: 5,
+    empty: 3,
+    smallest: 2,
+    largest: 3,
+    median: 0,
+  });
 });

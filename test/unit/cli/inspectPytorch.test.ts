@@ -14,25 +14,41 @@ const CLI = join(__dirname, '..', '..', '..', 'dist', 'trainer', 'cli.js');
 const fixtures = join(__dirname, '..', '..', 'fixtures', 'pytorch');
 const dir = mkdtempSync(join(tmpdir(), 'dc-inspect-pt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const torchPython = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+const torchPython = ['/usr/bin/python3', 'python3'].find(
+  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+);
 
-test('inspect a DeepCluster AlexNet checkpoint made by torch: arch, k, Sobel, epoch, optimizer, params', { skip: torchPython ? false : 'python3 with torch is not available' }, async () => {
+test('inspect a DeepCluster AlexNet checkpoint made by torch: arch, k, Sobel, epoch, optimizer, params', {
+  skip: torchPython ? false : 'python3 with torch is not available',
+}, async () => {
   const file = join(dir, 'checkpoint.pth.tar');
   const script = join(__dirname, '..', 'model', 'pytorch', 'official_checkpoint.py');
-  const r = spawnSync(torchPython!, [script, 'alexnet', '95', '1', 'zip', '1', '1', '1', '1', '17', file, dir], { encoding: 'utf8' });
+  const r = spawnSync(torchPython!, [script, 'alexnet', '95', '1', 'zip', '1', '1', '1', '1', '17', file, dir], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   const params = (JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { params: number }).params;
   const report = JSON.parse(await inspect(file, { json: true })) as PytorchReport;
   assert.equal(report.kind, 'pytorch');
   assert.equal(report.format, 'zip');
   const m = report.model!;
-  assert.deepEqual([m.options.arch, m.k, m.options.sobel, m.epoch, m.dataParallel, m.params], ['alexnet', 17, true, 42, true, params]);
+  assert.deepEqual(
+    [m.options.arch, m.k, m.options.sobel, m.epoch, m.dataParallel, m.params],
+    ['alexnet', 17, true, 42, true, params],
+  );
   // SGD momentum buffers: one per trainable parameter tensor (5 convs x 4, fc6 and fc7 x 2, top x 2)
   assert.equal(m.optimizer?.tensors, 26);
   assert.deepEqual(report.topKeys, ['epoch', 'arch', 'state_dict', 'optimizer']);
   assert.equal(m.layers.find((l) => l.name === 'fc6')?.params, 256 * 2 * 2 * 4096 + 4096);
   const text = await inspect(file);
-  for (const want of [/arch\s+alexnet/, /k\s+17 \(top_layer\)/, /sobel\s+yes/, /epoch\s+42/, /optimizer\s+state present, 26 tensors/, new RegExp(`params\\s+${params.toLocaleString('en-US')}`)]) {
+  for (const want of [
+    /arch\s+alexnet/,
+    /k\s+17 \(top_layer\)/,
+    /sobel\s+yes/,
+    /epoch\s+42/,
+    /optimizer\s+state present, 26 tensors/,
+    new RegExp(`params\\s+${params.toLocaleString('en-US')}`),
+  ]) {
     assert.match(text, want);
   }
 });
@@ -40,7 +56,10 @@ test('inspect a DeepCluster AlexNet checkpoint made by torch: arch, k, Sobel, ep
 test('inspect a state_dict that is not a DeepCluster model: listed, with the reason', async () => {
   const report = JSON.parse(await inspect(join(fixtures, 'tiny-legacy.pth'), { json: true })) as PytorchReport;
   assert.equal(report.model, undefined);
-  assert.match(report.notOurs!, /not a DeepCluster AlexNet, VGG16 or ResNet-50 state_dict \(0 conv layers under features\.N, no conv1\/layer4/);
+  assert.match(
+    report.notOurs!,
+    /not a DeepCluster AlexNet, VGG16 or ResNet-50 state_dict \(0 conv layers under features\.N, no conv1\/layer4/,
+  );
   assert.equal(report.tensors.length, 6);
   assert.deepEqual(report.tensors[1], { name: 'features.module.0.bias', shape: [3], dtype: 'float16' });
 });

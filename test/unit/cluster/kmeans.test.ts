@@ -17,10 +17,18 @@ test('k-means reproduces faiss (same init, same empty-cluster splits, same objec
     const faissSplits = run.splitsPerIter.reduce((a: number, b: number) => a + b, 0);
     assert.ok(faissSplits > 0, 'fixture must exercise splitting');
     assert.equal(r.splits, faissSplits, `seed ${run.seed}: splits`);
-    r.objectivePerIter.forEach((o, i) => assert.ok(Math.abs(o - run.objectivePerIter[i]) < 1e-4 * run.objectivePerIter[i], `seed ${run.seed} iter ${i}: ${o} vs faiss ${run.objectivePerIter[i]}`));
+    r.objectivePerIter.forEach((o, i) =>
+      assert.ok(
+        Math.abs(o - run.objectivePerIter[i]) < 1e-4 * run.objectivePerIter[i],
+        `seed ${run.seed} iter ${i}: ${o} vs faiss ${run.objectivePerIter[i]}`,
+      ),
+    );
     assert.ok(Math.abs(r.finalObjective - run.finalObjective) < 1e-4 * run.finalObjective);
     assert.equal(r.objective, r.objectivePerIter[19]);
-    assert.ok(nmi(r.assignments, Int32Array.from(run.assignments)) > 0.999, `seed ${run.seed}: assignments differ from faiss`);
+    assert.ok(
+      nmi(r.assignments, Int32Array.from(run.assignments)) > 0.999,
+      `seed ${run.seed}: assignments differ from faiss`,
+    );
   }
 });
 
@@ -33,7 +41,11 @@ test('k-means agrees with ml-kmeans from the same initial centroids', async () =
   const sub = { data: Float32Array.from(rows.flat()), n: 300, d: x.d };
   const init = initialCentroids(sub, 10, 3);
   const ours = await kmeans(sub, 10, { iterations: 50, initialCentroids: init });
-  const oracle = mlKmeans(rows, 10, { initialization: Array.from({ length: 10 }, (_, j) => Array.from(init.subarray(j * x.d, (j + 1) * x.d))), maxIterations: 50, tolerance: 0 });
+  const oracle = mlKmeans(rows, 10, {
+    initialization: Array.from({ length: 10 }, (_, j) => Array.from(init.subarray(j * x.d, (j + 1) * x.d))),
+    maxIterations: 50,
+    tolerance: 0,
+  });
   assert.ok(nmi(ours.assignments, Int32Array.from(oracle.clusters)) > 0.999);
   let obj = 0;
   rows.forEach((p, i) => (obj += p.reduce((s, v, j) => s + (v - oracle.centroids[oracle.clusters[i]][j]) ** 2, 0)));
@@ -42,7 +54,9 @@ test('k-means agrees with ml-kmeans from the same initial centroids', async () =
 
 test('k-means recovers a well-separated mixture from a tensor input, chunked', async () => {
   await tf.setBackend('cpu');
-  const n = 400, d = 5, k = 4;
+  const n = 400,
+    d = 5,
+    k = 4;
   const data = new Float32Array(n * d);
   const truth = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -60,7 +74,10 @@ test('k-means recovers a well-separated mixture from a tensor input, chunked', a
 
 test('k-means: k larger than N is a one-line error', async () => {
   await tf.setBackend('cpu');
-  await assert.rejects(kmeans({ data: new Float32Array(6), n: 3, d: 2 }, 4), /^Error: --k 4 is larger than the number of images 3$/);
+  await assert.rejects(
+    kmeans({ data: new Float32Array(6), n: 3, d: 2 }, 4),
+    /^Error: --k 4 is larger than the number of images 3$/,
+  );
 });
 
 test('k-means on the wasm backend matches the cpu backend where no distance ties exist', async () => {

@@ -16,11 +16,17 @@ test('PCA whitening + L2 matches faiss PCAMatrix(eigen_power=-0.5) (sign-free: G
   for (let i = 0; i < 40; i++) {
     for (let j = 0; j < 40; j++) {
       let g = 0;
-      for (let c = 0; c < fixture.dim; c++) g += features.data[i * fixture.dim + c] * features.data[j * fixture.dim + c];
-      assert.ok(Math.abs(g - fixture.gram[i * 40 + j]) < 1e-4, `gram[${i},${j}] ${g} vs faiss ${fixture.gram[i * 40 + j]}`);
+      for (let c = 0; c < fixture.dim; c++)
+        g += features.data[i * fixture.dim + c] * features.data[j * fixture.dim + c];
+      assert.ok(
+        Math.abs(g - fixture.gram[i * 40 + j]) < 1e-4,
+        `gram[${i},${j}] ${g} vs faiss ${fixture.gram[i * 40 + j]}`,
+      );
     }
   }
-  transform.eigenvalues.forEach((l, j) => assert.ok(Math.abs(l - fixture.eigenvaluesOverN[j]) < 1e-4 * fixture.eigenvaluesOverN[0]));
+  transform.eigenvalues.forEach((l, j) =>
+    assert.ok(Math.abs(l - fixture.eigenvaluesOverN[j]) < 1e-4 * fixture.eigenvaluesOverN[0]),
+  );
   // The stored transform whitens new rows the same way (here: the same rows, from a tensor).
   const t = tf.tensor2d(x.data, [x.n, x.d]);
   const again = await applyPca(transform, t);
@@ -32,7 +38,10 @@ test('PCA: output size larger than the features or the rows is a one-line error'
   await tf.setBackend('cpu');
   const x = { data: new Float32Array(12), n: 4, d: 3 };
   await assert.rejects(pcaWhiten(x, 5), /^Error: --pca 5 is larger than the feature size 3$/);
-  await assert.rejects(pcaWhiten({ data: new Float32Array(12), n: 2, d: 6 }, 4), /^Error: --pca 4 is larger than the number of images 2$/);
+  await assert.rejects(
+    pcaWhiten({ data: new Float32Array(12), n: 2, d: 6 }, 4),
+    /^Error: --pca 4 is larger than the number of images 2$/,
+  );
 });
 
 test('randomized subspace iteration agrees with the exact EVD on the leading eigenpairs', async () => {
@@ -41,13 +50,14 @@ test('randomized subspace iteration agrees with the exact EVD on the leading eig
   // C = B diag(s) B^T with a decaying spectrum, B orthonormal (via a random symmetric matrix's exact EVD).
   const a = new Float64Array(dim * dim);
   let seed = 1;
-  const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
   for (let i = 0; i < dim; i++) for (let j = 0; j <= i; j++) a[i * dim + j] = a[j * dim + i] = rnd();
   const basis = topEigenpairs(a, dim, dim, { exact: true }).vectors;
   const c = new Float64Array(dim * dim);
   for (let m = 0; m < dim; m++) {
     const s = 0.9 ** m;
-    for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) c[i * dim + j] += s * basis[m * dim + i] * basis[m * dim + j];
+    for (let i = 0; i < dim; i++)
+      for (let j = 0; j < dim; j++) c[i * dim + j] += s * basis[m * dim + i] * basis[m * dim + j];
   }
   const exact = topEigenpairs(c, dim, 16, { exact: true });
   const approx = topEigenpairs(c, dim, 16, { exact: false, iterations: 8 });

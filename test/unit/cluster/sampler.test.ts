@@ -21,14 +21,19 @@ function skewedAssignments(): { assignments: Int32Array; k: number } {
 function pearson(x: number[], y: number[]): number {
   const mx = x.reduce((a, b) => a + b, 0) / x.length;
   const my = y.reduce((a, b) => a + b, 0) / y.length;
-  let sxy = 0, sxx = 0, syy = 0;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   x.forEach((v, i) => ((sxy += (v - mx) * (y[i] - my)), (sxx += (v - mx) ** 2), (syy += (y[i] - my) ** 2)));
   return sxy / Math.sqrt(sxx * syy);
 }
 
 test('images_lists: sorted members per cluster, empty clusters kept, inverse round-trips', () => {
   const lists = imagesLists([2, 0, 2, 2, 0], 4);
-  assert.deepEqual(lists.map((l) => Array.from(l)), [[1, 4], [], [0, 2, 3], []]);
+  assert.deepEqual(
+    lists.map((l) => Array.from(l)),
+    [[1, 4], [], [0, 2, 3], []],
+  );
   assert.deepEqual(Array.from(assignmentsFromLists(lists, 5)), [2, 0, 2, 2, 0]);
 });
 
@@ -43,7 +48,10 @@ test('uniform sampler: N draws, near-equal counts per cluster, labels are the cl
     perCluster[s.labels[i]]++;
   });
   // spp = floor(20000/100) + 1 = 201; truncation to N removes 100 at random: counts within a few of 200.
-  assert.ok(Math.min(...perCluster) >= 190 && Math.max(...perCluster) <= 201, `${Math.min(...perCluster)}..${Math.max(...perCluster)}`);
+  assert.ok(
+    Math.min(...perCluster) >= 190 && Math.max(...perCluster) <= 201,
+    `${Math.min(...perCluster)}..${Math.max(...perCluster)}`,
+  );
   const sizes = lists.map((l) => l.length);
   assert.ok(Math.abs(pearson(sizes, perCluster)) < 0.3);
 });

@@ -10,7 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunManifest } from '../../../src/protocol/run';
 import {
-  applyCuration, emptyCuration, markJunk, mergeClusters, moveImage, readCuration, rebaseCuration, renameCluster, rootOf, writeCuration, CurationError,
+  applyCuration,
+  emptyCuration,
+  markJunk,
+  mergeClusters,
+  moveImage,
+  readCuration,
+  rebaseCuration,
+  renameCluster,
+  rootOf,
+  writeCuration,
+  CurationError,
 } from '../../../src/runfolder/curation';
 import { curatedRows, folderName } from '../../../src/runfolder/curatedExport';
 import { formatImageNames } from '../../../src/runfolder/imageNames';
@@ -30,9 +40,17 @@ test('edits: rename, merge (names follow the target), junk, move; applied per im
   c = renameCluster(c, 1, 'footwear');
   assert.equal(c.clusters[0]!.name, 'footwear');
   const img = applyCuration(c, [0, 1, 2, 3, 4, 1]);
-  assert.deepEqual(img.map((i) => [i.group, i.name, i.junk]), [
-    [0, 'footwear', false], [0, 'footwear', false], [2, 'bags', false], [3, 'cluster-3', true], [4, 'cluster-4', false], [2, 'bags', false],
-  ]);
+  assert.deepEqual(
+    img.map((i) => [i.group, i.name, i.junk]),
+    [
+      [0, 'footwear', false],
+      [0, 'footwear', false],
+      [2, 'bags', false],
+      [3, 'cluster-3', true],
+      [4, 'cluster-4', false],
+      [2, 'bags', false],
+    ],
+  );
   assert.throws(() => renameCluster(c, 0, 'a\nb'), CurationError);
   // Clearing a name and the junk mark removes the entry.
   c = markJunk(c, 3, false);
@@ -52,7 +70,10 @@ test('rebase: a re-clustered checkpoint (ids permuted, one image changed) keeps 
   assert.equal(r.epoch, 4);
   assert.deepEqual(r.clusters, { 5: { name: 'zero' }, 7: { mergedInto: 6 }, 6: { name: 'two' }, 4: { junk: true } });
   assert.deepEqual(r.moves, { 0: 6 });
-  assert.deepEqual(applyCuration(r, to).map((i) => i.name), ['two', 'zero', 'zero', 'two', 'two', 'two', 'two', 'two', 'two', 'cluster-4']);
+  assert.deepEqual(
+    applyCuration(r, to).map((i) => i.name),
+    ['two', 'zero', 'zero', 'two', 'two', 'two', 'two', 'two', 'two', 'cluster-4'],
+  );
 });
 
 test('folder names: separators and reserved characters replaced, never empty or a dot name', () => {
@@ -75,9 +96,22 @@ before(async () => {
   mkdirSync(ckpt, { recursive: true });
   writeFileSync(join(ckpt, 'assignments.i32'), Buffer.from(assignments.buffer));
   writeFileSync(join(ckpt, 'model.json'), '{}');
-  writeFileSync(join(ckpt, 'checkpoint.json'), JSON.stringify({ version: 1, epoch: 0, created: '', arch: 'resnet', k: 6, images: N, files: listedFiles(ckpt) }));
+  writeFileSync(
+    join(ckpt, 'checkpoint.json'),
+    JSON.stringify({ version: 1, epoch: 0, created: '', arch: 'resnet', k: 6, images: N, files: listedFiles(ckpt) }),
+  );
   writeFileSync(join(run, 'images.txt'), formatImageNames(Array.from({ length: N }, (_, i) => ds.itemName(i))));
-  const manifest = { version: 1, id: 'r', created: '', updated: '', status: 'finished', epochsDone: 1, versions: {}, dataset: ds.info, config: { data: bundledSamplePath(), inputSize: 28, limit: N, cacheDir: join(root, 'cache') } } as unknown as RunManifest;
+  const manifest = {
+    version: 1,
+    id: 'r',
+    created: '',
+    updated: '',
+    status: 'finished',
+    epochsDone: 1,
+    versions: {},
+    dataset: ds.info,
+    config: { data: bundledSamplePath(), inputSize: 28, limit: N, cacheDir: join(root, 'cache') },
+  } as unknown as RunManifest;
   writeFileSync(join(run, 'run.json'), JSON.stringify(manifest));
   await ds.close();
 });
@@ -109,7 +143,10 @@ test('export round trip: rename + merge + junk + move, then CSV and a labelled I
   const r2 = await runCli(['export', run, '--out', out, '--mode', 'symlink', '--json']);
   assert.equal(r2.code, 0, r2.stderr);
   const res = JSON.parse(r2.stdout.trim().split('\n').at(-1)!);
-  assert.deepEqual({ type: res.type, command: res.command, images: res.images, classes: res.classes }, { type: 'result', command: 'export', images: N - N / 6, classes: 4 });
+  assert.deepEqual(
+    { type: res.type, command: res.command, images: res.images, classes: res.classes },
+    { type: 'result', command: 'export', images: N - N / 6, classes: 4 },
+  );
   assert.deepEqual(readdirSync(out).sort(), ['alpha', 'beta_gamma', 'cluster-3', 'cluster-4']);
   // IDX images have no file to link to: they are PNG files of their own.
   const f = readdirSync(join(out, 'alpha'))[0]!;

@@ -5,7 +5,8 @@ import { augmentBatch, augmentationFor, randomResizedCropBox, toTensorBatch } fr
 import { resizedCrop, shiftedCrop } from '../../../src/trainer/data/augment';
 import { seeded as mulberry32 } from './fixtures';
 
-const ramp = (n: number, size: number, c: number) => Uint8Array.from({ length: n * size * size * c }, (_, i) => (i * 31 + (i >> 7)) % 256);
+const ramp = (n: number, size: number, c: number) =>
+  Uint8Array.from({ length: n * size * size * c }, (_, i) => (i * 31 + (i >> 7)) % 256);
 
 test('augmentation parameters per input size', () => {
   assert.deepEqual(augmentationFor(28), { kind: 'pad-crop', pad: 2, flip: true });
@@ -15,7 +16,10 @@ test('augmentation parameters per input size', () => {
 });
 
 test('augmentBatch keeps the shape, is deterministic per seed, and differs between seeds', () => {
-  for (const [size, c, n] of [[28, 1, 16], [224, 3, 2]]) {
+  for (const [size, c, n] of [
+    [28, 1, 16],
+    [224, 3, 2],
+  ]) {
     const src = ramp(n, size, c);
     const copy = src.slice();
     const a = augmentBatch(src, n, size, c, mulberry32(7));
@@ -50,7 +54,7 @@ test('pad-crop: a shifted, zero-padded, optionally mirrored copy', () => {
   assert.equal(white[0], 255);
 });
 
-test('random resized crop: boxes inside the image with torchvision\'s scale and ratio; full box is identity', () => {
+test("random resized crop: boxes inside the image with torchvision's scale and ratio; full box is identity", () => {
   const rng = mulberry32(3);
   for (let i = 0; i < 2000; i++) {
     const b = randomResizedCropBox(224, [0.08, 1], [3 / 4, 4 / 3], rng);
@@ -92,7 +96,10 @@ test('toTensorBatch normalises per channel', async () => {
 });
 
 test('timing: one batch of 256 at 28 px and of 32 at 224 px (diagnostic)', (t) => {
-  for (const [n, size, c] of [[256, 28, 1], [32, 224, 3]]) {
+  for (const [n, size, c] of [
+    [256, 28, 1],
+    [32, 224, 3],
+  ]) {
     const src = ramp(n, size, c);
     const norm = { mean: new Array(c).fill(0.5), std: new Array(c).fill(0.25), source: 'computed' as const };
     for (let w = 0; w < 3; w++) toTensorBatch(augmentBatch(src, n, size, c, mulberry32(w)), n, size, c, norm).dispose(); // warm-up (JIT)
@@ -103,7 +110,9 @@ test('timing: one batch of 256 at 28 px and of 32 at 224 px (diagnostic)', (t) =
     const cpu = process.cpuUsage(cpu0);
     const t1 = performance.now();
     toTensorBatch(out, n, size, c, norm).dispose();
-    t.diagnostic(`${n} x ${size}x${size}x${c}: augment ${augMs.toFixed(1)} ms (cpu ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms), normalise+tensor ${(performance.now() - t1).toFixed(1)} ms`);
+    t.diagnostic(
+      `${n} x ${size}x${size}x${c}: augment ${augMs.toFixed(1)} ms (cpu ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms), normalise+tensor ${(performance.now() - t1).toFixed(1)} ms`,
+    );
     assert.ok(augMs < 5000);
   }
 });

@@ -14,7 +14,14 @@ test('second open is a cache hit: nothing decoded, same bytes, skips still repor
   const cacheDir = join(root, 'cache');
   let progress = 0;
   const skips: string[] = [];
-  const open = () => openDataset({ path: images, inputSize: 16, cacheDir, onProgress: () => progress++, onSkip: (s) => skips.push(s.path) });
+  const open = () =>
+    openDataset({
+      path: images,
+      inputSize: 16,
+      cacheDir,
+      onProgress: () => progress++,
+      onSkip: (s) => skips.push(s.path),
+    });
   const first = await open();
   assert.equal(first.cacheHit, false);
   assert.ok(progress > 0);
@@ -89,7 +96,10 @@ test('an unwritable default cache folder falls back to the temp dir with one war
     assert.ok(ds.cacheFile.startsWith(tmpdir()));
     await rm(ds.cacheFile, { force: true });
     await rm(ds.cacheFile.replace(/\.u8$/, '.json'), { force: true });
-    await assert.rejects(openDataset({ inputSize: 28, limit: 10, cacheDir: '/dev/null/x' }), /^DatasetError: cannot write the image cache folder \/dev\/null\/x$/);
+    await assert.rejects(
+      openDataset({ inputSize: 28, limit: 10, cacheDir: '/dev/null/x' }),
+      /^DatasetError: cannot write the image cache folder \/dev\/null\/x$/,
+    );
   } finally {
     if (saved === undefined) delete process.env.XDG_CACHE_HOME;
     else process.env.XDG_CACHE_HOME = saved;

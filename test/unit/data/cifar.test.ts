@@ -43,6 +43,9 @@ test('CIFAR-100 train.bin uses the fine label (second byte); a CIFAR .bin resize
   assert.equal(b[3 * 200], 11);
 
   await writeFile(join(dir, 'odd.bin'), Buffer.alloc(3073 * 2 + 5));
-  await assert.rejects(openDataset({ path: join(dir, 'odd.bin'), inputSize: 32, cacheDir: join(dir, 'cache') }), /not a whole number of/);
+  await assert.rejects(
+    openDataset({ path: join(dir, 'odd.bin'), inputSize: 32, cacheDir: join(dir, 'cache') }),
+    /not a whole number of/,
+  );
   await rm(dir, { recursive: true });
 });

@@ -39,26 +39,52 @@ export async function makeImageFolder(root: string): Promise<void> {
   await mkdir(join(root, 'cats'), { recursive: true });
   await mkdir(join(root, 'dogs', 'nested'), { recursive: true });
   const c = FOLDER_COLOURS;
-  await solid(40, 30, ...c['cats/a.png']).png().toFile(join(root, 'cats/a.png'));
+  await solid(40, 30, ...c['cats/a.png'])
+    .png()
+    .toFile(join(root, 'cats/a.png'));
   // Stored 40x20, left half red, right half blue; orientation 6 means "rotate 90 degrees clockwise to display",
   // so the displayed image is 20x40 with red on top and blue below.
   await rawImage(40, 20, (x) => (x < 20 ? [230, 0, 0] : [0, 0, 230]))
     .jpeg({ quality: 95 })
     .withMetadata({ orientation: 6 })
     .toFile(join(root, 'cats/b.jpg'));
-  await solid(24, 24, ...c['cats/c.webp']).webp({ quality: 95 }).toFile(join(root, 'cats/c.webp'));
-  await solid(24, 24, ...c['cats/d.gif']).gif().toFile(join(root, 'cats/d.gif'));
-  await solid(24, 24, ...c['cats/e.tiff']).tiff().toFile(join(root, 'cats/e.tiff'));
-  await solid(24, 24, ...c['cats/f.avif']).avif({ quality: 90 }).toFile(join(root, 'cats/f.avif'));
-  await solid(24, 24, ...c['dogs/grey.png']).toColourspace('b-w').png().toFile(join(root, 'dogs/grey.png'));
+  await solid(24, 24, ...c['cats/c.webp'])
+    .webp({ quality: 95 })
+    .toFile(join(root, 'cats/c.webp'));
+  await solid(24, 24, ...c['cats/d.gif'])
+    .gif()
+    .toFile(join(root, 'cats/d.gif'));
+  await solid(24, 24, ...c['cats/e.tiff'])
+    .tiff()
+    .toFile(join(root, 'cats/e.tiff'));
+  await solid(24, 24, ...c['cats/f.avif'])
+    .avif({ quality: 90 })
+    .toFile(join(root, 'cats/f.avif'));
+  await solid(24, 24, ...c['dogs/grey.png'])
+    .toColourspace('b-w')
+    .png()
+    .toFile(join(root, 'dogs/grey.png'));
   // Left half opaque blue, right half fully transparent (flattened onto white).
   const rgba = Buffer.alloc(32 * 16 * 4);
-  for (let y = 0; y < 16; y++) for (let x = 0; x < 32; x++) rgba.set(x < 16 ? [0, 0, 255, 255] : [0, 0, 0, 0], (y * 32 + x) * 4);
-  await sharp(rgba, { raw: { width: 32, height: 16, channels: 4 } }).png().toFile(join(root, 'dogs/alpha.png'));
-  await solid(24, 24, ...c['dogs/deep16.png']).toColourspace('rgb16').png().toFile(join(root, 'dogs/deep16.png'));
-  await solid(24, 24, ...c['dogs/cmyk.jpg']).toColourspace('cmyk').jpeg({ quality: 95 }).toFile(join(root, 'dogs/cmyk.jpg'));
-  await solid(24, 24, ...c['dogs/nested/sub.png']).png().toFile(join(root, 'dogs/nested/sub.png'));
-  await solid(24, 24, ...c['dogs/locked.png']).png().toFile(join(root, 'dogs/locked.png'));
+  for (let y = 0; y < 16; y++)
+    for (let x = 0; x < 32; x++) rgba.set(x < 16 ? [0, 0, 255, 255] : [0, 0, 0, 0], (y * 32 + x) * 4);
+  await sharp(rgba, { raw: { width: 32, height: 16, channels: 4 } })
+    .png()
+    .toFile(join(root, 'dogs/alpha.png'));
+  await solid(24, 24, ...c['dogs/deep16.png'])
+    .toColourspace('rgb16')
+    .png()
+    .toFile(join(root, 'dogs/deep16.png'));
+  await solid(24, 24, ...c['dogs/cmyk.jpg'])
+    .toColourspace('cmyk')
+    .jpeg({ quality: 95 })
+    .toFile(join(root, 'dogs/cmyk.jpg'));
+  await solid(24, 24, ...c['dogs/nested/sub.png'])
+    .png()
+    .toFile(join(root, 'dogs/nested/sub.png'));
+  await solid(24, 24, ...c['dogs/locked.png'])
+    .png()
+    .toFile(join(root, 'dogs/locked.png'));
   await writeFile(join(root, 'dogs/corrupt.jpg'), Buffer.from(Array.from({ length: 500 }, (_, i) => (i * 7919) % 256)));
   await writeFile(join(root, 'dogs/empty.png'), Buffer.alloc(0));
   await writeFile(join(root, 'dogs/notes.txt'), 'not an image\n');
@@ -84,7 +110,10 @@ export async function makeCifar10(dir: string): Promise<void> {
   await writeFile(join(dir, 'data_batch_1.bin'), Buffer.concat([0, 1, 2].map(rec)));
   await writeFile(join(dir, 'data_batch_2.bin'), Buffer.concat([3, 4].map(rec)));
   await writeFile(join(dir, 'test_batch.bin'), Buffer.concat([9].map(rec)));
-  await writeFile(join(dir, 'batches.meta.txt'), 'airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n');
+  await writeFile(
+    join(dir, 'batches.meta.txt'),
+    'airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n',
+  );
 }
 
 /** A small seeded generator for the tests (mulberry32): the data layer takes any `() => number` in [0, 1). */

@@ -8,9 +8,13 @@ import { openDataset, type Dataset } from '../../../src/trainer/data';
 import { FOLDER_COLOURS, makeImageFolder, rawImage, tempDir } from './fixtures';
 
 const S = 16;
-const pixel = (b: Uint8Array, i: number, y: number, x: number) => Array.from(b.subarray((i * S * S + y * S + x) * 3, (i * S * S + y * S + x) * 3 + 3));
+const pixel = (b: Uint8Array, i: number, y: number, x: number) =>
+  Array.from(b.subarray((i * S * S + y * S + x) * 3, (i * S * S + y * S + x) * 3 + 3));
 const near = (got: number[], want: readonly number[], tol: number, what: string) =>
-  assert.ok(got.every((v, c) => Math.abs(v - want[c]) <= tol), `${what}: got ${got}, want ${want} +-${tol}`);
+  assert.ok(
+    got.every((v, c) => Math.abs(v - want[c]) <= tol),
+    `${what}: got ${got}, want ${want} +-${tol}`,
+  );
 const canRead = (p: string) => {
   try {
     accessSync(p, constants.R_OK);
@@ -26,16 +30,36 @@ test('image folder: every format and colour layout decoded to RGB, class subfold
   await makeImageFolder(images);
   const lockedReadable = canRead(join(images, 'dogs/locked.png')); // root reads through chmod 000
   const reported: string[] = [];
-  const ds = await openDataset({ path: images, inputSize: S, cacheDir: join(root, 'cache'), onSkip: (s) => reported.push(s.path) });
+  const ds = await openDataset({
+    path: images,
+    inputSize: S,
+    cacheDir: join(root, 'cache'),
+    onSkip: (s) => reported.push(s.path),
+  });
   const rel = ds.paths!.map((p) => relative(images, p));
-  const expected = ['cats/a.png', 'cats/b.jpg', 'cats/c.webp', 'cats/d.gif', 'cats/e.tiff', 'cats/f.avif',
-    'dogs/alpha.png', 'dogs/cmyk.jpg', 'dogs/deep16.png', 'dogs/grey.png', ...(lockedReadable ? ['dogs/locked.png'] : []), 'dogs/nested/sub.png'];
+  const expected = [
+    'cats/a.png',
+    'cats/b.jpg',
+    'cats/c.webp',
+    'cats/d.gif',
+    'cats/e.tiff',
+    'cats/f.avif',
+    'dogs/alpha.png',
+    'dogs/cmyk.jpg',
+    'dogs/deep16.png',
+    'dogs/grey.png',
+    ...(lockedReadable ? ['dogs/locked.png'] : []),
+    'dogs/nested/sub.png',
+  ];
   assert.deepEqual(rel, expected);
   assert.equal(ds.size, expected.length);
   assert.equal(ds.info.kind, 'folder');
   assert.equal(ds.channels, 3);
   assert.deepEqual(ds.classNames, ['cats', 'dogs']);
-  assert.deepEqual(Array.from(ds.labels!), expected.map((p) => (p.startsWith('cats') ? 0 : 1)));
+  assert.deepEqual(
+    Array.from(ds.labels!),
+    expected.map((p) => (p.startsWith('cats') ? 0 : 1)),
+  );
   assert.equal(ds.normalization.source, 'imagenet');
 
   const reasons = Object.fromEntries(ds.skipped.map((s) => [relative(images, s.path), s.reason]));
@@ -75,20 +99,31 @@ test('resize by the shorter side, then centre crop (wide and tall images)', asyn
   const root = await tempDir('geometry');
   const dir = join(root, 'flat');
   await mkdir(dir);
-  const bands = (i: number, n: number) => (i < n / 4 ? [255, 0, 0] : i < (3 * n) / 4 ? [0, 255, 0] : [0, 0, 255]) as [number, number, number];
+  const bands = (i: number, n: number) =>
+    (i < n / 4 ? [255, 0, 0] : i < (3 * n) / 4 ? [0, 255, 0] : [0, 0, 255]) as [number, number, number];
   // 40x20 at S=20: no resize; the crop is exactly columns 10..29, all green.
-  await rawImage(40, 20, (x) => bands(x, 40)).png().toFile(join(dir, 'a-exact.png'));
+  await rawImage(40, 20, (x) => bands(x, 40))
+    .png()
+    .toFile(join(dir, 'a-exact.png'));
   // 80x40 at S=20: halved to 40x20, same crop. 40x80: the rows version.
-  await rawImage(80, 40, (x) => bands(x, 80)).png().toFile(join(dir, 'b-wide.png'));
-  await rawImage(40, 80, (_, y) => bands(y, 80)).png().toFile(join(dir, 'c-tall.png'));
+  await rawImage(80, 40, (x) => bands(x, 80))
+    .png()
+    .toFile(join(dir, 'b-wide.png'));
+  await rawImage(40, 80, (_, y) => bands(y, 80))
+    .png()
+    .toFile(join(dir, 'c-tall.png'));
   // 30x20 with a 1-px red frame: after the crop (columns 5..24) the left/right frame is gone, top/bottom stay.
-  await rawImage(30, 20, (x, y) => (x === 0 || y === 0 || x === 29 || y === 19 ? [255, 0, 0] : [0, 0, 0])).png().toFile(join(dir, 'd-frame.png'));
+  await rawImage(30, 20, (x, y) => (x === 0 || y === 0 || x === 29 || y === 19 ? [255, 0, 0] : [0, 0, 0]))
+    .png()
+    .toFile(join(dir, 'd-frame.png'));
   const ds = await openDataset({ path: dir, inputSize: 20, cacheDir: join(root, 'cache') });
   assert.equal(ds.info.labelled, false, 'a flat folder is unlabelled');
   assert.equal(ds.labels, undefined);
   const b = await ds.readBatch([0, 1, 2, 3]);
-  const at = (i: number, y: number, x: number) => Array.from(b.subarray((i * 400 + y * 20 + x) * 3, (i * 400 + y * 20 + x) * 3 + 3));
-  for (let y = 0; y < 20; y++) for (let x = 0; x < 20; x++) assert.deepEqual(at(0, y, x), [0, 255, 0], `exact ${y},${x}`);
+  const at = (i: number, y: number, x: number) =>
+    Array.from(b.subarray((i * 400 + y * 20 + x) * 3, (i * 400 + y * 20 + x) * 3 + 3));
+  for (let y = 0; y < 20; y++)
+    for (let x = 0; x < 20; x++) assert.deepEqual(at(0, y, x), [0, 255, 0], `exact ${y},${x}`);
   for (let k = 1; k < 19; k++) {
     for (const v of [at(1, k, k), at(1, 0, k), at(2, k, k), at(2, k, 0)]) near(v, [0, 255, 0], 2, `resized ${k}`);
   }
@@ -102,8 +137,14 @@ test('a folder of grey images is cached with one channel and its own statistics'
   const root = await tempDir('grey');
   const dir = join(root, 'g');
   await mkdir(dir);
-  await rawImage(10, 10, () => [51, 51, 51]).toColourspace('b-w').png().toFile(join(dir, '1.png'));
-  await rawImage(10, 10, () => [153, 153, 153]).toColourspace('b-w').jpeg({ quality: 100 }).toFile(join(dir, '2.jpg'));
+  await rawImage(10, 10, () => [51, 51, 51])
+    .toColourspace('b-w')
+    .png()
+    .toFile(join(dir, '1.png'));
+  await rawImage(10, 10, () => [153, 153, 153])
+    .toColourspace('b-w')
+    .jpeg({ quality: 100 })
+    .toFile(join(dir, '2.jpg'));
   const ds = await openDataset({ path: dir, inputSize: 10, cacheDir: join(root, 'cache') });
   assert.equal(ds.channels, 1);
   assert.equal(ds.info.channels, 1);
@@ -128,10 +169,19 @@ test('empty dataset and missing path are one-line errors naming the path', async
     assert.ok(!err.message.includes('\n'), err.message);
     return true;
   };
-  await assert.rejects(openDataset({ path: dir, inputSize: 16, cacheDir: join(root, 'cache') }), oneLine(/^no readable image in .*nothing-usable \(2 files skipped/));
-  await assert.rejects(openDataset({ path: join(root, 'nope'), inputSize: 16, cacheDir: join(root, 'cache') }), oneLine(/^dataset not found: .*nope$/));
+  await assert.rejects(
+    openDataset({ path: dir, inputSize: 16, cacheDir: join(root, 'cache') }),
+    oneLine(/^no readable image in .*nothing-usable \(2 files skipped/),
+  );
+  await assert.rejects(
+    openDataset({ path: join(root, 'nope'), inputSize: 16, cacheDir: join(root, 'cache') }),
+    oneLine(/^dataset not found: .*nope$/),
+  );
   // Nothing half-written is left in the cache folder.
-  assert.deepEqual((await readdir(join(root, 'cache'))).filter((f) => f.includes('.tmp')), []);
+  assert.deepEqual(
+    (await readdir(join(root, 'cache'))).filter((f) => f.includes('.tmp')),
+    [],
+  );
   await rm(root, { recursive: true });
 });
 
@@ -154,18 +204,25 @@ test('an unreadable file (permission denied) is skipped, also for a non-root use
   const cache = join(root, 'cache');
   await mkdir(cache, { mode: 0o777 });
   await chmod(cache, 0o777);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'open-folder.child.ts'), images, cache], {
-    uid: nobody,
-    gid: nobody,
-    encoding: 'utf8',
-    env: { ...process.env, HOME: cache },
-    timeout: 60_000,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'open-folder.child.ts'), images, cache],
+    {
+      uid: nobody,
+      gid: nobody,
+      encoding: 'utf8',
+      env: { ...process.env, HOME: cache },
+      timeout: 60_000,
+    },
+  );
   if (child.error || child.status !== 0) {
     t.diagnostic(`could not run as nobody: ${child.error?.message ?? child.stderr.slice(-400)}`);
   }
   assert.equal(child.status, 0, child.stderr);
-  const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as { size: number; skipped: { path: string; reason: string }[] };
+  const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+    size: number;
+    skipped: { path: string; reason: string }[];
+  };
   const locked = result.skipped.find((s) => s.path.endsWith('locked.png'));
   assert.ok(locked, JSON.stringify(result.skipped));
   assert.match(locked.reason, /permission denied/);

@@ -47,7 +47,10 @@ test('raw (gunzipped) IDX found in a folder, labels found beside it; --limit tak
   const cacheDir = join(dir, 'cache');
   const sample = bundledSamplePath();
   await writeFile(join(dir, 't10k-images-idx3-ubyte'), gunzipSync(await readFile(sample)));
-  await writeFile(join(dir, 't10k-labels-idx1-ubyte'), gunzipSync(await readFile(sample.replace('images-idx3', 'labels-idx1'))));
+  await writeFile(
+    join(dir, 't10k-labels-idx1-ubyte'),
+    gunzipSync(await readFile(sample.replace('images-idx3', 'labels-idx1'))),
+  );
   const ds = await openDataset({ path: dir, inputSize: 28, limit: 50, cacheDir });
   assert.equal(ds.info.kind, 'idx');
   assert.equal(ds.size, 50);
@@ -77,15 +80,18 @@ test('an IDX images file without labels is unlabelled; a truncated one is a one-
   assert.equal(ds.labels, undefined);
   const raw = gunzipSync(await readFile(bundledSamplePath()));
   await writeFile(join(dir, 'cut-images-idx3-ubyte'), raw.subarray(0, 16 + 784 * 3 + 100));
-  await assert.rejects(openDataset({ path: join(dir, 'cut-images-idx3-ubyte'), inputSize: 28, cacheDir }), (err: Error) => {
-    assert.match(err.message, /truncated IDX file/);
-    assert.ok(!err.message.includes('\n'));
-    return true;
-  });
+  await assert.rejects(
+    openDataset({ path: join(dir, 'cut-images-idx3-ubyte'), inputSize: 28, cacheDir }),
+    (err: Error) => {
+      assert.match(err.message, /truncated IDX file/);
+      assert.ok(!err.message.includes('\n'));
+      return true;
+    },
+  );
   await rm(dir, { recursive: true });
 });
 
-test('defaultFullDataset finds Debian\'s Fashion-MNIST train split when installed', () => {
+test("defaultFullDataset finds Debian's Fashion-MNIST train split when installed", () => {
   const expected = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
   assert.equal(defaultFullDataset(), existsSync(expected) ? expected : undefined);
 });

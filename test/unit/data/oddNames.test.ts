@@ -30,7 +30,9 @@ const colourOf = (i: number) => [(i * 37 + 20) % 256, (i * 91 + 60) % 256, (i * 
 
 /** The colour of the file at this run-name (a string with escaped bytes), read straight from disk. */
 async function colourAt(name: string): Promise<number[]> {
-  const { data } = await sharp(readFileSync(fsPathOf(name))).raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(readFileSync(fsPathOf(name)))
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return [data[0]!, data[1]!, data[2]!];
 }
 
@@ -43,9 +45,10 @@ function csvColumn(bytes: Buffer, column: number): string[] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"') {
-      for (i++; i < text.length && !(text[i] === '"' && text[i + 1] !== '"'); i++) field += text[i] === '"' ? (i++, '"') : text[i];
-    } else if (c === ',') (row.push(field), (field = ''));
-    else if (c === '\n') (row.push(field), rows.push(row), (row = []), (field = ''));
+      for (i++; i < text.length && !(text[i] === '"' && text[i + 1] !== '"'); i++)
+        field += text[i] === '"' ? (i++, '"') : text[i];
+    } else if (c === ',') row.push(field), (field = '');
+    else if (c === '\n') row.push(field), rows.push(row), (row = []), (field = '');
     else field += c;
   }
   return rows.slice(1).map((r) => nameFromBytes(Buffer.from(r[column]!, 'latin1')));
@@ -58,11 +61,18 @@ test('odd file names: read, listed in images.txt, and the grid and tree exports 
     mkdirSync(dir);
     for (const [i, name] of NAMES.entries()) {
       const [r, g, b] = colourOf(i);
-      const png = await sharp({ create: { width: 12, height: 12, channels: 3, background: { r, g, b } } }).png().toBuffer();
+      const png = await sharp({ create: { width: 12, height: 12, channels: 3, background: { r, g, b } } })
+        .png()
+        .toBuffer();
       writeFileSync(Buffer.concat([dir, Buffer.from('/'), name]), png);
     }
     const skipped: string[] = [];
-    const ds = await openDataset({ path: dir.toString(), inputSize: 8, cacheDir: join(root, 'cache'), onSkip: (s) => skipped.push(`${s.path}: ${s.reason}`) });
+    const ds = await openDataset({
+      path: dir.toString(),
+      inputSize: 8,
+      cacheDir: join(root, 'cache'),
+      onSkip: (s) => skipped.push(`${s.path}: ${s.reason}`),
+    });
     assert.deepEqual(skipped, []);
     assert.equal(ds.size, NAMES.length);
 
@@ -73,17 +83,36 @@ test('odd file names: read, listed in images.txt, and the grid and tree exports 
     const names = readImageNames(run)!;
     assert.equal(names.length, ds.size);
     const onDisk = new Set(NAMES.map((n) => Buffer.concat([dir, Buffer.from('/'), n]).toString('hex')));
-    assert.deepEqual(new Set(names.map((n) => bytesOfName(n).toString('hex'))), onDisk, 'every file named once, byte for byte');
+    assert.deepEqual(
+      new Set(names.map((n) => bytesOfName(n).toString('hex'))),
+      onDisk,
+      'every file named once, byte for byte',
+    );
     for (let i = 0; i < ds.size; i++) {
       const cached = await ds.readBatch([i]);
-      assert.deepEqual(await colourAt(names[i]!), [cached[0], cached[1], cached[2]], `image ${i} is the file ${JSON.stringify(names[i])}`);
+      assert.deepEqual(
+        await colourAt(names[i]!),
+        [cached[0], cached[1], cached[2]],
+        `image ${i} is the file ${JSON.stringify(names[i])}`,
+      );
     }
 
     // The grid's export (CSV carries the names' bytes, JSON escapes them) and the tree's export of a checkpoint.
     const saves: (string | Buffer)[] = [];
-    const grid = new GridModel({ runDir: run, webviewUri: (d) => d, save: async (_n, content) => (saves.push(content), 'x'), makeThumbs: async () => undefined });
-    await grid.handle({ type: 'export', requestId: 1, epoch: 0, clusters: [0, 1, 2], format: 'csv' } as never, () => undefined);
-    await grid.handle({ type: 'export', requestId: 2, epoch: 0, clusters: [0, 1, 2], format: 'json' } as never, () => undefined);
+    const grid = new GridModel({
+      runDir: run,
+      webviewUri: (d) => d,
+      save: async (_n, content) => (saves.push(content), 'x'),
+      makeThumbs: async () => undefined,
+    });
+    await grid.handle(
+      { type: 'export', requestId: 1, epoch: 0, clusters: [0, 1, 2], format: 'csv' } as never,
+      () => undefined,
+    );
+    await grid.handle(
+      { type: 'export', requestId: 2, epoch: 0, clusters: [0, 1, 2], format: 'json' } as never,
+      () => undefined,
+    );
     const csvRows = csvColumn(saves[0] as Buffer, 2);
     const csvIndex = csvColumn(saves[0] as Buffer, 1).map(Number);
     assert.equal(csvRows.length, ds.size);

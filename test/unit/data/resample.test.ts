@@ -18,7 +18,8 @@ test('resampler: identity at the same size, constants stay constant, downscaling
   const checker = Uint8Array.from({ length: 32 * 32 }, (_, i) => (((i >> 5) + (i & 31)) % 2 ? 255 : 0));
   const half = new Uint8Array(16 * 16);
   new Resampler(32, 32, 1, 16).apply(checker, half);
-  for (let y = 1; y < 15; y++) for (let x = 1; x < 15; x++) assert.ok(Math.abs(half[y * 16 + x] - 127.5) <= 1, `${half[y * 16 + x]}`);
+  for (let y = 1; y < 15; y++)
+    for (let x = 1; x < 15; x++) assert.ok(Math.abs(half[y * 16 + x] - 127.5) <= 1, `${half[y * 16 + x]}`);
 });
 
 test('resampler: shorter side then centre crop, close to sharp (libvips) on a smooth RGB image', async () => {

@@ -28,7 +28,13 @@ function gradientsOf(bn: Bn, shape: [number, number, number, number]) {
     const r = tf.tensor4d(randomValues(size, 14), shape);
     const f = (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, cb: tf.Tensor1D) => tf.sum(tf.mul(bn(a, g, b, cb), r));
     const [dx, dg, db, dc] = tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)([x, gamma, beta, bias]);
-    return { y: bn(x, gamma, beta, bias).dataSync(), dx: dx.dataSync(), dg: dg.dataSync(), db: db.dataSync(), dc: dc.dataSync() };
+    return {
+      y: bn(x, gamma, beta, bias).dataSync(),
+      dx: dx.dataSync(),
+      dg: dg.dataSync(),
+      db: db.dataSync(),
+      dc: dc.dataSync(),
+    };
   });
 }
 
@@ -41,16 +47,32 @@ for (const backend of ['cpu', 'wasm'] as const) {
     // Plain BatchNorm (the bias then only gets a gradient through the plain formula's own x + c: test both
     // forms), and the conv block tail relu(BatchNorm(x + bias)) that training uses.
     const variants: Array<[string, Bn, Bn]> = [
-      ['plain', (x, g, b, c) => batchNormTrain(tf.add(x, c) as tf.Tensor4D, g, b, EPS).y, (x, g, b, c) => plainBatchNorm(tf.add(x, c) as tf.Tensor4D, g, b)],
-      ['bias + relu', (x, g, b, c) => batchNormTrain(x, g, b, EPS, { bias: c, relu: true }).y, (x, g, b, c) => tf.relu(plainBatchNorm(tf.add(x, c) as tf.Tensor4D, g, b))],
+      [
+        'plain',
+        (x, g, b, c) => batchNormTrain(tf.add(x, c) as tf.Tensor4D, g, b, EPS).y,
+        (x, g, b, c) => plainBatchNorm(tf.add(x, c) as tf.Tensor4D, g, b),
+      ],
+      [
+        'bias + relu',
+        (x, g, b, c) => batchNormTrain(x, g, b, EPS, { bias: c, relu: true }).y,
+        (x, g, b, c) => tf.relu(plainBatchNorm(tf.add(x, c) as tf.Tensor4D, g, b)),
+      ],
     ];
     for (const [name, ours, plain] of variants) {
-      for (const shape of [[4, 5, 3, 7], [2, 8, 8, 1], [16, 4, 4, 32], [8, 23, 21, 19]] as [number, number, number, number][]) {
+      for (const shape of [
+        [4, 5, 3, 7],
+        [2, 8, 8, 1],
+        [16, 4, 4, 32],
+        [8, 23, 21, 19],
+      ] as [number, number, number, number][]) {
         const got = gradientsOf(ours, shape);
         const ref = gradientsOf(plain, shape);
         for (const key of ['y', 'dx', 'dg', 'db', 'dc'] as const) {
           // The bias gradient is zero up to rounding: compare on the scale of dx's sums.
-          const err = key === 'dc' ? Math.max(...Array.from(got.dc, (v, i) => Math.abs(v - ref.dc[i]))) / (1 + Math.sqrt(got.dx.length)) : relativeMaxError(got[key], ref[key]);
+          const err =
+            key === 'dc'
+              ? Math.max(...Array.from(got.dc, (v, i) => Math.abs(v - ref.dc[i]))) / (1 + Math.sqrt(got.dx.length))
+              : relativeMaxError(got[key], ref[key]);
           assert.ok(err < 2e-5, `${name}: ${key} error ${err} for shape ${shape} on ${backend}`);
         }
       }

@@ -22,13 +22,26 @@ async function main(): Promise<void> {
   const kernels: Record<string, () => tf.Tensor[]> = {
     batchNorm: () => {
       const f = (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.sum(tf.mul(batchNormTrain(a, g, b, 1e-5).y, r));
-      return [batchNormTrain(x, gamma, beta, 1e-5).y, ...tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)([x, gamma, beta])];
+      return [
+        batchNormTrain(x, gamma, beta, 1e-5).y,
+        ...tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)([x, gamma, beta]),
+      ];
     },
     sum: () => [tf.sum(x, [0, 1, 2]), tf.mean(x, [0, 1])],
-    maxPoolGrad: () => [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 3, 2, 'same'))(x, tf.onesLike(tf.maxPool(x, 3, 2, 'same')))],
+    maxPoolGrad: () => [
+      tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 3, 2, 'same'))(
+        x,
+        tf.onesLike(tf.maxPool(x, 3, 2, 'same')),
+      ),
+    ],
     filterGradient: () => {
       const w = tf.tensor4d(randomValues(3 * 3 * 37 * 5, 9), [3, 3, 37, 5]);
-      return [tf.grad((f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, 1, 'same'))(w, tf.tensor4d(randomValues(9 * 23 * 21 * 5, 10), [9, 23, 21, 5]))];
+      return [
+        tf.grad((f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, 1, 'same'))(
+          w,
+          tf.tensor4d(randomValues(9 * 23 * 21 * 5, 10), [9, 23, 21, 5]),
+        ),
+      ];
     },
   };
   const diffs: Record<string, number> = {};

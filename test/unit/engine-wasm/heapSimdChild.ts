@@ -8,7 +8,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { activateWasm } from '../../../src/trainer/engine/wasmBackend';
-import { heapLoopCounts, heapPoolReady, heapSimdActive, setHeapLoopThreads, setHeapSimd, workerSimdParts } from '../../../src/trainer/engine/wasm/heapPool';
+import {
+  heapLoopCounts,
+  heapPoolReady,
+  heapSimdActive,
+  setHeapLoopThreads,
+  setHeapSimd,
+  workerSimdParts,
+} from '../../../src/trainer/engine/wasm/heapPool';
 import { batchNormTrain } from '../../../src/trainer/engine/ops/batchNorm';
 import { randomValues, relativeMaxError } from './backends';
 
@@ -22,7 +29,8 @@ function cases(c: number): Record<string, () => tf.Tensor[]> {
   const bias = tf.tensor1d(randomValues(c, 9));
   const r = tf.tensor4d(randomValues(size, 8), shape);
   const bn = (relu: boolean) => (): tf.Tensor[] => {
-    const f = (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, cb: tf.Tensor1D) => tf.sum(tf.mul(batchNormTrain(a, g, b, 1e-5, { bias: cb, relu }).y, r));
+    const f = (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, cb: tf.Tensor1D) =>
+      tf.sum(tf.mul(batchNormTrain(a, g, b, 1e-5, { bias: cb, relu }).y, r));
     const out = batchNormTrain(x, gamma, beta, 1e-5, { bias, relu });
     return [out.y, out.mean, out.variance, ...tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)([x, gamma, beta, bias])];
   };
@@ -43,17 +51,46 @@ function filterGradientCases(): Record<string, () => tf.Tensor[]> {
     ['3x3/1 same ci8 co12', [2, 9, 9, 8], 3, 12, 1, 'same'],
     ['3x3/1 same ci16 co32, split', [8, 16, 16, 16], 3, 32, 1, 'same'],
     // Padding only after the image: the last taps of a 5-wide filter never touch the 3 input columns.
-    ['5x5/4 pad after ci4 co8', [2, 3, 3, 4], 5, 8, 4, [[0, 0], [0, 4], [0, 4], [0, 0]]],
+    [
+      '5x5/4 pad after ci4 co8',
+      [2, 3, 3, 4],
+      5,
+      8,
+      4,
+      [
+        [0, 0],
+        [0, 4],
+        [0, 4],
+        [0, 0],
+      ],
+    ],
   ];
   const out: Record<string, () => tf.Tensor[]> = {};
   grid.forEach(([name, shape, k, co, stride, pad], i) => {
-    const x = tf.tensor4d(randomValues(shape.reduce((a, b) => a * b, 1), 20 + i), shape);
+    const x = tf.tensor4d(
+      randomValues(
+        shape.reduce((a, b) => a * b, 1),
+        20 + i,
+      ),
+      shape,
+    );
     const w = tf.tensor4d(randomValues(k * k * shape[3] * co, 40 + i), [k, k, shape[3], co]);
     const y = tf.conv2d(x, w, stride, pad);
     const dy = tf.tensor4d(randomValues(y.size, 60 + i), y.shape as [number, number, number, number]);
     const info = tf.backend_util.computeConv2DInfo(shape, [k, k, shape[3], co], stride, 1, pad);
-    oracle[`filterGradient ${name}`] = naiveFilterGradient(x.dataSync(), dy.dataSync(), shape, y.shape, k, stride, info.padInfo.top, info.padInfo.left);
-    out[`filterGradient ${name}`] = () => [tf.grad((f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, stride, pad))(w, dy)];
+    oracle[`filterGradient ${name}`] = naiveFilterGradient(
+      x.dataSync(),
+      dy.dataSync(),
+      shape,
+      y.shape,
+      k,
+      stride,
+      info.padInfo.top,
+      info.padInfo.left,
+    );
+    out[`filterGradient ${name}`] = () => [
+      tf.grad((f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, stride, pad))(w, dy),
+    ];
   });
   return out;
 }
@@ -70,7 +107,10 @@ function maxPoolCases(): Record<string, () => tf.Tensor[]> {
   ];
   const out: Record<string, () => tf.Tensor[]> = {};
   grid.forEach(([name, shape, k, s, pad, ties], i) => {
-    const values = randomValues(shape.reduce((a, b) => a * b, 1), 80 + i);
+    const values = randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      80 + i,
+    );
     const x = tf.tensor4d(ties ? values.map((v) => Math.round(v * 2)) : values, shape);
     const y = tf.maxPool(x, k, s, pad);
     const dy = tf.tensor4d(randomValues(y.size, 90 + i), y.shape as [number, number, number, number]);
@@ -81,19 +121,31 @@ function maxPoolCases(): Record<string, () => tf.Tensor[]> {
 
 /** The textbook sum, in float64: an oracle independent of both routes. */
 const oracle: Record<string, Float64Array> = {};
-function naiveFilterGradient(x: ArrayLike<number>, dy: ArrayLike<number>, [n, H, W, ci]: number[], [, OH, OW, co]: number[], k: number, s: number,
-  top: number, left: number): Float64Array {
+function naiveFilterGradient(
+  x: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  [n, H, W, ci]: number[],
+  [, OH, OW, co]: number[],
+  k: number,
+  s: number,
+  top: number,
+  left: number,
+): Float64Array {
   const dw = new Float64Array(k * k * ci * co);
-  for (let b = 0; b < n; b++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-    for (let kh = 0; kh < k; kh++) for (let kw = 0; kw < k; kw++) {
-      const [ih, iw] = [oh * s + kh - top, ow * s + kw - left];
-      if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-      for (let c = 0; c < ci; c++) {
-        const xv = x[((b * H + ih) * W + iw) * ci + c];
-        for (let o = 0; o < co; o++) dw[((kh * k + kw) * ci + c) * co + o] += xv * dy[((b * OH + oh) * OW + ow) * co + o];
+  for (let b = 0; b < n; b++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        for (let kh = 0; kh < k; kh++)
+          for (let kw = 0; kw < k; kw++) {
+            const [ih, iw] = [oh * s + kh - top, ow * s + kw - left];
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            for (let c = 0; c < ci; c++) {
+              const xv = x[((b * H + ih) * W + iw) * ci + c];
+              for (let o = 0; o < co; o++)
+                dw[((kh * k + kw) * ci + c) * co + o] += xv * dy[((b * OH + oh) * OW + ow) * co + o];
+            }
+          }
       }
-    }
-  }
   return dw;
 }
 
@@ -104,20 +156,22 @@ async function main(): Promise<void> {
   const simd = heapSimdActive(backend);
   const diffs: Record<string, number> = {};
   const simdParts: Record<string, { main: number; workers: number }> = {};
-  const all = [40, 64, 37].flatMap((c) => Object.entries(cases(c)).map(([name, run]) => [`${name} c${c}`, run] as const));
+  const all = [40, 64, 37].flatMap((c) =>
+    Object.entries(cases(c)).map(([name, run]) => [`${name} c${c}`, run] as const),
+  );
   for (const [name, run] of [...all, ...Object.entries(filterGradientCases()), ...Object.entries(maxPoolCases())]) {
-      for (const threads of [1, 2]) {
-        setHeapLoopThreads(threads);
-        setHeapSimd(false);
-        const js = tf.tidy(run).map((t) => t.dataSync());
-        setHeapSimd(true);
-        const [main0, workers0] = [heapLoopCounts.simdParts, workerSimdParts()];
-        const fast = tf.tidy(run).map((t) => t.dataSync());
-        const key = `${name} t${threads}`;
-        simdParts[key] = { main: heapLoopCounts.simdParts - main0, workers: workerSimdParts() - workers0 };
-        diffs[key] = Math.max(...js.map((v, i) => relativeMaxError(fast[i], v)));
-        if (oracle[name]) diffs[`${key} vs float64 oracle`] = relativeMaxError(fast[0], oracle[name]);
-      }
+    for (const threads of [1, 2]) {
+      setHeapLoopThreads(threads);
+      setHeapSimd(false);
+      const js = tf.tidy(run).map((t) => t.dataSync());
+      setHeapSimd(true);
+      const [main0, workers0] = [heapLoopCounts.simdParts, workerSimdParts()];
+      const fast = tf.tidy(run).map((t) => t.dataSync());
+      const key = `${name} t${threads}`;
+      simdParts[key] = { main: heapLoopCounts.simdParts - main0, workers: workerSimdParts() - workers0 };
+      diffs[key] = Math.max(...js.map((v, i) => relativeMaxError(fast[i], v)));
+      if (oracle[name]) diffs[`${key} vs float64 oracle`] = relativeMaxError(fast[0], oracle[name]);
+    }
   }
   process.stdout.write(`${JSON.stringify({ threads: started.threads, ready, simd, diffs, simdParts })}\n`);
 }

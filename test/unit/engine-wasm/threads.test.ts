@@ -37,9 +37,15 @@ test('2 XNNPACK threads start in Node, compute what 1 thread computes, and let N
   assert.equal(two.heapSimd, true);
   assert.equal(two.before.length, 16 * 512);
   // Forward features, the step's loss, and the features after the SGD update (so every gradient took part).
-  assert.ok(relativeMaxError(two.before, one.before) < 1e-5, `forward differs: ${relativeMaxError(two.before, one.before)}`);
+  assert.ok(
+    relativeMaxError(two.before, one.before) < 1e-5,
+    `forward differs: ${relativeMaxError(two.before, one.before)}`,
+  );
   assert.ok(Math.abs(two.loss - one.loss) < 1e-5 * Math.abs(one.loss), `loss ${two.loss} vs ${one.loss}`);
-  assert.ok(relativeMaxError(two.after, one.after) < 1e-5, `after step differs: ${relativeMaxError(two.after, one.after)}`);
+  assert.ok(
+    relativeMaxError(two.after, one.after) < 1e-5,
+    `after step differs: ${relativeMaxError(two.after, one.after)}`,
+  );
   // The step changed the weights, so `after` checks the training step and not just the forward pass again.
   assert.ok(relativeMaxError(one.after, one.before) > 1e-3);
 });

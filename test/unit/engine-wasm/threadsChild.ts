@@ -23,7 +23,10 @@ async function main(): Promise<void> {
     top: topOptimizer(model, { lr: 0.05, weightDecay: 1e-5 }),
   };
   const x = tf.tensor4d(randomValues(n * 32 * 32, 7), [n, 32, 32, 1]);
-  const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => i % 10), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: n }, (_, i) => i % 10),
+    'int32',
+  );
   const before = Array.from(await model.features(x).data());
   const loss = await trainStep(model, x, labels, optimizers);
   const after = Array.from(await model.features(x).data());

@@ -16,7 +16,12 @@ function tinyNet(k: number): ConvNet {
   const net = {
     bodyVariables: () => [conv],
     topVariables: () => [top, topBias],
-    namedWeights: () => new Map<string, tf.Variable>([['conv1.weight', conv], ['top.weight', top], ['top.bias', topBias]]),
+    namedWeights: () =>
+      new Map<string, tf.Variable>([
+        ['conv1.weight', conv],
+        ['top.weight', top],
+        ['top.bias', topBias],
+      ]),
     logits: (x: tf.Tensor4D) =>
       tf.tidy(() => {
         const h = tf.maxPool(tf.relu(tf.conv2d(x, conv as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
@@ -28,7 +33,13 @@ function tinyNet(k: number): ConvNet {
 }
 
 function batch(n: number, k: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
-  return { x: tf.tensor4d(randomValues(n * 8 * 8, 53), [n, 8, 8, 1]), y: tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 7) % k), 'int32') };
+  return {
+    x: tf.tensor4d(randomValues(n * 8 * 8, 53), [n, 8, 8, 1]),
+    y: tf.tensor1d(
+      Array.from({ length: n }, (_, i) => (i * 7) % k),
+      'int32',
+    ),
+  };
 }
 
 test('Sgd follows PyTorch: v <- mu v + g + wd w; w <- w - lr v (and momentum 0 is plain SGD)', async () => {
@@ -50,7 +61,10 @@ test('Sgd follows PyTorch: v <- mu v + g + wd w; w <- w - lr v (and momentum 0 i
   const restored = new Sgd(new Map([['w', w]]), sgd.options);
   restored.importState(state);
   assert.ok(relativeMaxError(restored.exportState().get(`${MOMENTUM_PREFIX}w`)!.dataSync(), v) < 1e-6);
-  assert.throws(() => restored.importState(new Map([[`${MOMENTUM_PREFIX}nope`, tf.zeros([2])]])), /unknown parameter 'nope'/);
+  assert.throws(
+    () => restored.importState(new Map([[`${MOMENTUM_PREFIX}nope`, tf.zeros([2])]])),
+    /unknown parameter 'nope'/,
+  );
 
   const plain = new Sgd(new Map([['w', w]]), { lr: 1, momentum: 0, weightDecay: 0 });
   const before = w.dataSync().slice();
@@ -87,7 +101,11 @@ for (const backend of ['wasm', 'cpu'] as const) {
     const [full, micro] = results;
     assert.ok(Math.abs(full.losses[0] - Math.log(5)) < 1.0, `initial loss ${full.losses[0]}`);
     assert.ok(full.losses[4] < full.losses[0] - 0.05, `loss did not fall: ${full.losses}`);
-    for (let i = 0; i < 5; i++) assert.ok(Math.abs(full.losses[i] - micro.losses[i]) < 1e-5, `loss ${i}: ${full.losses[i]} vs ${micro.losses[i]}`);
+    for (let i = 0; i < 5; i++)
+      assert.ok(
+        Math.abs(full.losses[i] - micro.losses[i]) < 1e-5,
+        `loss ${i}: ${full.losses[i]} vs ${micro.losses[i]}`,
+      );
     full.weights.forEach((w, i) => assert.ok(relativeMaxError(micro.weights[i], w) < 1e-5, `weight ${i}`));
   });
 }

@@ -36,7 +36,10 @@ test('wasm starts with the requested threads and trains a conv (gradient kernels
 test('explicit tensorflow without tfjs-node installed is a one-line error naming setup-gpu', async () => {
   process.env.DEEPCLUSTER_NATIVE_DIR = mkdtempSync(join(tmpdir(), 'dc-native-empty-'));
   await assert.rejects(initEngine('tensorflow'), (err: Error) => {
-    assert.match(err.message, /^The tensorflow backend is unavailable: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed \(looked in the project's node_modules and .*dc-native-empty-.*\); install one with: deepcluster setup-gpu$/);
+    assert.match(
+      err.message,
+      /^The tensorflow backend is unavailable: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed \(looked in the project's node_modules and .*dc-native-empty-.*\); install one with: deepcluster setup-gpu$/,
+    );
     return true;
   });
   assert.equal(tf.getBackend(), 'wasm', 'no fallback changed the backend');
@@ -45,12 +48,25 @@ test('explicit tensorflow without tfjs-node installed is a one-line error naming
 test('a broken or mismatched tfjs-node install, and tfjs-node-gpu without CUDA, are explained', async () => {
   const root = mkdtempSync(join(tmpdir(), 'dc-native-broken-'));
   process.env.DEEPCLUSTER_NATIVE_DIR = root;
-  fakeNativePackage(root, '@tensorflow/tfjs-node', { 'package.json': '{"name":"@tensorflow/tfjs-node","version":"4.22.0"}' });
-  await assert.rejects(initEngine('tensorflow'), /tfjs-node: @tensorflow\/tfjs-node at .* has no libtensorflow \(its install-time download failed\); rerun: deepcluster setup-gpu/);
-  fakeNativePackage(root, '@tensorflow/tfjs-node', { 'package.json': '{"name":"@tensorflow/tfjs-node","version":"4.10.0"}' });
-  await assert.rejects(initEngine('tensorflow'), /@tensorflow\/tfjs-node@4\.10\.0 .* does not match the trainer's tfjs-core 4\.22\.0/);
+  fakeNativePackage(root, '@tensorflow/tfjs-node', {
+    'package.json': '{"name":"@tensorflow/tfjs-node","version":"4.22.0"}',
+  });
+  await assert.rejects(
+    initEngine('tensorflow'),
+    /tfjs-node: @tensorflow\/tfjs-node at .* has no libtensorflow \(its install-time download failed\); rerun: deepcluster setup-gpu/,
+  );
+  fakeNativePackage(root, '@tensorflow/tfjs-node', {
+    'package.json': '{"name":"@tensorflow/tfjs-node","version":"4.10.0"}',
+  });
+  await assert.rejects(
+    initEngine('tensorflow'),
+    /@tensorflow\/tfjs-node@4\.10\.0 .* does not match the trainer's tfjs-core 4\.22\.0/,
+  );
 
-  fakeNativePackage(root, '@tensorflow/tfjs-node-gpu', { 'package.json': '{"name":"@tensorflow/tfjs-node-gpu","version":"4.22.0"}', 'deps/lib/libtensorflow.so.2': '' });
+  fakeNativePackage(root, '@tensorflow/tfjs-node-gpu', {
+    'package.json': '{"name":"@tensorflow/tfjs-node-gpu","version":"4.22.0"}',
+    'deps/lib/libtensorflow.so.2': '',
+  });
   const problem = cudaProblem(cudaStatus());
   if (problem === undefined) return; // a machine with CUDA 11: nothing to explain
   await assert.rejects(initEngine('tensorflow'), (err: Error) => {
@@ -60,13 +76,19 @@ test('a broken or mismatched tfjs-node install, and tfjs-node-gpu without CUDA, 
   });
 });
 
-test('a native package in the user folder registers on the trainer\'s tfjs-core, not on its own copy', async () => {
+test("a native package in the user folder registers on the trainer's tfjs-core, not on its own copy", async () => {
   const root = mkdtempSync(join(tmpdir(), 'dc-native-fake-'));
   process.env.DEEPCLUSTER_NATIVE_DIR = root;
   // npm would put a second tfjs-core next to tfjs-node; loading it would register the backend where we never look.
   const decoy = 'throw new Error("the native package loaded its own copy of tfjs: " + __filename);';
-  fakeNativePackage(root, '@tensorflow/tfjs-core', { 'package.json': '{"name":"@tensorflow/tfjs-core","version":"4.22.0","main":"index.js"}', 'index.js': decoy });
-  fakeNativePackage(root, '@tensorflow/tfjs-backend-cpu', { 'package.json': '{"name":"@tensorflow/tfjs-backend-cpu","version":"4.22.0","main":"index.js"}', 'index.js': decoy });
+  fakeNativePackage(root, '@tensorflow/tfjs-core', {
+    'package.json': '{"name":"@tensorflow/tfjs-core","version":"4.22.0","main":"index.js"}',
+    'index.js': decoy,
+  });
+  fakeNativePackage(root, '@tensorflow/tfjs-backend-cpu', {
+    'package.json': '{"name":"@tensorflow/tfjs-backend-cpu","version":"4.22.0","main":"index.js"}',
+    'index.js': decoy,
+  });
   // A stand-in for tfjs-node: registers "tensorflow" as the cpu backend under another name.
   fakeNativePackage(root, '@tensorflow/tfjs-node', {
     'package.json': '{"name":"@tensorflow/tfjs-node","version":"4.22.0","main":"index.js"}',

@@ -10,7 +10,11 @@ import type { BackendOffer, EngineProbes } from '../../../src/trainer/engine/off
 import { parseBackend } from '../../../src/trainer/engine/parseBackend';
 import { selectBackend } from '../../../src/trainer/engine/selectBackend';
 
-interface Fake { probes: EngineProbes; activated: BackendName[]; released: BackendName[] }
+interface Fake {
+  probes: EngineProbes;
+  activated: BackendName[];
+  released: BackendName[];
+}
 
 /** Probes that offer the given backends (or reject with the given reason) and record what was switched on. */
 function fakeMachine(spec: Partial<Record<BackendName, Partial<BackendOffer> | string>>): Fake {
@@ -21,7 +25,10 @@ function fakeMachine(spec: Partial<Record<BackendName, Partial<BackendOffer> | s
     if (s === undefined) throw new BackendUnavailable(backend, `${backend} not on this fake machine`);
     if (typeof s === 'string') throw new BackendUnavailable(backend, s);
     return {
-      backend, provider: backend, device: `fake ${backend}`, software: false,
+      backend,
+      provider: backend,
+      device: `fake ${backend}`,
+      software: false,
       activate: async () => void activated.push(backend),
       release: () => void released.push(backend),
       ...s,
@@ -29,7 +36,8 @@ function fakeMachine(spec: Partial<Record<BackendName, Partial<BackendOffer> | s
   };
   return {
     probes: { tensorflow: probe('tensorflow'), webgpu: probe('webgpu'), wasm: probe('wasm'), cpu: probe('cpu') },
-    activated, released,
+    activated,
+    released,
   };
 }
 
@@ -45,26 +53,44 @@ test('parseBackend accepts the five names and rejects others, listing the valid 
 });
 
 test('auto prefers tensorflow, then a hardware webgpu adapter, then wasm', async () => {
-  const all = fakeMachine({ tensorflow: { provider: 'tfjs-node-gpu', device: 'NVIDIA H100 (CUDA, tfjs-node-gpu)' }, webgpu: {}, wasm: {}, cpu: CPU });
+  const all = fakeMachine({
+    tensorflow: { provider: 'tfjs-node-gpu', device: 'NVIDIA H100 (CUDA, tfjs-node-gpu)' },
+    webgpu: {},
+    wasm: {},
+    cpu: CPU,
+  });
   const info = await selectBackend('auto', all.probes);
   assert.deepEqual(all.activated, ['tensorflow']);
   assert.equal(info.backend, 'tensorflow');
   assert.equal(info.provider, 'tfjs-node-gpu');
   assert.equal(info.device, 'NVIDIA H100 (CUDA, tfjs-node-gpu)');
   assert.equal(info.software, false);
-  assert.deepEqual(info.skipped.map((s) => s.backend), ['webgpu', 'wasm', 'cpu']);
+  assert.deepEqual(
+    info.skipped.map((s) => s.backend),
+    ['webgpu', 'wasm', 'cpu'],
+  );
 
-  const gpu = fakeMachine({ tensorflow: 'neither package is installed', webgpu: { device: 'NVIDIA H100 (Vulkan)' }, wasm: {}, cpu: CPU });
+  const gpu = fakeMachine({
+    tensorflow: 'neither package is installed',
+    webgpu: { device: 'NVIDIA H100 (Vulkan)' },
+    wasm: {},
+    cpu: CPU,
+  });
   const info2 = await selectBackend('auto', gpu.probes);
   assert.equal(info2.backend, 'webgpu');
   assert.equal(info2.device, 'NVIDIA H100 (Vulkan)');
-  assert.deepEqual(info2.skipped.find((s) => s.backend === 'tensorflow'), { backend: 'tensorflow', reason: 'neither package is installed' });
+  assert.deepEqual(
+    info2.skipped.find((s) => s.backend === 'tensorflow'),
+    { backend: 'tensorflow', reason: 'neither package is installed' },
+  );
 });
 
 test('auto never picks a software webgpu adapter or cpu, and says why', async () => {
   const m = fakeMachine({
-    tensorflow: 'not installed', webgpu: { software: true, device: 'llvmpipe (software)' },
-    wasm: { software: true, device: 'CPU, wasm SIMD, 2 threads' }, cpu: CPU,
+    tensorflow: 'not installed',
+    webgpu: { software: true, device: 'llvmpipe (software)' },
+    wasm: { software: true, device: 'CPU, wasm SIMD, 2 threads' },
+    cpu: CPU,
   });
   const lines: string[] = [];
   const info = await selectBackend('auto', m.probes, { log: (l) => lines.push(l) });
@@ -87,14 +113,28 @@ test('auto uses a software adapter only with allowSoftware', async () => {
 });
 
 test('auto moves on when a backend fails to start, and fails with every reason when nothing can run', async () => {
-  const m = fakeMachine({ webgpu: { activate: async () => { throw new Error('device lost\nstack...'); } }, wasm: {}, cpu: CPU });
+  const m = fakeMachine({
+    webgpu: {
+      activate: async () => {
+        throw new Error('device lost\nstack...');
+      },
+    },
+    wasm: {},
+    cpu: CPU,
+  });
   const info = await selectBackend('auto', m.probes);
   assert.equal(info.backend, 'wasm');
-  assert.match(info.skipped.find((s) => s.backend === 'webgpu')!.reason, /^failed to start on fake webgpu: device lost$/);
+  assert.match(
+    info.skipped.find((s) => s.backend === 'webgpu')!.reason,
+    /^failed to start on fake webgpu: device lost$/,
+  );
 
   const none = fakeMachine({ cpu: CPU });
   await assert.rejects(selectBackend('auto', none.probes), (err: Error) => {
-    assert.match(err.message, /^No backend can train here: tensorflow: .*; webgpu: .*; wasm: .*; cpu: .*only when asked/);
+    assert.match(
+      err.message,
+      /^No backend can train here: tensorflow: .*; webgpu: .*; wasm: .*; cpu: .*only when asked/,
+    );
     return true;
   });
   assert.deepEqual(none.activated, [], 'cpu is never a silent fallback');
@@ -104,19 +144,33 @@ test('an explicit backend is used even when software, with no fallback when it i
   const m = fakeMachine({ webgpu: { software: true, device: 'llvmpipe (software)' }, wasm: {}, cpu: CPU });
   const info = await selectBackend('webgpu', m.probes);
   assert.equal(info.backend, 'webgpu');
-  assert.deepEqual(info.skipped.map((s) => s.reason), Array(3).fill('not requested (--backend webgpu)'));
+  assert.deepEqual(
+    info.skipped.map((s) => s.reason),
+    Array(3).fill('not requested (--backend webgpu)'),
+  );
 
   const cpu = await selectBackend('cpu', m.probes, { threads: 3 });
   assert.equal(cpu.backend, 'cpu');
 
-  const missing = fakeMachine({ wasm: {}, tensorflow: 'tfjs-node-gpu: libcudart.so.11.0 not found by the dynamic linker' });
+  const missing = fakeMachine({
+    wasm: {},
+    tensorflow: 'tfjs-node-gpu: libcudart.so.11.0 not found by the dynamic linker',
+  });
   await assert.rejects(selectBackend('tensorflow', missing.probes), {
     message: 'The tensorflow backend is unavailable: tfjs-node-gpu: libcudart.so.11.0 not found by the dynamic linker',
   });
-  await assert.rejects(selectBackend('webgpu', missing.probes), { message: 'The webgpu backend is unavailable: webgpu not on this fake machine' });
+  await assert.rejects(selectBackend('webgpu', missing.probes), {
+    message: 'The webgpu backend is unavailable: webgpu not on this fake machine',
+  });
   assert.deepEqual(missing.activated, [], 'no silent fallback to wasm');
 
-  const broken = fakeMachine({ webgpu: { activate: async () => { throw new Error('requestDevice failed'); } } });
+  const broken = fakeMachine({
+    webgpu: {
+      activate: async () => {
+        throw new Error('requestDevice failed');
+      },
+    },
+  });
   await assert.rejects(selectBackend('webgpu', broken.probes), {
     message: 'The webgpu backend failed to start on fake webgpu: requestDevice failed',
   });
@@ -124,10 +178,20 @@ test('an explicit backend is used even when software, with no fallback when it i
 });
 
 test('EngineInfo carries the device and thread count the backend reports once running', async () => {
-  const m = fakeMachine({ wasm: { software: true, device: 'CPU, wasm SIMD, 8 threads', activate: async () => ({ device: 'CPU, wasm SIMD, 1 thread', threads: 1 }) } });
+  const m = fakeMachine({
+    wasm: {
+      software: true,
+      device: 'CPU, wasm SIMD, 8 threads',
+      activate: async () => ({ device: 'CPU, wasm SIMD, 1 thread', threads: 1 }),
+    },
+  });
   const info = await selectBackend('wasm', m.probes, { threads: 8 });
   assert.deepEqual(info, {
-    backend: 'wasm', device: 'CPU, wasm SIMD, 1 thread', provider: 'wasm', software: true, threads: 1,
+    backend: 'wasm',
+    device: 'CPU, wasm SIMD, 1 thread',
+    provider: 'wasm',
+    software: true,
+    threads: 1,
     skipped: ['tensorflow', 'webgpu', 'cpu'].map((b) => ({ backend: b, reason: 'not requested (--backend wasm)' })),
   });
 });
@@ -152,16 +216,31 @@ function measurement(ms: Partial<Record<BackendName, number | Error>>, cacheFile
 }
 
 test('auto with a measurement times every backend that loads and takes the fastest, printing the times', async () => {
-  const machine = fakeMachine({ tensorflow: { provider: 'tfjs-node', device: 'CPU, libtensorflow' }, webgpu: { device: 'NVIDIA H200 (Vulkan)' }, wasm: {}, cpu: CPU });
+  const machine = fakeMachine({
+    tensorflow: { provider: 'tfjs-node', device: 'CPU, libtensorflow' },
+    webgpu: { device: 'NVIDIA H200 (Vulkan)' },
+    wasm: {},
+    cpu: CPU,
+  });
   const { measure, timed } = measurement({ tensorflow: 1200, webgpu: 950.4, wasm: 800 });
   const lines: string[] = [];
   const info = await selectBackend('auto', machine.probes, { measure, log: (l) => lines.push(l) });
   assert.equal(info.backend, 'wasm', 'wasm was fastest, preference order notwithstanding');
   assert.deepEqual(timed, ['tensorflow', 'webgpu', 'wasm']);
-  assert.deepEqual(info.measured!.map((m) => [m.backend, m.msPerStep, m.cached]), [['wasm', 800, false], ['webgpu', 950, false], ['tensorflow', 1200, false]]);
+  assert.deepEqual(
+    info.measured!.map((m) => [m.backend, m.msPerStep, m.cached]),
+    [
+      ['wasm', 800, false],
+      ['webgpu', 950, false],
+      ['tensorflow', 1200, false],
+    ],
+  );
   assert.deepEqual(machine.activated, ['tensorflow', 'webgpu', 'wasm', 'wasm'], 'the winner is (re)activated last');
   assert.deepEqual(machine.released.sort(), ['tensorflow', 'webgpu']);
-  assert.equal(lines.at(-1), 'engine: wasm (wasm) on fake wasm; measured a training step: wasm 800 ms, webgpu 950 ms, tensorflow 1200 ms');
+  assert.equal(
+    lines.at(-1),
+    'engine: wasm (wasm) on fake wasm; measured a training step: wasm 800 ms, webgpu 950 ms, tensorflow 1200 ms',
+  );
   assert.match(info.skipped.find((s) => s.backend === 'webgpu')!.reason, /slower here \(950 ms a step\)/);
 });
 
@@ -179,23 +258,39 @@ test('measured times are cached per machine, device and workload; a named backen
   assert.ok(info.measured!.every((m) => m.cached));
   const otherBatch = measurement({ webgpu: 5000, wasm: 1 }, cacheFile);
   otherBatch.measure.workload = 'alexnet 224x224x3 batch 64';
-  assert.equal((await selectBackend('auto', fakeMachine(spec).probes, { measure: otherBatch.measure })).backend, 'wasm');
+  assert.equal(
+    (await selectBackend('auto', fakeMachine(spec).probes, { measure: otherBatch.measure })).backend,
+    'wasm',
+  );
   const named = measurement({ webgpu: 1, wasm: 1 });
   assert.equal((await selectBackend('wasm', fakeMachine(spec).probes, { measure: named.measure })).backend, 'wasm');
   assert.deepEqual(named.timed, []);
 });
 
 test('measuring skips software adapters, and a backend that cannot train the model is skipped with why', async () => {
-  const machine = fakeMachine({ tensorflow: 'not installed', webgpu: { device: 'llvmpipe', software: true }, wasm: {}, cpu: CPU });
+  const machine = fakeMachine({
+    tensorflow: 'not installed',
+    webgpu: { device: 'llvmpipe', software: true },
+    wasm: {},
+    cpu: CPU,
+  });
   const { measure, timed } = measurement({ webgpu: 1, wasm: 800 });
   const info = await selectBackend('auto', machine.probes, { measure });
   assert.equal(info.backend, 'wasm');
   assert.deepEqual(timed, [], 'a single candidate is not timed');
   assert.equal(info.measured, undefined);
   const gpu = fakeMachine({ webgpu: { device: 'Intel UHD 620' }, wasm: {}, cpu: CPU });
-  const m2 = measurement({ webgpu: new Error("alexnet's fc6 weight (9216 x 4096) is 144.0 MiB, over this adapter's maxStorageBufferBindingSize"), wasm: 800 });
+  const m2 = measurement({
+    webgpu: new Error(
+      "alexnet's fc6 weight (9216 x 4096) is 144.0 MiB, over this adapter's maxStorageBufferBindingSize",
+    ),
+    wasm: 800,
+  });
   const info2 = await selectBackend('auto', gpu.probes, { measure: m2.measure });
   assert.equal(info2.backend, 'wasm');
-  assert.match(info2.skipped.find((s) => s.backend === 'webgpu')!.reason, /^could not train alexnet 224x224x3 batch 32 on Intel UHD 620: alexnet's fc6 weight/);
+  assert.match(
+    info2.skipped.find((s) => s.backend === 'webgpu')!.reason,
+    /^could not train alexnet 224x224x3 batch 32 on Intel UHD 620: alexnet's fc6 weight/,
+  );
   assert.deepEqual(gpu.released, ['webgpu']);
 });

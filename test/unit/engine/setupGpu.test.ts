@@ -19,7 +19,8 @@ npm error * Downloading libtensorflow
 npm error Error: getaddrinfo ENOTFOUND storage.googleapis.com
 npm error   hostname: 'storage.googleapis.com'`;
 
-const H100_LOG = '2025-01-01 I tensorflow/core/common_runtime/gpu/gpu_device.cc:1532] Created device ' +
+const H100_LOG =
+  '2025-01-01 I tensorflow/core/common_runtime/gpu/gpu_device.cc:1532] Created device ' +
   '/job:localhost/replica:0/task:0/device:GPU:0 with 78000 MB memory:  -> device: 0, name: NVIDIA H100 80GB HBM3, ' +
   'pci bus id: 0000:00:05.0, compute capability: 9.0';
 
@@ -42,7 +43,13 @@ const log = () => {};
 
 test('gpu variant without an NVIDIA driver fails before downloading anything', async () => {
   const { run, calls } = fakeRunner([]);
-  const r = await setupGpu({ variant: 'gpu', dir: tempDir(), log, run, cuda: () => ({ driver: false, missing: ['libcudart.so.11.0', 'libcudnn.so.8'] }) });
+  const r = await setupGpu({
+    variant: 'gpu',
+    dir: tempDir(),
+    log,
+    run,
+    cuda: () => ({ driver: false, missing: ['libcudart.so.11.0', 'libcudnn.so.8'] }),
+  });
   assert.equal(r.ok, false);
   assert.match(r.message, /^@tensorflow\/tfjs-node-gpu cannot use a GPU here: no NVIDIA driver found/);
   assert.match(r.message, /--variant cpu|--backend webgpu/);
@@ -51,7 +58,13 @@ test('gpu variant without an NVIDIA driver fails before downloading anything', a
 
 test('gpu variant with the driver but no CUDA 11 / cuDNN 8 names the missing libraries', async () => {
   const { run, calls } = fakeRunner([]);
-  const r = await setupGpu({ variant: 'gpu', dir: tempDir(), log, run, cuda: () => ({ driver: true, missing: ['libcudart.so.11.0', 'libcudnn.so.8'] }) });
+  const r = await setupGpu({
+    variant: 'gpu',
+    dir: tempDir(),
+    log,
+    run,
+    cuda: () => ({ driver: true, missing: ['libcudart.so.11.0', 'libcudnn.so.8'] }),
+  });
   assert.equal(r.ok, false);
   assert.match(r.message, /libcudart\.so\.11\.0 and libcudnn\.so\.8 not found by the dynamic linker/);
   assert.equal(calls.length, 0);
@@ -66,21 +79,39 @@ test('offline: the failed libtensorflow download is recognised and explained', a
   assert.equal(calls[0].cwd, dir);
   assert.deepEqual(calls[0].args.slice(-1), ['@tensorflow/tfjs-node@4.22.0']);
   assert.ok(existsSync(join(dir, 'package.json')), 'npm gets a package.json of its own');
-  assert.match(r.message, /^Offline: @tensorflow\/tfjs-node's install script could not download libtensorflow \(https:\/\/storage\.googleapis\.com\/\S+libtensorflow-cpu-linux-x86_64-2\.9\.1\.tar\.gz\): ENOTFOUND storage\.googleapis\.com\./);
+  assert.match(
+    r.message,
+    /^Offline: @tensorflow\/tfjs-node's install script could not download libtensorflow \(https:\/\/storage\.googleapis\.com\/\S+libtensorflow-cpu-linux-x86_64-2\.9\.1\.tar\.gz\): ENOTFOUND storage\.googleapis\.com\./,
+  );
   assert.match(r.message, /TFJS_NODE_CDN_STORAGE/);
   assert.ok(lines.at(-1)!.includes('Offline'));
 });
 
 test('a hung install times out with a message; the registry being down is told apart', async () => {
   const hung = fakeRunner([{ code: null, stdout: '', stderr: '', timedOut: true }]);
-  const r = await setupGpu({ variant: 'cpu', dir: tempDir(), log, run: hung.run, cuda: () => withDriver, installTimeoutMs: 2000 });
+  const r = await setupGpu({
+    variant: 'cpu',
+    dir: tempDir(),
+    log,
+    run: hung.run,
+    cuda: () => withDriver,
+    installTimeoutMs: 2000,
+  });
   assert.match(r.message, /did not finish within 2 s/);
-  const noRegistry = fakeRunner([{ code: 1, stdout: '', stderr: 'npm error code ENOTFOUND\nnpm error network request to https://registry.npmjs.org/@tensorflow%2ftfjs-node failed, reason: getaddrinfo ENOTFOUND registry.npmjs.org', timedOut: false }]);
+  const noRegistry = fakeRunner([
+    {
+      code: 1,
+      stdout: '',
+      stderr:
+        'npm error code ENOTFOUND\nnpm error network request to https://registry.npmjs.org/@tensorflow%2ftfjs-node failed, reason: getaddrinfo ENOTFOUND registry.npmjs.org',
+      timedOut: false,
+    },
+  ]);
   const r2 = await setupGpu({ variant: 'cpu', dir: tempDir(), log, run: noRegistry.run, cuda: () => withDriver });
   assert.match(r2.message, /^npm could not reach the registry \(ENOTFOUND\)/);
 });
 
-test('success on a GPU: matMul checked in a child, device taken from TensorFlow\'s log, verification saved', async () => {
+test("success on a GPU: matMul checked in a child, device taken from TensorFlow's log, verification saved", async () => {
   const dir = tempDir();
   const { run, calls } = fakeRunner([ok(), ok('{"maxAbsErr":3.1e-6}\n', H100_LOG)]);
   const r = await setupGpu({ dir, log, run, cuda: () => withDriver });
@@ -96,14 +127,23 @@ test('success on a GPU: matMul checked in a child, device taken from TensorFlow\
 });
 
 test('tfjs-node-gpu that finds no GPU, or computes garbage, is not accepted', async () => {
-  const noGpu = fakeRunner([ok(), ok('{"maxAbsErr":1e-6}\n', "W dso_loader.cc:64] Could not load dynamic library 'libcudnn.so.8'; dlerror: libcudnn.so.8: cannot open shared object file")]);
+  const noGpu = fakeRunner([
+    ok(),
+    ok(
+      '{"maxAbsErr":1e-6}\n',
+      "W dso_loader.cc:64] Could not load dynamic library 'libcudnn.so.8'; dlerror: libcudnn.so.8: cannot open shared object file",
+    ),
+  ]);
   const r = await setupGpu({ variant: 'gpu', dir: tempDir(), log, run: noGpu.run, cuda: () => withDriver });
   assert.equal(r.ok, false);
   assert.match(r.message, /created no GPU device \(could not load libcudnn\.so\.8\)/);
   const wrong = fakeRunner([ok(), ok('{"maxAbsErr":0.5}\n', '')]);
   const r2 = await setupGpu({ variant: 'cpu', dir: tempDir(), log, run: wrong.run, cuda: () => withDriver });
   assert.match(r2.message, /wrong matMul \(max abs error 0\.5/);
-  const crashed = fakeRunner([ok(), { code: 1, stdout: '', stderr: 'Error: libtensorflow.so.2: cannot open shared object file', timedOut: false }]);
+  const crashed = fakeRunner([
+    ok(),
+    { code: 1, stdout: '', stderr: 'Error: libtensorflow.so.2: cannot open shared object file', timedOut: false },
+  ]);
   const r3 = await setupGpu({ variant: 'cpu', dir: tempDir(), log, run: crashed.run, cuda: () => withDriver });
   assert.match(r3.message, /installed but a matMul on it failed: Error: libtensorflow\.so\.2/);
 });
@@ -119,9 +159,21 @@ const noLdPath = { LD_LIBRARY_PATH: '' } as NodeJS.ProcessEnv;
 
 test('cudaStatus reads the library listing: CUDA 12 only, CUDA 11 + cuDNN 8, nothing', () => {
   const cuda12 = cudaStatus(noLdPath, listing('libcuda.so.1', 'libcudart.so.12', 'libcudnn.so.9'), false);
-  assert.deepEqual(cuda12, { driver: true, gpuName: undefined, missing: ['libcudart.so.11.0', 'libcudnn.so.8'], newer: ['libcudart.so.12', 'libcudnn.so.9'] });
-  assert.match(cudaProblem(cuda12)!, /found libcudart\.so\.12 and libcudnn\.so\.9: CUDA 12 \/ cuDNN 9, which its libtensorflow 2\.9 cannot load/);
-  const cuda11 = cudaStatus(noLdPath, listing('libcuda.so.1', 'libcudart.so.11.0', 'libcudnn.so.8', 'libcudart.so.12'), false);
+  assert.deepEqual(cuda12, {
+    driver: true,
+    gpuName: undefined,
+    missing: ['libcudart.so.11.0', 'libcudnn.so.8'],
+    newer: ['libcudart.so.12', 'libcudnn.so.9'],
+  });
+  assert.match(
+    cudaProblem(cuda12)!,
+    /found libcudart\.so\.12 and libcudnn\.so\.9: CUDA 12 \/ cuDNN 9, which its libtensorflow 2\.9 cannot load/,
+  );
+  const cuda11 = cudaStatus(
+    noLdPath,
+    listing('libcuda.so.1', 'libcudart.so.11.0', 'libcudnn.so.8', 'libcudart.so.12'),
+    false,
+  );
   assert.deepEqual(cuda11.missing, []);
   assert.equal(cudaProblem(cuda11), undefined);
   const bare = cudaStatus(noLdPath, listing('libc.so.6'), false);

@@ -29,11 +29,18 @@ function uniforms(n: number, seed: number): Float32Array {
   return out;
 }
 
-interface Shapes { [name: string]: number[] }
+interface Shapes {
+  [name: string]: number[];
+}
 const SHAPES: Shapes = {
-  conv1: [3, 3, 1, 8], gamma1: [8], beta1: [8],
-  conv2: [3, 3, 8, 16], gamma2: [16], beta2: [16],
-  fc: [(SIZE / 4) * (SIZE / 4) * 16, CLASSES], fcBias: [CLASSES],
+  conv1: [3, 3, 1, 8],
+  gamma1: [8],
+  beta1: [8],
+  conv2: [3, 3, 8, 16],
+  gamma2: [16],
+  beta2: [16],
+  fc: [(SIZE / 4) * (SIZE / 4) * 16, CLASSES],
+  fcBias: [CLASSES],
 };
 
 function initialWeights(): Map<string, Float32Array> {
@@ -44,7 +51,11 @@ function initialWeights(): Map<string, Float32Array> {
     const fanIn = shape.length === 4 ? shape[0] * shape[1] * shape[2] : shape[0];
     if (name.startsWith('gamma')) w.set(name, new Float32Array(n).fill(1));
     else if (name.startsWith('beta') || name === 'fcBias') w.set(name, new Float32Array(n));
-    else w.set(name, uniforms(n, seed++).map((v) => v * Math.sqrt(3 / fanIn)));
+    else
+      w.set(
+        name,
+        uniforms(n, seed++).map((v) => v * Math.sqrt(3 / fanIn)),
+      );
   }
   return w;
 }
@@ -56,12 +67,14 @@ function batch(): { x: Float32Array; y: Int32Array } {
   const y = new Int32Array(BATCH);
   for (let b = 0; b < BATCH; b++) {
     y[b] = b % CLASSES;
-    const oy = (y[b] >> 1) * (SIZE / 2), ox = (y[b] & 1) * (SIZE / 2);
-    for (let i = 0; i < SIZE; i++) for (let j = 0; j < SIZE; j++) {
-      const k = (b * SIZE + i) * SIZE + j;
-      const inBlob = i >= oy + 2 && i < oy + 6 && j >= ox + 2 && j < ox + 6;
-      x[k] = (inBlob ? 1 : 0) + 0.3 * noise[k];
-    }
+    const oy = (y[b] >> 1) * (SIZE / 2),
+      ox = (y[b] & 1) * (SIZE / 2);
+    for (let i = 0; i < SIZE; i++)
+      for (let j = 0; j < SIZE; j++) {
+        const k = (b * SIZE + i) * SIZE + j;
+        const inBlob = i >= oy + 2 && i < oy + 6 && j >= ox + 2 && j < ox + 6;
+        x[k] = (inBlob ? 1 : 0) + 0.3 * noise[k];
+      }
   }
   return { x, y };
 }
@@ -83,7 +96,8 @@ function logits(v: Map<string, tf.Variable>, x: tf.Tensor4D): tf.Tensor2D {
 /** Runs STEPS of plain SGD on the current backend; returns the loss before each step. */
 async function trainLosses(): Promise<number[]> {
   const vars = new Map<string, tf.Variable>();
-  for (const [name, values] of initialWeights()) vars.set(name, tf.variable(tf.tensor(values, SHAPES[name]), true, name + tf.getBackend()));
+  for (const [name, values] of initialWeights())
+    vars.set(name, tf.variable(tf.tensor(values, SHAPES[name]), true, name + tf.getBackend()));
   const data = batch();
   const x = tf.tensor4d(data.x, [BATCH, SIZE, SIZE, 1]);
   const y = tf.oneHot(tf.tensor1d(data.y, 'int32'), CLASSES);

@@ -48,7 +48,9 @@ async function run(): Promise<{ losses: number[]; features: Float32Array }> {
   return { losses, features };
 }
 
-test('a small-batch dense input gradient (dY x W^T, split-K in tfjs 4.22) matches wasm', { timeout: 60_000 }, async (t) => {
+test('a small-batch dense input gradient (dY x W^T, split-K in tfjs 4.22) matches wasm', {
+  timeout: 60_000,
+}, async (t) => {
   try {
     await findWebgpuAdapter();
   } catch (err) {
@@ -57,8 +59,14 @@ test('a small-batch dense input gradient (dY x W^T, split-K in tfjs 4.22) matche
   }
   // AlexNet's fc7 -> fc6 input gradient at batch 4 in miniature: [4, 4096] x [256, 4096]^T.
   const product = async () => {
-    const dy = tf.tensor2d(Float32Array.from({ length: 4 * 4096 }, (_, i) => Math.sin(i * 0.37)), [4, 4096]);
-    const w = tf.tensor2d(Float32Array.from({ length: 256 * 4096 }, (_, i) => Math.cos(i * 0.11)), [256, 4096]);
+    const dy = tf.tensor2d(
+      Float32Array.from({ length: 4 * 4096 }, (_, i) => Math.sin(i * 0.37)),
+      [4, 4096],
+    );
+    const w = tf.tensor2d(
+      Float32Array.from({ length: 256 * 4096 }, (_, i) => Math.cos(i * 0.11)),
+      [256, 4096],
+    );
     const out = (await tf.matMul(dy, w, false, true).data()) as Float32Array;
     tf.dispose([dy, w]);
     return out;
@@ -67,7 +75,8 @@ test('a small-batch dense input gradient (dY x W^T, split-K in tfjs 4.22) matche
   const want = await product();
   await initEngine('webgpu', { allowSoftware: true });
   const got = await product();
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < want.length; i++) {
     diff = Math.max(diff, Math.abs(got[i] - want[i]));
     scale = Math.max(scale, Math.abs(want[i]));
@@ -88,12 +97,17 @@ test('AlexNet training steps on webgpu match wasm', { timeout: 180_000 }, async 
   await initEngine('webgpu', { allowSoftware: true });
   const started = performance.now();
   const gpu = await run();
-  t.diagnostic(`webgpu on ${adapter.name}: ${((performance.now() - started) / 1000).toFixed(1)} s for ${STEPS} steps + features`);
-  t.diagnostic(`losses wasm ${wasm.losses.map((l) => l.toFixed(5)).join(' ')} | webgpu ${gpu.losses.map((l) => l.toFixed(5)).join(' ')}`);
+  t.diagnostic(
+    `webgpu on ${adapter.name}: ${((performance.now() - started) / 1000).toFixed(1)} s for ${STEPS} steps + features`,
+  );
+  t.diagnostic(
+    `losses wasm ${wasm.losses.map((l) => l.toFixed(5)).join(' ')} | webgpu ${gpu.losses.map((l) => l.toFixed(5)).join(' ')}`,
+  );
   const lossDiff = Math.max(...gpu.losses.map((l, i) => Math.abs(l - wasm.losses[i])));
   assert.ok(lossDiff <= LOSS_TOLERANCE, `losses differ by ${lossDiff}`);
   assert.notEqual(wasm.losses[0], wasm.losses.at(-1), 'the steps changed the weights');
-  let scale = 0, diff = 0;
+  let scale = 0,
+    diff = 0;
   for (let i = 0; i < wasm.features.length; i++) {
     scale = Math.max(scale, Math.abs(wasm.features[i]));
     diff = Math.max(diff, Math.abs(wasm.features[i] - gpu.features[i]));

@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine, releaseEngine } from '../../../src/trainer/engine';
 import { findWebgpuAdapter } from '../../../src/trainer/engine/webgpuDawn';
-import { checkBindings, describeGpuError, webgpuChecked, WebgpuError, webgpuFailure } from '../../../src/trainer/engine/webgpuGuard';
+import {
+  checkBindings,
+  describeGpuError,
+  webgpuChecked,
+  WebgpuError,
+  webgpuFailure,
+} from '../../../src/trainer/engine/webgpuGuard';
 import { webgpuFitProblem } from '../../../src/trainer/engine/webgpuLimits';
 import { summarizeAny } from '../../../src/trainer/model';
 
@@ -20,7 +26,8 @@ const LAVAPIPE_LIMIT = 134217728;
 // What Dawn 0.3.10 on lavapipe said for a 128 MiB + 256 B binding (bind group labelled by the guard).
 const BINDING_ERROR = {
   constructor: { name: 'GPUValidationError' },
-  message: 'Binding size (134217984) of [Buffer (unlabeled)] is larger than the maximum storage buffer binding size (134217728).\n' +
+  message:
+    'Binding size (134217984) of [Buffer (unlabeled)] is larger than the maximum storage buffer binding size (134217728).\n' +
     ' - While validating entries[0] against { binding: 0, visibility: ShaderStage::Compute, buffer: {type: BufferBindingType::Storage} }.\n' +
     ' - While validating [BindGroupDescriptor ""MatMulPackedProgram -> [2,4096]""] against [BindGroupLayout (unlabeled)]\n' +
     ' - While calling [Device].CreateBindGroup([BindGroupDescriptor ""MatMulPackedProgram -> [2,4096]""]).\n',
@@ -28,30 +35,52 @@ const BINDING_ERROR = {
 
 test('a Dawn error becomes one line naming the op and the limit', () => {
   const line = describeGpuError(BINDING_ERROR, 'SomethingElse');
-  assert.equal(line, 'webgpu validation error in MatMulPackedProgram -> [2,4096]: Binding size (134217984) of [Buffer (unlabeled)] is larger than the maximum storage buffer binding size (134217728).');
-  const oom = describeGpuError({ constructor: { name: 'GPUOutOfMemoryError' }, message: 'Allocation failed\n - While calling [Device].CreateBuffer([BufferDescriptor])' }, 'Conv2DMMProgram -> [8,55,55,96]');
+  assert.equal(
+    line,
+    'webgpu validation error in MatMulPackedProgram -> [2,4096]: Binding size (134217984) of [Buffer (unlabeled)] is larger than the maximum storage buffer binding size (134217728).',
+  );
+  const oom = describeGpuError(
+    {
+      constructor: { name: 'GPUOutOfMemoryError' },
+      message: 'Allocation failed\n - While calling [Device].CreateBuffer([BufferDescriptor])',
+    },
+    'Conv2DMMProgram -> [8,55,55,96]',
+  );
   assert.equal(oom, 'webgpu out of GPU memory in Conv2DMMProgram -> [8,55,55,96]: Allocation failed');
 });
 
 test('a binding over maxStorageBufferBindingSize is refused before it is recorded', () => {
   const program = { constructor: { name: 'MatMulPackedProgram' }, outputShape: [2, 4096] };
-  assert.throws(() => checkBindings(program, [{ shape: [2, 9216] }, { shape: [9216, 4096] }], LAVAPIPE_LIMIT), (e: Error) => {
-    assert.ok(e instanceof WebgpuError);
-    assert.equal(e.message.split('\n').length, 1);
-    assert.match(e.message, /^webgpu: MatMulPackedProgram would bind its input 1 \[9216,4096\] \(144\.0 MiB\), over this adapter's maxStorageBufferBindingSize of 128\.0 MiB/);
-    return true;
-  });
+  assert.throws(
+    () => checkBindings(program, [{ shape: [2, 9216] }, { shape: [9216, 4096] }], LAVAPIPE_LIMIT),
+    (e: Error) => {
+      assert.ok(e instanceof WebgpuError);
+      assert.equal(e.message.split('\n').length, 1);
+      assert.match(
+        e.message,
+        /^webgpu: MatMulPackedProgram would bind its input 1 \[9216,4096\] \(144\.0 MiB\), over this adapter's maxStorageBufferBindingSize of 128\.0 MiB/,
+      );
+      return true;
+    },
+  );
   checkBindings(program, [{ shape: [2, 9216] }, { shape: [9216, 2048] }], LAVAPIPE_LIMIT);
 });
 
 test('AlexNet at 224 px is refused before training on a 128 MiB limit; at 96 px, or with 2 GiB, it fits', () => {
-  const alexnet = (inputSize: number) => summarizeAny({ arch: 'alexnet', inputSize, inputChannels: 3, sobel: true, seed: 1 });
-  assert.match(webgpuFitProblem('alexnet', alexnet(224), 32, LAVAPIPE_LIMIT)!, /^alexnet's fc6 weight \(9216 x 4096\) is 144\.0 MiB, over this adapter's maxStorageBufferBindingSize of 128\.0 MiB/);
+  const alexnet = (inputSize: number) =>
+    summarizeAny({ arch: 'alexnet', inputSize, inputChannels: 3, sobel: true, seed: 1 });
+  assert.match(
+    webgpuFitProblem('alexnet', alexnet(224), 32, LAVAPIPE_LIMIT)!,
+    /^alexnet's fc6 weight \(9216 x 4096\) is 144\.0 MiB, over this adapter's maxStorageBufferBindingSize of 128\.0 MiB/,
+  );
   assert.equal(webgpuFitProblem('alexnet', alexnet(96), 32, LAVAPIPE_LIMIT), undefined);
   assert.equal(webgpuFitProblem('alexnet', alexnet(224), 32, 2 ** 31), undefined);
   const vgg = summarizeAny({ arch: 'vgg16', inputSize: 224, inputChannels: 3, sobel: false, seed: 1 });
   assert.equal(webgpuFitProblem('vgg16', vgg, 32, 2 ** 31), undefined, 'a large GPU binds VGG16 at batch 32');
-  assert.match(webgpuFitProblem('vgg16', vgg, 128, 2 ** 30)!, /^vgg16's conv\S* output at batch 128 is 1568\.0 MiB, .* use a smaller --batch-size/);
+  assert.match(
+    webgpuFitProblem('vgg16', vgg, 128, 2 ** 30)!,
+    /^vgg16's conv\S* output at batch 128 is 1568\.0 MiB, .* use a smaller --batch-size/,
+  );
 });
 
 async function adapterOrSkip(t: { skip(msg: string): void }): Promise<boolean> {
@@ -64,10 +93,14 @@ async function adapterOrSkip(t: { skip(msg: string): void }): Promise<boolean> {
   }
 }
 
-interface DeviceLike { createBuffer(d: { size: number; usage: number }): unknown }
+interface DeviceLike {
+  createBuffer(d: { size: number; usage: number }): unknown;
+}
 const device = () => (tf.backend() as unknown as { device: DeviceLike }).device;
 
-test('an injected validation error aborts the step with one line, and nothing runs after it', { timeout: 60_000 }, async (t) => {
+test('an injected validation error aborts the step with one line, and nothing runs after it', {
+  timeout: 60_000,
+}, async (t) => {
   if (!(await adapterOrSkip(t))) return;
   await initEngine('webgpu', { allowSoftware: true });
   const ok = await webgpuChecked('training step', async () => (await tf.add(tf.ones([4]), 1).data())[0]);
@@ -80,11 +113,17 @@ test('an injected validation error aborts the step with one line, and nothing ru
   await assert.rejects(step, (e: Error) => {
     assert.ok(e instanceof WebgpuError, `not a WebgpuError: ${e}`);
     assert.equal(e.message.split('\n').length, 1, e.message);
-    assert.match(e.message, /^training step: webgpu validation error in BinaryOpProgram -> \[4096\]: Buffer usages must not be 0\.$/);
+    assert.match(
+      e.message,
+      /^training step: webgpu validation error in BinaryOpProgram -> \[4096\]: Buffer usages must not be 0\.$/,
+    );
     return true;
   });
   assert.throws(() => tf.add(tf.ones([4096]), 1), /earlier; nothing more runs on this device/);
-  await assert.rejects(webgpuChecked('training step', async () => 0), /^Error|training step: webgpu validation error/);
+  await assert.rejects(
+    webgpuChecked('training step', async () => 0),
+    /^Error|training step: webgpu validation error/,
+  );
   releaseEngine();
 });
 
@@ -96,11 +135,16 @@ test('an error outside any step (uncapturederror) stops the next dispatch', { ti
   // Dawn delivers uncaptured errors from its event processing, which waiting on the queue drives.
   for (let i = 0; i < 40 && !webgpuFailure(); i++) await new Promise((r) => setTimeout(r, 25));
   assert.ok(webgpuFailure(), 'the uncaptured error was recorded');
-  assert.throws(() => tf.mul(tf.ones([4096]), 2), (e: Error) => e instanceof WebgpuError && /validation error.*Buffer usages must not be 0/.test(e.message));
+  assert.throws(
+    () => tf.mul(tf.ones([4096]), 2),
+    (e: Error) => e instanceof WebgpuError && /validation error.*Buffer usages must not be 0/.test(e.message),
+  );
   releaseEngine();
 });
 
-test('train --arch alexnet at 224 px on a 128 MiB adapter is refused before training, in one line', { timeout: 120_000 }, async (t) => {
+test('train --arch alexnet at 224 px on a 128 MiB adapter is refused before training, in one line', {
+  timeout: 120_000,
+}, async (t) => {
   let adapter: Awaited<ReturnType<typeof findWebgpuAdapter>>;
   try {
     adapter = await findWebgpuAdapter();
@@ -111,13 +155,39 @@ test('train --arch alexnet at 224 px on a 128 MiB adapter is refused before trai
   const out = mkdtempSync(join(tmpdir(), 'dc-refuse-'));
   try {
     const cli = join(__dirname, '..', '..', '..', 'dist', 'trainer', 'cli.js');
-    const args = [cli, 'train', '--recipe', 'paper', '--arch', 'alexnet', '--input-size', '224', '--backend', 'webgpu', '--limit', '24', '--k', '4', '--epochs', '1', '--batch-size', '4', '--out', join(out, 'run'), '--cache', join(out, 'cache')];
+    const args = [
+      cli,
+      'train',
+      '--recipe',
+      'paper',
+      '--arch',
+      'alexnet',
+      '--input-size',
+      '224',
+      '--backend',
+      'webgpu',
+      '--limit',
+      '24',
+      '--k',
+      '4',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '4',
+      '--out',
+      join(out, 'run'),
+      '--cache',
+      join(out, 'cache'),
+    ];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 110_000 });
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('deepcluster:'));
     if (/llvmpipe|lavapipe/.test(adapter.name)) {
       assert.equal(r.status, 2, r.stderr);
       assert.equal(lines.length, 1, r.stderr);
-      assert.match(lines[0], /^deepcluster: alexnet's fc6 weight \(9216 x 4096\) is 144\.0 MiB, over this adapter's maxStorageBufferBindingSize of 128\.0 MiB: webgpu cannot bind it here/);
+      assert.match(
+        lines[0],
+        /^deepcluster: alexnet's fc6 weight \(9216 x 4096\) is 144\.0 MiB, over this adapter's maxStorageBufferBindingSize of 128\.0 MiB: webgpu cannot bind it here/,
+      );
       assert.doesNotMatch(r.stdout, /epoch 1\/1/, 'nothing was trained');
     } else {
       t.diagnostic(`adapter ${adapter.name}: exit ${r.status}, ${lines[0] ?? 'trained'}`);

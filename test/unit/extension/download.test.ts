@@ -37,7 +37,10 @@ before(async () => {
     const start = m && path !== '/norange.pth' ? Number(m[1]) : 0;
     if (start >= body.length) return res.writeHead(416).end();
     const rest = body.subarray(start);
-    res.writeHead(start ? 206 : 200, { 'Content-Length': rest.length, ...(start ? { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
+    res.writeHead(start ? 206 : 200, {
+      'Content-Length': rest.length,
+      ...(start ? { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+    });
     const cut = cutOnce.get(path);
     if (cut !== undefined) {
       cutOnce.delete(path);
@@ -56,18 +59,24 @@ after(() => {
 });
 
 test('the released models: the official AlexNet / VGG16 and the swav DeepCluster-v2 ResNet-50', () => {
-  assert.deepEqual(RELEASED_MODELS.map((m) => m.url), [
-    'https://dl.fbaipublicfiles.com/deepcluster/alexnet/checkpoint.pth.tar',
-    'https://dl.fbaipublicfiles.com/deepcluster/vgg16/checkpoint.pth.tar',
-    'https://dl.fbaipublicfiles.com/deepcluster/deepclusterv2_800ep_pretrain.pth.tar',
-  ]);
+  assert.deepEqual(
+    RELEASED_MODELS.map((m) => m.url),
+    [
+      'https://dl.fbaipublicfiles.com/deepcluster/alexnet/checkpoint.pth.tar',
+      'https://dl.fbaipublicfiles.com/deepcluster/vgg16/checkpoint.pth.tar',
+      'https://dl.fbaipublicfiles.com/deepcluster/deepclusterv2_800ep_pretrain.pth.tar',
+    ],
+  );
   assert.ok(RELEASED_MODELS.every((m) => /\.pth\.tar$/.test(m.file)));
 });
 
 test('a whole file, with progress up to the total; no .part left', async () => {
   const dest = join(dir, 'a.pth.tar');
   const progress: [number, number | undefined][] = [];
-  assert.equal(await downloadFile(`${base}/model.pth`, dest, { onProgress: (r, t) => progress.push([r, t]) }), body.length);
+  assert.equal(
+    await downloadFile(`${base}/model.pth`, dest, { onProgress: (r, t) => progress.push([r, t]) }),
+    body.length,
+  );
   assert.ok(readFileSync(dest).equals(body));
   assert.ok(!existsSync(`${dest}.part`));
   assert.deepEqual(progress.at(-1), [body.length, body.length]);
@@ -76,7 +85,14 @@ test('a whole file, with progress up to the total; no .part left', async () => {
 test('a connection cut mid-file keeps the part; the next call asks for the rest with Range and completes', async () => {
   const dest = join(dir, 'b.pth.tar');
   cutOnce.set('/cut.pth', 120_000);
-  await assert.rejects(downloadFile(`${base}/cut.pth`, dest), (e: Error) => e instanceof DownloadError && e.resumable && /run the download again to resume/.test(e.message) && !e.message.includes('\n'));
+  await assert.rejects(
+    downloadFile(`${base}/cut.pth`, dest),
+    (e: Error) =>
+      e instanceof DownloadError &&
+      e.resumable &&
+      /run the download again to resume/.test(e.message) &&
+      !e.message.includes('\n'),
+  );
   const kept = statSync(`${dest}.part`).size;
   assert.ok(kept > 0 && kept < body.length, `part of ${kept} bytes`);
   assert.ok(!existsSync(dest));
@@ -113,7 +129,10 @@ test('offline: a refused connection and a name that does not resolve are one pla
   const port = (closed.address() as AddressInfo).port;
   await new Promise<void>((r) => closed.close(() => r()));
   await assert.rejects(downloadFile(`http://127.0.0.1:${port}/x.pth`, join(dir, 'f')), (e: Error) => {
-    assert.match(e.message, new RegExp(`^cannot connect to 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): no network connection\\?`));
+    assert.match(
+      e.message,
+      new RegExp(`^cannot connect to 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): no network connection\\?`),
+    );
     return !e.message.includes('\n');
   });
   // The DNS failure is simulated by the lookup function: nothing leaves the machine.
@@ -121,6 +140,12 @@ test('offline: a refused connection and a name that does not resolve are one pla
     const e = Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
     process.nextTick(() => cb(e));
   }) as never;
-  await assert.rejects(downloadFile('http://dl.fbaipublicfiles.invalid/x.pth', join(dir, 'g'), { lookup }), /^DownloadError: cannot resolve dl\.fbaipublicfiles\.invalid \(ENOTFOUND\): no network connection\?/);
-  await assert.rejects(downloadFile(`${base}/missing`, join(dir, 'h')), /^DownloadError: 127\.0\.0\.1:\d+ answered HTTP 404 for \/missing$/);
+  await assert.rejects(
+    downloadFile('http://dl.fbaipublicfiles.invalid/x.pth', join(dir, 'g'), { lookup }),
+    /^DownloadError: cannot resolve dl\.fbaipublicfiles\.invalid \(ENOTFOUND\): no network connection\?/,
+  );
+  await assert.rejects(
+    downloadFile(`${base}/missing`, join(dir, 'h')),
+    /^DownloadError: 127\.0\.0\.1:\d+ answered HTTP 404 for \/missing$/,
+  );
 });

@@ -18,7 +18,15 @@ let hostJs: string | undefined;
 export function builtHost(): string {
   if (hostJs) return hostJs;
   const out = join(mkdtempSync(join(tmpdir(), 'dc-host-')), 'trainerHost.js');
-  buildSync({ entryPoints: [resolve(__dirname, '../../../src/extension/trainerHost.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' });
+  buildSync({
+    entryPoints: [resolve(__dirname, '../../../src/extension/trainerHost.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'error',
+  });
   hostJs = out;
   return out;
 }

@@ -24,7 +24,18 @@ import { writeFixtureRun } from '../../webview/fixture';
 import { tempDir } from './helpers';
 
 test('validate: only known, exactly typed, bounded messages pass; names cannot carry paths', () => {
-  assert.deepEqual(validateMessage('clusterGrid', { type: 'members', requestId: 3, epoch: 1, cluster: 2, offset: 0, limit: 120, extra: '/etc/passwd' }), { type: 'members', requestId: 3, epoch: 1, cluster: 2, offset: 0, limit: 120 });
+  assert.deepEqual(
+    validateMessage('clusterGrid', {
+      type: 'members',
+      requestId: 3,
+      epoch: 1,
+      cluster: 2,
+      offset: 0,
+      limit: 120,
+      extra: '/etc/passwd',
+    }),
+    { type: 'members', requestId: 3, epoch: 1, cluster: 2, offset: 0, limit: 120 },
+  );
   const bad: [Parameters<typeof validateMessage>[0], unknown][] = [
     ['clusterGrid', null],
     ['clusterGrid', 'loadEpoch'],
@@ -56,8 +67,21 @@ test('validate: only known, exactly typed, bounded messages pass; names cannot c
     ['clusterGrid', { type: 'exportCurated', requestId: 1, epoch: 0, format: 'zip' }],
   ];
   for (const [panel, msg] of bad) assert.throws(() => validateMessage(panel, msg), Error, JSON.stringify(msg));
-  assert.deepEqual(validateMessage('clusterGrid', { type: 'curate', requestId: 2, epoch: 1, edit: { action: 'move', indices: [4, 5], cluster: 3, path: '/x' } }), { type: 'curate', requestId: 2, epoch: 1, edit: { action: 'move', indices: [4, 5], cluster: 3 } });
-  assert.deepEqual(validateMessage('embeddingMap', { type: 'compute', requestId: 2, epoch: 1, method: 'pca' }), { type: 'compute', requestId: 2, epoch: 1, method: 'pca' });
+  assert.deepEqual(
+    validateMessage('clusterGrid', {
+      type: 'curate',
+      requestId: 2,
+      epoch: 1,
+      edit: { action: 'move', indices: [4, 5], cluster: 3, path: '/x' },
+    }),
+    { type: 'curate', requestId: 2, epoch: 1, edit: { action: 'move', indices: [4, 5], cluster: 3 } },
+  );
+  assert.deepEqual(validateMessage('embeddingMap', { type: 'compute', requestId: 2, epoch: 1, method: 'pca' }), {
+    type: 'compute',
+    requestId: 2,
+    epoch: 1,
+    method: 'pca',
+  });
 });
 
 test('path guard: .., absolute paths and symlinks out of the roots are refused', (t) => {
@@ -81,7 +105,10 @@ test('crafted messages cannot make the host read a file outside the extension, r
   await writeFixtureRun(run, { images: 60, k: 6, epochs: 2, thumbs: 0 });
   const secretDir = join(root, 'secret');
   mkdirSync(secretDir);
-  writeFileSync(join(secretDir, 'checkpoint.json'), JSON.stringify({ version: 1, epoch: 9, k: 2, images: 2, files: [], arch: 'smallvgg', created: 'SECRET' }));
+  writeFileSync(
+    join(secretDir, 'checkpoint.json'),
+    JSON.stringify({ version: 1, epoch: 9, k: 2, images: 2, files: [], arch: 'smallvgg', created: 'SECRET' }),
+  );
   writeFileSync(join(secretDir, 'top.json'), '{"SECRET": true}');
   // Traps: a checkpoint folder and an analysis folder inside the run that are symlinks to the secret folder.
   symlinkSync(secretDir, join(run, 'checkpoints', 'epoch-0009'));
@@ -98,9 +125,20 @@ test('crafted messages cannot make the host read a file outside the extension, r
     if (typeof p === 'string') reads.push(p);
     return (realRead as (...a: unknown[]) => unknown).call(fs, p, ...rest);
   }) as typeof fs.readFileSync);
-  const grid = new GridModel({ runDir: run, webviewUri: (d) => d, save: async () => undefined, makeThumbs: async () => undefined });
-  const filters = new FiltersModel({ runDir: run, webviewUri: (d) => d, visualize: async () => undefined, cancel: () => false, makeThumbs: async () => undefined });
-  const crafted: [('clusterGrid' | 'filters'), unknown][] = [
+  const grid = new GridModel({
+    runDir: run,
+    webviewUri: (d) => d,
+    save: async () => undefined,
+    makeThumbs: async () => undefined,
+  });
+  const filters = new FiltersModel({
+    runDir: run,
+    webviewUri: (d) => d,
+    visualize: async () => undefined,
+    cancel: () => false,
+    makeThumbs: async () => undefined,
+  });
+  const crafted: ['clusterGrid' | 'filters', unknown][] = [
     ['clusterGrid', { type: 'loadEpoch', requestId: 1, epoch: 9 }],
     ['clusterGrid', { type: 'members', requestId: 2, epoch: 9, cluster: 0, offset: 0, limit: 10 }],
     ['clusterGrid', { type: 'follow', requestId: 3, epoch: 9, cluster: 0 }],
@@ -114,14 +152,24 @@ test('crafted messages cannot make the host read a file outside the extension, r
   ];
   const replies: HostMessage[] = [];
   for (const [kind, msg] of crafted) {
-    const handle = kind === 'clusterGrid' ? (req: never, progress: (d: number, t: number, m?: string) => void) => grid.handle(req, progress) : (req: never, progress: (d: number, t: number, m?: string) => void) => filters.handle(req, progress);
+    const handle =
+      kind === 'clusterGrid'
+        ? (req: never, progress: (d: number, t: number, m?: string) => void) => grid.handle(req, progress)
+        : (req: never, progress: (d: number, t: number, m?: string) => void) => filters.handle(req, progress);
     await dispatch(kind, msg, (req, progress) => handle(req as never, progress), { post: (r) => replies.push(r) });
   }
   assert.ok(reads.length > 0, 'the handlers did read the run');
-  for (const p of reads) assert.ok(roots.some((r) => isInside(r, p)), `read outside the roots: ${p}`);
+  for (const p of reads)
+    assert.ok(
+      roots.some((r) => isInside(r, p)),
+      `read outside the roots: ${p}`,
+    );
   assert.ok(!JSON.stringify(replies).includes('SECRET'));
-  const byId = new Map(replies.filter((r) => r.type === 'response').map((r) => [(r as { requestId: number }).requestId, r]));
-  for (const id of [1, 2, 3, 6, 7, 8, 9, 10]) assert.equal((byId.get(id) as { ok: boolean }).ok, false, `request ${id} must fail`);
+  const byId = new Map(
+    replies.filter((r) => r.type === 'response').map((r) => [(r as { requestId: number }).requestId, r]),
+  );
+  for (const id of [1, 2, 3, 6, 7, 8, 9, 10])
+    assert.equal((byId.get(id) as { ok: boolean }).ok, false, `request ${id} must fail`);
   assert.equal((byId.get(4) as { ok: boolean }).ok, true, 'a legitimate request still works');
 });
 
@@ -130,7 +178,14 @@ test('page: nonce-only CSP, no inline or eval, initial state cannot break out of
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'nonce-N0nce'(;|$)/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
-  const html = panelHtml({ title: 't', cspSource: 'https://x', scriptUri: 'https://x/a.js', styleUri: 'https://x/a.css', initial: { evil: '</script><script>alert(1)</script>' }, nonce: 'N0nce' });
+  const html = panelHtml({
+    title: 't',
+    cspSource: 'https://x',
+    scriptUri: 'https://x/a.js',
+    styleUri: 'https://x/a.css',
+    initial: { evil: '</script><script>alert(1)</script>' },
+    nonce: 'N0nce',
+  });
   assert.equal(html.match(/<script/g)!.length, 2);
   assert.ok(html.includes(`id="${INITIAL_STATE_ID}" nonce="N0nce"`));
   assert.ok(html.includes('<script nonce="N0nce" src="https://x/a.js">'));
@@ -147,11 +202,30 @@ test('serializer: a reloaded grid comes back on its run and epoch with narrow ro
   const ext = join(root, 'ext');
   const context = { extensionUri: stub.Uri.file(ext), subscriptions: [] as unknown[] };
   const manager = { onEvent: () => () => undefined, isActive: () => false };
-  registerPanels(context as never, { launch: { nodePath: 'node', cliPath: 'x' }, manager: manager as never, output: { debug: () => undefined } as never, pickRun: async () => undefined }, async () => undefined);
-  assert.deepEqual([...stub.recorded.commands.keys()].sort(), ['deepcluster.showClusterGrid', 'deepcluster.showCurves', 'deepcluster.showEmbeddingMap', 'deepcluster.visualizeFilters']);
+  registerPanels(
+    context as never,
+    {
+      launch: { nodePath: 'node', cliPath: 'x' },
+      manager: manager as never,
+      output: { debug: () => undefined } as never,
+      pickRun: async () => undefined,
+    },
+    async () => undefined,
+  );
+  assert.deepEqual([...stub.recorded.commands.keys()].sort(), [
+    'deepcluster.showClusterGrid',
+    'deepcluster.showCurves',
+    'deepcluster.showEmbeddingMap',
+    'deepcluster.visualizeFilters',
+  ]);
   const panel = stub.fakePanel();
-  await stub.recorded.serializers.get('deepcluster.clusterGrid')!.deserializeWebviewPanel(panel, { runDir: run, epoch: 1, ui: { sort: 'id' } });
-  assert.deepEqual(panel.webview.options.localResourceRoots!.map((u) => u.fsPath), [ext, run, join(run, 'dataset')]);
+  await stub.recorded.serializers
+    .get('deepcluster.clusterGrid')!
+    .deserializeWebviewPanel(panel, { runDir: run, epoch: 1, ui: { sort: 'id' } });
+  assert.deepEqual(
+    panel.webview.options.localResourceRoots!.map((u) => u.fsPath),
+    [ext, run, join(run, 'dataset')],
+  );
   const init = JSON.parse(/<script type="application\/json"[^>]*>(.*?)<\/script>/s.exec(panel.webview.html)![1]!);
   assert.equal(init.epoch, 1);
   assert.equal(init.k, 6);
@@ -174,5 +248,8 @@ test('follow: a cluster is matched to the one it overlaps most, with the Jaccard
   const e1 = Int32Array.from([1, 1, 1, 0, 0, 0, 0, 0]);
   assert.deepEqual(bestOverlap([0, 1, 2, 3], e1, 2), { cluster: 1, size: 3, jaccard: 3 / 4 });
   const track = followCluster([0, 1], (e) => ({ assignments: e === 0 ? e0 : e1, k: 2 }), 0, 1);
-  assert.deepEqual(track.steps, [{ epoch: 0, cluster: 1, size: 4, jaccard: 1 }, { epoch: 1, cluster: 0, size: 5, jaccard: 4 / 5 }]);
+  assert.deepEqual(track.steps, [
+    { epoch: 0, cluster: 1, size: 4, jaccard: 1 },
+    { epoch: 1, cluster: 0, size: 5, jaccard: 4 / 5 },
+  ]);
 });

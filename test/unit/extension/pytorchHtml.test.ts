@@ -6,14 +6,27 @@ import assert from 'node:assert/strict';
 import type { PytorchReportJson } from '../../../src/protocol';
 import { renderPytorchPage } from '../../../src/extension/pytorchHtml';
 
-const base = { file: '/m/x.pth.tar', nonce: 'N0NCE', cspSource: 'vscode-webview:', styleUri: 'vscode-webview://s/inspector.css' };
+const base = {
+  file: '/m/x.pth.tar',
+  nonce: 'N0NCE',
+  cspSource: 'vscode-webview:',
+  styleUri: 'vscode-webview://s/inspector.css',
+};
 
 test('a DeepCluster-v2 ResNet-50: arch, k of the first prototype set, the head, layers and the cluster button', () => {
   const report: PytorchReportJson = {
-    kind: 'pytorch', path: '/m/deepclusterv2.pth.tar', format: 'legacy', bytes: 3 * 1024 ** 2, topKeys: [], tensors: [],
+    kind: 'pytorch',
+    path: '/m/deepclusterv2.pth.tar',
+    format: 'legacy',
+    bytes: 3 * 1024 ** 2,
+    topKeys: [],
+    tensors: [],
     model: {
-      options: { arch: 'resnet50', inputSize: 224, inputChannels: 3, sobel: false }, k: 3000,
-      head: { hiddenDim: 2048, outputDim: 128, prototypes: [3000, 3000, 3000] }, dataParallel: true, params: 25_557_032,
+      options: { arch: 'resnet50', inputSize: 224, inputChannels: 3, sobel: false },
+      k: 3000,
+      head: { hiddenDim: 2048, outputDim: 128, prototypes: [3000, 3000, 3000] },
+      dataParallel: true,
+      params: 25_557_032,
       layers: [{ name: 'conv1', kind: 'conv', outputShape: [112, 112, 64], params: 9472 }],
     },
   };
@@ -30,7 +43,12 @@ test('a DeepCluster-v2 ResNet-50: arch, k of the first prototype set, the head, 
 
 test('not one of ours: why, the tensors (escaped), no cluster button; unreadable: the one line', () => {
   const report: PytorchReportJson = {
-    kind: 'pytorch', path: '/m/other.pt', format: 'zip', bytes: 10, topKeys: ['model'], notOurs: 'no conv1/layer4',
+    kind: 'pytorch',
+    path: '/m/other.pt',
+    format: 'zip',
+    bytes: 10,
+    topKeys: ['model'],
+    notOurs: 'no conv1/layer4',
     tensors: [{ name: '<img src=x onerror=alert(1)>', shape: [3], dtype: 'float32' }],
   };
   const html = renderPytorchPage({ ...base, report });
@@ -38,6 +56,9 @@ test('not one of ours: why, the tensors (escaped), no cluster button; unreadable
   assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/);
   assert.ok(!html.includes('<img src=x'));
   assert.ok(!html.includes('data-action="cluster"'));
-  const bad = renderPytorchPage({ ...base, error: 'evil.pth: refused global posix.system: not one that PyTorch checkpoints use' });
+  const bad = renderPytorchPage({
+    ...base,
+    error: 'evil.pth: refused global posix.system: not one that PyTorch checkpoints use',
+  });
   assert.match(bad, /refused global posix\.system/);
 });

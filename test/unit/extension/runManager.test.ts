@@ -65,7 +65,9 @@ test('a trainer that ignores SIGTERM is SIGKILLed after the timeout', async (t) 
 test('re-attach after a reload: follow a live trainer through its pid file and events.jsonl, then stop it', async (t) => {
   const out = join(tempDir(t), 'r');
   // The "earlier window": a trainer started outside this manager.
-  const child = spawn(process.execPath, [FAKE_TRAINER, 'train', '--out', out, '--epochs', '1000', '--epoch-ms', '50'], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [FAKE_TRAINER, 'train', '--out', out, '--epochs', '1000', '--epoch-ms', '50'], {
+    stdio: 'ignore',
+  });
   t.after(() => child.kill('SIGKILL'));
   assert.ok(await waitFor(() => existsSync(join(out, 'trainer.pid'))));
   const m = new RunManager({ launch: launch(), pollMs: 50 });
@@ -84,7 +86,22 @@ test('re-attach after a reload: follow a live trainer through its pid file and e
 
 test('no orphan: when the parent (extension host) is SIGKILLed, trainerHost ends the trainer', async (t) => {
   const out = join(tempDir(t), 'r');
-  const parent = spawn(process.execPath, [join(FIXTURES, 'spawnAndWait.js'), builtHost(), FAKE_TRAINER, 'train', '--out', out, '--epochs', '100000', '--epoch-ms', '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const parent = spawn(
+    process.execPath,
+    [
+      join(FIXTURES, 'spawnAndWait.js'),
+      builtHost(),
+      FAKE_TRAINER,
+      'train',
+      '--out',
+      out,
+      '--epochs',
+      '100000',
+      '--epoch-ms',
+      '100',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   t.after(() => parent.kill('SIGKILL'));
   const pid = await new Promise<number>((r) => parent.stdout!.once('data', (d) => r(Number(String(d).trim()))));
   assert.ok(await waitFor(() => existsSync(join(out, 'trainer.pid'))));

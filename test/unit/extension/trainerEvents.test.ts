@@ -7,7 +7,17 @@ import { LineSplitter, parseEventLine as parseTrainerEvent, parseEvents } from '
 const t0 = '2026-01-01T00:00:00.000Z';
 const at = (s: number) => new Date(Date.parse(t0) + s * 1000).toISOString();
 const engine = { backend: 'cpu' as const, device: 'x', provider: 'cpu', software: true, skipped: [] };
-const epochEvent = (epoch: number, s: number): TrainerEvent => ({ type: 'epoch', t: at(s), metrics: { epoch, loss: 1, nmiPrev: 0.5, clusters: { k: 2, empty: 0, largest: 1, smallest: 1 }, seconds: { epoch: 1 } } });
+const epochEvent = (epoch: number, s: number): TrainerEvent => ({
+  type: 'epoch',
+  t: at(s),
+  metrics: {
+    epoch,
+    loss: 1,
+    nmiPrev: 0.5,
+    clusters: { k: 2, empty: 0, largest: 1, smallest: 1 },
+    seconds: { epoch: 1 },
+  },
+});
 
 test('parseTrainerEvent accepts events and rejects plain text, unknown types and torn JSON', () => {
   assert.equal(parseTrainerEvent('{"type":"done","t":"x","epochs":2,"runDir":"/r"}')?.type, 'done');

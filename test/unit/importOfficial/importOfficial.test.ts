@@ -19,7 +19,9 @@ import { nmi } from '../../../src/trainer/metrics';
 import { runCli } from '../cliRunner';
 import { tempDir } from '../run/fixture';
 
-const torchPython = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+const torchPython = ['/usr/bin/python3', 'python3'].find(
+  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+);
 const skip = torchPython ? false : 'python3 with torch is not available';
 let root = '';
 let imgs = '';
@@ -45,14 +47,21 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 test('ImageFolder order: sorted classes, per-folder sorted files, torchvision extensions only', async () => {
   const o = await imageFolderOrder(imgs);
-  assert.deepEqual(o.paths.map((p) => path.relative(imgs, p)), ORDER);
+  assert.deepEqual(
+    o.paths.map((p) => path.relative(imgs, p)),
+    ORDER,
+  );
   assert.deepEqual(o.classNames, ['cat', 'dog']);
   assert.deepEqual([...o.labels], [0, 0, 0, 0, 1, 1, 1]);
 });
 
-test('import-official: one checkpoint per epoch with its clusters, metrics, label histograms and weights where saved', { skip }, async () => {
+test('import-official: one checkpoint per epoch with its clusters, metrics, label histograms and weights where saved', {
+  skip,
+}, async () => {
   const exp = path.join(root, 'exp');
-  const r = spawnSync(torchPython!, [path.join(__dirname, 'official_run.py'), exp, String(N), '3', '3'], { encoding: 'utf8' });
+  const r = spawnSync(torchPython!, [path.join(__dirname, 'official_run.py'), exp, String(N), '3', '3'], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   const out = path.join(root, 'run');
   const res = await runCli(['import-official', exp, '--data', imgs, '--out', out]);
@@ -61,15 +70,24 @@ test('import-official: one checkpoint per epoch with its clusters, metrics, labe
   // cat/sub/a.png sorts before cat/z.jpg for our reader, .bmp is not ours: said once.
   assert.match(res.stdout, /warning: .* lists its images in another order/);
   const m = await readRunManifest(out);
-  assert.deepEqual([m.status, m.epochsDone, m.importedFrom, m.config.arch, m.config.sobel, m.config.inputSize, m.config.k], ['finished', 3, exp, 'alexnet', true, 63, 3]);
+  assert.deepEqual(
+    [m.status, m.epochsDone, m.importedFrom, m.config.arch, m.config.sobel, m.config.inputSize, m.config.k],
+    ['finished', 3, exp, 'alexnet', true, 63, 3],
+  );
   assert.deepEqual(m.dataset.classNames, ['cat', 'dog']);
-  assert.deepEqual(readImageNames(out)!.map((p) => path.relative(imgs, p)), ORDER);
+  assert.deepEqual(
+    readImageNames(out)!.map((p) => path.relative(imgs, p)),
+    ORDER,
+  );
   const labels = Int32Array.from([0, 0, 0, 0, 1, 1, 1]);
   let prev: Int32Array | undefined;
   for (let e = 0; e < 3; e++) {
     const ck = await loadCheckpoint(path.join(out, 'checkpoints', `epoch-000${e}`));
     try {
-      assert.deepEqual([...ck.assignments], Array.from({ length: N }, (_, i) => (i + e) % 3));
+      assert.deepEqual(
+        [...ck.assignments],
+        Array.from({ length: N }, (_, i) => (i + e) % 3),
+      );
       assert.equal(ck.metrics.nmiPrev, prev ? nmi(ck.assignments, prev, 'geometric') : undefined);
       assert.equal(ck.metrics.nmiLabels, nmi(ck.assignments, labels, 'geometric'));
       assert.deepEqual(ck.labelHistograms?.classNames, ['cat', 'dog']);
@@ -80,21 +98,39 @@ test('import-official: one checkpoint per epoch with its clusters, metrics, labe
       tf.dispose([...ck.weights.values()]);
     }
   }
-  const events = readFileSync(path.join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(events.filter((ev) => ev.type === 'epoch').map((ev) => ev.metrics.epoch), [0, 1, 2]);
+  const events = readFileSync(path.join(out, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    events.filter((ev) => ev.type === 'epoch').map((ev) => ev.metrics.epoch),
+    [0, 1, 2],
+  );
   const inspect = await runCli(['inspect', out]);
   assert.equal(inspect.code, 0, inspect.stderr);
 
   // A folder of another size: one line, nothing written.
   await fs.mkdir(path.join(root, 'imgs2', 'a'), { recursive: true });
   await fs.copyFile(path.join(imgs, 'cat', '9.png'), path.join(root, 'imgs2', 'a', '1.png'));
-  const wrong = await runCli(['import-official', exp, '--data', path.join(root, 'imgs2'), '--out', path.join(root, 'run2')]);
+  const wrong = await runCli([
+    'import-official',
+    exp,
+    '--data',
+    path.join(root, 'imgs2'),
+    '--out',
+    path.join(root, 'run2'),
+  ]);
   assert.equal(wrong.code, 2);
-  assert.match(wrong.stderr.trim(), /^deepcluster: .*clusters indexes 7 images but .*imgs2 holds 1 in torchvision ImageFolder order/);
+  assert.match(
+    wrong.stderr.trim(),
+    /^deepcluster: .*clusters indexes 7 images but .*imgs2 holds 1 in torchvision ImageFolder order/,
+  );
   assert.ok(!existsSync(path.join(root, 'run2')));
 });
 
-test('import-official: a clusters pickle that would run a command is refused, naming the global', { skip }, async () => {
+test('import-official: a clusters pickle that would run a command is refused, naming the global', {
+  skip,
+}, async () => {
   const exp = path.join(root, 'evil');
   await fs.mkdir(exp, { recursive: true });
   const marker = path.join(root, 'pwned');
@@ -102,6 +138,9 @@ test('import-official: a clusters pickle that would run a command is refused, na
   assert.equal(spawnSync(torchPython!, ['-c', py]).status, 0);
   const res = await runCli(['import-official', exp, '--data', imgs, '--out', path.join(root, 'run3')]);
   assert.equal(res.code, 2);
-  assert.match(res.stderr.trim(), /^deepcluster: .*clusters: refused global posix\.system: a clusters file holds only lists of ints$/);
+  assert.match(
+    res.stderr.trim(),
+    /^deepcluster: .*clusters: refused global posix\.system: a clusters file holds only lists of ints$/,
+  );
   assert.ok(!existsSync(marker));
 });

@@ -11,11 +11,36 @@ import { runCli } from '../cliRunner';
 
 const root = mkdtempSync(join(tmpdir(), 'dc-map-'));
 const run = join(root, 'run');
-const events = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as AnalysisEvent);
+const events = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as AnalysisEvent);
 
 before(async () => {
-  const r = await runCli(['train', '--recipe', 'paper', '--limit', '300', '--epochs', '1', '--k', '5', '--pca', '8', '--input-size', '16', '--batch-size', '64',
-    '--backend', 'wasm', '--out', run, '--cache', join(root, 'cache')]);
+  const r = await runCli([
+    'train',
+    '--recipe',
+    'paper',
+    '--limit',
+    '300',
+    '--epochs',
+    '1',
+    '--k',
+    '5',
+    '--pca',
+    '8',
+    '--input-size',
+    '16',
+    '--batch-size',
+    '64',
+    '--backend',
+    'wasm',
+    '--out',
+    run,
+    '--cache',
+    join(root, 'cache'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
 });
 
@@ -51,7 +76,10 @@ test('map: bad flags and a bad cached file are one line naming the flag or the f
   const file = embeddingMapPath(run, 0, 'umap');
   const text = readFileSync(file, 'utf8');
   writeFileSync(file, text.slice(0, text.length / 2));
-  assert.throws(() => readEmbeddingMap(run, 0, 'umap'), (e: Error) => e instanceof EmbeddingMapError && e.message.includes(file) && !e.message.includes('\n'));
+  assert.throws(
+    () => readEmbeddingMap(run, 0, 'umap'),
+    (e: Error) => e instanceof EmbeddingMapError && e.message.includes(file) && !e.message.includes('\n'),
+  );
   const cut = await runCli(['map', run, '--backend', 'wasm']);
   assert.equal(cut.code, 2);
   assert.match(cut.stderr.trim(), /epoch-0000-umap\.json is not valid JSON/);

@@ -28,11 +28,17 @@ function exactKnn(x: Float32Array, n: number, d: number, q: number, k: number): 
     for (let j = 0; j < d; j++) s += (x[q * d + j]! - x[i * d + j]!) ** 2;
     return i === q ? Infinity : s;
   });
-  return dist.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]).slice(0, k).map((p) => p[1]);
+  return dist
+    .map((v, i) => [v, i] as const)
+    .sort((a, b) => a[0] - b[0])
+    .slice(0, k)
+    .map((p) => p[1]);
 }
 
 test('approximate kNN: recall >= 0.9 against an exact search, nearest first, never the point itself', () => {
-  const n = 6000, d = 16, k = 10;
+  const n = 6000,
+    d = 16,
+    k = 10;
   const { data } = blobs(n, d, 30);
   const knn = approximateKnn(data, n, d, k, { random: new Rng(0).random, exactBelow: 0 });
   let hit = 0;
@@ -41,7 +47,10 @@ test('approximate kNN: recall >= 0.9 against an exact search, nearest first, nev
     const got = Array.from(knn.indices.subarray(q * k, q * k + k));
     assert.ok(!got.includes(q));
     const ds = Array.from(knn.distances.subarray(q * k, q * k + k));
-    assert.deepEqual(ds, [...ds].sort((a, b) => a - b));
+    assert.deepEqual(
+      ds,
+      [...ds].sort((a, b) => a - b),
+    );
     hit += got.filter((i) => truth.has(i)).length;
   }
   const recall = hit / ((n / 60) * k);
@@ -49,14 +58,18 @@ test('approximate kNN: recall >= 0.9 against an exact search, nearest first, nev
 });
 
 test('approximate kNN: small inputs are exact', () => {
-  const n = 300, d = 5, k = 7;
+  const n = 300,
+    d = 5,
+    k = 7;
   const { data } = blobs(n, d, 4);
   const knn = approximateKnn(data, n, d, k, { random: new Rng(0).random });
-  for (let q = 0; q < n; q += 17) assert.deepEqual(Array.from(knn.indices.subarray(q * k, q * k + k)), exactKnn(data, n, d, q, k));
+  for (let q = 0; q < n; q += 17)
+    assert.deepEqual(Array.from(knn.indices.subarray(q * k, q * k + k)), exactKnn(data, n, d, q, k));
 });
 
 test('fuzzy graph: symmetric, weights in (0, 1]', () => {
-  const n = 500, d = 8;
+  const n = 500,
+    d = 8;
   const { data } = blobs(n, d, 5);
   const g = fuzzyGraph(approximateKnn(data, n, d, 10, { random: new Rng(0).random }), n);
   const w = new Map<string, number>();
@@ -71,7 +84,9 @@ test('fuzzy graph: symmetric, weights in (0, 1]', () => {
 });
 
 test('UMAP layout: groups stay apart, coordinates in [-1, 1], deterministic for a seed', async () => {
-  const n = 3000, d = 64, groups = 6;
+  const n = 3000,
+    d = 64,
+    groups = 6;
   const { data, group } = blobs(n, d, groups, 3);
   const a = await computeLayout({ data, n, d }, { method: 'umap', seed: 5, epochs: 100 });
   assert.equal(a.xy.length, 2 * n);
@@ -86,14 +101,18 @@ test('UMAP layout: groups stay apart, coordinates in [-1, 1], deterministic for 
 });
 
 test('PCA layout: two coordinates per point, and cancel stops a UMAP layout', async () => {
-  const n = 400, d = 10;
+  const n = 400,
+    d = 10;
   const { data } = blobs(n, d, 3);
   const p = await computeLayout({ data, n, d }, { method: 'pca' });
   assert.equal(p.xy.length, 2 * n);
   const ctl = new AbortController();
   ctl.abort();
   await assert.rejects(computeLayout({ data, n, d }, { method: 'umap', signal: ctl.signal }), /cancelled/);
-  await assert.rejects(computeLayout({ data: data.subarray(0, 2 * d), n: 2, d }, { method: 'umap' }), (e: Error) => e instanceof LayoutError && /at least 3 images, got 2/.test(e.message));
+  await assert.rejects(
+    computeLayout({ data: data.subarray(0, 2 * d), n: 2, d }, { method: 'umap' }),
+    (e: Error) => e instanceof LayoutError && /at least 3 images, got 2/.test(e.message),
+  );
 });
 
 test('fitSquare keeps the aspect ratio and fills [-1, 1] on the longer side', () => {

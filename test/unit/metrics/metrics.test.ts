@@ -3,10 +3,19 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { ari, clusterSizes, hungarianAccuracy, knnAccuracy, maxWeightMatching, nmi, purity } from '../../../src/trainer/metrics';
+import {
+  ari,
+  clusterSizes,
+  hungarianAccuracy,
+  knnAccuracy,
+  maxWeightMatching,
+  nmi,
+  purity,
+} from '../../../src/trainer/metrics';
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/metrics-sklearn.json', import.meta.url), 'utf8'));
-const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs sklearn ${b}`);
+const close = (a: number, b: number, what: string) =>
+  assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs sklearn ${b}`);
 
 test('NMI (geometric and arithmetic), ARI and Hungarian accuracy match sklearn/scipy', () => {
   for (const [i, c] of fixture.cases.entries()) {

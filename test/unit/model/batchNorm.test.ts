@@ -27,12 +27,15 @@ test('training relu(BatchNorm(x + bias)) matches relu((z - mean) / sqrt(biased v
     const v = { ...bn, gamma: g as tf.Variable<tf.Rank.R1>, beta: b as tf.Variable<tf.Rank.R1> };
     return tf.sum(tf.mul(biasBatchNormReluTrain(x as tf.Tensor4D, c as tf.Tensor1D, v), dy));
   })([x, bn.gamma, bn.beta, bias]);
-  const theirs = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(reference(x as tf.Tensor4D, g, b, c), dy)))([x, bn.gamma, bn.beta, bias]);
+  const theirs = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+    tf.sum(tf.mul(reference(x as tf.Tensor4D, g, b, c), dy)),
+  )([x, bn.gamma, bn.beta, bias]);
   const fresh = createBatchNorm(6);
   const y = biasBatchNormReluTrain(x, bias, fresh);
   assert.ok(maxAbsDiff(y, reference(x, tf.ones([6]), tf.zeros([6]), bias)) < 1e-5);
   // The running mean moved towards the mean of x + bias (momentum 0.1 from 0).
   assert.ok(maxAbsDiff(fresh.runningMean, tf.mul(tf.mean(tf.add(x, bias), [0, 1, 2]), 0.1)) < 1e-5);
-  for (let i = 0; i < 4; i++) assert.ok(maxAbsDiff(ours[i], theirs[i]) < 1e-4, `gradient ${i}: ${maxAbsDiff(ours[i], theirs[i])}`);
+  for (let i = 0; i < 4; i++)
+    assert.ok(maxAbsDiff(ours[i], theirs[i]) < 1e-4, `gradient ${i}: ${maxAbsDiff(ours[i], theirs[i])}`);
   assert.ok(tf.max(tf.abs(ours[0])).dataSync()[0] > 0.01);
 });

@@ -11,7 +11,8 @@ before(useWasm);
 
 const small = (o: Partial<ModelOptions> = {}): ConvNet =>
   createModel({ arch: 'smallvgg', inputSize: 28, inputChannels: 1, sobel: true, seed: 7, ...o });
-const input = (n: number, size: number, c: number, seed = 3) => tf.randomNormal([n, size, size, c], 0, 1, 'float32', seed) as tf.Tensor4D;
+const input = (n: number, size: number, c: number, seed = 3) =>
+  tf.randomNormal([n, size, size, c], 0, 1, 'float32', seed) as tf.Tensor4D;
 
 /** Mean and standard deviation in double precision (a float32 reduction over 37M values is off by 5%). */
 function std(t: tf.Tensor): { mean: number; std: number } {
@@ -65,13 +66,19 @@ test('vgg16 (32 px, no Sobel) and smallvgg (28 px grey, 32 px RGB) forward shape
   assert.deepEqual(s.features(input(3, 28, 1)).shape, [3, 512]);
   assert.deepEqual(s.convActivations(input(3, 28, 1), 'conv5').shape, [3, 7, 7, 256]);
   assert.throws(() => s.features(input(1, 32, 1)), /expected input \[n, 28, 28, 1\]/);
-  assert.throws(() => s.convActivations(input(1, 28, 1), 'conv9'), /unknown conv layer "conv9"; valid: conv1, conv2, conv3, conv4, conv5/);
+  assert.throws(
+    () => s.convActivations(input(1, 28, 1), 'conv9'),
+    /unknown conv layer "conv9"; valid: conv1, conv2, conv3, conv4, conv5/,
+  );
   s.dispose();
   const rgb = small({ inputSize: 32, inputChannels: 3, sobel: false });
   assert.deepEqual(rgb.features(input(2, 32, 3)).shape, [2, 512]);
   assert.deepEqual(rgb.namedWeights().get('fc6.weight')!.shape, [4096, 512]);
   rgb.dispose();
-  assert.throws(() => createModel({ arch: 'alexnet', inputSize: 32, inputChannels: 3, sobel: true, seed: 0 }), /alexnet needs an input of at least 63 px/);
+  assert.throws(
+    () => createModel({ arch: 'alexnet', inputSize: 32, inputChannels: 3, sobel: true, seed: 0 }),
+    /alexnet needs an input of at least 63 px/,
+  );
 });
 
 test('initialisation is deterministic for a seed: BN gamma 1, beta 0, running mean 0, var 1', () => {
@@ -173,8 +180,24 @@ test('namedWeights -> loadWeights round trip gives identical features and logits
   const x = input(4, 28, 1);
   a.logits(x, true).dispose(); // non-trivial running statistics
   const saved = new Map([...a.namedWeights()].map(([k, v]) => [k, v.clone() as tf.Tensor]));
-  assert.deepEqual([...saved.keys()].slice(0, 8), ['sobel.weight', 'conv1.weight', 'conv1.bias', 'bn1.gamma', 'bn1.beta', 'bn1.runningMean', 'bn1.runningVar', 'conv2.weight']);
-  assert.deepEqual([...saved.keys()].slice(-6), ['fc6.weight', 'fc6.bias', 'fc7.weight', 'fc7.bias', 'top.weight', 'top.bias']);
+  assert.deepEqual([...saved.keys()].slice(0, 8), [
+    'sobel.weight',
+    'conv1.weight',
+    'conv1.bias',
+    'bn1.gamma',
+    'bn1.beta',
+    'bn1.runningMean',
+    'bn1.runningVar',
+    'conv2.weight',
+  ]);
+  assert.deepEqual([...saved.keys()].slice(-6), [
+    'fc6.weight',
+    'fc6.bias',
+    'fc7.weight',
+    'fc7.bias',
+    'top.weight',
+    'top.bias',
+  ]);
   const b = small({ seed: 99 });
   assert.ok(maxAbsDiff(a.features(x), b.features(x)) > 1e-3);
   b.loadWeights(saved);
@@ -185,7 +208,10 @@ test('namedWeights -> loadWeights round trip gives identical features and logits
 
   const w = new Map([...a.namedWeights()].map(([k, v]) => [k, v as tf.Tensor]));
   assert.throws(() => b.loadWeights(new Map([...w, ['conv9.weight', tf.zeros([1])]])), /unknown weight "conv9.weight"/);
-  assert.throws(() => b.loadWeights(new Map([...w, ['fc7.bias', tf.zeros([3])]])), /fc7.bias has shape \[3\], expected \[512\]/);
+  assert.throws(
+    () => b.loadWeights(new Map([...w, ['fc7.bias', tf.zeros([3])]])),
+    /fc7.bias has shape \[3\], expected \[512\]/,
+  );
   const missing = new Map(w);
   missing.delete('bn2.runningVar');
   assert.throws(() => b.loadWeights(missing), /missing bn2.runningVar/);

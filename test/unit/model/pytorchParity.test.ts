@@ -13,7 +13,9 @@ import { maxAbsDiff, useWasm } from './wasm';
 
 const script = join(__dirname, 'fixtures', 'pytorch_reference.py');
 // Debian's torch lives in the system python; a pyenv python3 on PATH may not see it.
-const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+const python = ['/usr/bin/python3', 'python3'].find(
+  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+);
 const skip = python ? false : 'python3 with torch is not available';
 let dir = '';
 
@@ -31,8 +33,19 @@ function runPython(args: string[]): string {
 
 /** Runs the PyTorch reference, loads its weights into our model, and compares features and logits. */
 function compare(options: ModelOptions, batch: number, k: number): void {
-  runPython(['forward', options.arch, String(options.inputSize), String(options.inputChannels), options.sobel ? '1' : '0', String(batch), String(k), dir]);
-  const index: Record<string, { shape: number[]; offset: number }> = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+  runPython([
+    'forward',
+    options.arch,
+    String(options.inputSize),
+    String(options.inputChannels),
+    options.sobel ? '1' : '0',
+    String(batch),
+    String(k),
+    dir,
+  ]);
+  const index: Record<string, { shape: number[]; offset: number }> = JSON.parse(
+    readFileSync(join(dir, 'index.json'), 'utf8'),
+  );
   const buf = readFileSync(join(dir, 'tensors.bin'));
   const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
   const stateDict = new Map<string, PytorchTensor>();
@@ -70,19 +83,30 @@ test('smallvgg, 32 px RGB without Sobel, equals PyTorch (eval) within 1e-4', { s
   compare({ arch: 'smallvgg', inputSize: 32, inputChannels: 3, sobel: false, seed: 0 }, 3, 7);
 });
 
-test('alexnet, 95 px RGB with Sobel (padded conv1, 2x2 fc6 flatten order), equals PyTorch within 1e-4', { skip }, () => {
+test('alexnet, 95 px RGB with Sobel (padded conv1, 2x2 fc6 flatten order), equals PyTorch within 1e-4', {
+  skip,
+}, () => {
   compare({ arch: 'alexnet', inputSize: 95, inputChannels: 3, sobel: true, seed: 0 }, 2, 5);
 });
 
-test('every official state_dict key of the three architectures at their paper sizes maps to one of our names', { skip }, () => {
+test('every official state_dict key of the three architectures at their paper sizes maps to one of our names', {
+  skip,
+}, () => {
   const all = [
     { arch: 'smallvgg', inputSize: 28, inputChannels: 1, sobel: true, seed: 0 },
     { arch: 'alexnet', inputSize: 224, inputChannels: 3, sobel: true, seed: 0 },
     { arch: 'vgg16', inputSize: 224, inputChannels: 3, sobel: false, seed: 0 },
   ] as ModelOptions[];
-  const keys: Record<string, number[]>[] = JSON.parse(runPython(['keys', ...all.flatMap((o) => [o.arch, String(o.inputSize), String(o.inputChannels), o.sobel ? '1' : '0'])]));
+  const keys: Record<string, number[]>[] = JSON.parse(
+    runPython([
+      'keys',
+      ...all.flatMap((o) => [o.arch, String(o.inputSize), String(o.inputChannels), o.sobel ? '1' : '0']),
+    ]),
+  );
   all.forEach((options, i) => {
-    const theirs = Object.keys(keys[i]).filter((k) => !k.endsWith('num_batches_tracked') && !k.startsWith('sobel.')).sort();
+    const theirs = Object.keys(keys[i])
+      .filter((k) => !k.endsWith('num_batches_tracked') && !k.startsWith('sobel.'))
+      .sort();
     assert.deepEqual(theirs, [...pytorchKeyNames(options).keys()].sort(), options.arch);
   });
 });

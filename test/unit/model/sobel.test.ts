@@ -9,22 +9,49 @@ import { useWasm } from './wasm';
 before(useWasm);
 
 // A 4x4 ramp (value 4r + c + 1) with one pixel zeroed, so that no two outputs come from symmetry alone.
-const image = [[1, 2, 3, 4], [5, 6, 0, 8], [9, 10, 11, 12], [13, 14, 15, 16]];
+const image = [
+  [1, 2, 3, 4],
+  [5, 6, 0, 8],
+  [9, 10, 11, 12],
+  [13, 14, 15, 16],
+];
 // out[r][c] = sum_ij kernel[i][j] * x[r+i-1][c+j-1], zero padding 1; worked out by hand (and checked with numpy).
-const horizontal = [[-10, 1, -6, 6], [-24, 6, -8, 14], [-40, -1, -8, 37], [-38, -6, -6, 41]];
-const vertical = [[-16, -17, -14, -16], [-24, -32, -32, -24], [-24, -39, -46, -31], [28, 40, 44, 35]];
+const horizontal = [
+  [-10, 1, -6, 6],
+  [-24, 6, -8, 14],
+  [-40, -1, -8, 37],
+  [-38, -6, -6, 41],
+];
+const vertical = [
+  [-16, -17, -14, -16],
+  [-24, -32, -32, -24],
+  [-24, -39, -46, -31],
+  [28, 40, 44, 35],
+];
 
 test('Sobel on a grey image gives the hand-computed horizontal and vertical gradients', () => {
   const x = tf.tensor4d(image.flat(), [1, 4, 4, 1]);
   const y = sobel(x, sobelFilter()).arraySync()[0];
-  assert.deepEqual(y.map((r) => r.map((p) => Math.round(p[0] * 1e4) / 1e4)), horizontal);
-  assert.deepEqual(y.map((r) => r.map((p) => Math.round(p[1] * 1e4) / 1e4)), vertical);
+  assert.deepEqual(
+    y.map((r) => r.map((p) => Math.round(p[0] * 1e4) / 1e4)),
+    horizontal,
+  );
+  assert.deepEqual(
+    y.map((r) => r.map((p) => Math.round(p[1] * 1e4) / 1e4)),
+    vertical,
+  );
 });
 
 test('Sobel on RGB first takes the mean of the channels', () => {
   // Channels (v - 1, v, v + 4): their mean is v + 1, and a constant offset vanishes only in the interior.
-  const rgb = tf.tensor4d(image.flat().flatMap((v) => [v - 1, v, v + 4]), [1, 4, 4, 3]);
-  const grey = tf.tensor4d(image.flat().map((v) => v + 1), [1, 4, 4, 1]);
+  const rgb = tf.tensor4d(
+    image.flat().flatMap((v) => [v - 1, v, v + 4]),
+    [1, 4, 4, 3],
+  );
+  const grey = tf.tensor4d(
+    image.flat().map((v) => v + 1),
+    [1, 4, 4, 1],
+  );
   assert.deepEqual(sobel(rgb, sobelFilter()).arraySync(), sobel(grey, sobelFilter()).arraySync());
 });
 

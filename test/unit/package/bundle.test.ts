@@ -16,7 +16,10 @@ let root: string;
 before(() => {
   root = mkdtempSync(join(tmpdir(), 'dc-bundle-'));
   cpSync(join(repo, 'package.json'), join(root, 'package.json'));
-  cpSync(join(repo, 'dist', 'trainer'), join(root, 'dist', 'trainer'), { recursive: true, filter: (f) => !f.endsWith('.map') });
+  cpSync(join(repo, 'dist', 'trainer'), join(root, 'dist', 'trainer'), {
+    recursive: true,
+    filter: (f) => !f.endsWith('.map'),
+  });
   symlinkSync(join(repo, 'data'), join(root, 'data'));
   mkdirSync(join(root, 'node_modules', '@img'), { recursive: true });
   for (const p of readdirSync(join(repo, 'node_modules', '@img')).filter((p) => p.startsWith('sharp-'))) {
@@ -27,14 +30,32 @@ before(() => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function train(name: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(process.execPath, [join(root, 'dist', 'trainer', 'cli.js'), 'train', ...args, '--out', join(root, 'runs', name), '--cache', join(root, 'cache')], { encoding: 'utf8', timeout: 600_000, env });
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(root, 'dist', 'trainer', 'cli.js'),
+      'train',
+      ...args,
+      '--out',
+      join(root, 'runs', name),
+      '--cache',
+      join(root, 'cache'),
+    ],
+    { encoding: 'utf8', timeout: 600_000, env },
+  );
   assert.equal(r.status, 0, r.stderr);
   return /^engine: .*$/m.exec(r.stdout + r.stderr)?.[0] ?? '';
 }
 
 test('the bundle reaches no tfjs package: nothing of @tensorflow beside it', () => {
   assert.ok(!existsSync(join(root, 'node_modules', '@tensorflow')));
-  for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm', 'heapSimd.wasm', 'heapWorker.js']) {
+  for (const f of [
+    'tfjs-backend-wasm.wasm',
+    'tfjs-backend-wasm-simd.wasm',
+    'tfjs-backend-wasm-threaded-simd.wasm',
+    'heapSimd.wasm',
+    'heapWorker.js',
+  ]) {
     assert.ok(existsSync(join(root, 'dist', 'trainer', f)), f);
   }
 });
@@ -49,20 +70,41 @@ test('bundled trainer: threaded wasm with our SIMD module trains a tiny run', { 
 test('bundled trainer: --backend cpu finds its backend and trains', { timeout: 600_000 }, () => {
   // One step of 24 images at 8 px: the cpu backend is ~100x slower than wasm (24 is the least the final kNN-20
   // evaluation on a held-out 10% accepts).
-  const engine = train('cpu', ['--backend', 'cpu', '--limit', '24', '--epochs', '1', '--k', '2', '--pca', '4', '--batch-size', '24', '--input-size', '8']);
+  const engine = train('cpu', [
+    '--backend',
+    'cpu',
+    '--limit',
+    '24',
+    '--epochs',
+    '1',
+    '--k',
+    '2',
+    '--pca',
+    '4',
+    '--batch-size',
+    '24',
+    '--input-size',
+    '8',
+  ]);
   assert.match(engine, /^engine: cpu/, engine);
 });
 
-test('bundled trainer: a native package in the user folder gets the tfjs-core inside the bundle', { timeout: 600_000 }, () => {
+test('bundled trainer: a native package in the user folder gets the tfjs-core inside the bundle', {
+  timeout: 600_000,
+}, () => {
   // As in test/unit/engine/machine.test.ts: decoy copies of tfjs-core and -backend-cpu beside a stand-in for
   // tfjs-node that registers "tensorflow" as the cpu kernels; loading a decoy throws.
   const native = join(root, 'native', 'node_modules', '@tensorflow');
   const pkg = (name: string, files: Record<string, string>) => {
     mkdirSync(join(native, name, 'deps', 'lib'), { recursive: true });
-    writeFileSync(join(native, name, 'package.json'), JSON.stringify({ name: `@tensorflow/${name}`, version: '4.22.0', main: 'index.js' }));
+    writeFileSync(
+      join(native, name, 'package.json'),
+      JSON.stringify({ name: `@tensorflow/${name}`, version: '4.22.0', main: 'index.js' }),
+    );
     for (const [f, text] of Object.entries(files)) writeFileSync(join(native, name, f), text);
   };
-  for (const decoy of ['tfjs-core', 'tfjs-backend-cpu']) pkg(decoy, { 'index.js': 'throw new Error("own copy of tfjs loaded: " + __filename);' });
+  for (const decoy of ['tfjs-core', 'tfjs-backend-cpu'])
+    pkg(decoy, { 'index.js': 'throw new Error("own copy of tfjs loaded: " + __filename);' });
   pkg('tfjs-node', {
     'deps/lib/libtensorflow.so.2': '',
     'index.js': `const tf = require('@tensorflow/tfjs-core');
@@ -70,6 +112,25 @@ test('bundled trainer: a native package in the user folder gets the tfjs-core in
       for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'tensorflow' });
       tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);`,
   });
-  const engine = train('native', ['--backend', 'tensorflow', '--limit', '24', '--epochs', '1', '--k', '2', '--pca', '4', '--batch-size', '24', '--input-size', '8'], { ...process.env, DEEPCLUSTER_NATIVE_DIR: join(root, 'native') });
+  const engine = train(
+    'native',
+    [
+      '--backend',
+      'tensorflow',
+      '--limit',
+      '24',
+      '--epochs',
+      '1',
+      '--k',
+      '2',
+      '--pca',
+      '4',
+      '--batch-size',
+      '24',
+      '--input-size',
+      '8',
+    ],
+    { ...process.env, DEEPCLUSTER_NATIVE_DIR: join(root, 'native') },
+  );
   assert.match(engine, /^engine: tensorflow \(tfjs-node\)/, engine);
 });

@@ -28,21 +28,36 @@ before(async () => {
   await initEngine('wasm');
   root = await tempDir('dc-cluster-');
   modelRun = path.join(root, 'model-run');
-  await createRunDir(modelRun, newRunManifest({ config: fakeConfig(modelRun), dataset: fakeDataset(), engine: { backend: 'wasm', device: 'CPU', provider: 'wasm', software: true, skipped: [] } }));
+  await createRunDir(
+    modelRun,
+    newRunManifest({
+      config: fakeConfig(modelRun),
+      dataset: fakeDataset(),
+      engine: { backend: 'wasm', device: 'CPU', provider: 'wasm', software: true, skipped: [] },
+    }),
+  );
   const net = createModel({ arch: 'smallvgg', inputSize: 32, inputChannels: 3, sobel: true, seed: 9 });
   net.resetTopLayer(5, 1);
-  await saveCheckpoint(modelRun, { ...fakeState(0), optimizer: undefined, weights: net.namedWeights(), modelOptions: { ...net.options } });
+  await saveCheckpoint(modelRun, {
+    ...fakeState(0),
+    optimizer: undefined,
+    weights: net.namedWeights(),
+    modelOptions: { ...net.options },
+  });
   net.dispose();
   // two kinds of images (horizontal vs vertical stripes, random phase and colour) in class folders
   for (let i = 0; i < N; i++) {
     const cls = i % 2 ? 'vertical' : 'horizontal';
     await fs.mkdir(path.join(root, 'imgs', cls), { recursive: true });
     const px = Buffer.alloc(48 * 48 * 3);
-    for (let y = 0; y < 48; y++) for (let x = 0; x < 48; x++) {
-      const on = (((i % 2 ? x : y) + i) >> 2) % 2;
-      for (let c = 0; c < 3; c++) px[(y * 48 + x) * 3 + c] = on ? 40 + ((i * 37 + c * 80) % 200) : 10;
-    }
-    await sharp(px, { raw: { width: 48, height: 48, channels: 3 } }).png().toFile(path.join(root, 'imgs', cls, `${String(i).padStart(2, '0')}.png`));
+    for (let y = 0; y < 48; y++)
+      for (let x = 0; x < 48; x++) {
+        const on = (((i % 2 ? x : y) + i) >> 2) % 2;
+        for (let c = 0; c < 3; c++) px[(y * 48 + x) * 3 + c] = on ? 40 + ((i * 37 + c * 80) % 200) : 10;
+      }
+    await sharp(px, { raw: { width: 48, height: 48, channels: 3 } })
+      .png()
+      .toFile(path.join(root, 'imgs', cls, `${String(i).padStart(2, '0')}.png`));
   }
 });
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -56,13 +71,15 @@ test('cluster writes a finished run with one checkpoint: k-means of the embed fe
   const manifest = await readRunManifest(out);
   assert.equal(manifest.status, 'finished');
   assert.equal(manifest.epochsDone, 1);
-  assert.deepEqual([manifest.config.arch, manifest.config.k, manifest.config.pca, manifest.config.inputSize, manifest.config.sobel], ['smallvgg', 3, 6, 32, true]);
+  assert.deepEqual(
+    [manifest.config.arch, manifest.config.k, manifest.config.pca, manifest.config.inputSize, manifest.config.sobel],
+    ['smallvgg', 3, 6, 32, true],
+  );
   const ck = await loadCheckpoint(r.checkpoint);
   assert.equal(ck.assignments.length, N);
   assert.equal(ck.k, 3);
   assert.ok(![...ck.weights.keys()].some((n) => n.startsWith('top.')), 'the old top layer is not saved');
   assert.ok(ck.weights.has('fc7.weight'));
-
 
   // The same features through embed, clustered with the same settings: the same assignments.
   const npy = path.join(root, 'emb', 'f.npy');
@@ -88,7 +105,22 @@ test('cluster writes a finished run with one checkpoint: k-means of the embed fe
 
 test('cluster: --k larger than the images is one line, and no run folder is made', async () => {
   const out = path.join(root, 'never');
-  await assert.rejects(clusterWithModel({ model: modelRun, data: path.join(root, 'imgs'), out, k: N + 1, batchSize: 8, cacheDir: path.join(root, 'cache'), backend: 'wasm', json: false }, () => undefined), /--k 25 is larger than the number of images \(24\)/);
+  await assert.rejects(
+    clusterWithModel(
+      {
+        model: modelRun,
+        data: path.join(root, 'imgs'),
+        out,
+        k: N + 1,
+        batchSize: 8,
+        cacheDir: path.join(root, 'cache'),
+        backend: 'wasm',
+        json: false,
+      },
+      () => undefined,
+    ),
+    /--k 25 is larger than the number of images \(24\)/,
+  );
   assert.equal(existsSync(out), false);
   assert.deepEqual([defaultK(5), defaultK(240), defaultK(1e6)], [2, 24, 100]);
 });

@@ -22,7 +22,9 @@ import { fakeConfig, fakeDataset, fakeState, tempDir } from '../run/fixture';
 let root = '';
 let runDir = '';
 const SIZE = 32;
-const numpyPython = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
+const numpyPython = ['/usr/bin/python3', 'python3'].find(
+  (p) => spawnSync(p, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0,
+);
 
 /** n RGB PNGs of seeded noise in two class folders. */
 async function imageFolder(dir: string, n: number): Promise<void> {
@@ -32,7 +34,9 @@ async function imageFolder(dir: string, n: number): Promise<void> {
     const cls = path.join(dir, i % 2 ? 'b' : 'a');
     await fs.mkdir(cls, { recursive: true });
     const px = Buffer.from(Array.from({ length: 40 * 40 * 3 }, rnd));
-    await sharp(px, { raw: { width: 40, height: 40, channels: 3 } }).png().toFile(path.join(cls, `img${String(i).padStart(2, '0')}.png`));
+    await sharp(px, { raw: { width: 40, height: 40, channels: 3 } })
+      .png()
+      .toFile(path.join(cls, `img${String(i).padStart(2, '0')}.png`));
   }
 }
 
@@ -52,10 +56,23 @@ before(async () => {
   await initEngine('wasm');
   root = await tempDir('dc-embed-');
   runDir = path.join(root, 'run');
-  await createRunDir(runDir, newRunManifest({ config: fakeConfig(runDir), dataset: fakeDataset(), engine: { backend: 'wasm', device: 'CPU', provider: 'wasm', software: true, skipped: [] } }));
+  await createRunDir(
+    runDir,
+    newRunManifest({
+      config: fakeConfig(runDir),
+      dataset: fakeDataset(),
+      engine: { backend: 'wasm', device: 'CPU', provider: 'wasm', software: true, skipped: [] },
+    }),
+  );
   const net = createModel({ arch: 'smallvgg', inputSize: SIZE, inputChannels: 3, sobel: false, seed: 5 });
-  for (const [name, v] of net.namedWeights()) if (name.endsWith('runningVar')) v.assign(tf.randomUniform(v.shape, 0.5, 2, 'float32', 3));
-  await saveCheckpoint(runDir, { ...fakeState(0), optimizer: undefined, weights: net.namedWeights(), modelOptions: { ...net.options } });
+  for (const [name, v] of net.namedWeights())
+    if (name.endsWith('runningVar')) v.assign(tf.randomUniform(v.shape, 0.5, 2, 'float32', 3));
+  await saveCheckpoint(runDir, {
+    ...fakeState(0),
+    optimizer: undefined,
+    weights: net.namedWeights(),
+    modelOptions: { ...net.options },
+  });
   net.dispose();
   await imageFolder(path.join(root, 'rgb'), 7);
   await idxFile(path.join(root, 'grey', 'images-idx3-ubyte'), 5);
@@ -90,7 +107,10 @@ for (const grey of [false, true]) {
     const ds = await openDataset({ path: data, inputSize: SIZE, cacheDir });
     assert.equal(ds.channels, grey ? 1 : 3);
     const lines = parseImageNames(readFileSync(path.join(path.dirname(out), 'images.txt'), 'utf8'));
-    assert.deepEqual(lines, Array.from({ length: n }, (_, i) => ds.itemName(i)));
+    assert.deepEqual(
+      lines,
+      Array.from({ length: n }, (_, i) => ds.itemName(i)),
+    );
     const { loadFeatureModel } = await import('../../../src/trainer/pretrained/featureModel');
     const model = await loadFeatureModel(runDir);
     const x0 = await ds.evalBatch(Array.from({ length: n }, (_, i) => i));
@@ -105,13 +125,23 @@ for (const grey of [false, true]) {
     const spread = Math.max(...npy.data) - Math.min(...npy.data);
     assert.ok(spread > 0.1, 'features are not constant');
     if (numpyPython) {
-      const py = spawnSync(numpyPython, ['-c', `import numpy as np; a = np.load(${JSON.stringify(out)}); print(a.dtype, a.shape, float(a.astype(np.float64).sum()))`], { encoding: 'utf8' });
+      const py = spawnSync(
+        numpyPython,
+        [
+          '-c',
+          `import numpy as np; a = np.load(${JSON.stringify(out)}); print(a.dtype, a.shape, float(a.astype(np.float64).sum()))`,
+        ],
+        { encoding: 'utf8' },
+      );
       assert.equal(py.status, 0, py.stderr);
       const [dtype, ...rest] = py.stdout.trim().split(' ');
       assert.equal(dtype, 'float32');
       assert.equal(rest.slice(0, 2).join(' '), `(${n}, 512)`);
       const sum = npy.data.reduce((a, v) => a + v, 0);
-      assert.ok(Math.abs(Number(rest[2]) - sum) < 1e-6 * Math.max(1, Math.abs(sum)), `numpy sums ${rest[2]}, we ${sum}`);
+      assert.ok(
+        Math.abs(Number(rest[2]) - sum) < 1e-6 * Math.max(1, Math.abs(sum)),
+        `numpy sums ${rest[2]}, we ${sum}`,
+      );
     }
   });
 }

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { CheckpointError, latestCompleteCheckpoint, listCheckpointFolders, readLatestName, verifyCheckpoint } from '../../../src/runfolder/checkpoints';
+import {
+  CheckpointError,
+  latestCompleteCheckpoint,
+  listCheckpointFolders,
+  readLatestName,
+  verifyCheckpoint,
+} from '../../../src/runfolder/checkpoints';
 import { loadCheckpoint, saveCheckpoint } from '../../../src/trainer/run/checkpoint';
 import { fakeState, tempDir } from './fixture';
 
@@ -13,12 +19,15 @@ test('save then load gives back every part, in the TF.js weights format', async 
   const ref = await saveCheckpoint(run, state);
   assert.equal(ref.name, 'epoch-0003');
   assert.equal(await readLatestName(run), 'epoch-0003');
-  assert.deepEqual((await fs.readdir(path.join(run, 'checkpoints'))), ['epoch-0003'], 'no temp folder left');
+  assert.deepEqual(await fs.readdir(path.join(run, 'checkpoints')), ['epoch-0003'], 'no temp folder left');
 
   const model = JSON.parse(await fs.readFile(path.join(ref.dir, 'model.json'), 'utf8'));
   assert.deepEqual(model.modelTopology.arch, 'smallvgg');
   assert.deepEqual(model.weightsManifest[0].paths, ['weights.bin']);
-  assert.deepEqual(model.weightsManifest[0].weights.map((w: { name: string }) => w.name), ['conv1.weight', 'conv1.bias', 'bn1.runningMean', 'top.weight']);
+  assert.deepEqual(
+    model.weightsManifest[0].weights.map((w: { name: string }) => w.name),
+    ['conv1.weight', 'conv1.bias', 'bn1.runningMean', 'top.weight'],
+  );
   // 36 + 2 + 2 + 6 float32 values
   assert.equal((await fs.stat(path.join(ref.dir, 'weights.bin'))).size, 46 * 4);
 
@@ -74,7 +83,11 @@ test('a save killed before its rename leaves the previous checkpoint as latest; 
   const run = await tempDir();
   await saveCheckpoint(run, fakeState(0));
   await assert.rejects(
-    saveCheckpoint(run, fakeState(1), { beforeRename: () => { throw Object.assign(new Error('no space'), { code: 'ENOSPC' }); } }),
+    saveCheckpoint(run, fakeState(1), {
+      beforeRename: () => {
+        throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
+      },
+    }),
     { name: 'RunWriteError', message: `disk full while writing ${path.join(run, 'checkpoints', 'epoch-0001')}` },
   );
   assert.equal(await readLatestName(run), 'epoch-0000');
@@ -87,7 +100,10 @@ test('a save killed before its rename leaves the previous checkpoint as latest; 
   await fs.writeFile(path.join(leftover, 'weights.bin'), 'half');
   assert.equal((await latestCompleteCheckpoint(run))!.name, 'epoch-0000');
   assert.equal((await latestCompleteCheckpoint(run))!.fellBack, false);
-  assert.ok((await fs.readdir(path.join(run, 'checkpoints'))).includes(`.tmp-epoch-0001-${gone}`), 'readers do not clean');
+  assert.ok(
+    (await fs.readdir(path.join(run, 'checkpoints'))).includes(`.tmp-epoch-0001-${gone}`),
+    'readers do not clean',
+  );
   await latestCompleteCheckpoint(run, { clean: true });
   assert.deepEqual(await fs.readdir(path.join(run, 'checkpoints')), ['epoch-0000']);
 });
@@ -102,7 +118,12 @@ test('saving an epoch again replaces its folder; keep prunes older checkpoints',
   assert.deepEqual(await fs.readdir(path.join(run, 'checkpoints')), ['epoch-0000']);
 
   for (let e = 1; e <= 4; e++) await saveCheckpoint(run, fakeState(e), { keep: e === 4 ? 2 : undefined });
-  assert.deepEqual(listCheckpointFolders(run).reverse().map((c) => c.name), ['epoch-0004', 'epoch-0003']);
+  assert.deepEqual(
+    listCheckpointFolders(run)
+      .reverse()
+      .map((c) => c.name),
+    ['epoch-0004', 'epoch-0003'],
+  );
 });
 
 test('a checkpoint of another format version is refused', async () => {

@@ -25,8 +25,14 @@ test('a window closes after everySteps steps AND everySeconds, whichever is rare
     clock.ms += 1000;
     s.record({ epoch: 0, step: i, loss: i, lr: 0.05, images: 8 });
   }
-  assert.deepEqual(sink.out.map((e) => e.step), [10, 20]);
-  assert.deepEqual(sink.out.map((e) => e.steps), [10, 10]);
+  assert.deepEqual(
+    sink.out.map((e) => e.step),
+    [10, 20],
+  );
+  assert.deepEqual(
+    sink.out.map((e) => e.steps),
+    [10, 10],
+  );
   // Mean loss of steps 1..10 and 11..20; 80 images in 10 s.
   assert.equal(sink.out[0]!.loss, 5.5);
   assert.equal(sink.out[1]!.loss, 15.5);
@@ -38,7 +44,10 @@ test('a window closes after everySteps steps AND everySeconds, whichever is rare
     clock.ms += 20_000;
     s.record({ epoch: 1, step: i, loss: 1, lr: 0.01, images: 8 });
   }
-  assert.deepEqual(sink.out.map((e) => e.step), [29, 33, 37]);
+  assert.deepEqual(
+    sink.out.map((e) => e.step),
+    [29, 33, 37],
+  );
   assert.equal(sink.out[0]!.imagesPerSecond, 0.4);
   assert.equal(sink.out[0]!.lr, 0.01);
 });
@@ -87,7 +96,14 @@ test('events.jsonl of a 200-epoch run on 1.2 M images (batch 256) stays a few MB
     s.begin();
     for (let b = 0; b < perEpoch; b++) {
       clock.ms += 250;
-      const r = { epoch, step: epoch * perEpoch + b + 1, loss: 9.21034 - epoch * 0.01 - b * 1e-6, lr: 0.05, images: Math.min(batch, images - b * batch), epochFraction: Math.min(1, ((b + 1) * batch) / images) };
+      const r = {
+        epoch,
+        step: epoch * perEpoch + b + 1,
+        loss: 9.21034 - epoch * 0.01 - b * 1e-6,
+        lr: 0.05,
+        images: Math.min(batch, images - b * batch),
+        epochFraction: Math.min(1, ((b + 1) * batch) / images),
+      };
       s.record(r);
     }
     s.flush();
@@ -96,7 +112,9 @@ test('events.jsonl of a 200-epoch run on 1.2 M images (batch 256) stays a few MB
   const bytes = fs.statSync(path.join(dir, 'events.jsonl')).size;
   const { events } = await readEvents(dir);
   const steps = events.filter((e) => e.type === 'step');
-  console.log(`200 epochs x 1.2 M images, batch 256: ${total} steps -> ${steps.length} step events, ${(bytes / 1e6).toFixed(2)} MB (${(bytes / steps.length).toFixed(0)} B each)`);
+  console.log(
+    `200 epochs x 1.2 M images, batch 256: ${total} steps -> ${steps.length} step events, ${(bytes / 1e6).toFixed(2)} MB (${(bytes / steps.length).toFixed(0)} B each)`,
+  );
   assert.ok(steps.length <= 20_000 + epochs, `${steps.length} step events`);
   assert.ok(steps.length >= 19_000, `${steps.length} step events`);
   assert.ok(bytes < 5e6, `${bytes} bytes`);

@@ -40,7 +40,11 @@ test('a full disk is a one-line error naming the file, and the old file survives
   await writeFileAtomic(file, 'epoch-0001\n');
   const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
   await assert.rejects(
-    writeFileAtomic(file, 'epoch-0002\n', { beforeRename: () => { throw enospc; } }),
+    writeFileAtomic(file, 'epoch-0002\n', {
+      beforeRename: () => {
+        throw enospc;
+      },
+    }),
     (err: unknown) => {
       assert.ok(err instanceof RunWriteError);
       assert.equal(err.message, `disk full while writing ${file}`);

@@ -48,13 +48,21 @@ test('a torn last line is skipped and reported, and the next writer cuts it off'
   again.emit({ type: 'done', epochs: 2, runDir: dir });
   again.close();
   const after = await readEvents(dir);
-  assert.deepEqual(after.events.map((e) => e.type), ['epoch', 'epoch', 'done']);
+  assert.deepEqual(
+    after.events.map((e) => e.type),
+    ['epoch', 'epoch', 'done'],
+  );
   assert.equal(after.torn, false);
 });
 
 test('parseEvents skips bad middle lines by number and accepts a final line without newline', () => {
-  const r = parseEvents('{"type":"error","t":"x","message":"m"}\nnot json\n\n{"no":"type"}\n{"type":"done","t":"y","epochs":1,"runDir":"/r"}');
-  assert.deepEqual(r.events.map((e) => e.type), ['error', 'done']);
+  const r = parseEvents(
+    '{"type":"error","t":"x","message":"m"}\nnot json\n\n{"no":"type"}\n{"type":"done","t":"y","epochs":1,"runDir":"/r"}',
+  );
+  assert.deepEqual(
+    r.events.map((e) => e.type),
+    ['error', 'done'],
+  );
   assert.deepEqual(r.badLines, [2, 4]);
   assert.equal(r.torn, false);
 });

@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { bytesOfName, displayName, fsPathOf, hasEscapedBytes, nameFromBytes } from '../../../src/runfolder/fileNames';
-import { formatImageNames, IMAGE_NAMES_HEADER, parseImageNames, readImageNames } from '../../../src/runfolder/imageNames';
+import {
+  formatImageNames,
+  IMAGE_NAMES_HEADER,
+  parseImageNames,
+  readImageNames,
+} from '../../../src/runfolder/imageNames';
 
 test('file names: any bytes round-trip; valid UTF-8 reads as Node reads it; only invalid bytes are escaped', () => {
   let s = 12345;
@@ -15,7 +20,12 @@ test('file names: any bytes round-trip; valid UTF-8 reads as Node reads it; only
     const name = nameFromBytes(bytes);
     assert.deepEqual(bytesOfName(name), bytes, `bytes ${bytes.toString('hex')}`);
   }
-  for (const valid of ['plain.png', 'a\nb\tc"d\'e\\.png', 'Zürich 東京 💀 🎉.jpg', '\u{10ffff}\u0080\u07ff\u0800\uffff']) {
+  for (const valid of [
+    'plain.png',
+    'a\nb\tc"d\'e\\.png',
+    'Zürich 東京 💀 🎉.jpg',
+    '\u{10ffff}\u0080\u07ff\u0800\uffff',
+  ]) {
     const bytes = Buffer.from(valid, 'utf8');
     assert.equal(nameFromBytes(bytes), valid);
     assert.equal(hasEscapedBytes(valid), false, valid); // 💀 is D83D DC80: half of a pair, not an escape
@@ -39,7 +49,17 @@ test('file names: any bytes round-trip; valid UTF-8 reads as Node reads it; only
   assert.equal(displayName('💀.png'), '💀.png');
 });
 
-const ODD = ['/d/plain.png', '/d/new\nline.png', '/d/tab\there.png', '/d/"quoted" \'single\'.png', '/d/back\\slash.png', '/d/Zürich 東京 💀.png', '/d/caf\udce9.png', '/d/#1.png', ''];
+const ODD = [
+  '/d/plain.png',
+  '/d/new\nline.png',
+  '/d/tab\there.png',
+  '/d/"quoted" \'single\'.png',
+  '/d/back\\slash.png',
+  '/d/Zürich 東京 💀.png',
+  '/d/caf\udce9.png',
+  '/d/#1.png',
+  '',
+];
 
 test('images.txt: names with newline, tab, quotes, unicode and invalid bytes round-trip; one line per image', () => {
   const text = formatImageNames(ODD);
@@ -52,9 +72,18 @@ test('images.txt: names with newline, tab, quotes, unicode and invalid bytes rou
 
 test('images.txt: a format-1 file (plain lines) still reads; an unknown format or a bad line is a one-line error', () => {
   assert.deepEqual(parseImageNames('/data/a.png\n/data/b c.png\n'), ['/data/a.png', '/data/b c.png']);
-  assert.deepEqual(parseImageNames('/x/t10k-images-idx3-ubyte.gz#0\n/x/t10k-images-idx3-ubyte.gz#1'), ['/x/t10k-images-idx3-ubyte.gz#0', '/x/t10k-images-idx3-ubyte.gz#1']);
-  assert.throws(() => parseImageNames('#deepcluster-image-names 3\n"a"\n', '/r/images.txt'), /^Error: \/r\/images.txt: image-name format "3" is not one this version reads/);
-  assert.throws(() => parseImageNames(`${IMAGE_NAMES_HEADER}\n"a"\nnot json\n`, '/r/images.txt'), /\/r\/images.txt: line 3 is not a JSON string/);
+  assert.deepEqual(parseImageNames('/x/t10k-images-idx3-ubyte.gz#0\n/x/t10k-images-idx3-ubyte.gz#1'), [
+    '/x/t10k-images-idx3-ubyte.gz#0',
+    '/x/t10k-images-idx3-ubyte.gz#1',
+  ]);
+  assert.throws(
+    () => parseImageNames('#deepcluster-image-names 3\n"a"\n', '/r/images.txt'),
+    /^Error: \/r\/images.txt: image-name format "3" is not one this version reads/,
+  );
+  assert.throws(
+    () => parseImageNames(`${IMAGE_NAMES_HEADER}\n"a"\nnot json\n`, '/r/images.txt'),
+    /\/r\/images.txt: line 3 is not a JSON string/,
+  );
   assert.throws(() => parseImageNames(`${IMAGE_NAMES_HEADER}\n7\n`), /line 2 is not a JSON string/);
 });
 

@@ -24,7 +24,8 @@ function codeLines(file: string): { line: number; text: string }[] {
 
 // A run's file names as string literals, a path segment 'checkpoints', an epoch folder name built by hand, or the
 // library's own tables used to build paths.
-const RUN_PATH = /\b(run\.json|events\.jsonl|checkpoint\.json|trainer\.pid)\b|['"`/](run\.json|events\.jsonl|checkpoint\.json|trainer\.pid|images\.txt|skipped\.txt|metrics\.json|model\.json|weights\.bin|optimizer\.bin|assignments\.i32|distances\.f32|centroids\.f32|label-histograms\.json|exemplars\.json|top\.json|top-layer\.json|latest)['"`]|join\([^)]*['"`](checkpoints|evaluations|analysis|thumbs|tb)['"`]|epoch-\$\{String|padStart\(4, '0'\)|CHECKPOINT_FILES\[/;
+const RUN_PATH =
+  /\b(run\.json|events\.jsonl|checkpoint\.json|trainer\.pid)\b|['"`/](run\.json|events\.jsonl|checkpoint\.json|trainer\.pid|images\.txt|skipped\.txt|metrics\.json|model\.json|weights\.bin|optimizer\.bin|assignments\.i32|distances\.f32|centroids\.f32|label-histograms\.json|exemplars\.json|top\.json|top-layer\.json|latest)['"`]|join\([^)]*['"`](checkpoints|evaluations|analysis|thumbs|tb)['"`]|epoch-\$\{String|padStart\(4, '0'\)|CHECKPOINT_FILES\[/;
 
 test('no code outside src/runfolder/ knows where a file of a run lives', () => {
   const found: string[] = [];
@@ -35,7 +36,8 @@ test('no code outside src/runfolder/ knows where a file of a run lives', () => {
     if (rel === 'trainer/importOfficial/officialCheckpoints.ts') continue;
     // Help text tells people about the files; it reads none.
     if (rel === 'trainer/cli/help.ts') continue;
-    for (const { line, text } of codeLines(file)) if (RUN_PATH.test(text)) found.push(`src/${rel}:${line}: ${text.trim()}`);
+    for (const { line, text } of codeLines(file))
+      if (RUN_PATH.test(text)) found.push(`src/${rel}:${line}: ${text.trim()}`);
   }
   assert.deepEqual(found, []);
 });
@@ -45,7 +47,8 @@ test('one liveness check: only src/runfolder/liveness.ts asks whether a pid is a
   for (const file of sources(SRC)) {
     const rel = relative(SRC, file);
     if (rel === 'runfolder/liveness.ts') continue;
-    for (const { line, text } of codeLines(file)) if (/process\.kill\([^,]+,\s*0\)|\/proc\/\$\{/.test(text)) found.push(`src/${rel}:${line}: ${text.trim()}`);
+    for (const { line, text } of codeLines(file))
+      if (/process\.kill\([^,]+,\s*0\)|\/proc\/\$\{/.test(text)) found.push(`src/${rel}:${line}: ${text.trim()}`);
   }
   assert.deepEqual(found, []);
 });

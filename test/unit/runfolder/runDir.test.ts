@@ -4,7 +4,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { readPidFile, removePidFile, trainerLiveness, writePidFile } from '../../../src/runfolder/liveness';
-import { RunDirError, createRunDir, newRunManifest, readRunManifest, setRunStatus, updateRunManifest } from '../../../src/runfolder/manifest';
+import {
+  RunDirError,
+  createRunDir,
+  newRunManifest,
+  readRunManifest,
+  setRunStatus,
+  updateRunManifest,
+} from '../../../src/runfolder/manifest';
 import { findRuns, readRun } from '../../../src/runfolder/runs';
 import { readSkipped, writeSkipped } from '../../../src/runfolder/skipped';
 import { fakeConfig, fakeDataset, tempDir } from '../run/fixture';
@@ -38,7 +45,10 @@ test('createRunDir refuses a folder holding another run, or foreign files, with 
   await newRun(run);
   await assert.rejects(newRun(run), (err: Error) => {
     assert.ok(err instanceof RunDirError);
-    assert.match(err.message, /already holds run run \(running, 0 epochs\); continue it with `deepcluster resume .*run`/);
+    assert.match(
+      err.message,
+      /already holds run run \(running, 0 epochs\); continue it with `deepcluster resume .*run`/,
+    );
     assert.ok(!err.message.includes('\n'));
     return true;
   });
@@ -55,7 +65,9 @@ test('createRunDir refuses a folder holding another run, or foreign files, with 
 test('status and manifest updates are persisted', async () => {
   const dir = path.join(await tempDir(), 'r');
   await newRun(dir);
-  await updateRunManifest(dir, (m) => { m.epochsDone = 2; });
+  await updateRunManifest(dir, (m) => {
+    m.epochsDone = 2;
+  });
   const failed = await setRunStatus(dir, 'failed', 'disk full while writing x');
   assert.equal(failed.status, 'failed');
   const back = await readRunManifest(dir);

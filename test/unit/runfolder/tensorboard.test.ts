@@ -9,7 +9,12 @@ import { crc32c, maskedCrc32c } from '../../../src/runfolder/tensorboard/crc32c'
 import { crc32cBitwise, mask, readEventFile, type ReadEvent } from './tfeventsReader';
 import { fakeMetrics, tempDir } from '../run/fixture';
 
-const tbFiles = (dir: string) => fs.readdirSync(path.join(dir, 'tb')).filter((f) => f.startsWith('events.out.tfevents.')).sort().map((f) => path.join(dir, 'tb', f));
+const tbFiles = (dir: string) =>
+  fs
+    .readdirSync(path.join(dir, 'tb'))
+    .filter((f) => f.startsWith('events.out.tfevents.'))
+    .sort()
+    .map((f) => path.join(dir, 'tb', f));
 
 test('CRC-32C: the standard check value, and the writer agrees with the bitwise reader', () => {
   const check = new TextEncoder().encode('123456789');
@@ -25,23 +30,42 @@ test('CRC-32C: the standard check value, and the writer agrees with the bitwise 
 function expected(e: TrainerEvent): { step: number; values: Record<string, number> } | undefined {
   const f = Math.fround;
   if (e.type === 'step') {
-    const values: Record<string, number> = { 'train/loss': f(e.loss), 'train/lr': f(e.lr), 'train/images_per_second': f(e.imagesPerSecond) };
+    const values: Record<string, number> = {
+      'train/loss': f(e.loss),
+      'train/lr': f(e.lr),
+      'train/images_per_second': f(e.imagesPerSecond),
+    };
     e.headLosses?.forEach((l, i) => (values[`train/head_${i}_loss`] = f(l)));
     return { step: e.step, values };
   }
   if (e.type === 'epoch') {
     const m = e.metrics;
-    const values: Record<string, number> = { 'epoch/loss': f(m.loss), 'clusters/empty': m.clusters.empty, 'clusters/largest': m.clusters.largest, 'clusters/smallest': m.clusters.smallest };
+    const values: Record<string, number> = {
+      'epoch/loss': f(m.loss),
+      'clusters/empty': m.clusters.empty,
+      'clusters/largest': m.clusters.largest,
+      'clusters/smallest': m.clusters.smallest,
+    };
     const opt: [string, number | undefined][] = [
-      ['epoch/nmi_prev', m.nmiPrev], ['epoch/nmi_labels', m.nmiLabels], ['epoch/nmi_labels_arithmetic', m.nmiLabelsArithmetic], ['epoch/ari', m.ari],
-      ['epoch/accuracy', m.accuracy], ['epoch/purity', m.purity], ['epoch/kmeans_objective', m.clusteringObjective],
-      ['seconds/epoch', m.seconds.epoch], ['seconds/features', m.seconds.features], ['seconds/clustering', m.seconds.clustering],
-      ['seconds/training', m.seconds.training], ['seconds/checkpoint', m.seconds.checkpoint], ['seconds/evaluation', m.seconds.evaluation],
+      ['epoch/nmi_prev', m.nmiPrev],
+      ['epoch/nmi_labels', m.nmiLabels],
+      ['epoch/nmi_labels_arithmetic', m.nmiLabelsArithmetic],
+      ['epoch/ari', m.ari],
+      ['epoch/accuracy', m.accuracy],
+      ['epoch/purity', m.purity],
+      ['epoch/kmeans_objective', m.clusteringObjective],
+      ['seconds/epoch', m.seconds.epoch],
+      ['seconds/features', m.seconds.features],
+      ['seconds/clustering', m.seconds.clustering],
+      ['seconds/training', m.seconds.training],
+      ['seconds/checkpoint', m.seconds.checkpoint],
+      ['seconds/evaluation', m.seconds.evaluation],
     ];
     for (const [k, v] of opt) if (v !== undefined) values[k] = f(v);
     return { step: e.step ?? m.epoch, values }; // epoch index when the run records no steps
   }
-  if (e.type === 'evaluation' && e.knnAccuracy !== undefined) return { step: e.step ?? 0, values: { 'eval/knn_accuracy': f(e.knnAccuracy) } };
+  if (e.type === 'evaluation' && e.knnAccuracy !== undefined)
+    return { step: e.step ?? 0, values: { 'eval/knn_accuracy': f(e.knnAccuracy) } };
   return undefined;
 }
 
@@ -52,7 +76,11 @@ function compare(events: TrainerEvent[], tb: ReadEvent[]): void {
     const got = tb[i]!;
     assert.equal(got.wallTime, Date.parse(e.t) / 1000, `record ${i}: wall time`);
     assert.equal(got.step, x!.step, `record ${i}: step`);
-    assert.deepEqual(Object.fromEntries(got.values.map((v) => [v.tag, v.simpleValue])), x!.values, `record ${i} (${e.type})`);
+    assert.deepEqual(
+      Object.fromEntries(got.values.map((v) => [v.tag, v.simpleValue])),
+      x!.values,
+      `record ${i} (${e.type})`,
+    );
     assert.equal(got.values.length, Object.keys(x!.values).length, `record ${i}: no duplicate tags`);
   });
 }
@@ -61,19 +89,37 @@ test('every scalar event goes to tb/events.out.tfevents.*, and the independent r
   const dir = await tempDir();
   const log = EventLog.open(dir);
   assert.match(path.basename(log.tensorboard!.file), /^events\.out\.tfevents\.\d{10}\.[A-Za-z0-9._-]+$/);
-  log.emit({ type: 'start', runDir: dir, epochs: 2, startEpoch: 0, engine: { backend: 'cpu', device: 'test' } as never, images: 100 });
+  log.emit({
+    type: 'start',
+    runDir: dir,
+    epochs: 2,
+    startEpoch: 0,
+    engine: { backend: 'cpu', device: 'test' } as never,
+    images: 100,
+  });
   const scalars = new StepScalars(log, { everySteps: 3, everySeconds: 0 });
   for (let epoch = 0; epoch < 2; epoch++) {
     log.emit({ type: 'phase', epoch, phase: 'training' });
     scalars.begin();
     for (let b = 0; b < 10; b++) {
-      scalars.record({ epoch, step: epoch * 10 + b + 1, loss: 4.6 - 0.1 * b - epoch + 1e-3 / 3, lr: 0.05 / (epoch + 1), images: 10, headLosses: [1 / 3, 2.5 + b], epochFraction: (b + 1) / 10 });
+      scalars.record({
+        epoch,
+        step: epoch * 10 + b + 1,
+        loss: 4.6 - 0.1 * b - epoch + 1e-3 / 3,
+        lr: 0.05 / (epoch + 1),
+        images: 10,
+        headLosses: [1 / 3, 2.5 + b],
+        epochFraction: (b + 1) / 10,
+      });
     }
     scalars.flush();
     log.emit({ type: 'epoch', metrics: { ...fakeMetrics(epoch), purity: 0.123456789, nmiLabelsArithmetic: 0.4 } });
     // The reader sees each record as soon as it is emitted (appended, not buffered).
     const now = readEventFile(fs.readFileSync(log.tensorboard!.file));
-    assert.deepEqual(now.at(-1)!.values.find((v) => v.tag === 'epoch/loss')?.simpleValue, Math.fround(fakeMetrics(epoch).loss));
+    assert.deepEqual(
+      now.at(-1)!.values.find((v) => v.tag === 'epoch/loss')?.simpleValue,
+      Math.fround(fakeMetrics(epoch).loss),
+    );
   }
   log.emit({ type: 'evaluation', knnAccuracy: 0.8125, k: 20, heldOut: 10 });
   log.emit({ type: 'done', epochs: 2, runDir: dir });
@@ -81,9 +127,15 @@ test('every scalar event goes to tb/events.out.tfevents.*, and the independent r
 
   const { events } = await readEvents(dir);
   const steps = events.filter((e) => e.type === 'step');
-  assert.deepEqual(steps.map((e) => e.type === 'step' && e.step), [3, 6, 9, 10, 13, 16, 19, 20]);
+  assert.deepEqual(
+    steps.map((e) => e.type === 'step' && e.step),
+    [3, 6, 9, 10, 13, 16, 19, 20],
+  );
   // Epoch and evaluation events carry the global step of the epoch's end.
-  assert.deepEqual(events.filter((e) => e.type === 'epoch').map((e) => e.type === 'epoch' && e.step), [10, 20]);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'epoch').map((e) => e.type === 'epoch' && e.step),
+    [10, 20],
+  );
   const files = tbFiles(dir);
   assert.equal(files.length, 1);
   const tb = readEventFile(fs.readFileSync(files[0]!));
@@ -116,8 +168,14 @@ test('the reader rejects a corrupted byte; a resumed run writes a second file; t
   const files = tbFiles(dir);
   assert.equal(files.length, 2);
   const all = files.flatMap((f) => readEventFile(fs.readFileSync(f)));
-  assert.deepEqual(all.map((e) => e.fileVersion ?? e.step), ['brain.Event:2', 0, 'brain.Event:2', 5, 5]);
-  compare((await readEvents(dir)).events, all.filter((e) => !e.fileVersion));
+  assert.deepEqual(
+    all.map((e) => e.fileVersion ?? e.step),
+    ['brain.Event:2', 0, 'brain.Event:2', 5, 5],
+  );
+  compare(
+    (await readEvents(dir)).events,
+    all.filter((e) => !e.fileVersion),
+  );
   // Opted out.
   const plain = await tempDir();
   const p = EventLog.open(plain, { tensorboard: false });

@@ -28,11 +28,13 @@ export function readRecords(file: Uint8Array): Uint8Array[] {
     const lo = view.getUint32(at, true);
     const hi = view.getUint32(at + 4, true);
     const length = hi * 2 ** 32 + lo;
-    if (view.getUint32(at + 8, true) !== mask(crc32cBitwise(file.subarray(at, at + 8)))) throw new Error(`bad length CRC at byte ${at}`);
+    if (view.getUint32(at + 8, true) !== mask(crc32cBitwise(file.subarray(at, at + 8))))
+      throw new Error(`bad length CRC at byte ${at}`);
     const start = at + 12;
     if (start + length + 4 > file.length) throw new Error(`truncated record at byte ${at}`);
     const data = file.subarray(start, start + length);
-    if (view.getUint32(start + length, true) !== mask(crc32cBitwise(data))) throw new Error(`bad data CRC at byte ${at}`);
+    if (view.getUint32(start + length, true) !== mask(crc32cBitwise(data)))
+      throw new Error(`bad data CRC at byte ${at}`);
     out.push(data);
     at = start + length + 4;
   }

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import type { LayerSummary } from '../../../src/trainer/model/types';
 import { stepMemoryEstimate, wasmMicroBatch } from '../../../src/trainer/train/microBatch';
 
-const row = (outputShape: number[], params = 0): LayerSummary => ({ name: 'l', kind: 'conv', outputShape, params, trainable: true });
+const row = (outputShape: number[], params = 0): LayerSummary => ({
+  name: 'l',
+  kind: 'conv',
+  outputShape,
+  params,
+  trainable: true,
+});
 
 test('micro-batch splits the batch into the fewest equal slices that fit the wasm heap budget', () => {
   // 1 Mi floats of activations per image: 4 MiB x factor 3 = 12 MiB per image.

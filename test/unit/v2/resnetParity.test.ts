@@ -12,7 +12,9 @@ import { ProjectionHead } from '../../../src/trainer/model/projectionHead';
 import { maxAbsDiff, useWasm } from '../model/wasm';
 
 const script = join(__dirname, 'fixtures_resnet_reference.py');
-const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+const python = ['/usr/bin/python3', 'python3'].find(
+  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+);
 const skip = python ? false : 'python3 with torch is not available';
 let dir = '';
 
@@ -25,13 +27,22 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 function compare(size: number, channels: number, batch: number): void {
   const r = spawnSync(python!, [script, String(size), String(channels), String(batch), dir], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  const index: Record<string, { shape: number[]; offset: number }> = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+  const index: Record<string, { shape: number[]; offset: number }> = JSON.parse(
+    readFileSync(join(dir, 'index.json'), 'utf8'),
+  );
   const buf = readFileSync(join(dir, 'tensors.bin'));
   const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
   const weights = new Map<string, tf.Tensor>();
-  for (const [name, { shape, offset }] of Object.entries(index)) weights.set(name, tf.tensor(all.subarray(offset, offset + shape.reduce((a, b) => a * b, 1)), shape));
+  for (const [name, { shape, offset }] of Object.entries(index))
+    weights.set(name, tf.tensor(all.subarray(offset, offset + shape.reduce((a, b) => a * b, 1)), shape));
   const model = createModel({ arch: 'resnet', inputSize: size, inputChannels: channels, sobel: false, seed: 0 });
-  const head = new ProjectionHead({ inputDim: model.featureDim, hiddenDim: 512, outputDim: 128, prototypes: [3], seed: 0 });
+  const head = new ProjectionHead({
+    inputDim: model.featureDim,
+    hiddenDim: 512,
+    outputDim: 128,
+    prototypes: [3],
+    seed: 0,
+  });
   try {
     const trunk = new Map([...weights].filter(([n]) => !n.startsWith('__') && !n.startsWith('head.')));
     model.loadWeights(trunk);
@@ -52,4 +63,6 @@ function compare(size: number, channels: number, batch: number): void {
 }
 
 test('resnet 28 px grey + projection head equal PyTorch (eval) within 1e-4', { skip }, () => compare(28, 1, 4));
-test('resnet 64 px RGB (stride-2 stem) + projection head equal PyTorch (eval) within 1e-4', { skip }, () => compare(64, 3, 2));
+test('resnet 64 px RGB (stride-2 stem) + projection head equal PyTorch (eval) within 1e-4', { skip }, () =>
+  compare(64, 3, 2),
+);

@@ -20,7 +20,14 @@ function sphereData(n: number, d: number, centres: number, seed: number): Float3
 }
 
 /** The same algorithm in float64, written from swav's cluster_memory: E = argmax dot, M = normalised mean. */
-function oracle(x: Float32Array, n: number, d: number, init: Float64Array, k: number, iterations: number): { assignments: Int32Array; centroids: Float64Array } {
+function oracle(
+  x: Float32Array,
+  n: number,
+  d: number,
+  init: Float64Array,
+  k: number,
+  iterations: number,
+): { assignments: Int32Array; centroids: Float64Array } {
   const c = Float64Array.from(init);
   const a = new Int32Array(n);
   for (let it = 0; ; it++) {
@@ -49,7 +56,9 @@ function oracle(x: Float32Array, n: number, d: number, init: Float64Array, k: nu
 
 test('spherical k-means matches a float64 oracle from the same initial centroids', async () => {
   await tf.setBackend('cpu');
-  const n = 600, d = 16, k = 12;
+  const n = 600,
+    d = 16,
+    k = 12;
   const data = sphereData(n, d, 8, 5);
   const r = await sphericalKmeans({ data, n, d }, k, { iterations: 10, seed: 3 });
   // Recover the initial centroids the same seeded draw picks, and run the oracle from them.
@@ -63,14 +72,23 @@ test('spherical k-means matches a float64 oracle from the same initial centroids
   }
   const o = oracle(data, n, d, init, k, 10);
   assert.deepEqual(Array.from(r.assignments), Array.from(o.assignments));
-  for (let i = 0; i < k * d; i++) assert.ok(Math.abs(r.centroids[i] - o.centroids[i]) < 1e-5, `centroid value ${i}: ${r.centroids[i]} vs ${o.centroids[i]}`);
-  for (let j = 0; j < k; j++) assert.ok(Math.abs(Math.hypot(...r.centroids.subarray(j * d, (j + 1) * d)) - 1) < 1e-5, `centroid ${j} is a unit vector`);
+  for (let i = 0; i < k * d; i++)
+    assert.ok(
+      Math.abs(r.centroids[i] - o.centroids[i]) < 1e-5,
+      `centroid value ${i}: ${r.centroids[i]} vs ${o.centroids[i]}`,
+    );
+  for (let j = 0; j < k; j++)
+    assert.ok(
+      Math.abs(Math.hypot(...r.centroids.subarray(j * d, (j + 1) * d)) - 1) < 1e-5,
+      `centroid ${j} is a unit vector`,
+    );
   let sim = 0;
-  for (let i = 0; i < n; i++) for (let t = 0; t < d; t++) sim += data[i * d + t] * o.centroids[r.assignments[i] * d + t];
+  for (let i = 0; i < n; i++)
+    for (let t = 0; t < d; t++) sim += data[i * d + t] * o.centroids[r.assignments[i] * d + t];
   assert.ok(Math.abs(r.meanSimilarity - sim / n) < 1e-4);
 });
 
-test('spherical k-means keeps an empty cluster\'s centroid and refuses more clusters than points', async () => {
+test("spherical k-means keeps an empty cluster's centroid and refuses more clusters than points", async () => {
   await tf.setBackend('cpu');
   const d = 4;
   // Two identical points: two initial centroids coincide, one of them must end up empty and unchanged.

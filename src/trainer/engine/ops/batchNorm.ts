@@ -38,27 +38,51 @@ export interface BatchNormTrainOptions {
  * BatchNorm gradient, including the paths through the batch mean and variance); the returned mean (of x + bias)
  * and biased variance are constants to autodiff.
  */
-export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, options: BatchNormTrainOptions = {}): BatchNormTrainResult {
+export function batchNormTrain(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+  options: BatchNormTrainOptions = {},
+): BatchNormTrainResult {
   // The fused kernels exist for wasm only; a backend without them composes tf ops.
-  if (tf.getKernel(BN_TRAIN_FORWARD, tf.getBackend()) !== undefined) return fusedBatchNormTrain(x, gamma, beta, eps, options);
+  if (tf.getKernel(BN_TRAIN_FORWARD, tf.getBackend()) !== undefined)
+    return fusedBatchNormTrain(x, gamma, beta, eps, options);
   const r = composedBatchNormTrain(options.bias ? (tf.add(x, options.bias) as tf.Tensor4D) : x, gamma, beta, eps);
   return options.relu ? { ...r, y: tf.relu(r.y) } : r;
 }
 
-function fusedBatchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, options: BatchNormTrainOptions): BatchNormTrainResult {
+function fusedBatchNormTrain(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+  options: BatchNormTrainOptions,
+): BatchNormTrainResult {
   const relu = Boolean(options.relu);
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
   const normalise = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, gammaIn, betaIn, biasIn] = args.slice(0, -1) as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const [y, mean, variance, invStd] = tf.engine().runKernel(BN_TRAIN_FORWARD, { x: xIn, gamma: gammaIn, beta: betaIn }, { epsilon: eps, relu }) as tf.Tensor[];
-    stats = { mean: tf.keep(biasIn ? tf.add(mean, biasIn) : mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
+    const [y, mean, variance, invStd] = tf
+      .engine()
+      .runKernel(BN_TRAIN_FORWARD, { x: xIn, gamma: gammaIn, beta: betaIn }, { epsilon: eps, relu }) as tf.Tensor[];
+    stats = {
+      mean: tf.keep(biasIn ? tf.add(mean, biasIn) : mean) as tf.Tensor1D,
+      variance: tf.keep(variance) as tf.Tensor1D,
+    };
     save([xIn, gammaIn, betaIn, mean, invStd]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, g, b, mu, inv] = saved;
-        const [dx, dgamma, dbeta, dbias] = tf.engine().runKernel(BN_TRAIN_BACKWARD, { dy, x: xs, mean: mu, invStd: inv, gamma: g, beta: b }, { relu }) as tf.Tensor[];
+        const [dx, dgamma, dbeta, dbias] = tf
+          .engine()
+          .runKernel(
+            BN_TRAIN_BACKWARD,
+            { dy, x: xs, mean: mu, invStd: inv, gamma: g, beta: b },
+            { relu },
+          ) as tf.Tensor[];
         if (biasIn) return [dx, dgamma, dbeta, dbias];
         dbias.dispose();
         return [dx, dgamma, dbeta];
@@ -79,7 +103,12 @@ function reown(y: tf.Tensor4D, stats: { mean: tf.Tensor1D; variance: tf.Tensor1D
 }
 
 /** The same from tf ops, every per-channel reduction a matrix-vector product. */
-function composedBatchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): BatchNormTrainResult {
+function composedBatchNormTrain(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+): BatchNormTrainResult {
   const [n, h, w, c] = x.shape;
   const m = n * h * w;
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
@@ -94,7 +123,10 @@ function composedBatchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Ten
     const shift = tf.sub(betaIn, tf.mul(mean, scale));
     const y = tf.reshape(tf.add(tf.mul(x2, scale), shift), [n, h, w, c]);
     // Intermediates made here die with the kernel's scope; keep the statistics for the caller.
-    stats = { mean: tf.keep(tf.reshape(mean, [c])) as tf.Tensor1D, variance: tf.keep(tf.reshape(variance, [c])) as tf.Tensor1D };
+    stats = {
+      mean: tf.keep(tf.reshape(mean, [c])) as tf.Tensor1D,
+      variance: tf.keep(tf.reshape(variance, [c])) as tf.Tensor1D,
+    };
     save([xIn, gammaIn, mean, invStd]);
     return {
       value: y,

@@ -4,7 +4,15 @@
 // path. XNNPACK packs the right operand [K, N] on every call (a new tensor each step); when that operand is the
 // large one, as W^T in dx = dy.W^T (AlexNet's fc6: 9216 x 4096 against a batch of 64), the product is computed
 // transposed instead, out^T = b^T.a^T, which packs the small operand and needs no copy of W at all.
-import { BatchMatMul, util, type BatchMatMulAttrs, type BatchMatMulInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  BatchMatMul,
+  util,
+  type BatchMatMulAttrs,
+  type BatchMatMulInputs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeAll, transpose } from './kernelCalls';
 
@@ -16,7 +24,11 @@ function swapLastTwo(x: TensorInfo, backend: BackendWasm): TensorInfo {
 }
 
 export function makeBatchMatMulConfig(original: KernelConfig): KernelConfig {
-  const kernelFunc = (args: { inputs: BatchMatMulInputs; backend: BackendWasm; attrs: BatchMatMulAttrs }): TensorInfo => {
+  const kernelFunc = (args: {
+    inputs: BatchMatMulInputs;
+    backend: BackendWasm;
+    attrs: BatchMatMulAttrs;
+  }): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const a = inputs.a as TensorInfo;
     const b = inputs.b as TensorInfo;
@@ -32,7 +44,11 @@ export function makeBatchMatMulConfig(original: KernelConfig): KernelConfig {
     if (swapped < direct / 2) {
       const lhs = attrs.transposeB ? b : swapLastTwo(b, backend); // b'^T [N, K]
       const rhs = attrs.transposeA ? a : swapLastTwo(a, backend); // a'^T [K, M]
-      const outT = original.kernelFunc({ inputs: { a: lhs, b: rhs }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } } as never) as TensorInfo;
+      const outT = original.kernelFunc({
+        inputs: { a: lhs, b: rhs },
+        backend,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      } as never) as TensorInfo;
       const out = swapLastTwo(outT, backend);
       disposeAll(backend, outT);
       if (lhs !== b) disposeAll(backend, lhs);
@@ -50,5 +66,10 @@ export function makeBatchMatMulConfig(original: KernelConfig): KernelConfig {
     if (b2 !== b) disposeAll(backend, b2);
     return out;
   };
-  return { kernelName: BatchMatMul, backendName: 'wasm', setupFunc: original.setupFunc, kernelFunc: kernelFunc as unknown as KernelFunc };
+  return {
+    kernelName: BatchMatMul,
+    backendName: 'wasm',
+    setupFunc: original.setupFunc,
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  };
 }

@@ -36,7 +36,11 @@ function scaleOffset(gamma: Float32Array, beta: Float32Array, mean: Float32Array
 }
 
 /** x [..., c], gamma [c], beta [c] -> y (x's shape), mean [c], biased variance [c], invStd [c]. attrs: epsilon, relu. */
-function forward({ inputs, backend, attrs }: Args<{ x: TensorInfo; gamma: TensorInfo; beta: TensorInfo }>): TensorInfo[] {
+function forward({
+  inputs,
+  backend,
+  attrs,
+}: Args<{ x: TensorInfo; gamma: TensorInfo; beta: TensorInfo }>): TensorInfo[] {
   const { x, gamma, beta } = inputs;
   const eps = attrs.epsilon as number;
   const c = x.shape[x.shape.length - 1];
@@ -59,12 +63,29 @@ function forward({ inputs, backend, attrs }: Args<{ x: TensorInfo; gamma: Tensor
     invStd[j] = 1 / Math.sqrt(v + eps);
   }
   const affine = scaleOffset(heap(backend, gamma), heap(backend, beta), mean, invStd);
-  runHeapLoop(backend, Loop.BnApply, [offsetOf(backend, x), offsetOf(backend, outs[0]), m, c, attrs.relu ? 1 : 0], size, affine);
+  runHeapLoop(
+    backend,
+    Loop.BnApply,
+    [offsetOf(backend, x), offsetOf(backend, outs[0]), m, c, attrs.relu ? 1 : 0],
+    size,
+    affine,
+  );
   return outs;
 }
 
 /** dy, x (both [..., c]), mean, invStd, gamma, beta [c] -> dx (x's shape), dgamma, dbeta, dbias (zeros) [c]. attrs: relu. */
-function backward({ inputs, backend, attrs }: Args<{ dy: TensorInfo; x: TensorInfo; mean: TensorInfo; invStd: TensorInfo; gamma: TensorInfo; beta: TensorInfo }>): TensorInfo[] {
+function backward({
+  inputs,
+  backend,
+  attrs,
+}: Args<{
+  dy: TensorInfo;
+  x: TensorInfo;
+  mean: TensorInfo;
+  invStd: TensorInfo;
+  gamma: TensorInfo;
+  beta: TensorInfo;
+}>): TensorInfo[] {
   const { dy, x, mean, invStd, gamma, beta } = inputs;
   const relu = attrs.relu ? 1 : 0;
   const c = x.shape[x.shape.length - 1];

@@ -59,15 +59,48 @@ export function conv2DBackpropFilter(args: {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo;
   const dy = inputs.dy as TensorInfo;
-  const info = forwardConvInfo(Conv2DBackpropFilter, x.shape as [number, number, number, number], attrs.filterShape,
-    attrs as unknown as Parameters<typeof forwardConvInfo>[3]);
+  const info = forwardConvInfo(
+    Conv2DBackpropFilter,
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs as unknown as Parameters<typeof forwardConvInfo>[3],
+  );
   const [n, inH, inW, inC] = x.shape;
-  const { filterHeight: kH, filterWidth: kW, strideHeight: sH, strideWidth: sW, outHeight, outWidth, outChannels } = info;
+  const {
+    filterHeight: kH,
+    filterWidth: kW,
+    strideHeight: sH,
+    strideWidth: sW,
+    outHeight,
+    outWidth,
+    outChannels,
+  } = info;
   const { top, left } = info.padInfo;
   if (heapSimdActive(backend) && outChannels % 8 === 0) {
     const dw = backend.makeOutput([kH, kW, inC, outChannels], 'float32');
-    runHeapLoop(backend, Loop.FilterGradient, [offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, dw), n, inH, inW, inC, outHeight,
-      outWidth, outChannels, kH, kW, sH, sW, top, left], n * outHeight * outWidth * outChannels * kH * kW * inC); // size: multiply-adds
+    runHeapLoop(
+      backend,
+      Loop.FilterGradient,
+      [
+        offsetOf(backend, x),
+        offsetOf(backend, dy),
+        offsetOf(backend, dw),
+        n,
+        inH,
+        inW,
+        inC,
+        outHeight,
+        outWidth,
+        outChannels,
+        kH,
+        kW,
+        sH,
+        sW,
+        top,
+        left,
+      ],
+      n * outHeight * outWidth * outChannels * kH * kW * inC,
+    ); // size: multiply-adds
     return dw;
   }
 
@@ -81,16 +114,39 @@ export function conv2DBackpropFilter(args: {
   const paddedH = Math.max(inH + top, (outHeight - 1) * sH + kH);
   const paddedW = Math.max(inW + left, (outWidth - 1) * sW + kW);
   const xpT = backend.makeOutput([inC, n, paddedH, paddedW], 'float32');
-  runHeapLoop(backend, Loop.TransposePad, [offsetOf(backend, x), offsetOf(backend, xpT), n, inH, inW, inC, top, left, paddedH, paddedW],
-    inC * n * paddedH * paddedW);
+  runHeapLoop(
+    backend,
+    Loop.TransposePad,
+    [offsetOf(backend, x), offsetOf(backend, xpT), n, inH, inW, inC, top, left, paddedH, paddedW],
+    inC * n * paddedH * paddedW,
+  );
   const dy2 = reshape(dy, [pixels, outChannels], backend);
   const out = backend.makeOutput([kH, kW, inC, outChannels], 'float32');
   const size = util.sizeFromShape(out.shape);
   for (let p0 = 0; p0 < pixels; p0 += chunk) {
     const len = Math.min(chunk, pixels - p0);
     const cols = backend.makeOutput([rows, len], 'float32');
-    runHeapLoop(backend, Loop.Im2ColT, [offsetOf(backend, xpT), offsetOf(backend, cols), p0, len, n, paddedH, paddedW, inC, outHeight,
-      outWidth, kH, kW, sH, sW], rows * len);
+    runHeapLoop(
+      backend,
+      Loop.Im2ColT,
+      [
+        offsetOf(backend, xpT),
+        offsetOf(backend, cols),
+        p0,
+        len,
+        n,
+        paddedH,
+        paddedW,
+        inC,
+        outHeight,
+        outWidth,
+        kH,
+        kW,
+        sH,
+        sW,
+      ],
+      rows * len,
+    );
     const dyRows = len === pixels ? dy2 : rowsOf(dy2, p0, len, backend);
     const product = matMul(cols, dyRows, backend); // [rows, co]
     // Views after the allocations: growing the heap detaches earlier ones.

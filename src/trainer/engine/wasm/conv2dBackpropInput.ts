@@ -19,7 +19,18 @@ import { forwardConvInfo } from './convGeometry';
 function insertStrideZeros(dy: TensorInfo, sH: number, sW: number, backend: BackendWasm): TensorInfo {
   const [n, oH, oW, c] = dy.shape;
   const split = reshape(dy, [n, oH, 1, oW, 1, c], backend);
-  const padded = pad(split, [[0, 0], [0, 0], [0, sH - 1], [0, 0], [0, sW - 1], [0, 0]], backend);
+  const padded = pad(
+    split,
+    [
+      [0, 0],
+      [0, 0],
+      [0, sH - 1],
+      [0, 0],
+      [0, sW - 1],
+      [0, 0],
+    ],
+    backend,
+  );
   const dyZ = reshape(padded, [n, oH * sH, oW * sW, c], backend);
   disposeAll(backend, split, padded);
   return dyZ;
@@ -33,8 +44,12 @@ export function conv2DBackpropInput(args: {
   const { inputs, backend, attrs } = args;
   const dy = inputs.dy as TensorInfo;
   const filter = inputs.filter as TensorInfo;
-  const info = forwardConvInfo(Conv2DBackpropInput, attrs.inputShape, filter.shape as [number, number, number, number],
-    attrs as unknown as Parameters<typeof forwardConvInfo>[3]);
+  const info = forwardConvInfo(
+    Conv2DBackpropInput,
+    attrs.inputShape,
+    filter.shape as [number, number, number, number],
+    attrs as unknown as Parameters<typeof forwardConvInfo>[3],
+  );
   const [, inH, inW] = attrs.inputShape;
   const { filterHeight: kH, filterWidth: kW, strideHeight: sH, strideWidth: sW } = info;
 
@@ -58,7 +73,12 @@ export function conv2DBackpropInput(args: {
 
   const flipped = reverse(filter, [0, 1], backend);
   const wT = transpose(flipped, [0, 1, 3, 2], backend); // [KH, KW, co, ci]
-  const padding = { top: Math.max(top, 0), bottom: Math.max(bottom, 0), left: Math.max(left, 0), right: Math.max(right, 0) };
+  const padding = {
+    top: Math.max(top, 0),
+    bottom: Math.max(bottom, 0),
+    left: Math.max(left, 0),
+    right: Math.max(right, 0),
+  };
   const dx = conv2d(dyIn, wT, padding, [1, 1], backend);
 
   disposeAll(backend, flipped, wT);

@@ -21,5 +21,13 @@ export function forwardConvInfo(
     throw new Error(`${kernelName} (wasm): dilations other than 1 are not supported, got ${JSON.stringify(dilations)}`);
   }
   return backend_util.computeConv2DInfo(
-    inputShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    inputShape,
+    filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
 }

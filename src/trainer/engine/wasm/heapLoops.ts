@@ -11,7 +11,20 @@
 
 /** Control block (int32): call number, heap generation, parts finished, loop, parts, args count, parts failed,
  *  workers started, whether to use the SIMD kernels, parts the workers ran on them, workers that loaded them. */
-export const CTRL = { seq: 0, gen: 1, done: 2, loop: 3, parts: 4, nargs: 5, failed: 6, ready: 7, simd: 8, simdParts: 9, simdWorkers: 10, size: 11 } as const;
+export const CTRL = {
+  seq: 0,
+  gen: 1,
+  done: 2,
+  loop: 3,
+  parts: 4,
+  nargs: 5,
+  failed: 6,
+  ready: 7,
+  simd: 8,
+  simdParts: 9,
+  simdWorkers: 10,
+  size: 11,
+} as const;
 /** Floats of each part's partial-sum scratch (float64): 2 x 8192 channels. */
 export const PARTIAL = 2 * 8192;
 /** Floats of the per-call parameters (float32): 5 x 8192 channels. */
@@ -21,14 +34,70 @@ export const PARAMS = 5 * 8192;
 export interface SimdKernels {
   bnStats(x0: number, x: number, rows: number, c: number, acc: number): void;
   bnApply(x: number, y: number, rows: number, c: number, scale: number, shift: number, relu: number): void;
-  bnGradStats(dy: number, x: number, mean: number, rows: number, c: number, scale: number, shift: number, relu: number, acc: number): void;
-  bnGradApply(dy: number, x: number, mean: number, dx: number, rows: number, c: number, a: number, b: number, k: number, scale: number,
-    shift: number, relu: number): void;
+  bnGradStats(
+    dy: number,
+    x: number,
+    mean: number,
+    rows: number,
+    c: number,
+    scale: number,
+    shift: number,
+    relu: number,
+    acc: number,
+  ): void;
+  bnGradApply(
+    dy: number,
+    x: number,
+    mean: number,
+    dx: number,
+    rows: number,
+    c: number,
+    a: number,
+    b: number,
+    k: number,
+    scale: number,
+    shift: number,
+    relu: number,
+  ): void;
   columnSums(x: number, rows: number, c: number, acc: number): void;
-  filterGradient(x: number, dy: number, dw: number, n: number, H: number, W: number, ci: number, OH: number, OW: number, co: number,
-    KH: number, KW: number, sH: number, sW: number, padTop: number, padLeft: number, u0: number, u1: number): void;
-  maxPoolGrad(x: number, dy: number, dx: number, b0: number, b1: number, inH: number, inW: number, outH: number, outW: number, c: number,
-    sH: number, sW: number, fH: number, fW: number, padTop: number, padLeft: number): void;
+  filterGradient(
+    x: number,
+    dy: number,
+    dw: number,
+    n: number,
+    H: number,
+    W: number,
+    ci: number,
+    OH: number,
+    OW: number,
+    co: number,
+    KH: number,
+    KW: number,
+    sH: number,
+    sW: number,
+    padTop: number,
+    padLeft: number,
+    u0: number,
+    u1: number,
+  ): void;
+  maxPoolGrad(
+    x: number,
+    dy: number,
+    dx: number,
+    b0: number,
+    b1: number,
+    inH: number,
+    inW: number,
+    outH: number,
+    outW: number,
+    c: number,
+    sH: number,
+    sW: number,
+    fH: number,
+    fW: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
 }
 
 let simd: SimdKernels | null = null;
@@ -96,8 +165,16 @@ const TILE = 16;
 
 /** `heapScratch`: `p` and `partial` are views of the wasm heap (their byteOffset is their address there).
  *  Returns whether the part ran on the SIMD kernels. */
-export function runLoop(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Float32Array, partial: Float64Array, part: number, parts: number,
-  heapScratch = false): boolean {
+export function runLoop(
+  loop: Loop,
+  a: ArrayLike<number>,
+  f: Float32Array,
+  p: Float32Array,
+  partial: Float64Array,
+  part: number,
+  parts: number,
+  heapScratch = false,
+): boolean {
   const twin = SIMD_TWINS.get(loop);
   const k = twin ? simdFor(a[twin.channels], heapScratch) : null;
   if (twin && k) twin.run(k, a, p, partial, part, parts);
@@ -105,7 +182,14 @@ export function runLoop(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Fl
   return k !== null;
 }
 
-type SimdRun = (k: SimdKernels, a: ArrayLike<number>, p: Float32Array, partial: Float64Array, part: number, parts: number) => void;
+type SimdRun = (
+  k: SimdKernels,
+  a: ArrayLike<number>,
+  p: Float32Array,
+  partial: Float64Array,
+  part: number,
+  parts: number,
+) => void;
 
 /** The loops with a SIMD twin: which argument is their channel count, and the call. */
 const SIMD_TWINS = new Map<Loop, { channels: number; run: SimdRun }>([
@@ -118,7 +202,15 @@ const SIMD_TWINS = new Map<Loop, { channels: number; run: SimdRun }>([
   [Loop.MaxPoolGrad, { channels: 8, run: maxPoolGradSimd }],
 ]);
 
-function runJs(loop: Loop, a: ArrayLike<number>, f: Float32Array, p: Float32Array, partial: Float64Array, part: number, parts: number): void {
+function runJs(
+  loop: Loop,
+  a: ArrayLike<number>,
+  f: Float32Array,
+  p: Float32Array,
+  partial: Float64Array,
+  part: number,
+  parts: number,
+): void {
   // One small function per loop: V8 optimises each on its own (one large switch of loops ran ~3x slower).
   switch (loop) {
     case Loop.BnStats:
@@ -168,11 +260,19 @@ function bnApply(a: ArrayLike<number>, f: Float32Array, p: Float32Array, part: n
       }
     }
   } else {
-    for (let i = r0 * c, end = r1 * c; i < end; i += c) for (let j = 0; j < c; j++) f[y + i + j] = f[x + i + j] * p[j] + p[c + j];
+    for (let i = r0 * c, end = r1 * c; i < end; i += c)
+      for (let j = 0; j < c; j++) f[y + i + j] = f[x + i + j] * p[j] + p[c + j];
   }
 }
 
-function bnGradStats(a: ArrayLike<number>, f: Float32Array, p: Float32Array, partial: Float64Array, part: number, parts: number): void {
+function bnGradStats(
+  a: ArrayLike<number>,
+  f: Float32Array,
+  p: Float32Array,
+  partial: Float64Array,
+  part: number,
+  parts: number,
+): void {
   const [dy, x, mean, rows, c, relu] = [a[0], a[1], a[2], a[3], a[4], a[5]];
   const [r0, r1] = partRange(rows, part, parts);
   partial.fill(0, 0, 2 * c);
@@ -203,47 +303,137 @@ function bnGradApply(a: ArrayLike<number>, f: Float32Array, p: Float32Array, par
 // The SIMD twins (one signature, for SIMD_TWINS): the same arguments (offsets in floats), turned into byte
 // addresses of this part's work.
 
-function bnStatsSimd(k: SimdKernels, a: ArrayLike<number>, _p: Float32Array, partial: Float64Array, part: number, parts: number): void {
+function bnStatsSimd(
+  k: SimdKernels,
+  a: ArrayLike<number>,
+  _p: Float32Array,
+  partial: Float64Array,
+  part: number,
+  parts: number,
+): void {
   const [x, rows, c] = [a[0], a[1], a[2]];
   const [r0, r1] = partRange(rows, part, parts);
   k.bnStats(4 * x, 4 * (x + r0 * c), r1 - r0, c, partial.byteOffset);
 }
 
-function bnApplySimd(k: SimdKernels, a: ArrayLike<number>, p: Float32Array, _partial: Float64Array, part: number, parts: number): void {
+function bnApplySimd(
+  k: SimdKernels,
+  a: ArrayLike<number>,
+  p: Float32Array,
+  _partial: Float64Array,
+  part: number,
+  parts: number,
+): void {
   const [x, y, rows, c, relu] = [a[0], a[1], a[2], a[3], a[4]];
   const [r0, r1] = partRange(rows, part, parts);
   k.bnApply(4 * (x + r0 * c), 4 * (y + r0 * c), r1 - r0, c, p.byteOffset, p.byteOffset + 4 * c, relu);
 }
 
-function bnGradStatsSimd(k: SimdKernels, a: ArrayLike<number>, p: Float32Array, partial: Float64Array, part: number, parts: number): void {
+function bnGradStatsSimd(
+  k: SimdKernels,
+  a: ArrayLike<number>,
+  p: Float32Array,
+  partial: Float64Array,
+  part: number,
+  parts: number,
+): void {
   const [dy, x, mean, rows, c, relu] = [a[0], a[1], a[2], a[3], a[4], a[5]];
   const [r0, r1] = partRange(rows, part, parts);
-  k.bnGradStats(4 * (dy + r0 * c), 4 * (x + r0 * c), 4 * mean, r1 - r0, c, p.byteOffset, p.byteOffset + 4 * c, relu, partial.byteOffset);
+  k.bnGradStats(
+    4 * (dy + r0 * c),
+    4 * (x + r0 * c),
+    4 * mean,
+    r1 - r0,
+    c,
+    p.byteOffset,
+    p.byteOffset + 4 * c,
+    relu,
+    partial.byteOffset,
+  );
 }
 
-function bnGradApplySimd(k: SimdKernels, a: ArrayLike<number>, p: Float32Array, _partial: Float64Array, part: number, parts: number): void {
+function bnGradApplySimd(
+  k: SimdKernels,
+  a: ArrayLike<number>,
+  p: Float32Array,
+  _partial: Float64Array,
+  part: number,
+  parts: number,
+): void {
   const [dy, x, mean, dx, rows, c, relu] = [a[0], a[1], a[2], a[3], a[4], a[5], a[6]];
   const [r0, r1] = partRange(rows, part, parts);
   const at = (i: number): number => p.byteOffset + 4 * i * c;
-  k.bnGradApply(4 * (dy + r0 * c), 4 * (x + r0 * c), 4 * mean, 4 * (dx + r0 * c), r1 - r0, c, at(0), at(1), at(2), at(3), at(4), relu);
+  k.bnGradApply(
+    4 * (dy + r0 * c),
+    4 * (x + r0 * c),
+    4 * mean,
+    4 * (dx + r0 * c),
+    r1 - r0,
+    c,
+    at(0),
+    at(1),
+    at(2),
+    at(3),
+    at(4),
+    relu,
+  );
 }
 
-function columnSumsSimd(k: SimdKernels, a: ArrayLike<number>, _p: Float32Array, partial: Float64Array, part: number, parts: number): void {
+function columnSumsSimd(
+  k: SimdKernels,
+  a: ArrayLike<number>,
+  _p: Float32Array,
+  partial: Float64Array,
+  part: number,
+  parts: number,
+): void {
   const [x, rows, c] = [a[0], a[1], a[2]];
   const [r0, r1] = partRange(rows, part, parts);
   k.columnSums(4 * (x + r0 * c), r1 - r0, c, partial.byteOffset);
 }
 
-function filterGradientSimd(k: SimdKernels, a: ArrayLike<number>, _p: Float32Array, _partial: Float64Array, part: number, parts: number): void {
+function filterGradientSimd(
+  k: SimdKernels,
+  a: ArrayLike<number>,
+  _p: Float32Array,
+  _partial: Float64Array,
+  part: number,
+  parts: number,
+): void {
   const [x, dy, dw, n, H, W, ci, OH, OW, co, KH, KW, sH, sW, padTop, padLeft] = Array.from(a);
   const [u0, u1] = partRange(KH * KW * Math.ceil(ci / 4), part, parts);
   k.filterGradient(4 * x, 4 * dy, 4 * dw, n, H, W, ci, OH, OW, co, KH, KW, sH, sW, padTop, padLeft, u0, u1);
 }
 
-function maxPoolGradSimd(k: SimdKernels, a: ArrayLike<number>, _p: Float32Array, _partial: Float64Array, part: number, parts: number): void {
-  const [x, dy, dx, batch, inH, inW, outH, outW, channels, strideH, strideW, filterH, filterW, padTop, padLeft] = Array.from(a);
+function maxPoolGradSimd(
+  k: SimdKernels,
+  a: ArrayLike<number>,
+  _p: Float32Array,
+  _partial: Float64Array,
+  part: number,
+  parts: number,
+): void {
+  const [x, dy, dx, batch, inH, inW, outH, outW, channels, strideH, strideW, filterH, filterW, padTop, padLeft] =
+    Array.from(a);
   const [b0, b1] = partRange(batch, part, parts);
-  k.maxPoolGrad(4 * x, 4 * dy, 4 * dx, b0, b1, inH, inW, outH, outW, channels, strideH, strideW, filterH, filterW, padTop, padLeft);
+  k.maxPoolGrad(
+    4 * x,
+    4 * dy,
+    4 * dx,
+    b0,
+    b1,
+    inH,
+    inW,
+    outH,
+    outW,
+    channels,
+    strideH,
+    strideW,
+    filterH,
+    filterW,
+    padTop,
+    padLeft,
+  );
 }
 
 function columnSums(a: ArrayLike<number>, f: Float32Array, partial: Float64Array, part: number, parts: number): void {
@@ -319,7 +509,8 @@ function im2colT(a: ArrayLike<number>, f: Float32Array, part: number, parts: num
 
 /** Per output pixel, each channel's first maximum in the window (cpu's and PyTorch's tie rule) receives dy. */
 function maxPoolGrad(a: ArrayLike<number>, f: Float32Array, part: number, parts: number): void {
-  const [x, dy, dx, batch, inH, inW, outH, outW, channels, strideH, strideW, filterH, filterW, padTop, padLeft] = Array.from(a);
+  const [x, dy, dx, batch, inH, inW, outH, outW, channels, strideH, strideW, filterH, filterW, padTop, padLeft] =
+    Array.from(a);
   const [b0, b1] = partRange(batch, part, parts);
   f.fill(0, dx + b0 * inH * inW * channels, dx + b1 * inH * inW * channels);
   const best = new Float32Array(channels);

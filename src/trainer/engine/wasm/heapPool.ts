@@ -14,7 +14,16 @@ import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { CTRL, Loop, PARAMS, PARTIAL, runLoop, useSimdKernels, type HeapWorkerData, type SimdKernels } from './heapLoops';
+import {
+  CTRL,
+  Loop,
+  PARAMS,
+  PARTIAL,
+  runLoop,
+  useSimdKernels,
+  type HeapWorkerData,
+  type SimdKernels,
+} from './heapLoops';
 
 export { Loop } from './heapLoops';
 
@@ -34,7 +43,12 @@ class HeapPool {
   private heap: SharedArrayBuffer;
   private broken = false;
 
-  constructor(readonly parts: number, readonly memory: WebAssembly.Memory, readonly scratch: Scratch, workerFile: string) {
+  constructor(
+    readonly parts: number,
+    readonly memory: WebAssembly.Memory,
+    readonly scratch: Scratch,
+    workerFile: string,
+  ) {
     this.heap = memory.buffer as unknown as SharedArrayBuffer;
     for (let part = 1; part < parts; part++) {
       const { port1, port2 } = new MessageChannel();
@@ -51,7 +65,11 @@ class HeapPool {
       };
       // The TypeScript source (tests) needs tsx's loader, which workers do not inherit: register it first.
       const worker = workerFile.endsWith('.ts')
-        ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(workerFile)});`, { eval: true, workerData: shared, transferList: [port2] })
+        ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(workerFile)});`, {
+            eval: true,
+            workerData: shared,
+            transferList: [port2],
+          })
         : new Worker(workerFile, { workerData: shared, transferList: [port2] });
       worker.on('error', () => (this.broken = true));
       worker.on('exit', () => (this.broken = true));
@@ -102,7 +120,8 @@ class HeapPool {
         throw new Error(`a wasm heap-loop worker did not answer within ${WORKER_TIMEOUT_MS / 1000} s`);
       }
     }
-    if (Atomics.load(this.ctrl, CTRL.failed) > 0) throw new Error(`a wasm heap-loop worker failed in loop ${Loop[loop]}`);
+    if (Atomics.load(this.ctrl, CTRL.failed) > 0)
+      throw new Error(`a wasm heap-loop worker failed in loop ${Loop[loop]}`);
   }
 }
 
@@ -137,7 +156,11 @@ export function setHeapSimd(enabled: boolean): boolean {
 /** dist/trainer/cli.js has its files beside it; dist/bench/*.js one folder over; tests run the TypeScript source
  *  (the .wasm comes from the build). */
 function besideTrainer(name: string): string | undefined {
-  const candidates = [join(__dirname, name), join(__dirname, '..', 'trainer', name), join(__dirname, '..', '..', '..', '..', 'dist', 'trainer', name)];
+  const candidates = [
+    join(__dirname, name),
+    join(__dirname, '..', 'trainer', name),
+    join(__dirname, '..', '..', '..', '..', 'dist', 'trainer', name),
+  ];
   return candidates.find(existsSync);
 }
 
@@ -193,7 +216,11 @@ class Scratch {
   private params?: Float32Array;
   private partials?: Float64Array;
 
-  constructor(readonly parts: number, readonly paramsAt: number, readonly partialsAt: number) {}
+  constructor(
+    readonly parts: number,
+    readonly paramsAt: number,
+    readonly partialsAt: number,
+  ) {}
 
   /** Views on `buffer` (a grown non-shared heap detaches the old ones). */
   views(buffer: ArrayBufferLike): { params: Float32Array; partials: Float64Array } {
@@ -271,7 +298,14 @@ export interface LoopResult {
  * `size` (elements touched) decides whether the pool is worth it; `partialSize` is the floats of partial sums a
  * part writes. Returns each part's partial sums.
  */
-export function runHeapLoop(backend: BackendWasm, loop: Loop, args: number[], size: number, params: ArrayLike<number> = [], partialSize = 0): LoopResult {
+export function runHeapLoop(
+  backend: BackendWasm,
+  loop: Loop,
+  args: number[],
+  size: number,
+  params: ArrayLike<number> = [],
+  partialSize = 0,
+): LoopResult {
   // The scratch first: allocating it may grow the heap.
   const pool = poolFor(backend);
   const scratch = pool?.scratch ?? scratchFor(backend, 1);
@@ -281,7 +315,14 @@ export function runHeapLoop(backend: BackendWasm, loop: Loop, args: number[], si
   const fits = params.length <= PARAMS && partialSize <= PARTIAL;
   const simdOnly = loop === Loop.FilterGradient;
   if (simdOnly && !simd) throw new Error(`the ${Loop[loop]} loop needs the SIMD kernels (heapSimdActive)`);
-  if (pool?.ready && (!simdOnly || pool.simdEverywhere) && poolParts > 1 && size >= MIN_PARALLEL && buffer instanceof SharedArrayBuffer && fits) {
+  if (
+    pool?.ready &&
+    (!simdOnly || pool.simdEverywhere) &&
+    poolParts > 1 &&
+    size >= MIN_PARALLEL &&
+    buffer instanceof SharedArrayBuffer &&
+    fits
+  ) {
     const { params: p, partials } = scratch.views(buffer);
     p.set(params);
     pool.run(loop, args, buffer, f, poolParts, simd);

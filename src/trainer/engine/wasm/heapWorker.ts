@@ -14,7 +14,9 @@ let heap = new Float32Array(shared.heap);
 let simd = false;
 try {
   if (shared.simdModule) {
-    useSimdKernels(new WebAssembly.Instance(shared.simdModule, { env: { memory: shared.memory } }).exports as unknown as SimdKernels);
+    useSimdKernels(
+      new WebAssembly.Instance(shared.simdModule, { env: { memory: shared.memory } }).exports as unknown as SimdKernels,
+    );
     simd = true;
     Atomics.add(ctrl, CTRL.simdWorkers, 1);
   }
@@ -36,7 +38,18 @@ for (;;) {
     }
   }
   try {
-    if (runLoop(ctrl[CTRL.loop], args.subarray(0, ctrl[CTRL.nargs]), heap, params, partial, shared.part, ctrl[CTRL.parts], simd && ctrl[CTRL.simd] === 1)) {
+    if (
+      runLoop(
+        ctrl[CTRL.loop],
+        args.subarray(0, ctrl[CTRL.nargs]),
+        heap,
+        params,
+        partial,
+        shared.part,
+        ctrl[CTRL.parts],
+        simd && ctrl[CTRL.simd] === 1,
+      )
+    ) {
       Atomics.add(ctrl, CTRL.simdParts, 1);
     }
   } catch {

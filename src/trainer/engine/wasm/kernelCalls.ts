@@ -43,8 +43,18 @@ export function conv2d(
   dilations: [number, number],
   backend: BackendWasm,
 ): TensorInfo {
-  const pad = [[0, 0], [padding.top, padding.bottom], [padding.left, padding.right], [0, 0]];
-  return run('Conv2D', { x, filter }, { strides: [1, 1], pad, dilations, dataFormat: 'NHWC' } as unknown as NamedAttrMap, backend);
+  const pad = [
+    [0, 0],
+    [padding.top, padding.bottom],
+    [padding.left, padding.right],
+    [0, 0],
+  ];
+  return run(
+    'Conv2D',
+    { x, filter },
+    { strides: [1, 1], pad, dilations, dataFormat: 'NHWC' } as unknown as NamedAttrMap,
+    backend,
+  );
 }
 
 /** a [m, k] x b [k, n] without transposes: the wasm BatchMatMul's XNNPACK fully-connected path (b is packed). */

@@ -2,7 +2,15 @@
 // statistics) for the wasm backend. Its kernels transpose the reduced axes innermost and loop; a matrix-vector
 // product ones[1, m] x X[m, rest] on XNNPACK repacks X as weights every call (~65 ms for 100 352 x 64). One
 // pass over the heap (heapLoops.ts), accumulating rows in float64, takes a few ms.
-import { Mean, Sum, util, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  Mean,
+  Sum,
+  util,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { Loop, offsetOf, runHeapLoop, sumPartials } from './heapPool';
 
@@ -35,7 +43,12 @@ function makeReductionConfig(kernelName: typeof Sum | typeof Mean, original: Ker
     for (let j = 0; j < n; j++) o[j] = acc[j] * weight;
     return out;
   };
-  return { kernelName, backendName: 'wasm', setupFunc: original.setupFunc, kernelFunc: kernelFunc as unknown as KernelFunc };
+  return {
+    kernelName,
+    backendName: 'wasm',
+    setupFunc: original.setupFunc,
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  };
 }
 
 export const makeSumConfig = (original: KernelConfig): KernelConfig => makeReductionConfig(Sum, original);

@@ -62,7 +62,9 @@ export function isWasmInitialised(): boolean {
 /** rollup's names for Node modules in tfjs-backend-wasm's Node bundle ("var require$$0 = require('fs');"), as
  *  `source` writes them: tfjs's own file, or our esbuild bundle that inlines it (double quotes, indented). */
 export function requireAliases(source: string): Map<string, string> {
-  return new Map([...source.matchAll(/^\s*var (require\$\$\d+) = require\((["'])([^"']+)\2\);$/gm)].map((m) => [m[1]!, m[3]!]));
+  return new Map(
+    [...source.matchAll(/^\s*var (require\$\$\d+) = require\((["'])([^"']+)\2\);$/gm)].map((m) => [m[1]!, m[3]!]),
+  );
 }
 
 /** The text that defines the aliases: the running bundle when tfjs is inlined in it (the packaged extension
@@ -90,9 +92,7 @@ function factoryFileText(factory: string): string {
 
 function workerFileText(worker: string, factoryPath: string): string {
   // The main thread posts the factory as a Blob; the worker turns it into an object URL and imports that.
-  return (
-    `URL.createObjectURL = () => ${JSON.stringify(factoryPath)};\nURL.revokeObjectURL = () => {};\n` + worker
-  );
+  return `URL.createObjectURL = () => ${JSON.stringify(factoryPath)};\nURL.revokeObjectURL = () => {};\n` + worker;
 }
 
 function installInitHooks(folder: string, threads: number): { remove(): void; failure(): string | undefined } {

@@ -1,4 +1,12 @@
-import { BatchMatMul, getKernel, Mean, registerKernel, Sum, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import {
+  BatchMatMul,
+  getKernel,
+  Mean,
+  registerKernel,
+  Sum,
+  unregisterKernel,
+  type KernelConfig,
+} from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig } from './conv2dBackpropFilter';
 import { conv2DBackpropInputConfig } from './conv2dBackpropInput';
 import { maxPoolGradConfig } from './maxPoolGrad';
@@ -43,7 +51,10 @@ export function registerWasmGradientKernels(): void {
   }
   for (const [name, wrap] of wrappers) {
     const current = getKernel(name, 'wasm');
-    if (!current) throw new Error(`registerWasmGradientKernels: the wasm backend has no ${name} kernel (is @tensorflow/tfjs-backend-wasm imported?)`);
+    if (!current)
+      throw new Error(
+        `registerWasmGradientKernels: the wasm backend has no ${name} kernel (is @tensorflow/tfjs-backend-wasm imported?)`,
+      );
     if (!installed.has(current.kernelFunc)) install(wrap(current));
   }
   installWasmHeapGuard();

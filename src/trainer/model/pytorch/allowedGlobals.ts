@@ -10,7 +10,12 @@ export interface StorageType extends PickleGlobal {
 }
 
 export function isStorageType(x: unknown): x is StorageType {
-  return typeof x === 'object' && x !== null && (x as StorageType).kind === 'global' && typeof (x as StorageType).dtype === 'string';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    (x as StorageType).kind === 'global' &&
+    typeof (x as StorageType).dtype === 'string'
+  );
 }
 
 function fn(name: string, call: (args: unknown[]) => unknown): PickleGlobal {
@@ -43,8 +48,10 @@ function makeTensor(name: string, storage: unknown, offset: unknown, size: unkno
   if (!isStorage(storage)) throw new UnpickleError(`${name}: first argument is not a storage`);
   const shape = intList(size, `${name}: size`);
   // torch 0.3's __setstate__ may give no stride for a contiguous tensor.
-  const strides = stride === null || stride === undefined ? contiguousStride(shape) : intList(stride, `${name}: stride`);
-  if (strides.length !== shape.length) throw new UnpickleError(`${name}: ${shape.length} sizes but ${strides.length} strides`);
+  const strides =
+    stride === null || stride === undefined ? contiguousStride(shape) : intList(stride, `${name}: stride`);
+  if (strides.length !== shape.length)
+    throw new UnpickleError(`${name}: ${shape.length} sizes but ${strides.length} strides`);
   return { kind: 'tensor', storage, offset: int(offset, `${name}: storage offset`), shape, stride: strides };
 }
 
@@ -55,7 +62,8 @@ function legacyTensorClass(name: string): PickleGlobal {
     const pending: Buildable & Partial<TorchTensor> & { kind: 'tensor' } = {
       kind: 'tensor',
       setState(state: unknown) {
-        if (!Array.isArray(state) || state.length < 3) throw new UnpickleError(`${name}: state is not (storage, offset, size, stride)`);
+        if (!Array.isArray(state) || state.length < 3)
+          throw new UnpickleError(`${name}: state is not (storage, offset, size, stride)`);
         Object.assign(pending, makeTensor(name, state[0], state[1], state[2], state[3]));
       },
     };
@@ -63,7 +71,23 @@ function legacyTensorClass(name: string): PickleGlobal {
   });
 }
 
-const TORCH_DTYPE_NAMES = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool', 'float', 'double', 'half', 'long', 'int'];
+const TORCH_DTYPE_NAMES = [
+  'float32',
+  'float64',
+  'float16',
+  'bfloat16',
+  'int64',
+  'int32',
+  'int16',
+  'int8',
+  'uint8',
+  'bool',
+  'float',
+  'double',
+  'half',
+  'long',
+  'int',
+];
 
 function buildRegistry(): Map<string, PickleGlobal> {
   const r = new Map<string, PickleGlobal>();
@@ -79,7 +103,8 @@ function buildRegistry(): Map<string, PickleGlobal> {
   add(fn('torch._utils._rebuild_tensor', (a) => makeTensor('_rebuild_tensor', a[0], a[1], a[2], a[3])));
   add(fn('torch._utils._rebuild_tensor_v2', (a) => makeTensor('_rebuild_tensor_v2', a[0], a[1], a[2], a[3])));
   const parameter = (a: unknown[]) => {
-    if (!a.length || typeof a[0] !== 'object' || (a[0] as TorchTensor).kind !== 'tensor') throw new UnpickleError('_rebuild_parameter: data is not a tensor');
+    if (!a.length || typeof a[0] !== 'object' || (a[0] as TorchTensor).kind !== 'tensor')
+      throw new UnpickleError('_rebuild_parameter: data is not a tensor');
     return a[0];
   };
   add(fn('torch._utils._rebuild_parameter', parameter));
@@ -90,10 +115,13 @@ function buildRegistry(): Map<string, PickleGlobal> {
     add(fn(set, (a) => new Set(Array.isArray(a[0]) ? a[0] : [])));
   }
   // Protocol 2 from Python 3 writes `bytes` as _codecs.encode(text, 'latin1').
-  add(fn('_codecs.encode', (a) => {
-    if (typeof a[0] !== 'string' || !/^latin-?1$/i.test(String(a[1]))) throw new UnpickleError('_codecs.encode other than (str, "latin1")');
-    return Uint8Array.from(a[0], (c) => c.charCodeAt(0) & 0xff);
-  }));
+  add(
+    fn('_codecs.encode', (a) => {
+      if (typeof a[0] !== 'string' || !/^latin-?1$/i.test(String(a[1])))
+        throw new UnpickleError('_codecs.encode other than (str, "latin1")');
+      return Uint8Array.from(a[0], (c) => c.charCodeAt(0) & 0xff);
+    }),
+  );
   for (const [cls, dtype] of Object.entries(STORAGE_DTYPES)) {
     for (const mod of ['torch', 'torch.cuda']) {
       const name = `${mod}.${cls}`;

@@ -53,7 +53,8 @@ export function findStateDict(ck: PytorchCheckpoint): Map<string, TorchTensor> {
   if (!(root instanceof Map)) fail(ck, 'holds no dict (expected a state_dict or {"state_dict": ...})');
   const isStateDict = (m: unknown): m is Map<string, TorchTensor> =>
     m instanceof Map && m.size > 0 && [...m].every(([k, v]) => typeof k === 'string' && isTorchTensor(v));
-  for (const key of ['state_dict', 'model', 'model_state_dict']) if (isStateDict(root.get(key))) return root.get(key) as Map<string, TorchTensor>;
+  for (const key of ['state_dict', 'model', 'model_state_dict'])
+    if (isStateDict(root.get(key))) return root.get(key) as Map<string, TorchTensor>;
   if (isStateDict(root)) return root;
   fail(ck, `no state_dict found (keys: ${[...root.keys()].map(String).join(', ')})`);
 }
@@ -83,11 +84,21 @@ function inferInputSize(ck: PytorchCheckpoint, arch: ArchName, channels: number,
 }
 
 /** The 2018 release's AlexNet / VGG16 (and our smallvgg): arch, k and Sobel from the features.N / top_layer keys. */
-function describeFeaturesNet(ck: PytorchCheckpoint, sd: Map<string, TorchTensor>, byKey: Map<string, TorchTensor>, archField: unknown): { options: ModelOptions; k: number } {
-  const convs = [...byKey].filter(([k, t]) => /^features\.\d+\.weight$/.test(k) && t.shape.length === 4).map(([, t]) => t);
+function describeFeaturesNet(
+  ck: PytorchCheckpoint,
+  sd: Map<string, TorchTensor>,
+  byKey: Map<string, TorchTensor>,
+  archField: unknown,
+): { options: ModelOptions; k: number } {
+  const convs = [...byKey]
+    .filter(([k, t]) => /^features\.\d+\.weight$/.test(k) && t.shape.length === 4)
+    .map(([, t]) => t);
   const arch = inferArch(convs);
   if (!arch) {
-    fail(ck, `not a DeepCluster AlexNet, VGG16 or ResNet-50 state_dict (${convs.length} conv layers under features.N, no conv1/layer4; keys like ${[...sd.keys()].slice(0, 3).join(', ')})`);
+    fail(
+      ck,
+      `not a DeepCluster AlexNet, VGG16 or ResNet-50 state_dict (${convs.length} conv layers under features.N, no conv1/layer4; keys like ${[...sd.keys()].slice(0, 3).join(', ')})`,
+    );
   }
   if (typeof archField === 'string' && !archField.toLowerCase().startsWith(arch === 'smallvgg' ? 'smallvgg' : arch)) {
     fail(ck, `its 'arch' says ${archField} but its layers are ${arch}'s`);
@@ -95,11 +106,19 @@ function describeFeaturesNet(ck: PytorchCheckpoint, sd: Map<string, TorchTensor>
   const sobelW = byKey.get('sobel.0.weight');
   const sobel = sobelW !== undefined;
   const inputChannels = sobel ? sobelW.shape[1]! : convs[0]!.shape[1]!;
-  const fc6Key = [...pytorchKeyNames({ arch, inputSize: 224, inputChannels, sobel, seed: 0 })].find(([, v]) => v.name === 'fc6.weight')![0];
+  const fc6Key = [...pytorchKeyNames({ arch, inputSize: 224, inputChannels, sobel, seed: 0 })].find(
+    ([, v]) => v.name === 'fc6.weight',
+  )![0];
   const fc6 = byKey.get(fc6Key);
   if (fc6?.shape.length !== 2) fail(ck, `no ${fc6Key} (fc6) in the state_dict`);
   const lastConv = convs[convs.length - 1]!;
-  const options: ModelOptions = { arch, inputSize: inferInputSize(ck, arch, lastConv.shape[0]!, fc6.shape[1]!), inputChannels, sobel, seed: 0 };
+  const options: ModelOptions = {
+    arch,
+    inputSize: inferInputSize(ck, arch, lastConv.shape[0]!, fc6.shape[1]!),
+    inputChannels,
+    sobel,
+    seed: 0,
+  };
   const top = byKey.get('top_layer.bias');
   return { options, k: top ? top.shape[0]! : 0 };
 }
@@ -111,7 +130,9 @@ export function describeDeepClusterCheckpoint(ck: PytorchCheckpoint): PytorchMod
   for (const [k, t] of sd) byKey.set(stripModule(k), t);
   const root = ck.root as Map<unknown, unknown>;
   const archField = sd === root ? undefined : root.get('arch');
-  const { options, k, head } = isResNet50(byKey) ? describeResNet50(byKey, (m) => fail(ck, m)) : { ...describeFeaturesNet(ck, sd, byKey, archField), head: undefined };
+  const { options, k, head } = isResNet50(byKey)
+    ? describeResNet50(byKey, (m) => fail(ck, m))
+    : { ...describeFeaturesNet(ck, sd, byKey, archField), head: undefined };
   const tensors = [...sd].map(([name, t]) => ({ name, shape: t.shape, dtype: t.storage?.dtype ?? '?' }));
   const isParam = (k: string) => !/(running_mean|running_var|num_batches_tracked)$/.test(k) && !k.startsWith('sobel.');
   const params = [...byKey].filter(([key]) => isParam(key)).reduce((s, [, t]) => s + numel(t.shape), 0);
@@ -177,7 +198,10 @@ export function loadDeepClusterModel(
 ): { model: ConvNet; info: PytorchModelInfo; head?: ProjectionHead } {
   const described = describeDeepClusterCheckpoint(ck);
   const resnet50 = described.options.arch === 'resnet50';
-  const info = resnet50 && opts.inputSize ? { ...described, options: { ...described.options, inputSize: opts.inputSize } } : described;
+  const info =
+    resnet50 && opts.inputSize
+      ? { ...described, options: { ...described.options, inputSize: opts.inputSize } }
+      : described;
   let model: ConvNet | undefined;
   let head: ProjectionHead | undefined;
   try {
@@ -188,7 +212,13 @@ export function loadDeepClusterModel(
       model.loadWeights(new Map([...weights].filter(([name]) => !isHeadWeight(name))));
       const h = info.head;
       if (opts.withHead && h?.hiddenDim) {
-        head = new ProjectionHead({ inputDim: model.featureDim, hiddenDim: h.hiddenDim, outputDim: h.outputDim, prototypes: h.prototypes, seed: 0 });
+        head = new ProjectionHead({
+          inputDim: model.featureDim,
+          hiddenDim: h.hiddenDim,
+          outputDim: h.outputDim,
+          prototypes: h.prototypes,
+          seed: 0,
+        });
         head.loadWeights(weights);
       }
     } finally {

@@ -1,7 +1,17 @@
 // Storages and tensors as a checkpoint describes them, and their conversion to float32. A storage's bytes are a
 // view into the file's buffer (never copied until a tensor is converted), so inspecting a 500 MB file is cheap.
 
-export type TorchDtype = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type TorchDtype =
+  | 'float32'
+  | 'float64'
+  | 'float16'
+  | 'bfloat16'
+  | 'int64'
+  | 'int32'
+  | 'int16'
+  | 'int8'
+  | 'uint8'
+  | 'bool';
 
 /** Storage class name (torch.FloatStorage, torch.cuda.HalfStorage, ...) -> dtype. */
 export const STORAGE_DTYPES: Readonly<Record<string, TorchDtype>> = {
@@ -19,7 +29,16 @@ export const STORAGE_DTYPES: Readonly<Record<string, TorchDtype>> = {
 };
 
 export const DTYPE_BYTES: Readonly<Record<TorchDtype, number>> = {
-  float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
 };
 
 export interface TorchStorage {
@@ -77,9 +96,12 @@ function halfToFloat(h: number): number {
 function elementReader(dtype: TorchDtype, bytes: Uint8Array): (i: number) => number {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
-    case 'float32': return (i) => v.getFloat32(i * 4, true);
-    case 'float64': return (i) => v.getFloat64(i * 8, true);
-    case 'float16': return (i) => halfToFloat(v.getUint16(i * 2, true));
+    case 'float32':
+      return (i) => v.getFloat32(i * 4, true);
+    case 'float64':
+      return (i) => v.getFloat64(i * 8, true);
+    case 'float16':
+      return (i) => halfToFloat(v.getUint16(i * 2, true));
     case 'bfloat16': {
       const f = new DataView(new ArrayBuffer(4));
       return (i) => {
@@ -87,12 +109,17 @@ function elementReader(dtype: TorchDtype, bytes: Uint8Array): (i: number) => num
         return f.getFloat32(0);
       };
     }
-    case 'int64': return (i) => Number(v.getBigInt64(i * 8, true));
-    case 'int32': return (i) => v.getInt32(i * 4, true);
-    case 'int16': return (i) => v.getInt16(i * 2, true);
-    case 'int8': return (i) => v.getInt8(i);
+    case 'int64':
+      return (i) => Number(v.getBigInt64(i * 8, true));
+    case 'int32':
+      return (i) => v.getInt32(i * 4, true);
+    case 'int16':
+      return (i) => v.getInt16(i * 2, true);
+    case 'int8':
+      return (i) => v.getInt8(i);
     case 'uint8':
-    case 'bool': return (i) => v.getUint8(i);
+    case 'bool':
+      return (i) => v.getUint8(i);
   }
 }
 
@@ -101,11 +128,13 @@ export function checkTensorBounds(t: TorchTensor, name: string): void {
   const bytes = t.storage?.bytes;
   if (!bytes) throw new Error(`${name}: storage ${t.storage?.key ?? '(none)'} has no data in the file`);
   const n = bytes.byteLength / DTYPE_BYTES[t.storage.dtype];
-  if (t.shape.some((d) => !Number.isSafeInteger(d) || d < 0) || t.stride.length !== t.shape.length) throw new Error(`${name}: bad shape [${t.shape}] or stride [${t.stride}]`);
+  if (t.shape.some((d) => !Number.isSafeInteger(d) || d < 0) || t.stride.length !== t.shape.length)
+    throw new Error(`${name}: bad shape [${t.shape}] or stride [${t.stride}]`);
   if (numel(t.shape) === 0) return;
   let last = t.offset;
   for (let i = 0; i < t.shape.length; i++) last += (t.shape[i]! - 1) * t.stride[i]!;
-  if (t.offset < 0 || last >= n || t.stride.some((s) => s < 0)) throw new Error(`${name}: view [${t.shape}] at offset ${t.offset} reaches past its storage of ${n} elements`);
+  if (t.offset < 0 || last >= n || t.stride.some((s) => s < 0))
+    throw new Error(`${name}: view [${t.shape}] at offset ${t.offset} reaches past its storage of ${n} elements`);
 }
 
 /** The tensor's values, row-major in its shape, as float32 (float64/float16/bfloat16/integers converted). */

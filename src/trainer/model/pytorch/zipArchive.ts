@@ -46,15 +46,18 @@ export class ZipArchive {
     let cdOffset = v.getUint32(eocd + 16, true);
     if (eocd >= 20 && v.getUint32(eocd - 20, true) === ZIP64_LOCATOR) {
       const z = u64(v, eocd - 12);
-      if (z + 56 > buf.length || v.getUint32(z, true) !== ZIP64_EOCD) throw new ZipError('bad Zip64 end-of-central-directory record');
+      if (z + 56 > buf.length || v.getUint32(z, true) !== ZIP64_EOCD)
+        throw new ZipError('bad Zip64 end-of-central-directory record');
       count = u64(v, z + 32);
       cdSize = u64(v, z + 40);
       cdOffset = u64(v, z + 48);
     }
-    if (cdOffset + cdSize > buf.length) throw new ZipError('zip central directory lies past the end of the file (truncated?)');
+    if (cdOffset + cdSize > buf.length)
+      throw new ZipError('zip central directory lies past the end of the file (truncated?)');
     let p = cdOffset;
     for (let i = 0; i < count; i++) {
-      if (p + 46 > buf.length || v.getUint32(p, true) !== CENTRAL) throw new ZipError(`bad zip central directory entry ${i}`);
+      if (p + 46 > buf.length || v.getUint32(p, true) !== CENTRAL)
+        throw new ZipError(`bad zip central directory entry ${i}`);
       const method = v.getUint16(p + 10, true);
       let compressedSize = v.getUint32(p + 20, true);
       let size = v.getUint32(p + 24, true);
@@ -96,10 +99,12 @@ export class ZipArchive {
     const h = e.headerOffset;
     if (h + 30 > this.buf.length || v.getUint32(h, true) !== LOCAL) throw new ZipError(`bad local header for ${name}`);
     const start = h + 30 + v.getUint16(h + 26, true) + v.getUint16(h + 28, true);
-    if (start + e.compressedSize > this.buf.length) throw new ZipError(`${name} reaches past the end of the file (truncated?)`);
+    if (start + e.compressedSize > this.buf.length)
+      throw new ZipError(`${name} reaches past the end of the file (truncated?)`);
     const raw = this.buf.subarray(start, start + e.compressedSize);
     if (e.method === 0) return raw;
-    if (e.method !== 8) throw new ZipError(`${name} uses zip compression method ${e.method}; only stored and deflated are supported`);
+    if (e.method !== 8)
+      throw new ZipError(`${name} uses zip compression method ${e.method}; only stored and deflated are supported`);
     try {
       // Capped at the declared size, so a crafted entry cannot inflate without bound.
       const out = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });

@@ -51,7 +51,9 @@ async function runEpoch(run: PaperRun, epoch: number, previous: Int32Array | und
 
   model.removeTopLayer();
   const features = await timer.time('features', () => computeFeatures(run, epoch));
-  const clustering = await timer.time('clustering', () => clusterFeatures(config, features, dataset.size, model.featureDim, epoch));
+  const clustering = await timer.time('clustering', () =>
+    clusterFeatures(config, features, dataset.size, model.featureDim, epoch),
+  );
   const measured = clusterMetrics(clustering.assignments, clustering.k, previous, dataset.labels, clustering.objective);
   if (run.progress.shouldStop()) throw new StopRequested();
 
@@ -66,7 +68,10 @@ async function runEpoch(run: PaperRun, epoch: number, previous: Int32Array | und
 }
 
 /** fc7 features before ReLU, eval mode, in dataset order (row i is image i: never shuffle here). */
-export async function computeFeatures(run: Pick<PaperRun, 'model' | 'dataset' | 'config' | 'progress'>, epoch: number): Promise<Float32Array> {
+export async function computeFeatures(
+  run: Pick<PaperRun, 'model' | 'dataset' | 'config' | 'progress'>,
+  epoch: number,
+): Promise<Float32Array> {
   const { model, dataset, config, progress } = run;
   const n = dataset.size;
   const d = model.featureDim;
@@ -85,7 +90,11 @@ export async function computeFeatures(run: Pick<PaperRun, 'model' | 'dataset' | 
 }
 
 /** cluster_assign + UnifLabelSampler: N images drawn uniformly over the non-empty clusters, labelled by cluster. */
-export function samplePseudoLabels(run: Pick<PaperRun, 'config' | 'dataset'>, clustering: EpochClustering, epoch: number): PseudoLabels {
+export function samplePseudoLabels(
+  run: Pick<PaperRun, 'config' | 'dataset'>,
+  clustering: EpochClustering,
+  epoch: number,
+): PseudoLabels {
   const lists = imagesLists(clustering.assignments, clustering.k);
   const random = new Rng(epochSeed(run.config.seed, epoch, 'sampler')).random;
   const sampler = run.config.sampler === 'official' ? officialSampler : uniformSampler;
@@ -121,9 +130,17 @@ export async function train(
     const y = tf.tensor1d(labels.subarray(start, end), 'int32');
     const loss = await trainStep(model, x, y, { body: run.body, top }, { microBatch: run.microBatch });
     tf.dispose([x, y]);
-    if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch}, batch ${start / batch}: loss is ${loss}`);
+    if (!Number.isFinite(loss))
+      throw new Error(`training diverged at epoch ${epoch}, batch ${start / batch}: loss is ${loss}`);
     lossSum += loss * (end - start);
-    progress.steps?.record({ epoch, step: epoch * stepsPerEpoch + start / batch + 1, loss, lr: config.lr, images: end - start, epochFraction: end / n });
+    progress.steps?.record({
+      epoch,
+      step: epoch * stepsPerEpoch + start / batch + 1,
+      loss,
+      lr: config.lr,
+      images: end - start,
+      epochFraction: end / n,
+    });
     progress.phase(epoch, 'training', end, n);
   }
   progress.steps?.flush();
@@ -131,7 +148,12 @@ export async function train(
 }
 
 /** save_checkpoint: the network, the body's momentum, the clustering (with its PCA), exemplars and metrics. */
-async function saveEpochCheckpoint(run: PaperRun, epoch: number, clustering: EpochClustering, metrics: EpochMetrics): Promise<string> {
+async function saveEpochCheckpoint(
+  run: PaperRun,
+  epoch: number,
+  clustering: EpochClustering,
+  metrics: EpochMetrics,
+): Promise<string> {
   const { model, config, dataset, body } = run;
   const optimizerState = body.exportState();
   try {

@@ -35,8 +35,11 @@ export async function runPaperRecipe(ctx: PaperRecipeContext): Promise<void> {
     await ctx.onStart(startEpoch);
     // The wasm heap is capped at 4 GiB: split large batches into micro-batches that fit (gradients accumulate;
     // BatchNorm statistics then come from each micro-batch).
-    const microBatch = config.microBatch ?? (ctx.engine.backend === 'wasm' ? wasmMicroBatch(model.summary(), config.batchSize) : undefined);
-    if (microBatch && microBatch < config.batchSize) ctx.log(`batch ${config.batchSize} runs as micro-batches of ${microBatch}`);
+    const microBatch =
+      config.microBatch ??
+      (ctx.engine.backend === 'wasm' ? wasmMicroBatch(model.summary(), config.batchSize) : undefined);
+    if (microBatch && microBatch < config.batchSize)
+      ctx.log(`batch ${config.batchSize} runs as micro-batches of ${microBatch}`);
     await runPaperEpochs({ ...ctx, body, microBatch }, startEpoch, previous);
   } finally {
     body.dispose();

@@ -25,11 +25,17 @@ export interface V2CheckpointParts {
 }
 
 /** Writes the epoch's checkpoint; returns its folder. */
-export async function saveV2Checkpoint(run: V2CheckpointParts, epoch: number, c: V2Clustering, metrics: EpochMetrics): Promise<string> {
+export async function saveV2Checkpoint(
+  run: V2CheckpointParts,
+  epoch: number,
+  c: V2Clustering,
+  metrics: EpochMetrics,
+): Promise<string> {
   const { config, model, head, optimizer, dataset } = run;
   const clustering = firstSet(c, config.k);
   const state = optimizer.exportState();
-  for (let h = 1; h < c.assignments.length; h++) state.set(`${ASSIGNMENTS_PREFIX}${h}`, tf.tensor1d(c.assignments[h], 'int32'));
+  for (let h = 1; h < c.assignments.length; h++)
+    state.set(`${ASSIGNMENTS_PREFIX}${h}`, tf.tensor1d(c.assignments[h], 'int32'));
   const distances = centroidDistances(clustering);
   try {
     const ref = await saveCheckpoint(
@@ -45,7 +51,9 @@ export async function saveV2Checkpoint(run: V2CheckpointParts, epoch: number, c:
         centroids: { data: c.centroids[0], shape: [config.k, c.centroids[0].length / config.k] },
         distances,
         exemplars: clusterExemplars(clustering, distances),
-        labelHistograms: dataset.labels ? labelHistograms(c.assignments[0], config.k, dataset.labels, dataset.classNames) : undefined,
+        labelHistograms: dataset.labels
+          ? labelHistograms(c.assignments[0], config.k, dataset.labels, dataset.classNames)
+          : undefined,
         metrics,
       },
       { keep: config.keepCheckpoints, beforeRename: () => run.crashPoint?.(epoch) },
@@ -57,7 +65,10 @@ export async function saveV2Checkpoint(run: V2CheckpointParts, epoch: number, c:
 }
 
 /** Restores trunk, head, optimizer and every set's assignments; returns the epoch and the clustering to train on. */
-export async function restoreV2Checkpoint(run: Omit<V2CheckpointParts, 'runDir' | 'dataset'>, dir: string): Promise<{ epoch: number; clustering: V2Clustering }> {
+export async function restoreV2Checkpoint(
+  run: Omit<V2CheckpointParts, 'runDir' | 'dataset'>,
+  dir: string,
+): Promise<{ epoch: number; clustering: V2Clustering }> {
   const ck = await loadCheckpoint(dir);
   run.model.loadWeights(new Map([...ck.weights].filter(([name]) => !isHeadWeight(name) && !name.startsWith('top.'))));
   run.head.loadWeights(ck.weights);

@@ -82,7 +82,12 @@ export async function runV2Epochs(run: V2Run, startEpoch: number, resumed: V2Clu
     const loss = await timer.time('training', () => train(run, memory, clustering!, epoch), false);
     clustering = await timer.time('clustering', () => clusterMemory(run, memory, epoch), false);
     const first = firstSet(clustering, config.k);
-    const metrics: EpochMetrics = { epoch, loss, ...clusterMetrics(first.assignments, config.k, previous, dataset.labels, first.objective), seconds: { ...timer.seconds, epoch: timer.elapsed() } };
+    const metrics: EpochMetrics = {
+      epoch,
+      loss,
+      ...clusterMetrics(first.assignments, config.k, previous, dataset.labels, first.objective),
+      seconds: { ...timer.seconds, epoch: timer.elapsed() },
+    };
     const c = clustering;
     const checkpointDir = await timer.time('checkpoint', () => saveV2Checkpoint(run, epoch, c, metrics));
     await run.onEpoch(epoch, checkpointDir, { ...metrics, seconds: { ...timer.seconds, epoch: timer.elapsed() } });
@@ -101,7 +106,15 @@ export async function initMemory(run: V2Run, memory: MemoryBank, epoch: number):
     if (run.progress.shouldStop()) throw new StopRequested();
     const idx = Int32Array.from({ length: Math.min(config.batchSize, n - start) }, (_, i) => start + i);
     const u8 = await dataset.readBatch(idx);
-    const crops = multiCropBatch(u8, idx.length, dataset.inputSize, dataset.channels, dataset.normalization, largeOnly, random);
+    const crops = multiCropBatch(
+      u8,
+      idx.length,
+      dataset.inputSize,
+      dataset.channels,
+      dataset.normalization,
+      largeOnly,
+      random,
+    );
     const z = tf.tidy(() => head.embed(model.features(crops.large), false));
     memory.write(idx, (await z.data()) as Float32Array);
     tf.dispose([z, crops.large]);
@@ -117,7 +130,10 @@ export async function clusterMemory(run: V2Run, memory: MemoryBank, epoch: numbe
   const out: V2Clustering = { assignments: [], centroids: [], meanSimilarity: [], bank: [] };
   for (let h = 0; h < settings.heads; h++) {
     const crop = h % memory.crops.length;
-    const r = await sphericalKmeans(memory.matrix(crop), config.k, { iterations: settings.kmeansIterations, seed: epochSeed(config.seed, epoch + 1, `kmeans${h}`) });
+    const r = await sphericalKmeans(memory.matrix(crop), config.k, {
+      iterations: settings.kmeansIterations,
+      seed: epochSeed(config.seed, epoch + 1, `kmeans${h}`),
+    });
     head.setPrototypes(h, r.centroids);
     out.assignments.push(r.assignments);
     out.centroids.push(r.centroids);
@@ -149,14 +165,31 @@ export async function train(run: V2Run, memory: MemoryBank, clustering: V2Cluste
     const lr = learningRate(run.schedule, globalStep);
     run.optimizer.options.lr = lr;
     const idx = Int32Array.from({ length: batch }, (_, i) => order[(it * batch + i) % n]);
-    const crops = multiCropBatch(await dataset.readBatch(idx), batch, dataset.inputSize, dataset.channels, dataset.normalization, run.crops, augment);
+    const crops = multiCropBatch(
+      await dataset.readBatch(idx),
+      batch,
+      dataset.inputSize,
+      dataset.channels,
+      dataset.normalization,
+      run.crops,
+      augment,
+    );
     const targets = clustering.assignments.map((a) => Int32Array.from(idx, (i) => a[i]));
     const r = await v2TrainStep(run.model, run.head, crops, targets, run.optimizer, settings.temperature);
     tf.dispose([crops.large, ...(crops.small ? [crops.small] : [])]);
-    if (!Number.isFinite(r.loss)) throw new Error(`training diverged at epoch ${epoch}, step ${it}: loss is ${r.loss} (lower --lr)`);
+    if (!Number.isFinite(r.loss))
+      throw new Error(`training diverged at epoch ${epoch}, step ${it}: loss is ${r.loss} (lower --lr)`);
     memory.write(idx, r.bankEmbeddings);
     lossSum += r.loss;
-    run.progress.steps?.record({ epoch, step: globalStep + 1, loss: r.loss, lr, images: batch, headLosses: r.headLosses, epochFraction: (it + 1) / steps });
+    run.progress.steps?.record({
+      epoch,
+      step: globalStep + 1,
+      loss: r.loss,
+      lr,
+      images: batch,
+      headLosses: r.headLosses,
+      epochFraction: (it + 1) / steps,
+    });
     run.progress.phase(epoch, 'training', (it + 1) * batch, steps * batch);
   }
   run.progress.steps?.flush();

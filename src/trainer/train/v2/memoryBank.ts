@@ -5,7 +5,11 @@ export class MemoryBank {
   /** crops[j] is N x dim, row i = image i's embedding of large crop j. */
   readonly crops: Float32Array[];
 
-  constructor(readonly size: number, readonly dim: number, cropCount = 2) {
+  constructor(
+    readonly size: number,
+    readonly dim: number,
+    cropCount = 2,
+  ) {
     this.crops = Array.from({ length: cropCount }, () => new Float32Array(size * dim));
   }
 
@@ -13,7 +17,10 @@ export class MemoryBank {
   write(indices: ArrayLike<number>, embeddings: Float32Array): void {
     const b = indices.length;
     const d = this.dim;
-    if (embeddings.length !== this.crops.length * b * d) throw new RangeError(`memory bank: ${embeddings.length} values for ${b} images x ${this.crops.length} crops x ${d}`);
+    if (embeddings.length !== this.crops.length * b * d)
+      throw new RangeError(
+        `memory bank: ${embeddings.length} values for ${b} images x ${this.crops.length} crops x ${d}`,
+      );
     this.crops.forEach((bank, j) => {
       for (let r = 0; r < b; r++) bank.set(embeddings.subarray((j * b + r) * d, (j * b + r + 1) * d), indices[r] * d);
     });

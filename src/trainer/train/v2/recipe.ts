@@ -42,7 +42,11 @@ export async function runV2Recipe(ctx: V2RecipeContext): Promise<void> {
     const current = head.namedWeights();
     const { weights, reason } = initHeadWeights(ctx.init, new Map([...current].map(([n, v]) => [n, v.shape])));
     if (weights) head.loadWeights(new Map([...current, ...weights]));
-    ctx.log(weights ? `projection head from ${ctx.init.description}; prototypes re-created for k ${config.k}` : `new projection head: ${reason}`);
+    ctx.log(
+      weights
+        ? `projection head from ${ctx.init.description}; prototypes re-created for k ${config.k}`
+        : `new projection head: ${reason}`,
+    );
   }
   const params = namedParameters(model, 'body');
   for (const v of head.variables()) params.set([...head.namedWeights()].find(([, w]) => w === v)![0], v);
@@ -72,10 +76,30 @@ export async function runV2Recipe(ctx: V2RecipeContext): Promise<void> {
     );
     const onInitial = (m: ClusterMetrics) => {
       ctx.onInitial({ epoch: startEpoch - 1, ...m });
-      ctx.log(`before training: NMI(labels) ${m.nmiLabels?.toFixed(3) ?? '-'}  empty ${m.clusters.empty}/${m.clusters.k}`);
+      ctx.log(
+        `before training: NMI(labels) ${m.nmiLabels?.toFixed(3) ?? '-'}  empty ${m.clusters.empty}/${m.clusters.k}`,
+      );
     };
     const { runDir, progress, onEpoch, crashPoint } = ctx;
-    await runV2Epochs({ runDir, config, settings, model, head, optimizer, schedule, dataset, crops, progress, onInitial, onEpoch, crashPoint }, startEpoch, resumed);
+    await runV2Epochs(
+      {
+        runDir,
+        config,
+        settings,
+        model,
+        head,
+        optimizer,
+        schedule,
+        dataset,
+        crops,
+        progress,
+        onInitial,
+        onEpoch,
+        crashPoint,
+      },
+      startEpoch,
+      resumed,
+    );
   } finally {
     head.dispose();
     optimizer.dispose();

@@ -65,11 +65,13 @@ async function uncheckedV2Step(
     return tf.div(tf.addN(losses), losses.length) as tf.Scalar;
   }, optimizer.variables());
   try {
-    optimizer.step(optimizer.variables().map((v) => {
-      const g = grads[v.name];
-      if (!g) throw new Error(`v2 step: no gradient for variable ${v.name}`);
-      return g;
-    }));
+    optimizer.step(
+      optimizer.variables().map((v) => {
+        const g = grads[v.name];
+        if (!g) throw new Error(`v2 step: no gradient for variable ${v.name}`);
+        return g;
+      }),
+    );
     return {
       loss: (await value.data())[0],
       headLosses: Array.from(await perHead!.data()),

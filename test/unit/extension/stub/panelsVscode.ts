@@ -13,10 +13,16 @@ export const Uri = Object.assign(BaseUri, {
   joinPath: (base: { fsPath: string }, ...parts: string[]) => BaseUri.file([base.fsPath, ...parts].join('/')),
 });
 
-export enum ViewColumn { Active = -1, One = 1 }
+export enum ViewColumn {
+  Active = -1,
+  One = 1,
+}
 
 export const window = {
-  registerWebviewPanelSerializer: (viewType: string, s: { deserializeWebviewPanel(panel: unknown, state: unknown): Promise<void> }) => {
+  registerWebviewPanelSerializer: (
+    viewType: string,
+    s: { deserializeWebviewPanel(panel: unknown, state: unknown): Promise<void> },
+  ) => {
     recorded.serializers.set(viewType, s);
     return { dispose: () => recorded.serializers.delete(viewType) };
   },

@@ -1,5 +1,9 @@
 // The few vscode APIs the tree provider touches, enough to run it under node:test. Injected by ./register.ts.
-export enum TreeItemCollapsibleState { None = 0, Collapsed = 1, Expanded = 2 }
+export enum TreeItemCollapsibleState {
+  None = 0,
+  Collapsed = 1,
+  Expanded = 2,
+}
 export class ThemeIcon {
   constructor(readonly id: string) {}
 }
@@ -17,7 +21,10 @@ export class TreeItem {
   contextValue?: string;
   resourceUri?: Uri;
   command?: { command: string; title: string; arguments?: unknown[] };
-  constructor(readonly label: string, readonly collapsibleState: TreeItemCollapsibleState) {}
+  constructor(
+    readonly label: string,
+    readonly collapsibleState: TreeItemCollapsibleState,
+  ) {}
 }
 export class EventEmitter<T> {
   private listeners: ((e: T) => void)[] = [];

@@ -13,7 +13,9 @@ import { maxAbsDiff, useWasm } from '../wasm';
 
 const script = join(__dirname, 'official_checkpoint.py');
 // Debian's torch lives in the system python; a pyenv python3 on PATH may not see it.
-export const torchPython = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+export const torchPython = ['/usr/bin/python3', 'python3'].find(
+  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+);
 const skip = torchPython ? false : 'python3 with torch is not available';
 let dir = '';
 
@@ -39,9 +41,30 @@ interface Case {
 async function check(c: Case): Promise<void> {
   const file = join(dir, `${c.arch}-${c.format}.pth.tar`);
   const flag = (b: boolean) => (b ? '1' : '0');
-  const r = spawnSync(torchPython!, [script, c.arch, String(c.size), flag(c.sobel), c.format, flag(c.dataParallel), flag(c.numBatchesTracked), flag(c.momentum), String(c.batch), String(c.k), file, dir], { encoding: 'utf8' });
+  const r = spawnSync(
+    torchPython!,
+    [
+      script,
+      c.arch,
+      String(c.size),
+      flag(c.sobel),
+      c.format,
+      flag(c.dataParallel),
+      flag(c.numBatchesTracked),
+      flag(c.momentum),
+      String(c.batch),
+      String(c.k),
+      file,
+      dir,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
-  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { input: number[]; features: number[]; params: number };
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as {
+    input: number[];
+    features: number[];
+    params: number;
+  };
   const floats = (name: string) => {
     const b = readFileSync(join(dir, name));
     return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
@@ -60,7 +83,13 @@ async function check(c: Case): Promise<void> {
     assert.equal(info.dataParallel, c.dataParallel);
     assert.equal(info.params, meta.params);
     assert.equal(info.optimizer?.tensors, c.momentum ? model.bodyVariables().length + 2 : 0);
-    const x = tf.tidy(() => tf.transpose(tf.tensor4d(floats('input.bin'), meta.input as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D);
+    const x = tf.tidy(
+      () =>
+        tf.transpose(
+          tf.tensor4d(floats('input.bin'), meta.input as [number, number, number, number]),
+          [0, 2, 3, 1],
+        ) as tf.Tensor4D,
+    );
     const want = tf.tensor2d(floats('features.bin'), meta.features as [number, number]);
     const got = model.features(x);
     const scale = tf.max(tf.abs(want)).dataSync()[0]!;
@@ -73,18 +102,60 @@ async function check(c: Case): Promise<void> {
   }
 }
 
-test('AlexNet-BN + Sobel, legacy format as the 2018 release (DataParallel features, no num_batches_tracked), 224 px', { skip }, async () => {
-  await check({ arch: 'alexnet', size: 224, sobel: true, format: 'legacy', dataParallel: true, numBatchesTracked: false, momentum: false, batch: 2, k: 30 });
+test('AlexNet-BN + Sobel, legacy format as the 2018 release (DataParallel features, no num_batches_tracked), 224 px', {
+  skip,
+}, async () => {
+  await check({
+    arch: 'alexnet',
+    size: 224,
+    sobel: true,
+    format: 'legacy',
+    dataParallel: true,
+    numBatchesTracked: false,
+    momentum: false,
+    batch: 2,
+    k: 30,
+  });
 });
 
 test('AlexNet-BN + Sobel, zip format with num_batches_tracked and SGD momentum buffers, 95 px', { skip }, async () => {
-  await check({ arch: 'alexnet', size: 95, sobel: true, format: 'zip', dataParallel: false, numBatchesTracked: true, momentum: true, batch: 2, k: 7 });
+  await check({
+    arch: 'alexnet',
+    size: 95,
+    sobel: true,
+    format: 'zip',
+    dataParallel: false,
+    numBatchesTracked: true,
+    momentum: true,
+    batch: 2,
+    k: 7,
+  });
 });
 
 test('VGG16-BN + Sobel, zip format, DataParallel, 32 px (1x1 map before fc6)', { skip }, async () => {
-  await check({ arch: 'vgg16', size: 32, sobel: true, format: 'zip', dataParallel: true, numBatchesTracked: true, momentum: false, batch: 2, k: 11 });
+  await check({
+    arch: 'vgg16',
+    size: 32,
+    sobel: true,
+    format: 'zip',
+    dataParallel: true,
+    numBatchesTracked: true,
+    momentum: false,
+    batch: 2,
+    k: 11,
+  });
 });
 
 test('VGG16-BN without Sobel, legacy format, 64 px', { skip }, async () => {
-  await check({ arch: 'vgg16', size: 64, sobel: false, format: 'legacy', dataParallel: false, numBatchesTracked: false, momentum: false, batch: 2, k: 5 });
+  await check({
+    arch: 'vgg16',
+    size: 64,
+    sobel: false,
+    format: 'legacy',
+    dataParallel: false,
+    numBatchesTracked: false,
+    momentum: false,
+    batch: 2,
+    k: 5,
+  });
 });

@@ -5,15 +5,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePytorchCheckpoint, findStateDict, tensorToFloat32, PytorchCheckpointError } from '../../../../src/trainer/model/pytorch';
+import {
+  parsePytorchCheckpoint,
+  findStateDict,
+  tensorToFloat32,
+  PytorchCheckpointError,
+} from '../../../../src/trainer/model/pytorch';
 import { unpickle } from '../../../../src/trainer/model/pytorch/unpickler';
 import { resolveTorchGlobal } from '../../../../src/trainer/model/pytorch/allowedGlobals';
 
 const dir = join(__dirname, '..', '..', '..', 'fixtures', 'pytorch');
-const oracle: Record<string, { shape: number[]; dtype: string; values: number[] }> = JSON.parse(readFileSync(join(dir, 'tiny.json'), 'utf8'));
-const load = (name: string, bytes?: Uint8Array) => parsePytorchCheckpoint(bytes ?? readFileSync(join(dir, name)), join(dir, name));
+const oracle: Record<string, { shape: number[]; dtype: string; values: number[] }> = JSON.parse(
+  readFileSync(join(dir, 'tiny.json'), 'utf8'),
+);
+const load = (name: string, bytes?: Uint8Array) =>
+  parsePytorchCheckpoint(bytes ?? readFileSync(join(dir, name)), join(dir, name));
 
-for (const [file, format] of [['tiny-zip.pt', 'zip'], ['tiny-deflated.pt', 'zip'], ['tiny-legacy.pth', 'legacy']] as const) {
+for (const [file, format] of [
+  ['tiny-zip.pt', 'zip'],
+  ['tiny-deflated.pt', 'zip'],
+  ['tiny-legacy.pth', 'legacy'],
+] as const) {
   test(`${file}: every tensor equals what torch.load reads, converted to float32`, () => {
     const ck = load(file);
     assert.equal(ck.format, format);
@@ -60,25 +72,34 @@ for (const [file, format] of [['tiny-zip.pt', 'zip'], ['tiny-deflated.pt', 'zip'
 
 for (const file of ['evil-zip.pt', 'evil-legacy.pth']) {
   test(`${file}: a pickle calling os.system is refused, naming the global, and nothing runs`, () => {
-    assert.throws(() => load(file), (e: Error) => {
-      assert.ok(e instanceof PytorchCheckpointError);
-      assert.match(e.message, /refused global posix\.system/);
-      assert.ok(!e.message.includes('\n'));
-      return true;
-    });
+    assert.throws(
+      () => load(file),
+      (e: Error) => {
+        assert.ok(e instanceof PytorchCheckpointError);
+        assert.match(e.message, /refused global posix\.system/);
+        assert.ok(!e.message.includes('\n'));
+        return true;
+      },
+    );
     assert.equal(existsSync('deepcluster-pickle-was-executed'), false);
   });
 }
 
 test('not a checkpoint, corrupt bytes and a corrupted zip get one line naming the file', () => {
   assert.throws(() => load('x.pth', new TextEncoder().encode('hello world')), /x\.pth: not a PyTorch checkpoint/);
-  assert.throws(() => load('x.pth', new Uint8Array([0x80, 0x02, 0xff, 0x00])), /x\.pth: unsupported pickle opcode 0xff/);
+  assert.throws(
+    () => load('x.pth', new Uint8Array([0x80, 0x02, 0xff, 0x00])),
+    /x\.pth: unsupported pickle opcode 0xff/,
+  );
   const zip = new Uint8Array(readFileSync(join(dir, 'tiny-zip.pt')));
   zip.fill(0, zip.length - 200); // wipes the central directory
   assert.throws(() => load('tiny-zip.pt', zip), /tiny-zip\.pt: no zip end-of-central-directory record/);
   const deflated = new Uint8Array(readFileSync(join(dir, 'tiny-deflated.pt')));
   for (let i = 50; i < 70; i++) deflated[i] ^= 0x5a; // inside data.pkl's compressed stream
-  assert.throws(() => load('tiny-deflated.pt', deflated), (e: Error) => /^tiny-deflated\.pt: /.test(e.message) && !e.message.includes('\n'));
+  assert.throws(
+    () => load('tiny-deflated.pt', deflated),
+    (e: Error) => /^tiny-deflated\.pt: /.test(e.message) && !e.message.includes('\n'),
+  );
 });
 
 test('unpickler: GLOBAL, STACK_GLOBAL and REDUCE on anything outside the allow-list are refused', () => {
@@ -94,13 +115,20 @@ test('unpickler: GLOBAL, STACK_GLOBAL and REDUCE on anything outside the allow-l
   const r = new Uint8Array([0x80, 0x02, ...enc('x'), 0x29, 0x52, 0x2e]);
   assert.throws(() => unpickle(r, 0, opts), /REDUCE on something that is not an allowed global/);
   // protocol 2 dict of int -> float, and a bytes object via _codecs.encode
-  const d = unpickle(new Uint8Array([0x80, 0x02, 0x7d, 0x4b, 0x07, 0x47, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0x73, 0x2e]), 0, opts);
+  const d = unpickle(
+    new Uint8Array([0x80, 0x02, 0x7d, 0x4b, 0x07, 0x47, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0x73, 0x2e]),
+    0,
+    opts,
+  );
   assert.deepEqual([...(d.value as Map<number, number>)], [[7, 1.5]]);
 });
 
 test('a legacy file shaped as PyTorch 0.3 on Python 2 wrote it (make_py2_fixture.py) reads as torch.load does', () => {
   const want = JSON.parse(readFileSync(join(dir, 'py2-torch03.json'), 'utf8')) as {
-    epoch: number; arch: string; state_dict: typeof oracle; momentum: number[];
+    epoch: number;
+    arch: string;
+    state_dict: typeof oracle;
+    momentum: number[];
   };
   const ck = load('py2-torch03.pth.tar');
   assert.equal(ck.format, 'legacy');
@@ -117,19 +145,51 @@ test('a legacy file shaped as PyTorch 0.3 on Python 2 wrote it (make_py2_fixture
   }
   const state = (root.get('optimizer') as Map<string, Map<number, Map<string, unknown>>>).get('state')!;
   assert.deepEqual([...state.keys()], [140093318372624]);
-  assert.deepEqual(Array.from(tensorToFloat32(state.get(140093318372624)!.get('momentum_buffer') as never)), want.momentum);
+  assert.deepEqual(
+    Array.from(tensorToFloat32(state.get(140093318372624)!.get('momentum_buffer') as never)),
+    want.momentum,
+  );
 });
 
 test('torch 0.3 tensor classes: torch.FloatTensor() then BUILD with (storage, offset, size, stride)', () => {
-  const storage = { kind: 'storage', dtype: 'float32', key: 's', numel: 4, location: 'cpu', bytes: new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer) };
+  const storage = {
+    kind: 'storage',
+    dtype: 'float32',
+    key: 's',
+    numel: 4,
+    location: 'cpu',
+    bytes: new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer),
+  };
   // GLOBAL torch FloatTensor, EMPTY_TUPLE, REDUCE; MARK, pid 0 BINPERSID, 1, (2,), (1,), TUPLE; BUILD; STOP
   const program = new Uint8Array([
-    0x80, 0x02, 0x63, ...new TextEncoder().encode('torch\nFloatTensor\n'), 0x29, 0x52,
-    0x28, 0x4b, 0x00, 0x51, 0x4b, 0x01, 0x4b, 0x02, 0x85, 0x4b, 0x01, 0x85, 0x74, 0x62, 0x2e,
+    0x80,
+    0x02,
+    0x63,
+    ...new TextEncoder().encode('torch\nFloatTensor\n'),
+    0x29,
+    0x52,
+    0x28,
+    0x4b,
+    0x00,
+    0x51,
+    0x4b,
+    0x01,
+    0x4b,
+    0x02,
+    0x85,
+    0x4b,
+    0x01,
+    0x85,
+    0x74,
+    0x62,
+    0x2e,
   ]);
   const { value } = unpickle(program, 0, { resolveGlobal: resolveTorchGlobal, persistentLoad: () => storage });
   assert.deepEqual(Array.from(tensorToFloat32(value as never)), [2, 3]);
   // BUILD on an OrderedDict is accepted (a state_dict's _metadata); on a list it is an error
   const list = new Uint8Array([0x80, 0x02, 0x5d, 0x7d, 0x62, 0x2e]);
-  assert.throws(() => unpickle(list, 0, { resolveGlobal: resolveTorchGlobal }), /BUILD on an object that takes no state/);
+  assert.throws(
+    () => unpickle(list, 0, { resolveGlobal: resolveTorchGlobal }),
+    /BUILD on an object that takes no state/,
+  );
 });

@@ -10,12 +10,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { readPytorchCheckpoint, loadDeepClusterModel, describeDeepClusterCheckpoint } from '../../../../src/trainer/model/pytorch';
+import {
+  readPytorchCheckpoint,
+  loadDeepClusterModel,
+  describeDeepClusterCheckpoint,
+} from '../../../../src/trainer/model/pytorch';
 import { inspectPytorch, formatPytorchReport } from '../../../../src/trainer/cli/inspectPytorch';
 import { maxAbsDiff, useWasm } from '../wasm';
 
 const script = join(__dirname, 'swav_resnet50.py');
-const torchPython = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+const torchPython = ['/usr/bin/python3', 'python3'].find(
+  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+);
 const skip = torchPython ? false : 'python3 with torch is not available (Debian: apt-get install python3-torch)';
 let dir = '';
 
@@ -31,9 +37,16 @@ const PROTOTYPES = [30, 20, 10];
 
 async function check(format: 'zip' | 'legacy'): Promise<void> {
   const file = join(dir, `deepclusterv2-${format}.pth.tar`);
-  const r = spawnSync(torchPython!, [script, String(SIZE), '2', '256', '32', PROTOTYPES.join(','), format, file, dir], { encoding: 'utf8' });
+  const r = spawnSync(torchPython!, [script, String(SIZE), '2', '256', '32', PROTOTYPES.join(','), format, file, dir], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
-  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { input: number[]; features: number[]; embeddings: number[]; params: number };
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as {
+    input: number[];
+    features: number[];
+    embeddings: number[];
+    params: number;
+  };
   const floats = (name: string) => {
     const b = readFileSync(join(dir, name));
     return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
@@ -56,7 +69,13 @@ async function check(format: 'zip' | 'legacy'): Promise<void> {
   try {
     assert.ok(head, 'the projection head is loaded');
     assert.equal(model.featureDim, 2048);
-    const x = tf.tidy(() => tf.transpose(tf.tensor4d(floats('input.bin'), meta.input as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D);
+    const x = tf.tidy(
+      () =>
+        tf.transpose(
+          tf.tensor4d(floats('input.bin'), meta.input as [number, number, number, number]),
+          [0, 2, 3, 1],
+        ) as tf.Tensor4D,
+    );
     const want = tf.tensor2d(floats('features.bin'), meta.features as [number, number]);
     const got = model.features(x);
     const scale = tf.max(tf.abs(want)).dataSync()[0]!;
@@ -74,7 +93,9 @@ async function check(format: 'zip' | 'legacy'): Promise<void> {
   }
 }
 
-test('DeepCluster-v2 ResNet-50, legacy format, bare DDP state_dict as the released *_pretrain.pth.tar', { skip }, async () => {
+test('DeepCluster-v2 ResNet-50, legacy format, bare DDP state_dict as the released *_pretrain.pth.tar', {
+  skip,
+}, async () => {
   const t0 = performance.now();
   await check('legacy');
   console.log(`# resnet50 legacy: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
