@@ -9,7 +9,7 @@ import { defaultCacheDir } from '../data';
 import type { StepMeasurement } from '../engine/measuredChoice';
 import { wasmMicroBatch } from './microBatch';
 import { webgpuBindingLimit, WebgpuError } from '../engine/webgpuGuard';
-import { webgpuFitProblem } from '../engine/webgpuLimits';
+import { webgpuFitProblem } from './webgpuLimits';
 import { createModel } from '../model';
 import { bodyOptimizer, topOptimizer } from './sgd';
 import { trainStep } from './step';

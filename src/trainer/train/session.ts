@@ -12,7 +12,7 @@ import { validateAgainstDataset } from './validateConfig';
 import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
 import { webgpuBindingLimit, WebgpuError } from '../engine/webgpuGuard';
-import { webgpuFitProblem } from '../engine/webgpuLimits';
+import { webgpuFitProblem } from './webgpuLimits';
 import { trainingStepMeasurement } from './measureStep';
 import { createModel, summarizeAny } from '../model';
 import { latestCompleteCheckpoint } from '../../runfolder/checkpoints';

@@ -16,7 +16,7 @@ import {
   WebgpuError,
   webgpuFailure,
 } from '../../../src/trainer/engine/webgpuGuard';
-import { webgpuFitProblem } from '../../../src/trainer/engine/webgpuLimits';
+import { webgpuFitProblem } from '../../../src/trainer/train/webgpuLimits';
 import { summarizeAny } from '../../../src/trainer/model';
 
 after(() => releaseEngine());
