@@ -52,7 +52,8 @@ function png(w, h, [r, g, b]) {
   ]);
 }
 
-function train(name, args) {
+/** A run of the packaged trainer: its exit, output and engine line, said on the console. */
+function runTrain(name, args) {
   const t = Date.now();
   const r = spawnSync(
     process.execPath,
@@ -61,9 +62,18 @@ function train(name, args) {
   );
   const engine = /^engine: .*$/m.exec(r.stdout + r.stderr)?.[0] ?? '(no engine line)';
   say(`${name}: exit ${r.status} in ${((Date.now() - t) / 1000).toFixed(0)} s; ${engine}`);
+  return { r, engine };
+}
+
+/** A run that must succeed; returns its engine line. */
+function train(name, args) {
+  const { r, engine } = runTrain(name, args);
   if (r.status !== 0) problems.push(`${name}: exit ${r.status}\n${r.stderr.split('\n').slice(-8).join('\n')}`);
   return engine;
 }
+
+/** One step of 24 images at 8 px: what the slow backends can afford (24 is the least the final kNN-20 accepts). */
+const TINY = ['--limit', '24', '--epochs', '1', '--k', '2', '--pca', '4', '--batch-size', '24', '--input-size', '8'];
 
 try {
   const unzip = spawnSync('unzip', ['-q', vsix, '-d', join(root, 'vsix')], { encoding: 'utf8' });
@@ -94,54 +104,13 @@ try {
   train('folder', ['--data', folder, '--backend', 'wasm', '--epochs', '1', '--k', '2', '--pca', '8']);
 
   // Dawn from dist/native/: the adapter probe runs (a software adapter or none is fine; a missing module is not).
-  const probe = spawnSync(
-    process.execPath,
-    [
-      cli,
-      'train',
-      '--backend',
-      'webgpu',
-      '--limit',
-      '24',
-      '--epochs',
-      '1',
-      '--k',
-      '2',
-      '--pca',
-      '4',
-      '--batch-size',
-      '24',
-      '--input-size',
-      '8',
-      '--out',
-      join(root, 'runs', 'webgpu'),
-      '--cache',
-      join(root, 'cache'),
-    ],
-    { encoding: 'utf8', timeout: 600_000 },
-  );
+  const probe = runTrain('webgpu', ['--backend', 'webgpu', ...TINY]).r;
   const said = probe.stdout + probe.stderr;
   if (/Cannot find module|MODULE_NOT_FOUND|dawn\.node/.test(said))
     problems.push(`webgpu: Dawn did not load from the package: ${said.trim().split('\n').pop()}`);
-  else say(`webgpu: ${/^engine: .*$/m.exec(said)?.[0] ?? said.trim().split('\n').pop()}`);
 
   // One step of 24 images at 8 px (~30 s): the cpu backend is ~100x slower than wasm.
-  const cpu = train('cpu', [
-    '--backend',
-    'cpu',
-    '--limit',
-    '24',
-    '--epochs',
-    '1',
-    '--k',
-    '2',
-    '--pca',
-    '4',
-    '--batch-size',
-    '24',
-    '--input-size',
-    '8',
-  ]);
+  const cpu = train('cpu', ['--backend', 'cpu', ...TINY]);
   if (!/^engine: cpu/.test(cpu)) problems.push(`cpu: ${cpu}`);
 } catch (err) {
   problems.push(String(err?.message ?? err));

@@ -2,7 +2,7 @@
 // The JavaScript is bundled; what differs per platform is native code: sharp's libvips binaries (@img/*) and
 // Dawn (webgpu's dawn.node). Only the target's are packed (a copy of .vscodeignore with their lines added).
 // Without --target the package is for the machine that builds it (and says so, with its target).
-// To stay small (the linux-x64 package is ~14 MB) it carries Dawn without its symbol table (dist/native/, `strip`
+// To stay small (the linux-x64 package is 14.6 MiB) it carries Dawn without its symbol table (dist/native/, `strip`
 // from binutils when it is there) and a 1 000-image sample of the Fashion-MNIST test split (dist/sample/).
 // sharp's binaries for another platform come from npm:  npm install --no-save --os=darwin --cpu=arm64 sharp
 import { spawnSync } from 'node:child_process';

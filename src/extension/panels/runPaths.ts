@@ -3,8 +3,8 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { LabelHistograms, RunManifest } from '../../protocol';
-import { listCheckpoints, peekCheckpoint } from '../../runfolder/checkpoints';
-import { checkpointFile, thumbnailFile, thumbsDir as runThumbsDir } from '../../runfolder/layout';
+import { listCheckpoints, peekCheckpoint, verifyCheckpoint } from '../../runfolder/checkpoints';
+import { checkpointDir, checkpointFile, thumbnailFile, thumbsDir as runThumbsDir } from '../../runfolder/layout';
 import { peekRunManifest } from '../../runfolder/manifest';
 
 export class PathEscapeError extends Error {}
@@ -64,9 +64,10 @@ export function checkpointEpochs(runDir: string): number[] {
 
 /** checkpoint.json of epoch `epoch`, only when that checkpoint exists and lies inside the run. */
 export function checkpointManifestPath(runDir: string, epoch: number): string {
-  const ck = listCheckpoints(runDir).find((c) => c.epoch === epoch);
-  if (!ck) throw new Error(`no checkpoint for epoch ${epoch}`);
-  return guardPath([runDir], ck.manifestPath);
+  // Guarded before anything is read: a checkpoint folder that links out of the run is refused unread.
+  const manifest = guardPath([runDir], checkpointFile(checkpointDir(runDir, epoch), 'manifest'));
+  if (!verifyCheckpoint(checkpointDir(runDir, epoch)).complete) throw new Error(`no checkpoint for epoch ${epoch}`);
+  return manifest;
 }
 
 export function readLabelHistograms(checkpointDir: string): LabelHistograms | undefined {

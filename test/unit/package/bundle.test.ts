@@ -29,6 +29,9 @@ before(() => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
+/** One step of 24 images at 8 px: what the slow backends can afford. */
+const TINY = ['--limit', '24', '--epochs', '1', '--k', '2', '--pca', '4', '--batch-size', '24', '--input-size', '8'];
+
 function train(name: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   const r = spawnSync(
     process.execPath,
@@ -70,22 +73,7 @@ test('bundled trainer: threaded wasm with our SIMD module trains a tiny run', { 
 test('bundled trainer: --backend cpu finds its backend and trains', { timeout: 600_000 }, () => {
   // One step of 24 images at 8 px: the cpu backend is ~100x slower than wasm (24 is the least the final kNN-20
   // evaluation on a held-out 10% accepts).
-  const engine = train('cpu', [
-    '--backend',
-    'cpu',
-    '--limit',
-    '24',
-    '--epochs',
-    '1',
-    '--k',
-    '2',
-    '--pca',
-    '4',
-    '--batch-size',
-    '24',
-    '--input-size',
-    '8',
-  ]);
+  const engine = train('cpu', ['--backend', 'cpu', ...TINY]);
   assert.match(engine, /^engine: cpu/, engine);
 });
 
@@ -112,25 +100,9 @@ test('bundled trainer: a native package in the user folder gets the tfjs-core in
       for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'tensorflow' });
       tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);`,
   });
-  const engine = train(
-    'native',
-    [
-      '--backend',
-      'tensorflow',
-      '--limit',
-      '24',
-      '--epochs',
-      '1',
-      '--k',
-      '2',
-      '--pca',
-      '4',
-      '--batch-size',
-      '24',
-      '--input-size',
-      '8',
-    ],
-    { ...process.env, DEEPCLUSTER_NATIVE_DIR: join(root, 'native') },
-  );
+  const engine = train('native', ['--backend', 'tensorflow', ...TINY], {
+    ...process.env,
+    DEEPCLUSTER_NATIVE_DIR: join(root, 'native'),
+  });
   assert.match(engine, /^engine: tensorflow \(tfjs-node\)/, engine);
 });
