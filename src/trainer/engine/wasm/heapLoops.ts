@@ -80,6 +80,26 @@ export interface SimdKernels {
     u0: number,
     u1: number,
   ): void;
+  winograd3x3(
+    x: number,
+    U: number,
+    bias: number,
+    y: number,
+    n: number,
+    H: number,
+    W: number,
+    C: number,
+    OH: number,
+    OW: number,
+    K: number,
+    padTop: number,
+    padLeft: number,
+    relu: number,
+    TB: number,
+    blk0: number,
+    blk1: number,
+    scratch: number,
+  ): void;
   maxPoolGrad(
     x: number,
     dy: number,
@@ -153,6 +173,10 @@ export enum Loop {
   /** The conv filter gradient dw [KH, KW, ci, co] from x and dy (SIMD only; co a multiple of 8); parts split
    *  (tap, 4 input channels) units. a: [x, dy, dw, n, H, W, ci, OH, OW, co, KH, KW, sH, sW, padTop, padLeft] */
   FilterGradient,
+  /** A 3x3 stride-1 convolution by Winograd F(2x2, 3x3) (SIMD only; C a multiple of 4, K of 8); parts split the
+   *  blocks of TB tiles, each part using its own slice of the scratch. a: [x, U, bias (0: none), y, n, H, W, C, OH,
+   *  OW, K, padTop, padLeft, relu, TB, scratch, scratchFloatsPerPart] */
+  Winograd3x3,
 }
 
 /** The half-open range of `count` items that part `part` of `parts` takes. */
@@ -200,6 +224,7 @@ const SIMD_TWINS = new Map<Loop, { channels: number; run: SimdRun }>([
   [Loop.ColumnSums, { channels: 2, run: columnSumsSimd }],
   [Loop.FilterGradient, { channels: 9, run: filterGradientSimd }],
   [Loop.MaxPoolGrad, { channels: 8, run: maxPoolGradSimd }],
+  [Loop.Winograd3x3, { channels: 7, run: winograd3x3Simd }],
 ]);
 
 function runJs(
@@ -232,6 +257,9 @@ function runJs(
     case Loop.FilterGradient:
       // Callers check heapSimdActive first; the JavaScript route is im2col x XNNPACK (conv2dBackpropFilter.ts).
       throw new Error('the filter-gradient loop needs the SIMD kernels');
+    case Loop.Winograd3x3:
+      // Callers check heapSimdActive first; otherwise the convolution stays on XNNPACK (conv2dWinograd.ts).
+      throw new Error('the Winograd loop needs the SIMD kernels');
   }
 }
 
@@ -403,6 +431,22 @@ function filterGradientSimd(
   const [x, dy, dw, n, H, W, ci, OH, OW, co, KH, KW, sH, sW, padTop, padLeft] = Array.from(a);
   const [u0, u1] = partRange(KH * KW * Math.ceil(ci / 4), part, parts);
   k.filterGradient(4 * x, 4 * dy, 4 * dw, n, H, W, ci, OH, OW, co, KH, KW, sH, sW, padTop, padLeft, u0, u1);
+}
+
+function winograd3x3Simd(
+  k: SimdKernels,
+  a: ArrayLike<number>,
+  _p: Float32Array,
+  _partial: Float64Array,
+  part: number,
+  parts: number,
+): void {
+  const [x, U, bias, y, n, H, W, C, OH, OW, K, padTop, padLeft, relu, TB, scratch, perPart] = Array.from(a);
+  const tiles = n * Math.ceil(OH / 2) * Math.ceil(OW / 2);
+  const [blk0, blk1] = partRange(Math.ceil(tiles / TB), part, parts);
+  if (blk1 <= blk0) return;
+  const at = 4 * (scratch + part * perPart);
+  k.winograd3x3(4 * x, 4 * U, 4 * bias, 4 * y, n, H, W, C, OH, OW, K, padTop, padLeft, relu, TB, blk0, blk1, at);
 }
 
 function maxPoolGradSimd(

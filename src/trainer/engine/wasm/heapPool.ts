@@ -146,6 +146,11 @@ export function setHeapLoopThreads(threads: number): void {
   if (pool === null) pool = undefined;
 }
 
+/** How many parts a split loop runs in (a loop's per-part scratch needs that many slices). */
+export function heapLoopParts(): number {
+  return poolParts;
+}
+
 /** Whether the SIMD kernels may run (tests and benchmarks compare both ways in one process). Returns the old value. */
 export function setHeapSimd(enabled: boolean): boolean {
   const previous = simdWanted;
@@ -313,7 +318,7 @@ export function runHeapLoop(
   const f = heapOf(backend);
   const buffer = f.buffer;
   const fits = params.length <= PARAMS && partialSize <= PARTIAL;
-  const simdOnly = loop === Loop.FilterGradient;
+  const simdOnly = loop === Loop.FilterGradient || loop === Loop.Winograd3x3;
   if (simdOnly && !simd) throw new Error(`the ${Loop[loop]} loop needs the SIMD kernels (heapSimdActive)`);
   if (
     pool?.ready &&

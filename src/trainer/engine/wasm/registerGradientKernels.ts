@@ -14,6 +14,7 @@ import { makeBatchMatMulConfig } from './batchMatMul';
 import { makeMeanConfig, makeSumConfig } from './leadingAxesReduction';
 import { installWasmHeapGuard } from './heapGuard';
 import { batchNormKernelConfigs } from './batchNormKernels';
+import { convWrappers } from './conv2dFastPath';
 
 /** Kernels that replace (or add to) the wasm backend's: the gradients training needs, on its fast paths. */
 export const wasmGradientKernelConfigs: KernelConfig[] = [
@@ -28,6 +29,7 @@ const wrappers: Array<[string, (original: KernelConfig) => KernelConfig]> = [
   [BatchMatMul, makeBatchMatMulConfig],
   [Sum, makeSumConfig],
   [Mean, makeMeanConfig],
+  ...convWrappers,
 ];
 const installed = new Set<KernelConfig['kernelFunc']>();
 
@@ -40,7 +42,7 @@ function install(config: KernelConfig): void {
 /**
  * Registers the wasm kernels training needs: Conv2DBackpropFilter (missing upstream), a fast
  * Conv2DBackpropInput and MaxPoolGrad, fused BatchNorm training kernels, and fast paths for BatchMatMul with
- * transposes and for Sum/Mean over leading axes. Idempotent, and safe before or after tf.setBackend('wasm')
+ * transposes, for Sum/Mean over leading axes and for 3x3 stride-1 convolutions (Winograd). Idempotent, and safe before or after tf.setBackend('wasm')
  * (wrappers keep the original's setupFunc).
  * Needs '@tensorflow/tfjs-backend-wasm' imported first. When the wasm backend is already initialised, also
  * installs the heap guard (a clear error instead of memory corruption at the 4 GiB limit).

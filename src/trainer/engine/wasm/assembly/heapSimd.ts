@@ -7,6 +7,9 @@
 // this thread. Per-channel sums accumulate in float64, as the JavaScript loops do. (AssemblyScript, not
 // TypeScript: the project's tsconfig leaves this folder to its own, which extends AssemblyScript's.)
 
+// The Winograd convolution lives in its own file.
+export { winograd3x3 } from './winograd';
+
 const HI = i8x16(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
 
 /** Adds the four lanes of `v` (float32) to acc[0..4) (float64). */
