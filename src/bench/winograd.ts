@@ -1,6 +1,6 @@
 // Winograd F(2x2, 3x3) convolutions (conv2dWinograd.ts) against XNNPACK's direct convolution, in one process,
 // alternating: a smallvgg training step at the peer's setting (28x28x1 with Sobel, batch 256), the eval-mode
-// feature pass of one batch, then each 3x3 conv layer's forward convolution. Median of `--iters` each way.
+// feature pass of one batch, then each 3x3 conv layer's forward convolution and filter gradient. Median of `--iters` each way.
 // Usage: node dist/bench/winograd.js [--iters 3] [--batch 256] [--size 28] [--threads N]
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -91,7 +91,19 @@ async function main(): Promise<void> {
       y.dispose();
     });
     console.log(row(`conv ${ci} -> ${co}, ${hw}x${hw}`, t));
-    tf.dispose([input, w]);
+    const dy = tf.randomNormal([batch, hw, hw, co]) as tf.Tensor4D;
+    const g = await onOff(iters, async () => {
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: input, dy }, {
+        strides: [1, 1],
+        pad: 'same',
+        dataFormat: 'NHWC',
+        filterShape: [3, 3, ci, co],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      await dw.data();
+      dw.dispose();
+    });
+    console.log(row(`filter gradient ${ci} -> ${co}, ${hw}x${hw} (against the direct SIMD kernel)`, g));
+    tf.dispose([input, w, dy]);
   }
 }
 

@@ -117,3 +117,25 @@ test('other geometries stay on XNNPACK, and switching the route off gives the sa
   assert.equal(winogradCounts.calls, before + 1);
   assert.ok(relativeMaxError(on.y, off.y) <= TOLERANCE);
 });
+
+test('Winograd filter gradients match the cpu backend (partial tiles, paddings, several chunks)', async () => {
+  const dW = (c: Case) =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(randomValues(c.n * c.h * c.w * c.ci, 7), [c.n, c.h, c.w, c.ci]);
+      const w = tf.tensor4d(randomValues(9 * c.ci * c.co, 8), [3, 3, c.ci, c.co]);
+      const outShape = tf.conv2d(x, w, 1, c.pad).shape;
+      const dy = tf.tensor4d(randomValues(outShape[0] * outShape[1] * outShape[2] * outShape[3], 9), outShape);
+      const g = tf.grad((f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, 1, c.pad))(w, dy);
+      return g.dataSync() as Float32Array;
+    });
+  for (const c of cases) {
+    await useBackend('cpu');
+    const ref = dW(c);
+    await useBackend('wasm');
+    const before = winogradCounts.filterGradients;
+    const got = dW(c);
+    assert.equal(winogradCounts.filterGradients, before + 1, `not on the Winograd route: ${JSON.stringify(c)}`);
+    const e = relativeMaxError(got, ref);
+    assert.ok(e <= TOLERANCE, `dW error ${e} for ${JSON.stringify(c)}`);
+  }
+});

@@ -1,5 +1,6 @@
 // Conv2DBackpropFilter for the wasm backend, which has none.
 //
+// 3x3 stride-1 convolutions with channels in fours and eights take the Winograd route (conv2dWinograd.ts).
 // With our SIMD module loaded (heapSimd.wasm, heapPool.ts) and out channels in eights, it runs there directly on x
 // and dy: no padding, no im2col, no packing, 4 x 8 sums per tile held in registers over blocks of output rows,
 // the (tap, input channel) rows of dW split across the pool's threads. Otherwise, as follows.
@@ -29,6 +30,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeAll, matMul, reshape } from './kernelCalls';
 import { forwardConvInfo } from './convGeometry';
 import { heapSimdActive, Loop, offsetOf, runHeapLoop } from './heapPool';
+import { winogradApplies, winogradFilterGradient } from './conv2dWinograd';
 
 /** Floats of the im2col chunk (16 MiB): small enough to stay cheap, large enough that a chunk's GEMM dominates. */
 let chunkFloats = 1 << 22;
@@ -76,6 +78,7 @@ export function conv2DBackpropFilter(args: {
     outChannels,
   } = info;
   const { top, left } = info.padInfo;
+  if (winogradApplies(info, backend)) return winogradFilterGradient(x, dy, info, backend);
   if (heapSimdActive(backend) && outChannels % 8 === 0) {
     const dw = backend.makeOutput([kH, kW, inC, outChannels], 'float32');
     runHeapLoop(

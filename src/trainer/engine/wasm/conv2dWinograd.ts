@@ -2,7 +2,8 @@
 // (assembly/winograd.ts): 2.25x fewer multiply-adds than XNNPACK's direct convolution, which already runs near
 // 128-bit wasm SIMD's peak, so fewer operations is what is left. Most of a VGG-style network's work is such
 // convolutions: smallvgg's forward pass, and its input gradients (a 3x3 stride-1 convolution of dy with the flipped
-// filter, conv2dBackpropInput.ts). The filter is transformed here, U = G g G^T, per call (C x K x 16 floats).
+// filter, conv2dBackpropInput.ts) and filter gradients (winogradFilterGradient, below). The filter is transformed
+// here, U = G g G^T, per call (C x K x 16 floats).
 // Anything else (other kernels, strides, dilations, channel counts not in fours and eights) stays on XNNPACK.
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -12,7 +13,7 @@ import { heapLoopParts, heapSimdActive, Loop, offsetOf, runHeapLoop } from './he
 let enabled = true;
 
 /** Convolutions that took this route (tests check it really is taken). */
-export const winogradCounts = { calls: 0 };
+export const winogradCounts = { calls: 0, filterGradients: 0 };
 
 /** Benchmarks and tests compare against XNNPACK in one process. Returns the previous setting. */
 export function setWinograd(on: boolean): boolean {
@@ -70,7 +71,7 @@ function transformFilter(filter: Float32Array, C: number, K: number, U: Float32A
     }
   }
 }
-const tmp = new Float64Array(12);
+const tmp = new Float64Array(16);
 
 /** Tiles a block: as many as keep the block's 16 transformed input rows within ~128 KiB (L2), in fours. */
 function tilesPerBlock(C: number): number {
@@ -132,4 +133,98 @@ export function winogradConv2d(
   );
   disposeAll(backend, U, scratch);
   return y;
+}
+
+/** Tiles a filter-gradient chunk: its transformed inputs and gradients (16 x (C + K) floats a tile) in ~4 MiB. */
+function tilesPerChunk(C: number, K: number): number {
+  return Math.max(16, 4 * Math.floor((4 << 20) / (64 * (C + K)) / 4));
+}
+
+/** dW[kh, kw, c, k] = (G^T S G)[kh, kw] for each (c, k) of S [16, C, K]. */
+function filterFromProducts(S: Float32Array, C: number, K: number, dw: Float32Array): void {
+  const plane = C * K;
+  for (let ck = 0; ck < plane; ck++) {
+    const s = (p: number) => S[p * plane + ck];
+    // G^T S: rows s0 + (s1 + s2) / 2, (s1 - s2) / 2, (s1 + s2) / 2 + s3 of the 4x4, per column j.
+    for (let j = 0; j < 4; j++) {
+      const s0 = s(j);
+      const s1 = s(4 + j);
+      const s2 = s(8 + j);
+      const s3 = s(12 + j);
+      tmp[j] = s0 + 0.5 * (s1 + s2);
+      tmp[4 + j] = 0.5 * (s1 - s2);
+      tmp[8 + j] = 0.5 * (s1 + s2) + s3;
+    }
+    // ... G: the same across each row.
+    for (let kh = 0; kh < 3; kh++) {
+      const [r0, r1, r2, r3] = [tmp[4 * kh], tmp[4 * kh + 1], tmp[4 * kh + 2], tmp[4 * kh + 3]];
+      dw[kh * 3 * plane + ck] = r0 + 0.5 * (r1 + r2);
+      dw[(kh * 3 + 1) * plane + ck] = 0.5 * (r1 - r2);
+      dw[(kh * 3 + 2) * plane + ck] = 0.5 * (r1 + r2) + r3;
+    }
+  }
+}
+
+/**
+ * The filter gradient dW [3, 3, C, K] of a convolution `winogradApplies` accepted, from x [n, H, W, C] and
+ * dy [n, OH, OW, K] (assembly/winogradFilterGradient.ts): per chunk of tiles, one pass transforms, the next adds
+ * the chunk's 16 products into S; then dW = G^T S G.
+ */
+export function winogradFilterGradient(
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+  backend: BackendWasm,
+): TensorInfo {
+  winogradCounts.filterGradients++;
+  const [n, H, W, C] = x.shape;
+  const K = info.outChannels;
+  const { outHeight: OH, outWidth: OW } = info;
+  const tiles = n * Math.ceil(OH / 2) * Math.ceil(OW / 2);
+  const CH = Math.min(tilesPerChunk(C, K), 4 * Math.ceil(tiles / 4));
+  const V = backend.makeOutput([16, CH, C], 'float32');
+  const Z = backend.makeOutput([16, CH, K], 'float32');
+  const S = backend.makeOutput([16, C, K], 'float32');
+  const dw = backend.makeOutput([3, 3, C, K], 'float32');
+  (backend.typedArrayFromHeap(S) as Float32Array).fill(0);
+  for (let tile0 = 0; tile0 < tiles; tile0 += CH) {
+    const count = Math.min(CH, tiles - tile0);
+    runHeapLoop(
+      backend,
+      Loop.WinogradGradTransform,
+      [
+        offsetOf(backend, x),
+        offsetOf(backend, dy),
+        offsetOf(backend, V),
+        offsetOf(backend, Z),
+        n,
+        H,
+        W,
+        C,
+        OH,
+        OW,
+        K,
+        info.padInfo.top,
+        info.padInfo.left,
+        tile0,
+        count,
+        CH,
+      ],
+      count * 16 * (C + K),
+    );
+    runHeapLoop(
+      backend,
+      Loop.WinogradGradProducts,
+      [offsetOf(backend, V), offsetOf(backend, Z), offsetOf(backend, S), CH, count, C, K],
+      count * 16 * C * K,
+    );
+  }
+  filterFromProducts(
+    backend.typedArrayFromHeap(S) as Float32Array,
+    C,
+    K,
+    backend.typedArrayFromHeap(dw) as Float32Array,
+  );
+  disposeAll(backend, V, Z, S);
+  return dw;
 }

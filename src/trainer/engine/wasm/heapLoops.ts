@@ -23,7 +23,10 @@ export const CTRL = {
   simd: 8,
   simdParts: 9,
   simdWorkers: 10,
-  size: 11,
+  /** Per worker part p: the call it last started at started + p, the call it last finished at finished + p. */
+  started: 16,
+  finished: 16 + 64,
+  size: 16 + 128,
 } as const;
 /** Floats of each part's partial-sum scratch (float64): 2 x 8192 channels. */
 export const PARTIAL = 2 * 8192;
@@ -99,6 +102,37 @@ export interface SimdKernels {
     blk0: number,
     blk1: number,
     scratch: number,
+  ): void;
+  winogradGradTransform(
+    x: number,
+    dy: number,
+    V: number,
+    Z: number,
+    n: number,
+    H: number,
+    W: number,
+    C: number,
+    OH: number,
+    OW: number,
+    K: number,
+    padTop: number,
+    padLeft: number,
+    tile0: number,
+    CH: number,
+    t0: number,
+    t1: number,
+    tmp: number,
+  ): void;
+  winogradGradProducts(
+    V: number,
+    Z: number,
+    S: number,
+    CH: number,
+    count: number,
+    C: number,
+    K: number,
+    u0: number,
+    u1: number,
   ): void;
   maxPoolGrad(
     x: number,
@@ -177,6 +211,13 @@ export enum Loop {
    *  blocks of TB tiles, each part using its own slice of the scratch. a: [x, U, bias (0: none), y, n, H, W, C, OH,
    *  OW, K, padTop, padLeft, relu, TB, scratch, scratchFloatsPerPart] */
   Winograd3x3,
+  /** The filter gradient's Winograd transforms of a chunk of tiles: V [16, CH, C] from x, Z [16, CH, K] from dy
+   *  (SIMD only); parts split the chunk's tiles. a: [x, dy, V, Z, n, H, W, C, OH, OW, K, padTop, padLeft, tile0,
+   *  count, CH] */
+  WinogradGradTransform,
+  /** S [16, C, K] += the chunk's products V[p]^T Z[p] (SIMD only); parts split (p, 4 input channels) units.
+   *  a: [V, Z, S, CH, count, C, K] */
+  WinogradGradProducts,
 }
 
 /** The half-open range of `count` items that part `part` of `parts` takes. */
@@ -225,6 +266,8 @@ const SIMD_TWINS = new Map<Loop, { channels: number; run: SimdRun }>([
   [Loop.FilterGradient, { channels: 9, run: filterGradientSimd }],
   [Loop.MaxPoolGrad, { channels: 8, run: maxPoolGradSimd }],
   [Loop.Winograd3x3, { channels: 7, run: winograd3x3Simd }],
+  [Loop.WinogradGradTransform, { channels: 7, run: winogradGradTransformSimd }],
+  [Loop.WinogradGradProducts, { channels: 5, run: winogradGradProductsSimd }],
 ]);
 
 function runJs(
@@ -258,8 +301,10 @@ function runJs(
       // Callers check heapSimdActive first; the JavaScript route is im2col x XNNPACK (conv2dBackpropFilter.ts).
       throw new Error('the filter-gradient loop needs the SIMD kernels');
     case Loop.Winograd3x3:
+    case Loop.WinogradGradTransform:
+    case Loop.WinogradGradProducts:
       // Callers check heapSimdActive first; otherwise the convolution stays on XNNPACK (conv2dWinograd.ts).
-      throw new Error('the Winograd loop needs the SIMD kernels');
+      throw new Error('the Winograd loops need the SIMD kernels');
   }
 }
 
@@ -447,6 +492,53 @@ function winograd3x3Simd(
   if (blk1 <= blk0) return;
   const at = 4 * (scratch + part * perPart);
   k.winograd3x3(4 * x, 4 * U, 4 * bias, 4 * y, n, H, W, C, OH, OW, K, padTop, padLeft, relu, TB, blk0, blk1, at);
+}
+
+function winogradGradTransformSimd(
+  k: SimdKernels,
+  a: ArrayLike<number>,
+  _p: Float32Array,
+  partial: Float64Array,
+  part: number,
+  parts: number,
+): void {
+  const [x, dy, V, Z, n, H, W, C, OH, OW, K, padTop, padLeft, tile0, count, CH] = Array.from(a);
+  const [t0, t1] = partRange(count, part, parts);
+  if (t1 <= t0) return;
+  // The part's partial-sum scratch serves as the transform's 256-byte temporary.
+  k.winogradGradTransform(
+    4 * x,
+    4 * dy,
+    4 * V,
+    4 * Z,
+    n,
+    H,
+    W,
+    C,
+    OH,
+    OW,
+    K,
+    padTop,
+    padLeft,
+    tile0,
+    CH,
+    t0,
+    t1,
+    partial.byteOffset,
+  );
+}
+
+function winogradGradProductsSimd(
+  k: SimdKernels,
+  a: ArrayLike<number>,
+  _p: Float32Array,
+  _partial: Float64Array,
+  part: number,
+  parts: number,
+): void {
+  const [V, Z, S, CH, count, C, K] = Array.from(a);
+  const [u0, u1] = partRange(16 * (C / 4), part, parts);
+  if (u1 > u0) k.winogradGradProducts(4 * V, 4 * Z, 4 * S, CH, count, C, K, u0, u1);
 }
 
 function maxPoolGradSimd(

@@ -34,7 +34,7 @@ const MAX_ARGS = 32;
  * A part takes milliseconds; this long means the worker is gone. Generous: on a machine loaded ~5x over its cores
  * (the test suite beside three other jobs on 2 cores) a worker once went unscheduled for over 60 s.
  */
-const WORKER_TIMEOUT_MS = 300_000;
+const WORKER_TIMEOUT_MS = Number(process.env.DEEPCLUSTER_HEAP_TIMEOUT_MS) || 300_000;
 
 class HeapPool {
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(4 * CTRL.size));
@@ -96,6 +96,9 @@ class HeapPool {
 
   /** Runs `loop` in `parts` parts (at most this.parts); returns when every part is done. */
   run(loop: Loop, args: number[], heap: SharedArrayBuffer, f: Float32Array, parts: number, simd: boolean): void {
+    // A call whose own part threw returned without waiting: its workers must be done before the args change.
+    const previous = Atomics.load(this.ctrl, CTRL.seq);
+    this.waitForWorkers(previous, loop);
     if (heap !== this.heap) {
       // The heap grew: the workers' views end at the old size. They pick the new buffer up synchronously.
       this.heap = heap;
@@ -107,21 +110,39 @@ class HeapPool {
     this.ctrl[CTRL.parts] = parts;
     this.ctrl[CTRL.nargs] = args.length;
     this.ctrl[CTRL.simd] = simd ? 1 : 0;
-    Atomics.store(this.ctrl, CTRL.done, 0);
     Atomics.store(this.ctrl, CTRL.failed, 0);
-    Atomics.add(this.ctrl, CTRL.seq, 1);
+    Atomics.store(this.ctrl, CTRL.seq, previous + 1);
     Atomics.notify(this.ctrl, CTRL.seq);
     const { params, partials } = this.scratch.views(heap);
     if (runLoop(loop, args, f, params, partials.subarray(0, PARTIAL), 0, parts, simd)) heapLoopCounts.simdParts++;
-    for (;;) {
-      const done = Atomics.load(this.ctrl, CTRL.done);
-      if (done === this.parts - 1) break;
-      if (Atomics.wait(this.ctrl, CTRL.done, done, WORKER_TIMEOUT_MS) === 'timed-out') {
-        throw new Error(`a wasm heap-loop worker did not answer within ${WORKER_TIMEOUT_MS / 1000} s`);
-      }
-    }
+    this.waitForWorkers(previous + 1, loop);
     if (Atomics.load(this.ctrl, CTRL.failed) > 0)
       throw new Error(`a wasm heap-loop worker failed in loop ${Loop[loop]}`);
+  }
+
+  /**
+   * Waits until every worker has finished call `seq`. Each worker records the call it finished, then bumps the
+   * `done` counter, which only serves to wake this thread. (A count of finished parts compared with a target hung
+   * under load: a v2 run on a busy machine ended with 2 of 1 parts counted for one call, the worker having
+   * finished that call, which a worker that ran a call twice or an earlier call that returned early explains.
+   * Call numbers cannot drift that way.)
+   */
+  private waitForWorkers(seq: number, loop: Loop): void {
+    for (;;) {
+      const done = Atomics.load(this.ctrl, CTRL.done);
+      let finished = true;
+      for (let part = 1; part < this.parts && finished; part++) {
+        finished = Atomics.load(this.ctrl, CTRL.finished + part) === seq;
+      }
+      if (finished) return;
+      if (Atomics.wait(this.ctrl, CTRL.done, done, WORKER_TIMEOUT_MS) === 'timed-out') {
+        const state = (base: number) => Array.from({ length: this.parts - 1 }, (_, i) => this.ctrl[base + i + 1]);
+        throw new Error(
+          `a wasm heap-loop worker did not answer within ${WORKER_TIMEOUT_MS / 1000} s (loop ${Loop[loop]}, call ` +
+            `${seq}; workers started ${state(CTRL.started)}, finished ${state(CTRL.finished)})`,
+        );
+      }
+    }
   }
 }
 
@@ -318,7 +339,11 @@ export function runHeapLoop(
   const f = heapOf(backend);
   const buffer = f.buffer;
   const fits = params.length <= PARAMS && partialSize <= PARTIAL;
-  const simdOnly = loop === Loop.FilterGradient || loop === Loop.Winograd3x3;
+  const simdOnly =
+    loop === Loop.FilterGradient ||
+    loop === Loop.Winograd3x3 ||
+    loop === Loop.WinogradGradTransform ||
+    loop === Loop.WinogradGradProducts;
   if (simdOnly && !simd) throw new Error(`the ${Loop[loop]} loop needs the SIMD kernels (heapSimdActive)`);
   if (
     pool?.ready &&

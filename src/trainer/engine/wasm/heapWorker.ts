@@ -28,8 +28,10 @@ let gen = 0;
 let seq = 0;
 Atomics.add(ctrl, CTRL.ready, 1);
 for (;;) {
-  Atomics.wait(ctrl, CTRL.seq, seq);
+  // Only a new call number wakes this loop: a return from wait alone is not taken as a call.
+  while (Atomics.load(ctrl, CTRL.seq) === seq) Atomics.wait(ctrl, CTRL.seq, seq);
   seq = Atomics.load(ctrl, CTRL.seq);
+  Atomics.store(ctrl, CTRL.started + shared.part, seq);
   for (const want = Atomics.load(ctrl, CTRL.gen); gen !== want; ) {
     const m = receiveMessageOnPort(shared.port);
     if (m) {
@@ -55,6 +57,7 @@ for (;;) {
   } catch {
     Atomics.add(ctrl, CTRL.failed, 1);
   }
+  Atomics.store(ctrl, CTRL.finished + shared.part, seq);
   Atomics.add(ctrl, CTRL.done, 1);
   Atomics.notify(ctrl, CTRL.done);
 }

@@ -7,8 +7,9 @@
 // this thread. Per-channel sums accumulate in float64, as the JavaScript loops do. (AssemblyScript, not
 // TypeScript: the project's tsconfig leaves this folder to its own, which extends AssemblyScript's.)
 
-// The Winograd convolution lives in its own file.
+// The Winograd convolution and its filter gradient live in their own files.
 export { winograd3x3 } from './winograd';
+export { winogradGradProducts, winogradGradTransform } from './winogradFilterGradient';
 
 const HI = i8x16(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
 

@@ -23,17 +23,14 @@
   v128.store(at + 3 * step, f32x4.sub(d1, d3));
 }
 
-/** V[p, t, c] = (B^T d B)[p] for the block's tiles t < count (tile tile0 + t); rows t >= count are zero. */
-function inputTransform(x: usize, V: usize, tile0: i32, count: i32, TB: i32, H: i32, W: i32, C: i32, TH: i32, TW: i32,
-  padTop: i32, padLeft: i32, tmp: usize): void {
+/** V[p, t, c] = (B^T d B)[p] for rows t0 <= t < t1 of a [16, TB, C] buffer, row t holding tile tile0 + t; tmp is
+ *  256 bytes of this thread's scratch. */
+export function transformTiles(x: usize, V: usize, tile0: i32, t0: i32, t1: i32, TB: i32, H: i32, W: i32, C: i32,
+  TH: i32, TW: i32, padTop: i32, padLeft: i32, tmp: usize): void {
   const rowBytes = <usize>C << 2;
   const pStep = <usize>TB * rowBytes; // between two transform points p
-  for (let t = 0; t < TB; t++) {
+  for (let t = t0; t < t1; t++) {
     const vt = V + <usize>t * rowBytes;
-    if (t >= count) {
-      for (let p = 0; p < 16; p++) memory.fill(vt + <usize>p * pStep, 0, rowBytes);
-      continue;
-    }
     const tile = tile0 + t;
     const b = tile / (TH * TW);
     const rem = tile - b * TH * TW;
@@ -54,6 +51,16 @@ function inputTransform(x: usize, V: usize, tile0: i32, count: i32, TB: i32, H: 
         store4(out + <usize>(4 * i) * pStep, pStep, v128.load(r), v128.load(r, 16), v128.load(r, 32), v128.load(r, 48));
       }
     }
+  }
+}
+
+/** The block's V (see transformTiles), its rows t >= count zero. */
+function inputTransform(x: usize, V: usize, tile0: i32, count: i32, TB: i32, H: i32, W: i32, C: i32, TH: i32, TW: i32,
+  padTop: i32, padLeft: i32, tmp: usize): void {
+  transformTiles(x, V, tile0, 0, count, TB, H, W, C, TH, TW, padTop, padLeft, tmp);
+  const rowBytes = <usize>C << 2;
+  for (let p = 0; p < 16; p++) {
+    memory.fill(V + (<usize>p * TB + count) * rowBytes, 0, <usize>(TB - count) * rowBytes);
   }
 }
 
