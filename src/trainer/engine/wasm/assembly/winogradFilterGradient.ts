@@ -57,8 +57,11 @@ export function winogradGradTransform(x: usize, dy: usize, V: usize, Z: usize, n
   transformGradients(dy, Z, tile0, t0, t1, CH, OH, OW, K, TH, TW);
 }
 
+/** Tiles a pass of the products: their V and Z rows (4 of C and 8 of K floats each) stay in L1 across K. */
+const SUB: i32 = 64;
+
 /** S[p, c0..c0+4, :] += sum over the chunk's `count` tiles of V[p, t, c] Z[p, t, :], for units [u0, u1),
- *  unit u = (p, c0 / 4) (C a multiple of 4, K of 8). */
+ *  unit u = (p, c0 / 4) (C a multiple of 4, K of 8); the tiles go SUB at a time, each over all of K. */
 export function winogradGradProducts(V: usize, Z: usize, S: usize, CH: i32, count: i32, C: i32, K: i32, u0: i32,
   u1: i32): void {
   const cBlocks = C >> 2;
@@ -67,34 +70,41 @@ export function winogradGradProducts(V: usize, Z: usize, S: usize, CH: i32, coun
   for (let u = u0; u < u1; u++) {
     const p = u / cBlocks;
     const c0 = (u - p * cBlocks) << 2;
-    const v0 = V + <usize>p * CH * vRow + (<usize>c0 << 2);
-    const z0 = Z + <usize>p * CH * zRow;
     const s0 = S + ((<usize>p * C + c0) * zRow);
-    for (let k: usize = 0; k < zRow; k += 32) {
-      const w0 = s0 + k, w1 = w0 + zRow, w2 = w1 + zRow, w3 = w2 + zRow;
-      let a0 = v128.load(w0), a1 = v128.load(w0, 16);
-      let b0 = v128.load(w1), b1 = v128.load(w1, 16);
-      let c0v = v128.load(w2), c1 = v128.load(w2, 16);
-      let d0 = v128.load(w3), d1 = v128.load(w3, 16);
-      let vp = v0;
-      let zp = z0 + k;
-      for (let t = 0; t < count; t++) {
-        const z_0 = v128.load(zp), z_1 = v128.load(zp, 16);
-        let s = v128.load32_splat(vp);
-        a0 = f32x4.add(a0, f32x4.mul(s, z_0)); a1 = f32x4.add(a1, f32x4.mul(s, z_1));
-        s = v128.load32_splat(vp, 4);
-        b0 = f32x4.add(b0, f32x4.mul(s, z_0)); b1 = f32x4.add(b1, f32x4.mul(s, z_1));
-        s = v128.load32_splat(vp, 8);
-        c0v = f32x4.add(c0v, f32x4.mul(s, z_0)); c1 = f32x4.add(c1, f32x4.mul(s, z_1));
-        s = v128.load32_splat(vp, 12);
-        d0 = f32x4.add(d0, f32x4.mul(s, z_0)); d1 = f32x4.add(d1, f32x4.mul(s, z_1));
-        vp += vRow;
-        zp += zRow;
-      }
-      v128.store(w0, a0); v128.store(w0, a1, 16);
-      v128.store(w1, b0); v128.store(w1, b1, 16);
-      v128.store(w2, c0v); v128.store(w2, c1, 16);
-      v128.store(w3, d0); v128.store(w3, d1, 16);
+    for (let t0 = 0; t0 < count; t0 += SUB) {
+      const t1 = min(count, t0 + SUB);
+      const v0 = V + (<usize>p * CH + t0) * vRow + (<usize>c0 << 2);
+      const z0 = Z + (<usize>p * CH + t0) * zRow;
+      for (let k: usize = 0; k < zRow; k += 32) tile(v0, z0 + k, s0 + k, t1 - t0, vRow, zRow);
     }
   }
+}
+
+/** S rows c0..c0+4 at this tile's 8 columns (w) += the sum over `n` tiles of V[t, c0..c0+4] Z[t, 8 columns]. */
+// @ts-ignore: decorator
+@inline function tile(v: usize, z: usize, w0: usize, n: i32, vRow: usize, zRow: usize): void {
+  const w1 = w0 + zRow, w2 = w1 + zRow, w3 = w2 + zRow;
+  let a0 = v128.load(w0), a1 = v128.load(w0, 16);
+  let b0 = v128.load(w1), b1 = v128.load(w1, 16);
+  let c0 = v128.load(w2), c1 = v128.load(w2, 16);
+  let d0 = v128.load(w3), d1 = v128.load(w3, 16);
+  let vp = v;
+  let zp = z;
+  for (let t = 0; t < n; t++) {
+    const z0 = v128.load(zp), z1 = v128.load(zp, 16);
+    let s = v128.load32_splat(vp);
+    a0 = f32x4.add(a0, f32x4.mul(s, z0)); a1 = f32x4.add(a1, f32x4.mul(s, z1));
+    s = v128.load32_splat(vp, 4);
+    b0 = f32x4.add(b0, f32x4.mul(s, z0)); b1 = f32x4.add(b1, f32x4.mul(s, z1));
+    s = v128.load32_splat(vp, 8);
+    c0 = f32x4.add(c0, f32x4.mul(s, z0)); c1 = f32x4.add(c1, f32x4.mul(s, z1));
+    s = v128.load32_splat(vp, 12);
+    d0 = f32x4.add(d0, f32x4.mul(s, z0)); d1 = f32x4.add(d1, f32x4.mul(s, z1));
+    vp += vRow;
+    zp += zRow;
+  }
+  v128.store(w0, a0); v128.store(w0, a1, 16);
+  v128.store(w1, b0); v128.store(w1, b1, 16);
+  v128.store(w2, c0); v128.store(w2, c1, 16);
+  v128.store(w3, d0); v128.store(w3, d1, 16);
 }
