@@ -1,13 +1,14 @@
 // tfjs-backend-webgpu 4.22 computes a convolution's filter gradient with a naive shader: one invocation per weight,
 // each looping serially over batch x output height x width and reading both operands from memory, without tiling.
 // Profiled on lavapipe it ran at 0.3-0.5 GFLOP/s, 4-6x below the forward and input-gradient convolutions of the
-// same shapes, and took ~60% of a smallvgg training step (BENCHMARKS.md). Here it is a GEMM on tfjs's tiled matMul
-// instead: im2col(x)^T x dY, where im2col takes, for every filter tap (kh, kw), the strided view of the padded input
-// that the tap meets, and the taps side by side give [rows, kh*kw*inC] in the filter's own (kh, kw, in) order.
-// The rows (batch x outH x outW) are split in groups of whole images that become the matMul's batch dimension and
-// are summed afterwards: short inner loops and many workgroups, which a hardware GPU needs too (tfjs would otherwise
-// give one long serial inner dimension to a few tiles). Images are processed in chunks so that no tensor exceeds
-// the adapter's storage-binding limit. Anything not handled (NCHW, non-float32) runs the original kernel.
+// same shapes, and took ~60% of a smallvgg training step (BENCHMARKS.md). Here it is GEMMs on tfjs's tiled matMul
+// instead: for every filter tap (kh, kw), dW[kh, kw] = X_tap^T x dY, where X_tap is the strided view of the padded
+// input that the tap meets, [rows, inC], and dY is [rows, outC]; the taps side by side give the filter's own
+// (kh, kw, in, out) order. The rows (batch x outH x outW) are split in groups of whole images that become the
+// matMul's batch dimension and are summed afterwards: short inner loops and many workgroups, which a hardware GPU
+// needs too (tfjs would otherwise give one long serial inner dimension to a few tiles). Images are processed in
+// chunks so that no tensor exceeds the adapter's storage-binding limit. Anything not handled (NCHW, non-float32)
+// runs the original kernel.
 import * as tf from '@tensorflow/tfjs-core';
 
 interface FilterGradAttrs {
@@ -29,8 +30,8 @@ export interface FilterGradPlan {
 }
 
 /**
- * How many images go into a chunk and into a group, so that the chunk's padded input, its im2col matrix and the
- * groups' partial filter gradients each stay within `limit` bytes; undefined when one image's do not.
+ * How many images go into a chunk and into a group, so that the chunk's padded input, a tap's view of it, its dY and
+ * the groups' partial filter gradients each stay within `limit` bytes; undefined when one image's do not.
  */
 export function planFilterGrad(
   info: {
@@ -52,7 +53,7 @@ export function planFilterGrad(
   const perImage =
     4 *
     Math.max(
-      pixels * taps * info.inChannels, // im2col rows of one image
+      pixels * info.inChannels, // one tap's view of one image
       (info.inHeight + info.padInfo.top + info.padInfo.bottom) *
         (info.inWidth + info.padInfo.left + info.padInfo.right) *
         info.inChannels,
@@ -86,7 +87,7 @@ export function sumLeading(partial: tf.Tensor, maxInputs: number): tf.Tensor {
   return acc;
 }
 
-/** dW for NHWC float32 x and dy, as im2col(x)^T x dy per chunk of images (see the top of this file). */
+/** dW for NHWC float32 x and dy, as X_tap^T x dY per tap and chunk of images (see the top of this file). */
 export function filterGradAsMatMul(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
@@ -109,23 +110,24 @@ export function filterGradAsMatMul(
         [padInfo.left, padInfo.right],
         [0, 0],
       ]);
-      const taps: tf.Tensor[] = [];
+      const groups = groupsFor(images, plan.group);
+      const rows = (images / groups) * oh * ow;
+      const b = tf.reshape(dyc, [groups, rows, outC]);
+      // One product per tap, each [groups, inC, outC], side by side in the filter's (kh, kw, in) order. Measured on
+      // lavapipe against one product of all taps' columns (im2col, concatenated): 3.8 s against 5.7 s for the
+      // [32, 28, 28, 64] layer, the concatenation alone costing 1.6 s.
+      const perTap: tf.Tensor[] = [];
       for (let i = 0; i < fh; i++)
         for (let j = 0; j < fw; j++) {
           const begin = [0, i * dh, j * dw, 0];
           const end = [images, i * dh + (oh - 1) * sh + 1, j * dw + (ow - 1) * sw + 1, inC];
-          taps.push(
+          const tap =
             sh === 1 && sw === 1
               ? tf.slice(padded, begin, [images, oh, ow, inC])
-              : tf.stridedSlice(padded, begin, end, [1, sh, sw, 1]),
-          );
+              : tf.stridedSlice(padded, begin, end, [1, sh, sw, 1]);
+          perTap.push(tf.matMul(tf.reshape(tap, [groups, rows, inC]), b, true, false));
         }
-      const cols = taps.length === 1 ? taps[0] : tf.concat(taps, 3);
-      const groups = groupsFor(images, plan.group);
-      const rows = (images / groups) * oh * ow;
-      const a = tf.reshape(cols, [groups, rows, fh * fw * inC]);
-      const b = tf.reshape(dyc, [groups, rows, outC]);
-      const partial = tf.matMul(a, b, true, false);
+      const partial = perTap.length === 1 ? perTap[0] : tf.concat(perTap, 1);
       return groups === 1 ? tf.reshape(partial, [fh * fw * inC, outC]) : sumLeading(partial, maxInputs);
     });
     if (total) {
@@ -140,6 +142,12 @@ export function filterGradAsMatMul(
 }
 
 let installed = false;
+let enabled = true;
+
+/** Whether the override runs (default) or tfjs's own shader: for webgpu-profile's before/after comparison. */
+export function setFilterGradAsGemm(on: boolean): void {
+  enabled = on;
+}
 
 /** Re-registers webgpu's Conv2DBackpropFilter as filterGradAsMatMul, keeping the original for what it skips. */
 export function filterGradAsGemm(): void {
@@ -154,7 +162,8 @@ export function filterGradAsGemm(): void {
     kernelFunc: (args) => {
       const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
       const attrs = args.attrs as unknown as FilterGradAttrs;
-      if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') return original(args);
+      if (!enabled || attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32')
+        return original(args);
       const info = tf.backend_util.computeConv2DInfo(
         x.shape as [number, number, number, number],
         attrs.filterShape,

@@ -185,8 +185,8 @@ test('planFilterGrad keeps every tensor under the limit, and gives up when one i
     filterWidth: 3,
     padInfo: { top: 1, bottom: 1, left: 1, right: 1 },
   };
-  // One image's im2col: 784 rows x 576 = 1.7 MiB.
-  const perImage = 4 * 784 * 576;
+  // One image's largest tensor: its padded input, 30 x 30 x 64 floats.
+  const perImage = 4 * 30 * 30 * 64;
   assert.deepEqual(planFilterGrad(info, 2 ** 30), { chunk: 32, group: 2 });
   const small = planFilterGrad(info, 5 * perImage);
   assert.deepEqual(small, { chunk: 5, group: 2 });
