@@ -1,4 +1,4 @@
-// node dist/bench/webgpu-profile.js [--arch smallvgg] [--batch 32] [--size 28] [--top 12]
+// node dist/bench/webgpu-profile.js [--arch smallvgg] [--batch 32] [--size 28] [--top 12] [--filter-grad gemm|tfjs]
 // One training step on webgpu (software adapters allowed: lavapipe is what CI has), per kernel from tfjs's
 // profiler (the adapter's timestamp queries), each kernel's time set against its multiply-adds: GFLOP/s per
 // kernel and shape. A kernel far below the step's own rate does its work badly on any GPU (a naive shader, a
@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ArchName } from '../protocol/config';
 import { initEngine, releaseEngine } from '../trainer/engine';
+import { setFilterGradAsGemm } from '../trainer/engine/webgpuFilterGrad';
 import { createModel } from '../trainer/model';
 import { bodyOptimizer, topOptimizer } from '../trainer/train/sgd';
 import { trainStep } from '../trainer/train/step';
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '32' },
     size: { type: 'string', default: '28' },
     top: { type: 'string', default: '12' },
+    // tfjs: tfjs-backend-webgpu's own Conv2DBackpropFilter shader instead of ours (webgpuFilterGrad.ts), to compare.
+    'filter-grad': { type: 'string', default: 'gemm' },
   },
 });
 
@@ -64,7 +67,9 @@ async function main(): Promise<void> {
   const batch = Number(values.batch),
     s = Number(values.size);
   const engine = await initEngine('webgpu', { allowSoftware: true });
-  console.log(`webgpu on ${engine.device}; ${values.arch}, batch ${batch}, ${s} px`);
+  console.log(
+    `webgpu on ${engine.device}; ${values.arch}, batch ${batch}, ${s} px; filter gradient: ${values['filter-grad']}`,
+  );
   const model = createModel({
     arch: values.arch as ArchName,
     inputSize: s,
@@ -82,6 +87,7 @@ async function main(): Promise<void> {
     body: bodyOptimizer(model, { lr: 0.01, momentum: 0.9, weightDecay: 1e-5 }),
     top: topOptimizer(model, { lr: 0.01, weightDecay: 1e-5 }),
   };
+  setFilterGradAsGemm(values['filter-grad'] !== 'tfjs');
   const inner = traceComposite('Conv2DBackpropFilter');
   await trainStep(model, x, labels, optimizers); // warm-up: shader compilation
   const t = performance.now();
