@@ -27,6 +27,9 @@ const CASES: Case[] = [
   { name: '11x11 stride 4 valid (AlexNet conv1)', x: [2, 35, 35, 3], filter: [11, 11, 3, 8], stride: 4, pad: 'valid' },
   { name: '11x11 stride 4 same', x: [2, 30, 33, 3], filter: [11, 11, 3, 5], stride: 4, pad: 'same' },
   { name: '5x5 stride 4 same', x: [3, 17, 13, 2], filter: [5, 5, 2, 4], stride: 4, pad: 'same' },
+  // 32 channels or more: one product per tap (fewer: all taps' columns in one product).
+  { name: '3x3 stride 1 same, 32 channels', x: [3, 6, 7, 32], filter: [3, 3, 32, 8], stride: 1, pad: 'same' },
+  { name: '3x3 stride 2 valid, 40 channels', x: [2, 9, 9, 40], filter: [3, 3, 40, 12], stride: 2, pad: 'valid' },
   // One image and few outputs: a single product with a long inner size, which tfjs gives its split-K program.
   { name: '3x3 stride 1 same, one 64x64 image', x: [1, 64, 64, 3], filter: [3, 3, 3, 8], stride: 1, pad: 'same' },
   { name: '1x1 stride 1 valid', x: [3, 6, 6, 7], filter: [1, 1, 7, 4], stride: 1, pad: 'valid' },
@@ -127,25 +130,30 @@ for (const c of CASES) {
   });
 }
 
-test('chunked over the batch, in groups, it gives the cpu gradient', { timeout: 60_000 }, async (t) => {
-  if (skip) return t.skip(skip);
-  const c: Case = { name: 'chunked', x: [8, 8, 8, 3], filter: [3, 3, 3, 5], stride: 1, pad: 'same' };
-  const x = tf.tensor4d(values(8 * 8 * 8 * 3, 1), c.x);
-  const dy = tf.tensor4d(values(8 * 8 * 8 * 5, 2), dyShape(c));
-  const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, 1, 1, 'same');
-  const plans: [string, { chunk: number; group: number }, number][] = [
-    ['one chunk, one group', { chunk: 8, group: 8 }, 7],
-    ['chunks of 3, 3 and 2 images, one image a group', { chunk: 3, group: 1 }, 7],
-    ['8 groups summed 2 at a time', { chunk: 8, group: 1 }, 3],
-  ];
-  const got = plans.map(([, plan, maxInputs]) => filterGradAsMatMul(x, dy, info, plan, maxInputs));
-  const data = (await Promise.all(got.map((g) => g.data()))) as Float32Array[];
-  tf.dispose([x, dy, ...got]);
-  await tf.setBackend('cpu');
-  const want = await filterGrad(c);
-  await tf.setBackend('webgpu');
-  for (let i = 0; i < plans.length; i++) assert.ok(relativeDiff(data[i], want) <= TOLERANCE, plans[i][0]);
-});
+for (const channels of [3, 33]) {
+  test(`chunked over the batch, in groups, it gives the cpu gradient (${channels} channels)`, {
+    timeout: 60_000,
+  }, async (t) => {
+    if (skip) return t.skip(skip);
+    // 3 channels: all taps' columns in one product; 33: one product per tap.
+    const c: Case = { name: 'chunked', x: [8, 8, 8, channels], filter: [3, 3, channels, 5], stride: 1, pad: 'same' };
+    const x = tf.tensor4d(values(8 * 8 * 8 * channels, 1), c.x);
+    const dy = tf.tensor4d(values(8 * 8 * 8 * 5, 2), dyShape(c));
+    const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, 1, 1, 'same');
+    const plans: [string, { chunk: number; group: number }, number][] = [
+      ['one chunk, one group', { chunk: 8, group: 8 }, 7],
+      ['chunks of 3, 3 and 2 images, one image a group', { chunk: 3, group: 1 }, 7],
+      ['8 groups summed 2 at a time', { chunk: 8, group: 1 }, 3],
+    ];
+    const got = plans.map(([, plan, maxInputs]) => filterGradAsMatMul(x, dy, info, plan, maxInputs));
+    const data = (await Promise.all(got.map((g) => g.data()))) as Float32Array[];
+    tf.dispose([x, dy, ...got]);
+    await tf.setBackend('cpu');
+    const want = await filterGrad(c);
+    await tf.setBackend('webgpu');
+    for (let i = 0; i < plans.length; i++) assert.ok(relativeDiff(data[i], want) <= TOLERANCE, plans[i][0]);
+  });
+}
 
 test('the GEMM leaks no tensors', { timeout: 60_000 }, async (t) => {
   if (skip) return t.skip(skip);
@@ -191,6 +199,8 @@ test('planFilterGrad keeps every tensor under the limit, and gives up when one i
   const small = planFilterGrad(info, 5 * perImage);
   assert.deepEqual(small, { chunk: 5, group: 2 });
   assert.equal(planFilterGrad(info, perImage - 1), undefined);
+  // Two channels: all 9 taps' views of an image are bound at once (784 x 18 floats), not its padded input.
+  assert.deepEqual(planFilterGrad({ ...info, inChannels: 2 }, 5 * 4 * 784 * 18), { chunk: 5, group: 2 });
   // smallvgg's 7x7 layer at batch 32: groups of 21 images wanted; 2 groups of 16.
   assert.equal(groupsFor(32, 21), 2);
   assert.equal(groupsFor(8, 2), 4);
