@@ -200,7 +200,10 @@ test('planFilterGrad keeps every tensor under the limit, and gives up when one i
   assert.deepEqual(small, { chunk: 5, group: 2 });
   assert.equal(planFilterGrad(info, perImage - 1), undefined);
   // Two channels: all 9 taps' views of an image are bound at once (784 x 18 floats), not its padded input.
-  assert.deepEqual(planFilterGrad({ ...info, inChannels: 2 }, 5 * 4 * 784 * 18), { chunk: 5, group: 2 });
+  assert.deepEqual(planFilterGrad({ ...info, inChannels: 2, outChannels: 8 }, 5 * 4 * 784 * 18), {
+    chunk: 5,
+    group: 2,
+  });
   // smallvgg's 7x7 layer at batch 32: groups of 21 images wanted; 2 groups of 16.
   assert.equal(groupsFor(32, 21), 2);
   assert.equal(groupsFor(8, 2), 4);
