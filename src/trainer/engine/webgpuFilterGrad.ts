@@ -4,11 +4,12 @@
 // same shapes, and took ~60% of a smallvgg training step (BENCHMARKS.md). Here it is GEMMs on tfjs's tiled matMul
 // instead: for every filter tap (kh, kw), dW[kh, kw] = X_tap^T x dY, where X_tap is the strided view of the padded
 // input that the tap meets, [rows, inC], and dY is [rows, outC]; the taps side by side give the filter's own
-// (kh, kw, in, out) order. The rows (batch x outH x outW) are split in groups of whole images that become the
-// matMul's batch dimension and are summed afterwards: short inner loops and many workgroups, which a hardware GPU
-// needs too (tfjs would otherwise give one long serial inner dimension to a few tiles). Images are processed in
-// chunks so that no tensor exceeds the adapter's storage-binding limit. Anything not handled (NCHW, non-float32)
-// runs the original kernel.
+// (kh, kw, in, out) order (with few input channels, all taps' views side by side in one product: im2col). The rows
+// (batch x outH x outW) are split in groups of whole images that become the matMul's batch dimension and are summed
+// afterwards: short inner loops and many workgroups, which a hardware GPU needs too (tfjs would otherwise give one
+// long serial inner dimension to a few tiles). Images are processed in chunks so that no tensor exceeds the
+// adapter's storage-binding limit. Anything not handled (NCHW, non-float32, one image over the limit) runs the
+// original kernel.
 import * as tf from '@tensorflow/tfjs-core';
 
 interface FilterGradAttrs {
