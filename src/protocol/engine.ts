@@ -10,7 +10,7 @@ export interface SkippedBackend {
 export interface MeasuredBackend {
   backend: BackendName;
   device: string;
-  /** Milliseconds per training step of the configured model and batch. */
+  /** Milliseconds per training step (or forward batch: EngineInfo.measuredKind) of the model at the batch. */
   msPerStep: number;
   /** Taken from the per-machine cache rather than measured in this run. */
   cached: boolean;
@@ -29,4 +29,6 @@ export interface EngineInfo {
   skipped: SkippedBackend[];
   /** `auto` with more than one candidate: every candidate's step time, fastest first. */
   measured?: MeasuredBackend[];
+  /** What `measured` timed: a training step (train, resume) or a forward batch (eval, embed, cluster). */
+  measuredKind?: 'training step' | 'forward batch';
 }

@@ -11,6 +11,7 @@ import { openDataset, type Dataset } from '../data';
 import { initEngine } from '../engine';
 import type { ConvNet } from '../model';
 import { netFromCheckpoint } from './checkpointNet';
+import { forwardEngineOptions } from '../train/measureForward';
 import { loadCheckpoint, type LoadedCheckpoint } from '../run/checkpoint';
 
 import { AnalysisError } from './errors';
@@ -38,6 +39,8 @@ export interface CheckpointContext extends CheckpointLocation {
 export interface OpenContextOptions {
   backend?: BackendRequest;
   log?: (line: string) => void;
+  /** The batch the command runs the network at: with `auto`, forward batches of it are timed on each backend. */
+  forwardBatch?: number;
 }
 
 export async function openCheckpointContext(
@@ -46,8 +49,28 @@ export async function openCheckpointContext(
 ): Promise<CheckpointContext> {
   const where = await locateCheckpoint(target);
   const manifest = readRunManifest(where.runDir);
-  // The engine first: loading a checkpoint creates tensors on the active backend.
-  const engine = await initEngine(options.backend ?? 'auto', { log: options.log });
+  // The engine first: loading a checkpoint creates tensors on the active backend. The manifest says what network
+  // the checkpoint holds, so `auto` can time it before any weight is read.
+  const request = options.backend ?? 'auto';
+  const log = options.log ?? (() => undefined);
+  const engine = await initEngine(
+    request,
+    options.forwardBatch === undefined
+      ? { log: options.log }
+      : forwardEngineOptions(
+          request,
+          {
+            arch: manifest.config.arch,
+            inputSize: manifest.config.inputSize,
+            inputChannels: manifest.dataset.channels,
+            sobel: manifest.config.sobel,
+            seed: manifest.config.seed,
+          },
+          options.forwardBatch,
+          manifest.config.cacheDir,
+          log,
+        ),
+  );
   const loaded = await loadCheckpoint(where.dir);
   const { weights: _weights, optimizer, ...checkpoint } = loaded;
   if (optimizer) tf.dispose([...optimizer.state.values()]);

@@ -10,6 +10,7 @@ export { parseBackend } from './parseBackend';
 export { BackendUnavailable } from './backendUnavailable';
 export { selectBackend, AUTO_ORDER, type EngineOptions } from './selectBackend';
 export type { BackendOffer, BackendProbe, EngineProbes } from './offers';
+export { stageOnCpu } from './stageOnCpu';
 export { setupGpu, type SetupGpuOptions, type SetupGpuResult } from './setupGpu';
 
 /**

@@ -7,10 +7,15 @@ import { dirname } from 'node:path';
 import type { BackendName } from '../../protocol/config';
 import type { MeasuredBackend } from '../../protocol/engine';
 
+/** What is timed: training commands a training step, forward-only ones (eval, embed, cluster) a forward batch. */
+export type MeasuredKind = 'training step' | 'forward batch';
+
 export interface StepMeasurement {
   /** What is trained, for the cache key: "smallvgg 28x28x1 batch 256". */
   workload: string;
-  /** Milliseconds per training step on the currently active backend (a warm-up step, then a few timed ones). */
+  /** Default 'training step'; part of the cache key, since a forward batch takes a third of a step or less. */
+  kind?: MeasuredKind;
+  /** Milliseconds per step (or forward batch) on the currently active backend (a warm-up one, then a few timed). */
   time(backend: BackendName): Promise<number>;
   /** JSON file of cached timings; none: always measure. */
   cacheFile?: string;
@@ -39,8 +44,9 @@ function writeCache(file: string, cache: Record<string, CacheEntry>): void {
   renameSync(tmp, file);
 }
 
+/** Training steps keep their key of before, so earlier caches stay valid; other kinds name themselves. */
 export const cacheKey = (m: StepMeasurement, backend: BackendName, device: string) =>
-  `${m.machine} | ${backend} on ${device} | ${m.workload}`;
+  `${m.machine} | ${backend} on ${device} | ${m.workload}${(m.kind ?? 'training step') === 'training step' ? '' : ` | ${m.kind}`}`;
 
 /** The cached step time of `backend` on `device`, if this machine measured it before. */
 export function cachedStepTime(m: StepMeasurement, backend: BackendName, device: string): MeasuredBackend | undefined {

@@ -11,7 +11,7 @@ export interface EngineOptions {
   threads?: number;
   /** Let `auto` train on a software adapter (lavapipe, SwiftShader). An explicit `webgpu` always may. */
   allowSoftware?: boolean;
-  /** `auto` only: time training steps on every candidate and take the fastest (else the preference order). */
+  /** `auto` only: time the run's work (training steps or forward batches) on every candidate, take the fastest. */
   measure?: StepMeasurement;
   log?: (line: string) => void;
 }
@@ -99,9 +99,15 @@ async function selectAuto(probes: EngineProbes, opts: EngineOptions): Promise<En
       for (const b of ALL)
         if (b !== chosen.info.backend && !skipped.some((s) => s.backend === b)) {
           const m = chosen.measured.find((x) => x.backend === b);
-          skipped.push({ backend: b, reason: b === 'cpu' ? CPU_SKIPPED : `slower here (${m?.msPerStep} ms a step)` });
+          const unit = (opts.measure.kind ?? 'training step') === 'training step' ? 'a step' : 'a forward batch';
+          skipped.push({ backend: b, reason: b === 'cpu' ? CPU_SKIPPED : `slower here (${m?.msPerStep} ms ${unit})` });
         }
-      return { ...chosen.info, skipped, ...(chosen.measured.length > 1 ? { measured: chosen.measured } : {}) };
+      const kind = opts.measure.kind ?? 'training step';
+      return {
+        ...chosen.info,
+        skipped,
+        ...(chosen.measured.length > 1 ? { measured: chosen.measured, measuredKind: kind } : {}),
+      };
     }
   }
   skip('cpu', CPU_SKIPPED);
@@ -136,7 +142,8 @@ async function fastest(
       if (active === offer) active = undefined;
       failed.add(offer);
       offer.release?.();
-      skip(offer.backend, `could not train ${measure.workload} on ${offer.device}: ${reasonOf(err).split('\n')[0]}`);
+      const verb = (measure.kind ?? 'training step') === 'training step' ? 'train' : 'run';
+      skip(offer.backend, `could not ${verb} ${measure.workload} on ${offer.device}: ${reasonOf(err).split('\n')[0]}`);
     }
   }
   measured.sort((a, b) => a.msPerStep - b.msPerStep);
@@ -160,7 +167,9 @@ export async function selectBackend(
   opts: EngineOptions = {},
 ): Promise<EngineInfo> {
   const info = request === 'auto' ? await selectAuto(probes, opts) : await selectExplicit(request, probes, opts);
-  const times = info.measured ? `; measured a training step: ${describeMeasured(info.measured)}` : '';
+  const times = info.measured
+    ? `; measured a ${info.measuredKind ?? 'training step'}: ${describeMeasured(info.measured)}`
+    : '';
   opts.log?.(`engine: ${info.backend} (${info.provider}) on ${info.device}${times}`);
   return info;
 }

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { dawnNodePath, ensureRuntimeDir, probeDawnAdapter } from './dawnProbe';
 import { adapterName, isSoftwareAdapter, type AdapterDescription } from './softwareAdapter';
 import { installWebgpuGuard, removeWebgpuGuard } from './webgpuGuard';
+import { filterGradAsGemm } from './webgpuFilterGrad';
 import { avoidSplitKTransposeB } from './webgpuMatMulFix';
 
 export interface WebgpuAdapter {
@@ -54,6 +55,7 @@ export async function activateWebgpu(): Promise<void> {
   await installDawn();
   await import('@tensorflow/tfjs-backend-webgpu');
   avoidSplitKTransposeB();
+  filterGradAsGemm();
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs-backend-webgpu failed to initialise on Dawn');
   installWebgpuGuard(tf.backend() as unknown as Parameters<typeof installWebgpuGuard>[0]);
 }

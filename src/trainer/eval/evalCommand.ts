@@ -14,7 +14,7 @@ import { writeEvaluation } from '../../runfolder/evaluations';
 import { epochSeed } from '../seeds';
 import { heldOutSplit, type LabelledSplit } from './qualityReport';
 import { formatQualityReport, qualityReport } from './report';
-import type { EvalData } from './featureSets';
+import { FEATURE_BATCH, type EvalData } from './featureSets';
 
 export interface EvalOptions {
   target: string;
@@ -35,7 +35,11 @@ export interface EvalResult {
 }
 
 export async function evaluateCheckpoint(opts: EvalOptions): Promise<EvalResult> {
-  const ctx = await openCheckpointContext(opts.target, { backend: opts.backend, log: opts.log });
+  const ctx = await openCheckpointContext(opts.target, {
+    backend: opts.backend,
+    log: opts.log,
+    forwardBatch: FEATURE_BATCH,
+  });
   let test: Dataset | undefined;
   try {
     const { dataset, net, manifest } = ctx;

@@ -16,10 +16,13 @@ export interface FeatureSet {
   d: number;
 }
 
+/** Images a forward batch of the network takes (what `auto` times for eval). */
+export const FEATURE_BATCH = 256;
+
 export async function networkFeatures(
   model: ConvNet,
   data: EvalData,
-  batchSize = 256,
+  batchSize = FEATURE_BATCH,
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ data: Float32Array; n: number; d: number }> {
   const n = data.size;

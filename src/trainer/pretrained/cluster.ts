@@ -8,7 +8,7 @@ import type { EpochMetrics } from '../../protocol/events';
 import { UsageError } from '../usageError';
 import { defaultsFor } from '../train/defaults';
 import { openDataset } from '../data';
-import { initEngine } from '../engine';
+import { engineForModel } from './engineForModel';
 import { clusterMetrics } from '../metrics';
 import { EventLog } from '../../runfolder/events';
 import { writeImageNames } from '../../runfolder/imageNames';
@@ -50,8 +50,13 @@ export function defaultK(n: number): number {
 }
 
 export async function clusterWithModel(o: ClusterOptions, log: (line: string) => void): Promise<ClusterResult> {
-  const engine = await initEngine(o.backend ?? 'auto', { log });
-  const model = await loadFeatureModel(o.model);
+  const { engine, model } = await engineForModel(
+    o.backend ?? 'auto',
+    () => loadFeatureModel(o.model),
+    o.batchSize,
+    o.cacheDir,
+    log,
+  );
   const net = model.net;
   try {
     net.removeTopLayer(); // its units are the old clustering's, not this one's

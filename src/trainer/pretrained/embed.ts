@@ -5,7 +5,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BackendRequest } from '../../protocol/config';
 import { openDataset } from '../data';
-import { initEngine } from '../engine';
+import { engineForModel } from './engineForModel';
 import { featureBatch, loadFeatureModel } from './featureModel';
 import { NpyWriter } from './npy';
 import { writeImageNamesBeside } from '../../runfolder/imageNames';
@@ -31,9 +31,14 @@ export interface EmbedResult {
 }
 
 export async function embed(o: EmbedOptions, log: (line: string) => void): Promise<EmbedResult> {
-  const engine = await initEngine(o.backend ?? 'auto', { log });
+  const { engine, model } = await engineForModel(
+    o.backend ?? 'auto',
+    () => loadFeatureModel(o.model),
+    o.batchSize,
+    o.cacheDir,
+    log,
+  );
   log(`engine: ${engine.backend} on ${engine.device}`);
-  const model = await loadFeatureModel(o.model);
   try {
     log(`model: ${model.description}, ${model.net.options.inputSize}px, ${model.net.featureDim}-d features`);
     const dataset = await openDataset({

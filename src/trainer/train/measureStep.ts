@@ -18,12 +18,24 @@ import { trainStep } from './step';
 const SLOW_STEP_MS = 10_000;
 const TIMED_STEPS = 2;
 
+/** This machine, for the timing cache's key. */
+export const measuringMachine = () =>
+  `${hostname()}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores`;
+
+/** The timing cache, in the data cache folder. */
+export const measuringCacheFile = (cacheDir: string | undefined) =>
+  join(cacheDir ?? defaultCacheDir(), 'backend-step-times.json');
+
+/** "smallvgg 28x28x1 sobel batch 256": the model and batch a measurement is of. */
+export const workloadName = (arch: string, size: number, channels: number, sobel: boolean, batch: number) =>
+  `${arch} ${size}x${size}x${channels}${sobel ? ' sobel' : ''} batch ${batch}`;
+
 export function trainingStepMeasurement(config: TrainConfig, channels: number): StepMeasurement {
   const { arch, inputSize: s, batchSize: batch } = config;
   return {
-    workload: `${arch} ${s}x${s}x${channels}${config.sobel ? ' sobel' : ''} batch ${batch}`,
-    machine: `${hostname()}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores`,
-    cacheFile: join(config.cacheDir ?? defaultCacheDir(), 'backend-step-times.json'),
+    workload: workloadName(arch, s, channels, config.sobel, batch),
+    machine: measuringMachine(),
+    cacheFile: measuringCacheFile(config.cacheDir),
     async time() {
       const model = createModel({
         arch,

@@ -10,7 +10,7 @@ import { datasetSizeDefaults, FEATURE_DIM } from './defaults';
 import { applyInitWeights, configForInit, disposeInit, readInitWeights, type InitWeights } from './initFrom';
 import { validateAgainstDataset } from './validateConfig';
 import { openDataset, type Dataset } from '../data';
-import { initEngine } from '../engine';
+import { initEngine, stageOnCpu } from '../engine';
 import { webgpuBindingLimit, WebgpuError } from '../engine/webgpuGuard';
 import { webgpuFitProblem } from './webgpuLimits';
 import { trainingStepMeasurement } from './measureStep';
@@ -48,8 +48,13 @@ export interface SessionOptions {
 
 export async function train(given: TrainConfig, opts: SessionOptions): Promise<string> {
   // --init: the checkpoint decides the architecture (and with it the defaults) before the data is read; its
-  // weights become tensors, so the engine comes first.
-  const early = given.init ? await initEngine(given.backend, { log: opts.log }) : undefined;
+  // weights become tensors, so a named engine comes first. `auto` measures the model, known only once the checkpoint
+  // is read: its weights wait on the cpu backend (stageOnCpu.ts) and the engine is chosen below, as without --init.
+  const early = !given.init
+    ? undefined
+    : given.backend === 'auto'
+      ? await stageOnCpu()
+      : await initEngine(given.backend, { log: opts.log });
   const init = given.init ? await readInitWeights(given.init) : undefined;
   try {
     const chosen = init ? configForInit(given, init, opts.explicit ?? new Set()) : given;

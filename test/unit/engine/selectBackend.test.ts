@@ -197,12 +197,17 @@ test('EngineInfo carries the device and thread count the backend reports once ru
 });
 
 // `auto` by measurement: fake step times per backend, a temporary cache file.
-function measurement(ms: Partial<Record<BackendName, number | Error>>, cacheFile?: string) {
+function measurement(
+  ms: Partial<Record<BackendName, number | Error>>,
+  cacheFile?: string,
+  kind?: 'training step' | 'forward batch',
+) {
   const timed: BackendName[] = [];
   return {
     timed,
     measure: {
       workload: 'alexnet 224x224x3 batch 32',
+      kind,
       machine: 'test machine',
       cacheFile,
       async time(backend: BackendName) {
@@ -293,4 +298,45 @@ test('measuring skips software adapters, and a backend that cannot train the mod
     /^could not train alexnet 224x224x3 batch 32 on Intel UHD 620: alexnet's fc6 weight/,
   );
   assert.deepEqual(gpu.released, ['webgpu']);
+});
+
+test('forward-only commands time a forward batch: said on the engine line, cached apart from training steps', async () => {
+  const cacheFile = join(mkdtempSync(join(tmpdir(), 'dc-measure-')), 'backend-step-times.json');
+  const spec = { webgpu: { device: 'Intel UHD 620' }, wasm: {}, cpu: CPU } as const;
+  const training = measurement({ webgpu: 300, wasm: 900 }, cacheFile, 'training step');
+  assert.equal(
+    (await selectBackend('auto', fakeMachine(spec).probes, { measure: training.measure })).backend,
+    'webgpu',
+  );
+  // The same model and batch, forward only: the training steps' cache does not answer it.
+  const forward = measurement({ webgpu: 120, wasm: 80.4 }, cacheFile, 'forward batch');
+  const lines: string[] = [];
+  const info = await selectBackend('auto', fakeMachine(spec).probes, {
+    measure: forward.measure,
+    log: (l) => lines.push(l),
+  });
+  assert.deepEqual(forward.timed, ['webgpu', 'wasm']);
+  assert.equal(info.backend, 'wasm');
+  assert.equal(info.measuredKind, 'forward batch');
+  assert.equal(lines.at(-1), 'engine: wasm (wasm) on fake wasm; measured a forward batch: wasm 80 ms, webgpu 120 ms');
+  assert.match(info.skipped.find((s) => s.backend === 'webgpu')!.reason, /slower here \(120 ms a forward batch\)/);
+  // Both kinds are now cached: neither is timed again, and each keeps its own answer.
+  const forwardAgain = measurement({ webgpu: 1, wasm: 1000 }, cacheFile, 'forward batch');
+  assert.equal(
+    (await selectBackend('auto', fakeMachine(spec).probes, { measure: forwardAgain.measure })).backend,
+    'wasm',
+  );
+  const trainingAgain = measurement({ webgpu: 1000, wasm: 1 }, cacheFile);
+  assert.equal(
+    (await selectBackend('auto', fakeMachine(spec).probes, { measure: trainingAgain.measure })).backend,
+    'webgpu',
+  );
+  assert.deepEqual([...forwardAgain.timed, ...trainingAgain.timed], []);
+  // A network that cannot run is skipped with "run", not "train".
+  const failing = measurement({ webgpu: new Error('over the binding limit'), wasm: 5 }, undefined, 'forward batch');
+  const info2 = await selectBackend('auto', fakeMachine(spec).probes, { measure: failing.measure });
+  assert.match(
+    info2.skipped.find((s) => s.backend === 'webgpu')!.reason,
+    /^could not run alexnet 224x224x3 batch 32 on/,
+  );
 });

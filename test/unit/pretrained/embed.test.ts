@@ -10,11 +10,11 @@ import * as path from 'node:path';
 import { parseImageNames } from '../../../src/runfolder/imageNames';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
-import { initEngine } from '../../../src/trainer/engine';
+import { initEngine, releaseEngine } from '../../../src/trainer/engine';
 import { createModel } from '../../../src/trainer/model';
 import { openDataset } from '../../../src/trainer/data';
 import { saveCheckpoint } from '../../../src/trainer/run/checkpoint';
-import { createRunDir, newRunManifest } from '../../../src/runfolder/manifest';
+import { createRunDir, newRunManifest, readRunManifest } from '../../../src/runfolder/manifest';
 import { embed } from '../../../src/trainer/pretrained/embed';
 import { npyHeader } from '../../../src/trainer/pretrained/npy';
 import { fakeConfig, fakeDataset, fakeState, tempDir } from '../run/fixture';
@@ -145,6 +145,107 @@ for (const grey of [false, true]) {
     }
   });
 }
+
+test('embed with auto times forward batches of the model on each backend (software adapter allowed), cached', async (t) => {
+  const { findWebgpuAdapter } = await import('../../../src/trainer/engine/webgpuDawn');
+  try {
+    await findWebgpuAdapter();
+  } catch (err) {
+    return t.skip(`no Vulkan/WebGPU adapter here, so a single candidate: ${(err as Error).message}`);
+  }
+  const data = path.join(root, 'rgb');
+  const cacheDir = path.join(root, 'cache-auto');
+  const previous = process.env.DEEPCLUSTER_AUTO_SOFTWARE;
+  process.env.DEEPCLUSTER_AUTO_SOFTWARE = '1';
+  try {
+    const runs: { lines: string[]; rows: Float32Array }[] = [];
+    for (const name of ['a1', 'a2']) {
+      const lines: string[] = [];
+      const out = path.join(root, name, 'features.npy');
+      await embed({ model: runDir, data, out, batchSize: 3, cacheDir, backend: 'auto' }, (l) => lines.push(l));
+      runs.push({ lines, rows: readNpy(out).data });
+    }
+    const engineLine = (lines: string[]) => lines.find((l) => l.includes('measured a forward batch'));
+    t.diagnostic(engineLine(runs[0]!.lines) ?? runs[0]!.lines.join(' | '));
+    assert.match(
+      engineLine(runs[0]!.lines) ?? '',
+      /measured a forward batch: (wasm|webgpu) \d+ ms, (webgpu|wasm) \d+ ms$/,
+    );
+    assert.match(engineLine(runs[1]!.lines) ?? '', /: \w+ \d+ ms \(cached\), \w+ \d+ ms \(cached\)$/);
+    // Read on the cpu backend before the choice, the weights serve whichever was chosen: the wasm run's rows.
+    const wasmRows = readNpy(path.join(root, 'c', 'features.npy')).data;
+    let maxDiff = 0;
+    for (let i = 0; i < wasmRows.length; i++) maxDiff = Math.max(maxDiff, Math.abs(wasmRows[i]! - runs[0]!.rows[i]!));
+    assert.ok(maxDiff < 1e-4, `rows differ from the wasm run's by ${maxDiff}`);
+  } finally {
+    if (previous === undefined) delete process.env.DEEPCLUSTER_AUTO_SOFTWARE;
+    else process.env.DEEPCLUSTER_AUTO_SOFTWARE = previous;
+    releaseEngine();
+    await initEngine('wasm');
+  }
+});
+
+test("eval's checkpoint context with auto times forward batches of the run's network before reading it", async (t) => {
+  const { findWebgpuAdapter } = await import('../../../src/trainer/engine/webgpuDawn');
+  try {
+    await findWebgpuAdapter();
+  } catch (err) {
+    return t.skip(`no Vulkan/WebGPU adapter here, so a single candidate: ${(err as Error).message}`);
+  }
+  const { openCheckpointContext } = await import('../../../src/trainer/analyze/checkpointContext');
+  // A run like the fixture's, with its own cache folder (where the timings go).
+  const evalRun = path.join(root, 'eval-run');
+  const cacheDir = path.join(root, 'cache-eval');
+  await createRunDir(
+    evalRun,
+    newRunManifest({
+      config: { ...fakeConfig(evalRun), cacheDir, data: path.join(root, 'not-here') },
+      dataset: fakeDataset(),
+      engine: { backend: 'wasm', device: 'CPU', provider: 'wasm', software: true, skipped: [] },
+    }),
+  );
+  const m = readRunManifest(evalRun);
+  const net = createModel({
+    arch: m.config.arch,
+    inputSize: m.config.inputSize,
+    inputChannels: 1,
+    sobel: m.config.sobel,
+    seed: 5,
+  });
+  await saveCheckpoint(evalRun, {
+    ...fakeState(0),
+    optimizer: undefined,
+    weights: net.namedWeights(),
+    modelOptions: { ...net.options },
+  });
+  net.dispose();
+  const previous = process.env.DEEPCLUSTER_AUTO_SOFTWARE;
+  process.env.DEEPCLUSTER_AUTO_SOFTWARE = '1';
+  const lines: string[] = [];
+  try {
+    // The run's dataset is not on disk: the context stops there, after choosing the engine.
+    // eval passes its feature batch (256); 4 here keeps lavapipe quick.
+    await assert.rejects(
+      openCheckpointContext(evalRun, { backend: 'auto', forwardBatch: 4, log: (l) => lines.push(l) }),
+      /not-here/,
+    );
+  } finally {
+    if (previous === undefined) delete process.env.DEEPCLUSTER_AUTO_SOFTWARE;
+    else process.env.DEEPCLUSTER_AUTO_SOFTWARE = previous;
+    releaseEngine();
+    await initEngine('wasm');
+  }
+  const engineLine = lines.find((l) => l.includes('measured'));
+  t.diagnostic(engineLine ?? lines.join(' | '));
+  assert.match(engineLine ?? '', /measured a forward batch: (wasm|webgpu) \d+ ms( \(cached\))?, (webgpu|wasm) \d+ ms/);
+  // Timed: the manifest's network (the fixture's config and 1-channel dataset) at the batch asked.
+  const workload = `${m.config.arch} ${m.config.inputSize}x${m.config.inputSize}x1${m.config.sobel ? ' sobel' : ''} batch 4`;
+  const cache = JSON.parse(readFileSync(path.join(cacheDir, 'backend-step-times.json'), 'utf8'));
+  assert.ok(
+    Object.keys(cache).some((k) => k.endsWith(`| ${workload} | forward batch`)),
+    Object.keys(cache).join('\n'),
+  );
+});
 
 test('npy header: version 1.0, 64-byte aligned, a 1-d shape keeps its comma', () => {
   const h = npyHeader([3]);

@@ -15,10 +15,10 @@ import { createModel } from '../../../src/trainer/model';
 import { parseArgs, UsageError, type ParsedTrain } from '../../../src/trainer/cli/args';
 import { applyInitWeights, configForInit, type InitWeights } from '../../../src/trainer/train/initFrom';
 import { convertConvWeight } from '../../../src/trainer/model/importPytorch';
-import { loadCheckpoint } from '../../../src/trainer/run/checkpoint';
-import { readRunManifest } from '../../../src/runfolder/manifest';
+import { loadCheckpoint, saveCheckpoint } from '../../../src/trainer/run/checkpoint';
+import { createRunDir, newRunManifest, readRunManifest } from '../../../src/runfolder/manifest';
 import { runCli } from '../cliRunner';
-import { tempDir } from '../run/fixture';
+import { fakeConfig, fakeDataset, fakeState, tempDir } from '../run/fixture';
 
 const torchPython = ['/usr/bin/python3', 'python3'].find(
   (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
@@ -194,4 +194,88 @@ test('train --recipe paper --init official AlexNet .pth.tar: starts from its wei
   ]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr.trim(), /nope\.pth: no such file$/);
+});
+
+test('train --init RUN --backend auto times a training step of the checkpoint model, then starts from its weights', {
+  timeout: 360_000,
+}, async (t) => {
+  const { findWebgpuAdapter } = await import('../../../src/trainer/engine/webgpuDawn');
+  try {
+    await findWebgpuAdapter();
+  } catch (err) {
+    return t.skip(`no Vulkan/WebGPU adapter here, so a single candidate: ${(err as Error).message}`);
+  }
+  // A smallvgg checkpoint at 28 px, RGB, no Sobel: none of train's defaults, so the measurement must follow it.
+  const src = path.join(root, 'src-run');
+  await createRunDir(
+    src,
+    newRunManifest({
+      config: fakeConfig(src),
+      dataset: fakeDataset(),
+      engine: { backend: 'wasm', device: 'CPU', provider: 'wasm', software: true, skipped: [] },
+    }),
+  );
+  const net = createModel({ arch: 'smallvgg', inputSize: 28, inputChannels: 3, sobel: false, seed: 5 });
+  const conv1 = net.namedWeights().get('conv1.weight')!.dataSync().slice();
+  await saveCheckpoint(src, {
+    ...fakeState(0),
+    optimizer: undefined,
+    weights: net.namedWeights(),
+    modelOptions: { ...net.options },
+  });
+  net.dispose();
+  const imgs = path.join(root, 'imgs-auto');
+  for (let i = 0; i < 12; i++) {
+    await fs.mkdir(path.join(imgs, i % 2 ? 'b' : 'a'), { recursive: true });
+    const px = Buffer.alloc(40 * 40 * 3);
+    for (let j = 0; j < px.length; j++) px[j] = ((j * (i + 3)) >> (i % 2 ? 3 : 5)) & 255;
+    await sharp(px, { raw: { width: 40, height: 40, channels: 3 } })
+      .png()
+      .toFile(path.join(imgs, i % 2 ? 'b' : 'a', `${i}.png`));
+  }
+  const out = path.join(root, 'run-auto');
+  const run = await runCli(
+    [
+      'train',
+      '--recipe',
+      'paper',
+      '--init',
+      src,
+      '--data',
+      imgs,
+      '--out',
+      out,
+      '--k',
+      '3',
+      '--pca',
+      '4',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '4',
+      '--lr',
+      '1e-12',
+      '--backend',
+      'auto',
+      '--cache',
+      path.join(root, 'cache-auto'),
+    ],
+    { DEEPCLUSTER_AUTO_SOFTWARE: '1' },
+  );
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const engineLine = (run.stdout + run.stderr)
+    .split('\n')
+    .find((l) => l.startsWith('engine: ') && l.includes('measured'));
+  t.diagnostic(engineLine ?? '(no engine line with times)');
+  assert.match(engineLine ?? '', /measured a training step: (wasm|webgpu) \d+ ms, (webgpu|wasm) \d+ ms$/);
+  // Read on the cpu backend before the choice, the weights reached the chosen one (lr 1e-12: they did not move).
+  const ck = await loadCheckpoint(path.join(out, 'checkpoints', 'epoch-0000'));
+  try {
+    const got = ck.weights.get('conv1.weight')!.dataSync();
+    let d = 0;
+    for (let i = 0; i < conv1.length; i++) d = Math.max(d, Math.abs(got[i]! - conv1[i]!));
+    assert.ok(d < 1e-6, `conv1 moved ${d} from the checkpoint's`);
+  } finally {
+    tf.dispose([...ck.weights.values(), ...(ck.optimizer ? [...ck.optimizer.state.values()] : [])]);
+  }
 });
