@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     const { c, lambda } = knownSpectrum(dim, a);
     for (const iterations of arg('iterations', '6,12').split(',').map(Number)) {
       const t0 = performance.now();
-      const r = topEigenpairs(c, dim, count, { exact: false, iterations });
+      const r = await topEigenpairs(c, dim, count, { exact: false, iterations });
       const s = (performance.now() - t0) / 1000;
       const err = (j: number): string => (Math.abs(r.values[j] - lambda[j]) / lambda[j]).toExponential(1);
       console.log(`| m^-${a} | ${iterations} | ${s.toFixed(1)} | ${err(0)} | ${err(count - 1)} |`);

@@ -22,12 +22,12 @@ export const EXACT_MAX_DIM = 1024;
  *  on a CPU takes many minutes, so the accuracy is worth the 6 s. */
 export const SUBSPACE_ITERATIONS = 12;
 
-export function topEigenpairs(
+export async function topEigenpairs(
   c: Float64Array,
   dim: number,
   count: number,
   opts: { exact?: boolean; iterations?: number } = {},
-): Eigenpairs {
+): Promise<Eigenpairs> {
   const exact = opts.exact ?? dim <= EXACT_MAX_DIM;
   return exact
     ? exactTopEigenpairs(c, dim, count)
@@ -53,7 +53,12 @@ function exactTopEigenpairs(c: Float64Array, dim: number, count: number): Eigenp
 
 /** Randomized subspace iteration with oversampling: accurate to ~1e-5 relative for the leading eigenvalues; the
  *  last of `count` converge as (lambda_p / lambda_count)^iterations, slowly on flat spectra (SUBSPACE_ITERATIONS). */
-function subspaceTopEigenpairs(c: Float64Array, dim: number, count: number, iterations: number): Eigenpairs {
+async function subspaceTopEigenpairs(
+  c: Float64Array,
+  dim: number,
+  count: number,
+  iterations: number,
+): Promise<Eigenpairs> {
   const p = Math.min(dim, count + Math.max(16, Math.ceil(count / 4)));
   const rng = new Rng(12345);
   // Q^T stored as p contiguous rows of length D, so that Gram-Schmidt walks memory in order.
@@ -61,19 +66,20 @@ function subspaceTopEigenpairs(c: Float64Array, dim: number, count: number, iter
   for (let i = 0; i < qt.length; i++) qt[i] = gaussian(rng);
   const cT = tf.tensor2d(Float32Array.from(c), [dim, dim]);
   // (C Q)^T = Q^T C because C is symmetric.
-  const times = (m: Float64Array): Float64Array => {
+  // Read back asynchronously: webgpu in Node cannot read a GPU tensor synchronously (AlexNet's 4096-d PCA).
+  const times = async (m: Float64Array): Promise<Float64Array> => {
     const out = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(m), [p, dim]), cT));
-    const r = Float64Array.from(out.dataSync());
+    const r = Float64Array.from(await out.data());
     out.dispose();
     return r;
   };
   orthonormalizeRows(qt, p, dim);
   for (let it = 0; it < iterations; it++) {
-    qt = times(qt);
+    qt = await times(qt);
     orthonormalizeRows(qt, p, dim);
   }
   // Rayleigh-Ritz: B = Q^T C Q (p x p), exact EVD of B, Ritz vectors Q * V.
-  const cqt = times(qt);
+  const cqt = await times(qt);
   cT.dispose();
   const b = new Float64Array(p * p);
   for (let a = 0; a < p; a++) {

@@ -38,7 +38,7 @@ export async function fitPca(features: FeatureMatrix, dim: number): Promise<PcaT
   if (dim > n) throw new Error(`--pca ${dim} is larger than the number of images ${n}`);
   const mean = await columnMean(features);
   const cov = await covariance(features, mean);
-  const { values, vectors } = topEigenpairs(cov, d, dim);
+  const { values, vectors } = await topEigenpairs(cov, d, dim);
   // Directions with ~zero variance would be blown up to noise; floor lambda relative to the largest.
   const floor = Math.max(values[0], 0) * 1e-12 + Number.MIN_VALUE;
   const scales = Float32Array.from(values, (l) => 1 / Math.sqrt(Math.max(l, floor)));

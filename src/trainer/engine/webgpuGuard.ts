@@ -100,6 +100,19 @@ export function checkBindings(program: ProgramLike, inputs: { shape: number[] }[
   }
 }
 
+/** Names a binding limit below the adapter's, so that tests can make small models split their dense layers. */
+export const MAX_BINDING_ENV = 'DEEPCLUSTER_WEBGPU_MAX_BINDING_BYTES';
+
+/** The adapter's maxStorageBufferBindingSize, lowered (never raised) by $DEEPCLUSTER_WEBGPU_MAX_BINDING_BYTES. */
+export function effectiveBindingLimit(adapterLimit: number, env: NodeJS.ProcessEnv = process.env): number {
+  const text = env[MAX_BINDING_ENV];
+  if (text === undefined || text === '') return adapterLimit;
+  const bytes = Number(text);
+  if (!Number.isInteger(bytes) || bytes < 1)
+    throw new Error(`${MAX_BINDING_ENV} must be a positive integer, got "${text}"`);
+  return Math.min(adapterLimit, bytes);
+}
+
 /** Wraps the active webgpu backend; called once per backend instance, after tf.setBackend('webgpu'). */
 const guarded = new WeakSet<object>();
 
@@ -108,7 +121,7 @@ export function installWebgpuGuard(backend: BackendLike): void {
   if (guarded.has(backend)) return;
   guarded.add(backend);
   const device = backend.device;
-  const g: Guard = { device, limit: device.limits.maxStorageBufferBindingSize };
+  const g: Guard = { device, limit: effectiveBindingLimit(device.limits.maxStorageBufferBindingSize) };
   guard = g;
   const run = backend.runWebGPUProgram;
   backend.runWebGPUProgram = function (this: BackendLike, program, inputs, dtype, ...rest) {
@@ -132,7 +145,7 @@ export function removeWebgpuGuard(): void {
   guard = undefined;
 }
 
-/** maxStorageBufferBindingSize of the active webgpu device; undefined when webgpu is not active. */
+/** maxStorageBufferBindingSize of the active webgpu device (or the lower override); undefined off webgpu. */
 export function webgpuBindingLimit(): number | undefined {
   return guard && tf.getBackend() === 'webgpu' ? guard.limit : undefined;
 }

@@ -5,14 +5,18 @@ import type { ConvNet, LayerSummary, ModelOptions } from './types';
 import { architectureSpec, checkInputSize, type ArchitectureSpec, type ConvBlockSpec } from './architectures';
 import { BN_EPSILON, biasBatchNormReluTrain, createBatchNorm, type BatchNormVariables } from './batchNorm';
 import {
+  assignShardedDense,
   conv2dWithoutBias,
   convBnReluEval,
   createConv,
-  createDense,
-  dense,
+  createShardedDense,
+  namedShards,
+  shardedDense,
+  shardedDenseFrom,
   type ConvVariables,
   type DenseVariables,
 } from './layers';
+import { mergedShapes, shardWidths } from './denseShards';
 import { tensorSeed } from './init';
 import { sobel, sobelFilter } from './sobel';
 import { conv1InputChannels, summarizeModel } from './summary';
@@ -29,14 +33,18 @@ export class DeepClusterConvNet implements ConvNet {
   private readonly spec: ArchitectureSpec;
   private readonly sobelFilter: tf.Variable<tf.Rank.R4> | null;
   private readonly blocks = new Map<string, ConvBlock>();
-  private readonly fc = new Map<'fc6' | 'fc7', DenseVariables>();
-  private top: DenseVariables | null = null;
+  /** fc6, fc7 and the top layer as column shards: one each unless wider than maxBindingBytes (denseShards.ts). */
+  private readonly fc = new Map<'fc6' | 'fc7', DenseVariables[]>();
+  private top: DenseVariables[] | null = null;
+  private readonly maxBindingBytes: number | undefined;
   /** Dropout masks come from a seed + a counter, so a training run is reproducible for a given seed. */
   private dropoutDraws = 0;
   private dropoutSeed: number;
 
-  constructor(options: ModelOptions) {
+  /** `maxBindingBytes`: the webgpu adapter's binding limit, when the model will run there. */
+  constructor(options: ModelOptions, maxBindingBytes?: number) {
     this.options = { ...options };
+    this.maxBindingBytes = maxBindingBytes;
     this.dropoutSeed = options.seed;
     this.spec = architectureSpec(options.arch);
     checkInputSize(this.spec, options.inputSize);
@@ -57,24 +65,25 @@ export class DeepClusterConvNet implements ConvNet {
     let units = rows.find((r) => r.name === 'flatten')!.outputShape[0];
     for (const layer of this.spec.classifier) {
       if (layer.kind !== 'dense') continue;
-      this.fc.set(layer.name, createDense(units, layer.units, tensorSeed(options.seed, `${layer.name}.weight`)));
+      const seed = tensorSeed(options.seed, `${layer.name}.weight`);
+      this.fc.set(layer.name, createShardedDense(units, layer.units, seed, maxBindingBytes));
       units = layer.units;
     }
   }
 
   get k(): number {
-    return this.top ? this.top.bias.shape[0] : 0;
+    return this.top ? this.top.reduce((k, s) => k + s.bias.shape[0], 0) : 0;
   }
 
   bodyVariables(): tf.Variable[] {
     const vars: tf.Variable[] = [];
     for (const { conv, bn } of this.blocks.values()) vars.push(conv.weight, conv.bias, bn.gamma, bn.beta);
-    for (const fc of this.fc.values()) vars.push(fc.weight, fc.bias);
+    for (const shards of this.fc.values()) for (const fc of shards) vars.push(fc.weight, fc.bias);
     return vars;
   }
 
   topVariables(): tf.Variable[] {
-    return this.top ? [this.top.weight, this.top.bias] : [];
+    return this.top ? this.top.flatMap((s) => [s.weight, s.bias]) : [];
   }
 
   features(x: tf.Tensor4D): tf.Tensor2D {
@@ -91,7 +100,7 @@ export class DeepClusterConvNet implements ConvNet {
     const top = this.top;
     if (!top) throw new Error('logits: no top layer attached; call resetTopLayer(k, seed) first');
     this.checkInput(x, true);
-    return tf.tidy(() => dense(tf.relu(this.forward(x, training) as tf.Tensor2D), top));
+    return tf.tidy(() => shardedDense(tf.relu(this.forward(x, training) as tf.Tensor2D), top));
   }
 
   convActivations(x: tf.Tensor4D, layer: string): tf.Tensor4D {
@@ -113,14 +122,11 @@ export class DeepClusterConvNet implements ConvNet {
   resetTopLayer(k: number, seed: number): void {
     if (!Number.isInteger(k) || k < 1) throw new Error(`top layer: k must be a positive integer, got ${k}`);
     this.removeTopLayer();
-    this.top = createDense(this.featureDim, k, tensorSeed(seed, 'top.weight'));
+    this.top = createShardedDense(this.featureDim, k, tensorSeed(seed, 'top.weight'), this.maxBindingBytes);
   }
 
   removeTopLayer(): void {
-    if (this.top) {
-      this.top.weight.dispose();
-      this.top.bias.dispose();
-    }
+    if (this.top) for (const s of this.top) tf.dispose([s.weight, s.bias]);
     this.top = null;
   }
 
@@ -133,14 +139,15 @@ export class DeepClusterConvNet implements ConvNet {
       m.set(`bn${n}.gamma`, bn.gamma).set(`bn${n}.beta`, bn.beta);
       m.set(`bn${n}.runningMean`, bn.runningMean).set(`bn${n}.runningVar`, bn.runningVar);
     }
-    for (const [name, fc] of this.fc) m.set(`${name}.weight`, fc.weight).set(`${name}.bias`, fc.bias);
-    if (this.top) m.set('top.weight', this.top.weight).set('top.bias', this.top.bias);
+    for (const [name, shards] of this.fc) for (const [n, v] of namedShards(name, shards)) m.set(n, v);
+    if (this.top) for (const [n, v] of namedShards('top', this.top)) m.set(n, v);
     return m;
   }
 
   /**
    * Every body weight must be given (the Sobel ones may be left out: they are fixed); "top.weight" and "top.bias"
-   * together re-attach a top layer of their size. Everything is checked before anything is assigned.
+   * together re-attach a top layer of their size. Everything is checked before anything is assigned. Names are the
+   * whole layers' ("fc6.weight"), also when this model holds them as shards.
    */
   loadWeights(weights: Map<string, tf.Tensor>): void {
     const topW = weights.get('top.weight');
@@ -149,12 +156,12 @@ export class DeepClusterConvNet implements ConvNet {
     if (topW && (topW.rank !== 2 || topW.shape[0] !== this.featureDim)) {
       throw new Error(`loadWeights: top.weight has shape [${topW.shape}], expected [${this.featureDim}, k]`);
     }
-    const expected = this.namedWeights();
+    const expected = mergedShapes(this.namedWeights());
     for (const name of [...expected.keys()]) if (name.startsWith('top.')) expected.delete(name);
     if (topW) {
-      const k = topW.shape[1];
-      expected.set('top.weight', { shape: [this.featureDim, k] } as unknown as tf.Variable);
-      expected.set('top.bias', { shape: [k] } as unknown as tf.Variable);
+      const k = topW.shape[1]!;
+      expected.set('top.weight', [this.featureDim, k]);
+      expected.set('top.bias', [k]);
     }
     for (const [name, t] of weights) {
       const v = expected.get(name);
@@ -162,8 +169,8 @@ export class DeepClusterConvNet implements ConvNet {
         throw new Error(
           `loadWeights: unknown weight "${name}" for ${this.options.arch}${this.sobelFilter ? '' : ' without Sobel'}`,
         );
-      if (!tf.util.arraysEqual(t.shape, v.shape))
-        throw new Error(`loadWeights: ${name} has shape [${t.shape}], expected [${v.shape}]`);
+      if (!tf.util.arraysEqual(t.shape, v))
+        throw new Error(`loadWeights: ${name} has shape [${t.shape}], expected [${v}]`);
       if (t.dtype !== 'float32') throw new Error(`loadWeights: ${name} is ${t.dtype}, expected float32`);
     }
     const missing = [...expected.keys()].filter((n) => !n.startsWith('sobel.') && !weights.has(n));
@@ -171,13 +178,15 @@ export class DeepClusterConvNet implements ConvNet {
 
     if (topW && topB) {
       this.removeTopLayer();
-      this.top = {
-        weight: tf.variable(topW.clone() as tf.Tensor2D, true),
-        bias: tf.variable(topB.clone() as tf.Tensor1D, true),
-      };
+      this.top = shardedDenseFrom(topW, topB, shardWidths(this.featureDim, topW.shape[1]!, this.maxBindingBytes));
     }
     const current = this.namedWeights();
-    for (const [name, t] of weights) if (!name.startsWith('top.')) current.get(name)!.assign(t);
+    for (const [layer, shards] of this.fc)
+      assignShardedDense(shards, weights.get(`${layer}.weight`)!, weights.get(`${layer}.bias`)!);
+    for (const [name, t] of weights) {
+      const layer = name.slice(0, name.indexOf('.'));
+      if (layer !== 'top' && layer !== 'fc6' && layer !== 'fc7') current.get(name)!.assign(t);
+    }
   }
 
   summary(): LayerSummary[] {
@@ -206,7 +215,7 @@ export class DeepClusterConvNet implements ConvNet {
     // NHWC flattens in (h, w, c) order; PyTorch's NCHW in (c, h, w): importPytorch permutes fc6's rows.
     let f: tf.Tensor2D = tf.reshape<tf.Rank.R2>(h, [h.shape[0], -1]);
     for (const layer of this.spec.classifier) {
-      if (layer.kind === 'dense') f = dense(f, this.fc.get(layer.name)!);
+      if (layer.kind === 'dense') f = shardedDense(f, this.fc.get(layer.name)!);
       else if (layer.kind === 'relu') f = tf.relu(f);
       else if (training)
         f = <tf.Tensor2D>(

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ConvBlockSpec } from './architectures';
 import { heFanOutConvWeight, linearWeight } from './init';
 import type { BatchNormVariables } from './batchNorm';
+import { shardName, shardWidths, splitColumns } from './denseShards';
 
 export interface ConvVariables {
   weight: tf.Variable<tf.Rank.R4>; // [kh, kw, in, out]
@@ -25,6 +26,70 @@ export function createDense(inUnits: number, outUnits: number, seed: number): De
     weight: tf.variable(linearWeight(inUnits, outUnits, seed), true),
     bias: tf.variable(tf.zeros([outUnits]), true),
   };
+}
+
+/**
+ * A dense layer as column shards, none over `maxBindingBytes` (one shard when it fits or no limit is given). The
+ * full seeded weight is drawn first and split, so a sharded layer starts from the same weights as a whole one.
+ */
+export function createShardedDense(
+  inUnits: number,
+  outUnits: number,
+  seed: number,
+  maxBindingBytes?: number,
+): DenseVariables[] {
+  const widths = shardWidths(inUnits, outUnits, maxBindingBytes);
+  if (widths.length === 1) return [createDense(inUnits, outUnits, seed)];
+  const full = linearWeight(inUnits, outUnits, seed);
+  const weights = splitColumns(full, widths);
+  full.dispose();
+  return weights.map((w, i) => ({
+    weight: tf.variable(w as tf.Tensor2D, true),
+    bias: tf.variable(tf.zeros([widths[i]]), true),
+  }));
+}
+
+/** Shards from a whole weight [in, out] and bias [out] (a checkpoint's), split as `widths`. */
+export function shardedDenseFrom(weight: tf.Tensor, bias: tf.Tensor, widths: number[]): DenseVariables[] {
+  const ws = widths.length === 1 ? [weight.clone()] : splitColumns(weight, widths);
+  const bs = widths.length === 1 ? [bias.clone()] : splitColumns(bias, widths);
+  return ws.map((w, i) => ({
+    weight: tf.variable(w as tf.Tensor2D, true),
+    bias: tf.variable(bs[i] as tf.Tensor1D, true),
+  }));
+}
+
+/** Assigns a whole weight and bias to the shards of a layer (split on the CPU when there are several). */
+export function assignShardedDense(shards: DenseVariables[], weight: tf.Tensor, bias: tf.Tensor): void {
+  if (shards.length === 1) {
+    shards[0].weight.assign(weight as tf.Tensor2D);
+    shards[0].bias.assign(bias as tf.Tensor1D);
+    return;
+  }
+  const widths = shards.map((s) => s.bias.shape[0]);
+  const parts = [...splitColumns(weight, widths), ...splitColumns(bias, widths)];
+  shards.forEach((s, i) => {
+    s.weight.assign(parts[i] as tf.Tensor2D);
+    s.bias.assign(parts[shards.length + i] as tf.Tensor1D);
+  });
+  tf.dispose(parts);
+}
+
+/** The variables of a sharded layer under stable names: "fc6.weight", or "fc6.weight[0:2048]", ... when split. */
+export function namedShards(prefix: string, shards: DenseVariables[]): [string, tf.Variable][] {
+  if (shards.length === 1)
+    return [
+      [`${prefix}.weight`, shards[0].weight],
+      [`${prefix}.bias`, shards[0].bias],
+    ];
+  const out: [string, tf.Variable][] = [];
+  let start = 0;
+  for (const s of shards) {
+    const end = start + s.bias.shape[0];
+    out.push([shardName(`${prefix}.weight`, start, end), s.weight], [shardName(`${prefix}.bias`, start, end), s.bias]);
+    start = end;
+  }
+  return out;
 }
 
 /**
@@ -73,4 +138,13 @@ export function convBnReluEval(
 
 export function dense(x: tf.Tensor2D, v: DenseVariables): tf.Tensor2D {
   return tf.fused.matMul({ a: x, b: v.weight, bias: v.bias }) as tf.Tensor2D;
+}
+
+/** x W + b over column shards: each shard's product (and in backprop dY_i W_i^T, x^T dY_i) binds one shard. */
+export function shardedDense(x: tf.Tensor2D, shards: DenseVariables[]): tf.Tensor2D {
+  if (shards.length === 1) return dense(x, shards[0]);
+  return tf.concat(
+    shards.map((s) => dense(x, s)),
+    1,
+  );
 }

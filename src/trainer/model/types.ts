@@ -57,9 +57,12 @@ export interface ConvNet {
   removeTopLayer(): void;
   /** Restart the dropout mask stream from this seed (the loop does it every epoch, so `resume` replays the masks). */
   setDropoutSeed(seed: number): void;
-  /** Every persistent tensor by a stable name (incl. BN running stats, Sobel, top layer if attached). */
+  /**
+   * Every persistent tensor by a stable name (incl. BN running stats, Sobel, top layer if attached). A dense layer
+   * held as column shards (webgpu, denseShards.ts) appears as "fc6.weight[0:2048]", ...; checkpoints merge them.
+   */
   namedWeights(): Map<string, tf.Variable>;
-  /** Load weights by name (shapes must match); a "top.*" entry re-attaches a top layer of that size. */
+  /** Load whole weights by name (shapes must match; shards are split here); "top.*" re-attaches a top layer. */
   loadWeights(weights: Map<string, tf.Tensor>): void;
   summary(): LayerSummary[];
   dispose(): void;

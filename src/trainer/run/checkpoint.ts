@@ -14,6 +14,7 @@ import {
   type WriteCheckpointOptions,
 } from '../../runfolder/checkpoints';
 import { CHECKPOINT_FILES } from '../../runfolder/layout';
+import { mergeShards } from '../model/denseShards';
 
 /** What one checkpoint holds. Tensors are read, never disposed, by saveCheckpoint. */
 export interface CheckpointState {
@@ -22,7 +23,7 @@ export interface CheckpointState {
   arch: ArchName;
   /** The model's options (ModelOptions), stored as model.json's modelTopology.options. */
   modelOptions: Record<string, unknown>;
-  /** ConvNet.namedWeights() (includes the top layer when attached). */
+  /** ConvNet.namedWeights() (includes the top layer when attached); column shards are stored merged. */
   weights: Map<string, tf.Tensor>;
   /** Optimizer slots by name (e.g. momentum buffers) plus its plain settings (lr, iterations, ...). */
   optimizer?: { state: Map<string, tf.Tensor>; config?: Record<string, unknown> };
@@ -124,8 +125,16 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   };
 }
 
-async function encodeNamed(named: Map<string, tf.Tensor>, binFile: string) {
-  const { data, specs } = await tf.io.encodeWeights(Object.fromEntries(named));
+async function encodeNamed(shardedOrNot: Map<string, tf.Tensor>, binFile: string) {
+  // A layer held as column shards (webgpu, denseShards.ts) is stored whole, so any backend can load it.
+  const { merged: named, created } = await mergeShards(shardedOrNot);
+  let encoded: Awaited<ReturnType<typeof tf.io.encodeWeights>>;
+  try {
+    encoded = await tf.io.encodeWeights(Object.fromEntries(named));
+  } finally {
+    tf.dispose(created);
+  }
+  const { data, specs } = encoded;
   const weightsJson: Omit<WeightsJson, 'modelTopology' | 'config'> = {
     format: 'deepcluster-checkpoint',
     generatedBy: `TensorFlow.js tfjs-core v${tf.version_core}`,

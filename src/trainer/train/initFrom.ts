@@ -39,7 +39,10 @@ export async function readInitWeights(file: string): Promise<InitWeights> {
     return out;
   };
   if (PYTORCH_CHECKPOINT_PATTERN.test(abs)) {
-    const { model, info, head } = loadDeepClusterModel(await readPytorchCheckpoint(abs), { withHead: true });
+    const { model, info, head } = loadDeepClusterModel(await readPytorchCheckpoint(abs), {
+      withHead: true,
+      whole: true, // read by name below
+    });
     try {
       const o = info.options;
       return {

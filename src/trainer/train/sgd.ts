@@ -5,6 +5,7 @@
 // momentum buffers can be written into and read back from a checkpoint.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConvNet } from '../model/types';
+import { shardsOf, splitColumns } from '../model/denseShards';
 
 export interface SgdOptions {
   lr: number;
@@ -64,11 +65,24 @@ export class Sgd {
     return state;
   }
 
-  /** Restores buffers written by exportState; entries for unknown parameters or of the wrong shape are errors. */
+  /**
+   * Restores buffers written by exportState; entries for unknown parameters or of the wrong shape are errors. A
+   * checkpoint holds whole layers' buffers: one for a layer this model holds as shards is split like it.
+   */
   importState(state: Map<string, tf.Tensor>): void {
     for (const [key, t] of state) {
       if (!key.startsWith(MOMENTUM_PREFIX)) continue;
       const name = key.slice(MOMENTUM_PREFIX.length);
+      const shards = this.params.has(name) ? [] : shardsOf(name, this.params.keys());
+      if (shards.length) {
+        const parts = splitColumns(
+          t,
+          shards.map((s) => s.end - s.start),
+        );
+        this.importState(new Map(shards.map((s, i) => [MOMENTUM_PREFIX + s.name, parts[i]])));
+        tf.dispose(parts);
+        continue;
+      }
       const w = this.params.get(name);
       if (!w) throw new Error(`optimizer state has momentum for unknown parameter '${name}'`);
       if (!tf.util.arraysEqual(w.shape, t.shape)) {

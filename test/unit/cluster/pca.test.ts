@@ -52,15 +52,15 @@ test('randomized subspace iteration agrees with the exact EVD on the leading eig
   let seed = 1;
   const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
   for (let i = 0; i < dim; i++) for (let j = 0; j <= i; j++) a[i * dim + j] = a[j * dim + i] = rnd();
-  const basis = topEigenpairs(a, dim, dim, { exact: true }).vectors;
+  const basis = (await topEigenpairs(a, dim, dim, { exact: true })).vectors;
   const c = new Float64Array(dim * dim);
   for (let m = 0; m < dim; m++) {
     const s = 0.9 ** m;
     for (let i = 0; i < dim; i++)
       for (let j = 0; j < dim; j++) c[i * dim + j] += s * basis[m * dim + i] * basis[m * dim + j];
   }
-  const exact = topEigenpairs(c, dim, 16, { exact: true });
-  const approx = topEigenpairs(c, dim, 16, { exact: false, iterations: 8 });
+  const exact = await topEigenpairs(c, dim, 16, { exact: true });
+  const approx = await topEigenpairs(c, dim, 16, { exact: false, iterations: 8 });
   for (let j = 0; j < 16; j++) {
     assert.ok(Math.abs(approx.values[j] - exact.values[j]) < 1e-4, `eigenvalue ${j}`);
     let dot = 0;

@@ -1,7 +1,7 @@
 // AlexNet-BN trains on webgpu (lavapipe in CI) as on wasm: the same seeded weights, batch and pseudo-labels give
 // the same losses over a few of the trainer's own SGD steps (trainStep, inside the WebGPU error scopes), and the
 // same fc7 features afterwards. Small input (the 63 px minimum, fc6 = 256 x 4096) and batch, so lavapipe takes
-// seconds; at 224 px fc6 exceeds lavapipe's 128 MiB binding limit and training is refused (webgpuErrors.test.ts).
+// seconds; fc6 and fc7 split over a binding limit: webgpuShards.test.ts.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';

@@ -12,6 +12,7 @@ import { findWebgpuAdapter } from '../../../src/trainer/engine/webgpuDawn';
 import {
   checkBindings,
   describeGpuError,
+  effectiveBindingLimit,
   webgpuChecked,
   WebgpuError,
   webgpuFailure,
@@ -66,21 +67,42 @@ test('a binding over maxStorageBufferBindingSize is refused before it is recorde
   checkBindings(program, [{ shape: [2, 9216] }, { shape: [9216, 2048] }], LAVAPIPE_LIMIT);
 });
 
-test('AlexNet at 224 px is refused before training on a 128 MiB limit; at 96 px, or with 2 GiB, it fits', () => {
+test('on a 128 MiB limit AlexNet and VGG16 at 224 px fit (dense layers are split); a conv weight or activation over it is refused', () => {
   const alexnet = (inputSize: number) =>
     summarizeAny({ arch: 'alexnet', inputSize, inputChannels: 3, sobel: true, seed: 1 });
-  assert.match(
-    webgpuFitProblem('alexnet', alexnet(224), 32, LAVAPIPE_LIMIT)!,
-    /^alexnet's fc6 weight \(9216 x 4096\) is 144\.0 MiB, over this adapter's maxStorageBufferBindingSize of 128\.0 MiB/,
-  );
+  assert.equal(webgpuFitProblem('alexnet', alexnet(224), 32, LAVAPIPE_LIMIT), undefined);
   assert.equal(webgpuFitProblem('alexnet', alexnet(96), 32, LAVAPIPE_LIMIT), undefined);
-  assert.equal(webgpuFitProblem('alexnet', alexnet(224), 32, 2 ** 31), undefined);
-  const vgg = summarizeAny({ arch: 'vgg16', inputSize: 224, inputChannels: 3, sobel: false, seed: 1 });
-  assert.equal(webgpuFitProblem('vgg16', vgg, 32, 2 ** 31), undefined, 'a large GPU binds VGG16 at batch 32');
+  const vgg = (inputSize: number) =>
+    summarizeAny({ arch: 'vgg16', inputSize, inputChannels: 3, sobel: false, seed: 1 });
+  assert.equal(webgpuFitProblem('vgg16', vgg(224), 8, LAVAPIPE_LIMIT), undefined, 'VGG16 at batch 8 on lavapipe');
+  assert.equal(webgpuFitProblem('vgg16', vgg(224), 32, 2 ** 31), undefined, 'a large GPU binds VGG16 at batch 32');
   assert.match(
-    webgpuFitProblem('vgg16', vgg, 128, 2 ** 30)!,
+    webgpuFitProblem('vgg16', vgg(224), 128, 2 ** 30)!,
     /^vgg16's conv\S* output at batch 128 is 1568\.0 MiB, .* use a smaller --batch-size/,
   );
+  // conv9, the first 3x3x512x512 filter (9 MiB), cannot be split.
+  assert.match(
+    webgpuFitProblem('vgg16', vgg(32), 1, 8 * 2 ** 20)!,
+    /^vgg16's conv9: its weight is 9\.0 MiB, over this adapter's maxStorageBufferBindingSize of 8\.0 MiB/,
+  );
+  // A dense layer is refused only when one column of it (its input size) is over the limit.
+  const fc = (inUnits: number) => [
+    { name: 'fc6', kind: 'dense' as const, outputShape: [4096], params: inUnits * 4096 + 4096, trainable: true },
+  ];
+  assert.equal(webgpuFitProblem('wide', fc(2 ** 20), 1, 4 * 2 ** 20), undefined);
+  assert.match(
+    webgpuFitProblem('wide', fc(2 ** 21), 1, 4 * 2 ** 20)!,
+    /^wide's fc6: one column of its weight is 8\.0 MiB/,
+  );
+});
+
+test('DEEPCLUSTER_WEBGPU_MAX_BINDING_BYTES lowers the binding limit, never raises it', () => {
+  const env = (v?: string) => ({ DEEPCLUSTER_WEBGPU_MAX_BINDING_BYTES: v });
+  assert.equal(effectiveBindingLimit(LAVAPIPE_LIMIT, env()), LAVAPIPE_LIMIT);
+  assert.equal(effectiveBindingLimit(LAVAPIPE_LIMIT, env('')), LAVAPIPE_LIMIT);
+  assert.equal(effectiveBindingLimit(LAVAPIPE_LIMIT, env('8388608')), 8388608);
+  assert.equal(effectiveBindingLimit(LAVAPIPE_LIMIT, env(String(2 ** 33))), LAVAPIPE_LIMIT);
+  assert.throws(() => effectiveBindingLimit(LAVAPIPE_LIMIT, env('8M')), /must be a positive integer, got "8M"/);
 });
 
 async function adapterOrSkip(t: { skip(msg: string): void }): Promise<boolean> {
@@ -142,7 +164,7 @@ test('an error outside any step (uncapturederror) stops the next dispatch', { ti
   releaseEngine();
 });
 
-test('train --arch alexnet at 224 px on a 128 MiB adapter is refused before training, in one line', {
+test('train --arch vgg16 at 224 px, batch 64, on a 128 MiB adapter is refused before training, in one line', {
   timeout: 120_000,
 }, async (t) => {
   let adapter: Awaited<ReturnType<typeof findWebgpuAdapter>>;
@@ -161,7 +183,7 @@ test('train --arch alexnet at 224 px on a 128 MiB adapter is refused before trai
       '--recipe',
       'paper',
       '--arch',
-      'alexnet',
+      'vgg16',
       '--input-size',
       '224',
       '--backend',
@@ -173,7 +195,7 @@ test('train --arch alexnet at 224 px on a 128 MiB adapter is refused before trai
       '--epochs',
       '1',
       '--batch-size',
-      '4',
+      '64',
       '--out',
       join(out, 'run'),
       '--cache',
@@ -186,7 +208,7 @@ test('train --arch alexnet at 224 px on a 128 MiB adapter is refused before trai
       assert.equal(lines.length, 1, r.stderr);
       assert.match(
         lines[0],
-        /^deepcluster: alexnet's fc6 weight \(9216 x 4096\) is 144\.0 MiB, over this adapter's maxStorageBufferBindingSize of 128\.0 MiB: webgpu cannot bind it here/,
+        /^deepcluster: vgg16's conv1 output at batch 64 is 784\.0 MiB, over this adapter's maxStorageBufferBindingSize of 128\.0 MiB: use a smaller --batch-size/,
       );
       assert.doesNotMatch(r.stdout, /epoch 1\/1/, 'nothing was trained');
     } else {

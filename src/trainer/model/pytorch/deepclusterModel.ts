@@ -190,11 +190,12 @@ export function stateDictFloat32(ck: PytorchCheckpoint): Map<string, PytorchTens
 /**
  * Builds our model with the checkpoint's weights (top layer included when the file has one), at `inputSize` when
  * given and the architecture allows any (ResNet-50). With `withHead`, a DeepCluster-v2 file's projection head and
- * prototypes come back as a ProjectionHead when it has the MLP; the caller disposes it.
+ * prototypes come back as a ProjectionHead when it has the MLP; the caller disposes it. `whole`: no dense layer
+ * is split into shards even on webgpu (for a caller that only reads the weights by name).
  */
 export function loadDeepClusterModel(
   ck: PytorchCheckpoint,
-  opts: { inputSize?: number; withHead?: boolean } = {},
+  opts: { inputSize?: number; withHead?: boolean; whole?: boolean } = {},
 ): { model: ConvNet; info: PytorchModelInfo; head?: ProjectionHead } {
   const described = describeDeepClusterCheckpoint(ck);
   const resnet50 = described.options.arch === 'resnet50';
@@ -205,7 +206,7 @@ export function loadDeepClusterModel(
   let model: ConvNet | undefined;
   let head: ProjectionHead | undefined;
   try {
-    model = createModel(info.options);
+    model = createModel(info.options, opts.whole ? {} : undefined);
     const sd = stateDictFloat32(ck);
     const weights = resnet50 ? importResNet50StateDict(info.options, sd) : importPytorchStateDict(info.options, sd);
     try {
