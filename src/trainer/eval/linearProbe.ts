@@ -2,6 +2,7 @@
 // Features are standardised with the training split's mean and std, then a [d, classes] softmax layer is fitted by
 // full-batch Adam (500 steps, L2 1e-4) on the backend; the score is the accuracy on the held-out split.
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from '../model/ownedVariable';
 
 export interface ProbeSplit {
   features: Float32Array;
@@ -29,8 +30,8 @@ export async function linearProbeAccuracy(
     tf.tidy(() => tf.div(tf.sub(tf.tensor2d(s.features, [s.n, d]), mean), std) as tf.Tensor2D);
   const xTrain = standardise(train);
   const yTrain = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(train.labels, 'int32'), classes), 'float32'));
-  const w = tf.variable(tf.zeros([d, classes]));
-  const b = tf.variable(tf.zeros([classes]));
+  const w = ownedVariable(tf.zeros([d, classes]));
+  const b = ownedVariable(tf.zeros([classes]));
   const optimizer = tf.train.adam(opts.learningRate ?? 0.01);
   try {
     for (let i = 0; i < steps; i++) {

@@ -1,6 +1,7 @@
 // BatchNorm2d with PyTorch's semantics: eps 1e-5; in training, normalise with the biased batch variance and move
 // the running statistics by momentum 0.1 using the unbiased one; in eval, use the running statistics.
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from './ownedVariable';
 // Training-mode normalisation with a hand-derived gradient (fast on wasm); returns the biased batch variance.
 import { batchNormTrain } from '../engine/ops/batchNorm';
 
@@ -17,10 +18,10 @@ export interface BatchNormVariables {
 
 export function createBatchNorm(channels: number): BatchNormVariables {
   return {
-    gamma: tf.variable(tf.ones([channels]), true),
-    beta: tf.variable(tf.zeros([channels]), true),
-    runningMean: tf.variable(tf.zeros([channels]), false),
-    runningVar: tf.variable(tf.ones([channels]), false),
+    gamma: ownedVariable(tf.ones([channels]), true),
+    beta: ownedVariable(tf.zeros([channels]), true),
+    runningMean: ownedVariable(tf.zeros([channels]), false),
+    runningVar: ownedVariable(tf.ones([channels]), false),
   };
 }
 

@@ -1,6 +1,7 @@
 // A DeepCluster convnet built from tfjs-core ops: [Sobel] -> features (conv-BN-ReLU blocks, max pools) ->
 // flatten -> classifier up to fc7 -> [ReLU -> top layer]. NHWC throughout.
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from './ownedVariable';
 import type { ConvNet, LayerSummary, ModelOptions } from './types';
 import { architectureSpec, checkInputSize, type ArchitectureSpec, type ConvBlockSpec } from './architectures';
 import { BN_EPSILON, biasBatchNormReluTrain, createBatchNorm, type BatchNormVariables } from './batchNorm';
@@ -52,7 +53,7 @@ export class DeepClusterConvNet implements ConvNet {
       throw new Error(`${options.arch}: input channels must be a positive integer, got ${options.inputChannels}`);
     }
     this.featureDim = this.spec.featureDim;
-    this.sobelFilter = options.sobel ? tf.variable(sobelFilter(), false) : null;
+    this.sobelFilter = options.sobel ? ownedVariable(sobelFilter(), false) : null;
 
     const rows = summarizeModel(options);
     let channels = conv1InputChannels(options);

@@ -1,5 +1,6 @@
 // The parameterised layers as explicit variables plus a forward function each (no tfjs-layers).
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from './ownedVariable';
 import type { ConvBlockSpec } from './architectures';
 import { heFanOutConvWeight, linearWeight } from './init';
 import type { BatchNormVariables } from './batchNorm';
@@ -16,15 +17,15 @@ export interface DenseVariables {
 
 export function createConv(spec: ConvBlockSpec, inChannels: number, seed: number): ConvVariables {
   return {
-    weight: tf.variable(heFanOutConvWeight(spec.kernel, spec.kernel, inChannels, spec.filters, seed), true),
-    bias: tf.variable(tf.zeros([spec.filters]), true),
+    weight: ownedVariable(heFanOutConvWeight(spec.kernel, spec.kernel, inChannels, spec.filters, seed), true),
+    bias: ownedVariable(tf.zeros([spec.filters]), true),
   };
 }
 
 export function createDense(inUnits: number, outUnits: number, seed: number): DenseVariables {
   return {
-    weight: tf.variable(linearWeight(inUnits, outUnits, seed), true),
-    bias: tf.variable(tf.zeros([outUnits]), true),
+    weight: ownedVariable(linearWeight(inUnits, outUnits, seed), true),
+    bias: ownedVariable(tf.zeros([outUnits]), true),
   };
 }
 
@@ -44,8 +45,8 @@ export function createShardedDense(
   const weights = splitColumns(full, widths);
   full.dispose();
   return weights.map((w, i) => ({
-    weight: tf.variable(w as tf.Tensor2D, true),
-    bias: tf.variable(tf.zeros([widths[i]]), true),
+    weight: ownedVariable(w as tf.Tensor2D, true),
+    bias: ownedVariable(tf.zeros([widths[i]]), true),
   }));
 }
 
@@ -54,8 +55,8 @@ export function shardedDenseFrom(weight: tf.Tensor, bias: tf.Tensor, widths: num
   const ws = widths.length === 1 ? [weight.clone()] : splitColumns(weight, widths);
   const bs = widths.length === 1 ? [bias.clone()] : splitColumns(bias, widths);
   return ws.map((w, i) => ({
-    weight: tf.variable(w as tf.Tensor2D, true),
-    bias: tf.variable(bs[i] as tf.Tensor1D, true),
+    weight: ownedVariable(w as tf.Tensor2D, true),
+    bias: ownedVariable(bs[i] as tf.Tensor1D, true),
   }));
 }
 

@@ -3,6 +3,7 @@
 // prototypes are never trained: the recipe copies the spherical k-means centroids into them before each epoch,
 // as swav's main_deepclusterv2.py does (its authors found training them brought nothing, swav#26).
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from './ownedVariable';
 import { batchNormTrain } from '../engine/ops/batchNorm';
 import { BN_EPSILON, createBatchNorm, updateRunningStatistics, type BatchNormVariables } from './batchNorm';
 import { tensorSeed } from './init';
@@ -21,11 +22,11 @@ export interface ProjectionHeadOptions {
 function torchLinear(inUnits: number, outUnits: number, seed: number): DenseVariables {
   const bound = 1 / Math.sqrt(inUnits);
   return {
-    weight: tf.variable(
+    weight: ownedVariable(
       tf.randomUniform([inUnits, outUnits], -bound, bound, 'float32', tensorSeed(seed, 'weight')),
       true,
     ),
-    bias: tf.variable(tf.randomUniform([outUnits], -bound, bound, 'float32', tensorSeed(seed, 'bias')), true),
+    bias: ownedVariable(tf.randomUniform([outUnits], -bound, bound, 'float32', tensorSeed(seed, 'bias')), true),
   };
 }
 
@@ -46,7 +47,7 @@ export class ProjectionHead {
     this.protos = options.prototypes.map((k, h) => {
       if (!Number.isInteger(k) || k < 1)
         throw new Error(`prototype set ${h}: size must be a positive integer, got ${k}`);
-      return tf.variable(tf.zeros([outputDim, k]), false) as tf.Variable<tf.Rank.R2>;
+      return ownedVariable(tf.zeros([outputDim, k]), false) as tf.Variable<tf.Rank.R2>;
     });
   }
 

@@ -2,6 +2,7 @@
 // pool] -> residual blocks -> average pooling -> [ReLU -> top layer]. The trunk's pooled output is the feature.
 // Same conventions as DeepClusterConvNet: NHWC, PyTorch BatchNorm semantics, weights under stable names.
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from './ownedVariable';
 import type { ConvNet, LayerSummary, ModelOptions } from './types';
 import type { ConvBlockSpec } from './architectures';
 import { BN_EPSILON, createBatchNorm, updateRunningStatistics, type BatchNormVariables } from './batchNorm';
@@ -59,7 +60,7 @@ export class ResNet implements ConvNet {
     this.featureDim = spec.featureDim;
     this.poolGrid = spec.poolGrid;
     this.stemPool = spec.stemPool;
-    this.sobelFilter = options.sobel ? tf.variable(sobelFilter(), false) : null;
+    this.sobelFilter = options.sobel ? ownedVariable(sobelFilter(), false) : null;
     const unit = (s: ConvBlockSpec, inChannels: number): ConvUnit => {
       const u = {
         spec: s,
@@ -178,8 +179,8 @@ export class ResNet implements ConvNet {
     if (topW && topB) {
       this.removeTopLayer();
       this.top = {
-        weight: tf.variable(topW.clone() as tf.Tensor2D, true),
-        bias: tf.variable(topB.clone() as tf.Tensor1D, true),
+        weight: ownedVariable(topW.clone() as tf.Tensor2D, true),
+        bias: ownedVariable(topB.clone() as tf.Tensor1D, true),
       };
     }
     for (const [name, t] of weights) if (!name.startsWith('top.')) current.get(name)!.assign(t);

@@ -4,6 +4,7 @@
 // gets a fresh momentum-free one every epoch. Parameters are addressed by the model's stable weight names, so the
 // momentum buffers can be written into and read back from a checkpoint.
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from '../model/ownedVariable';
 import type { ConvNet } from '../model/types';
 import { shardsOf, splitColumns } from '../model/denseShards';
 
@@ -47,7 +48,7 @@ export class Sgd {
           let v = this.velocity.get(name);
           // PyTorch's first step sets the buffer to d itself, which is mu * 0 + d.
           if (!v) {
-            v = tf.variable(tf.zerosLike(w), false);
+            v = ownedVariable(tf.zerosLike(w), false);
             this.velocity.set(name, v);
           }
           v.assign(tf.add(tf.mul(v, momentum), d));
@@ -90,7 +91,7 @@ export class Sgd {
       }
       const existing = this.velocity.get(name);
       if (existing) existing.assign(t);
-      else this.velocity.set(name, tf.variable(tf.clone(t), false));
+      else this.velocity.set(name, ownedVariable(tf.clone(t), false));
     }
   }
 
