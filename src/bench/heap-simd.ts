@@ -6,10 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initEngine } from '../trainer/engine';
-import { createModel } from '../trainer/model';
 import { heapSimdActive, setHeapSimd } from '../trainer/engine/wasm/heapPool';
-import { bodyOptimizer, topOptimizer } from '../trainer/train/sgd';
-import { trainStep } from '../trainer/train/step';
+import { smallvggStep } from './smallvggStep';
 import { median } from './timing';
 
 function arg(name: string, fallback: string): string {
@@ -27,22 +25,8 @@ async function main(): Promise<void> {
   if (!heapSimdActive(backend)) throw new Error('heapSimd.wasm is not loaded: run npm run build');
   console.log(`wasm (${engine.device}), smallvgg ${size}x${size}x1, batch ${batch}, ${iters} steps each way`);
 
-  const model = createModel({ arch: 'smallvgg', inputSize: size, inputChannels: 1, sobel: true, seed: 1 });
-  model.resetTopLayer(100, 2);
-  const optimizers = {
-    body: bodyOptimizer(model, { lr: 0.05, momentum: 0.9, weightDecay: 1e-5 }),
-    top: topOptimizer(model, { lr: 0.05, weightDecay: 1e-5 }),
-  };
-  const x = tf.randomNormal([batch, size, size, 1]) as tf.Tensor4D;
-  const labels = tf.tensor1d(
-    Array.from({ length: batch }, (_, i) => i % 100),
-    'int32',
-  );
-  const step = async (): Promise<number> => {
-    const t0 = performance.now();
-    await trainStep(model, x, labels, optimizers, { microBatch: batch });
-    return performance.now() - t0;
-  };
+  const bench = smallvggStep(batch, size);
+  const step = bench.step;
   await step();
   const times = { simd: [] as number[], js: [] as number[] };
   for (let i = 0; i < iters; i++) {
@@ -53,7 +37,7 @@ async function main(): Promise<void> {
   }
   const [s, j] = [median(times.simd), median(times.js)];
   console.log(`training step: SIMD ${s.toFixed(0)} ms, JavaScript ${j.toFixed(0)} ms, ${(j / s).toFixed(2)}x`);
-  tf.dispose([x, labels]);
+  bench.dispose();
   await filterGradients(batch, size, iters);
 }
 

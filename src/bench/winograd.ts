@@ -5,11 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initEngine } from '../trainer/engine';
-import { createModel } from '../trainer/model';
 import { heapSimdActive } from '../trainer/engine/wasm/heapPool';
 import { setWinograd } from '../trainer/engine/wasm/conv2dWinograd';
-import { bodyOptimizer, topOptimizer } from '../trainer/train/sgd';
-import { trainStep } from '../trainer/train/step';
+import { smallvggStep } from './smallvggStep';
 import { median } from './timing';
 
 function arg(name: string, fallback: string): string {
@@ -45,22 +43,12 @@ async function main(): Promise<void> {
   console.log(`wasm (${engine.device}), smallvgg ${size}x${size}x1 with Sobel, batch ${batch}, ${iters} runs each way`);
   console.log('\n| (ms) | Winograd | XNNPACK direct | ratio |\n|---|---|---|---|');
 
-  const model = createModel({ arch: 'smallvgg', inputSize: size, inputChannels: 1, sobel: true, seed: 1 });
-  model.resetTopLayer(100, 2);
-  const optimizers = {
-    body: bodyOptimizer(model, { lr: 0.05, momentum: 0.9, weightDecay: 1e-5 }),
-    top: topOptimizer(model, { lr: 0.05, weightDecay: 1e-5 }),
-  };
-  const x = tf.randomNormal([batch, size, size, 1]) as tf.Tensor4D;
-  const labels = tf.tensor1d(
-    Array.from({ length: batch }, (_, i) => i % 100),
-    'int32',
-  );
+  const { model, x, step, dispose } = smallvggStep(batch, size);
   console.log(
     row(
       'training step',
       await onOff(iters, async () => {
-        await trainStep(model, x, labels, optimizers, { microBatch: batch });
+        await step();
       }),
     ),
   );
@@ -74,7 +62,7 @@ async function main(): Promise<void> {
       }),
     ),
   );
-  tf.dispose([x, labels]);
+  dispose();
 
   const layers: Array<[number, number, number]> = [
     [size, 64, 64],
