@@ -23,11 +23,14 @@ export const CTRL = {
   simd: 8,
   simdParts: 9,
   simdWorkers: 10,
-  /** Per worker part p: the call it last started at started + p, the call it last finished at finished + p. */
+  /** Per worker part p (< MAX_PARTS): the call it last started at started + p, the call it last finished at
+   *  finished + p. */
   started: 16,
   finished: 16 + 64,
   size: 16 + 128,
 } as const;
+/** Parts a loop is split into at most (the control block has a slot per part). */
+export const MAX_PARTS = 64;
 /** Floats of each part's partial-sum scratch (float64): 2 x 8192 channels. */
 export const PARTIAL = 2 * 8192;
 /** Floats of the per-call parameters (float32): 5 x 8192 channels. */

@@ -17,6 +17,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   CTRL,
   Loop,
+  MAX_PARTS,
   PARAMS,
   PARTIAL,
   runLoop,
@@ -161,7 +162,7 @@ let simdWanted = true;
 
 /** Uses up to `threads` threads for heap loops from now on (1: the calling thread only). */
 export function setHeapLoopThreads(threads: number): void {
-  poolParts = Math.max(1, Math.floor(threads));
+  poolParts = Math.min(MAX_PARTS, Math.max(1, Math.floor(threads)));
   // A pool too small is replaced (its workers stay blocked and unreferenced); a larger one runs fewer parts.
   if (pool && pool.parts < poolParts) pool = undefined;
   if (pool === null) pool = undefined;
