@@ -45,6 +45,8 @@ const cases: Case[] = [
   // As smallvgg: conv2 at 28 px and conv5 at 7 px (tiles past the edge), with more tiles than one block.
   { n: 4, h: 28, w: 28, ci: 64, co: 64, pad: 'same' },
   { n: 5, h: 7, w: 7, ci: 128, co: 256, pad: 'same' },
+  // As VGG16's last blocks: 512 channels, the smallest block of tiles.
+  { n: 2, h: 4, w: 5, ci: 512, co: 512, pad: 'same' },
 ];
 
 function run(c: Case, fused: boolean): { y: Float32Array; shape: number[] } {
