@@ -50,14 +50,15 @@ function transformFilter(filter: Float32Array, C: number, K: number, U: Float32A
     const c = Math.floor(ck / K);
     const k = ck - c * K;
     const at = ((k >> 3) * C + c) * 8 + (k & 7); // within a point's plane
-    const g = (kh: number, kw: number) => filter[(kh * 3 + kw) * plane + ck];
     // G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 of the filter, per column.
     for (let kw = 0; kw < 3; kw++) {
-      const g0 = g(0, kw);
-      const g1 = g(1, kw);
-      const g2 = g(2, kw);
-      const rows = [g0, 0.5 * (g0 + g1 + g2), 0.5 * (g0 - g1 + g2), g2];
-      for (let i = 0; i < 4; i++) tmp[i * 3 + kw] = rows[i];
+      const g0 = filter[kw * plane + ck];
+      const g1 = filter[(3 + kw) * plane + ck];
+      const g2 = filter[(6 + kw) * plane + ck];
+      tmp[kw] = g0;
+      tmp[3 + kw] = 0.5 * (g0 + g1 + g2);
+      tmp[6 + kw] = 0.5 * (g0 - g1 + g2);
+      tmp[9 + kw] = g2;
     }
     // (G g) G^T: the same across each row.
     for (let i = 0; i < 4; i++) {
@@ -144,20 +145,22 @@ function tilesPerChunk(C: number, K: number): number {
 function filterFromProducts(S: Float32Array, C: number, K: number, dw: Float32Array): void {
   const plane = C * K;
   for (let ck = 0; ck < plane; ck++) {
-    const s = (p: number) => S[p * plane + ck];
     // G^T S: rows s0 + (s1 + s2) / 2, (s1 - s2) / 2, (s1 + s2) / 2 + s3 of the 4x4, per column j.
     for (let j = 0; j < 4; j++) {
-      const s0 = s(j);
-      const s1 = s(4 + j);
-      const s2 = s(8 + j);
-      const s3 = s(12 + j);
+      const s0 = S[j * plane + ck];
+      const s1 = S[(4 + j) * plane + ck];
+      const s2 = S[(8 + j) * plane + ck];
+      const s3 = S[(12 + j) * plane + ck];
       tmp[j] = s0 + 0.5 * (s1 + s2);
       tmp[4 + j] = 0.5 * (s1 - s2);
       tmp[8 + j] = 0.5 * (s1 + s2) + s3;
     }
     // ... G: the same across each row.
     for (let kh = 0; kh < 3; kh++) {
-      const [r0, r1, r2, r3] = [tmp[4 * kh], tmp[4 * kh + 1], tmp[4 * kh + 2], tmp[4 * kh + 3]];
+      const r0 = tmp[4 * kh];
+      const r1 = tmp[4 * kh + 1];
+      const r2 = tmp[4 * kh + 2];
+      const r3 = tmp[4 * kh + 3];
       dw[kh * 3 * plane + ck] = r0 + 0.5 * (r1 + r2);
       dw[(kh * 3 + 1) * plane + ck] = 0.5 * (r1 - r2);
       dw[(kh * 3 + 2) * plane + ck] = 0.5 * (r1 + r2) + r3;
@@ -197,7 +200,6 @@ export function winogradFilterGradient(
         offsetOf(backend, dy),
         offsetOf(backend, V),
         offsetOf(backend, Z),
-        n,
         H,
         W,
         C,

@@ -111,7 +111,6 @@ export interface SimdKernels {
     dy: number,
     V: number,
     Z: number,
-    n: number,
     H: number,
     W: number,
     C: number,
@@ -215,7 +214,7 @@ export enum Loop {
    *  OW, K, padTop, padLeft, relu, TB, scratch, scratchFloatsPerPart] */
   Winograd3x3,
   /** The filter gradient's Winograd transforms of a chunk of tiles: V [16, CH, C] from x, Z [16, CH, K] from dy
-   *  (SIMD only); parts split the chunk's tiles. a: [x, dy, V, Z, n, H, W, C, OH, OW, K, padTop, padLeft, tile0,
+   *  (SIMD only); parts split the chunk's tiles. a: [x, dy, V, Z, H, W, C, OH, OW, K, padTop, padLeft, tile0,
    *  count, CH] */
   WinogradGradTransform,
   /** S [16, C, K] += the chunk's products V[p]^T Z[p] (SIMD only); parts split (p, 4 input channels) units.
@@ -269,7 +268,7 @@ const SIMD_TWINS = new Map<Loop, { channels: number; run: SimdRun }>([
   [Loop.FilterGradient, { channels: 9, run: filterGradientSimd }],
   [Loop.MaxPoolGrad, { channels: 8, run: maxPoolGradSimd }],
   [Loop.Winograd3x3, { channels: 7, run: winograd3x3Simd }],
-  [Loop.WinogradGradTransform, { channels: 7, run: winogradGradTransformSimd }],
+  [Loop.WinogradGradTransform, { channels: 6, run: winogradGradTransformSimd }],
   [Loop.WinogradGradProducts, { channels: 5, run: winogradGradProductsSimd }],
 ]);
 
@@ -505,7 +504,7 @@ function winogradGradTransformSimd(
   part: number,
   parts: number,
 ): void {
-  const [x, dy, V, Z, n, H, W, C, OH, OW, K, padTop, padLeft, tile0, count, CH] = Array.from(a);
+  const [x, dy, V, Z, H, W, C, OH, OW, K, padTop, padLeft, tile0, count, CH] = Array.from(a);
   const [t0, t1] = partRange(count, part, parts);
   if (t1 <= t0) return;
   // The part's partial-sum scratch serves as the transform's 256-byte temporary.
@@ -514,7 +513,6 @@ function winogradGradTransformSimd(
     4 * dy,
     4 * V,
     4 * Z,
-    n,
     H,
     W,
     C,

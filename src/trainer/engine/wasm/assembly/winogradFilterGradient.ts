@@ -49,7 +49,7 @@ function transformGradients(dy: usize, Z: usize, tile0: i32, t0: i32, t1: i32, C
 }
 
 /** Transforms tiles [t0, t1) of the chunk starting at tile0: V [16, CH, C] from x, Z [16, CH, K] from dy. */
-export function winogradGradTransform(x: usize, dy: usize, V: usize, Z: usize, n: i32, H: i32, W: i32, C: i32, OH: i32,
+export function winogradGradTransform(x: usize, dy: usize, V: usize, Z: usize, H: i32, W: i32, C: i32, OH: i32,
   OW: i32, K: i32, padTop: i32, padLeft: i32, tile0: i32, CH: i32, t0: i32, t1: i32, tmp: usize): void {
   const TH = (OH + 1) >> 1;
   const TW = (OW + 1) >> 1;
